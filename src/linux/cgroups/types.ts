@@ -1,0 +1,26 @@
+// The interface lifecycle code uses to place a container in its cgroups.
+// Resource limits (linux.resources) are applied through the same manager in a later step.
+
+/** What state.json records so later commands (kill --all, delete, exec) reopen the same cgroups. */
+export interface CgroupState {
+  /** "v1" | "v2" | "hybrid" as detected when the container was created. */
+  layout: "v1" | "v2" | "hybrid";
+  /** Controller (or "unified" for the cgroup2 hierarchy) → absolute directory under /sys/fs/cgroup. */
+  paths: Record<string, string>;
+  /** Directories berth itself created (removed on delete, deepest first); pre-existing ones are never removed. */
+  created: string[];
+}
+
+export interface CgroupManager {
+  readonly state: CgroupState;
+  /** Create the directories (recording which ones berth made). Throws BerthError naming cgroupsPath. */
+  create(): void;
+  /** Move a process into every hierarchy (writes cgroup.procs). */
+  enter(pid: number): void;
+  /** All pids in the container's cgroup (deduplicated over hierarchies). */
+  pids(): number[];
+  /** Signal every process in the cgroup (freeze first where a freezer is available, then thaw). */
+  signalAll(signal: NodeJS.Signals | number): void;
+  /** Kill everything left, wait until empty, remove the directories berth created. Idempotent. */
+  destroy(): Promise<void>;
+}

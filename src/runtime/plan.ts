@@ -1,0 +1,94 @@
+// The fully resolved plan handed to berth-init. Everything in it is already
+// numeric or a plain string: berth-init knows nothing about the OCI spec.
+// planBuilder.ts turns a validated config.json into a Plan; planCodec.ts
+// turns a Plan into the binary format of native/PROTOCOL.md.
+
+export interface PlanNsJoin { type: number; path: string }
+export interface PlanRlimit { type: number; soft: bigint; hard: bigint }
+
+export interface PlanMount {
+  source: string;
+  /** Absolute path inside the container. */
+  destination: string;
+  fstype: string;
+  /** mount(2) flags without propagation flags. */
+  flags: bigint;
+  data: string;
+  /** MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC), applied in order after mounting. */
+  propagation: number[];
+  bind: boolean;
+  /** For binds: flags for the MS_BIND|MS_REMOUNT pass (0n: no remount). */
+  remountFlags: bigint;
+  /** Create the mountpoint as a file (bind of a non-directory). */
+  destIsFile: boolean;
+  cgroup: boolean;
+}
+
+export interface PlanDevice {
+  path: string;
+  /** S_IFCHR, S_IFBLK or S_IFIFO. */
+  type: number;
+  major: number;
+  minor: number;
+  /** Permission bits only. */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Host path to bind-mount instead of mknod (user namespaces). */
+  bindFrom?: string;
+}
+
+export interface PlanHook { path: string; args: string[]; env: string[]; timeout: number }
+
+export interface PlanProcess {
+  args: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  umask?: number;
+  caps: { bounding: bigint; effective: bigint; permitted: bigint; inheritable: bigint; ambient: bigint };
+  noNewPrivileges: boolean;
+  terminal: boolean;
+  consoleSize?: { height: number; width: number };
+  rlimits: PlanRlimit[];
+  oomScoreAdj?: number;
+}
+
+export interface Plan {
+  mode: "init" | "exec";
+  /** CLONE_NEW* flags to create, CLONE_NEWUSER included when userns is true. */
+  cloneFlags: number;
+  userns: boolean;
+  nsJoin: PlanNsJoin[];
+  timensOffsets?: string;
+  process: PlanProcess;
+  /** init mode only: */
+  rootfs?: string;
+  rootfsPropagation?: number;
+  rootReadonly?: boolean;
+  noPivot?: boolean;
+  mounts: PlanMount[];
+  devices: PlanDevice[];
+  symlinks: { target: string; path: string }[];
+  devptsPtmx: boolean;
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  sysctl: { key: string; value: string }[];
+  hostname?: string;
+  domainname?: string;
+  fifoPath?: string;
+  hooksSync: boolean;
+  createContainerHooks: PlanHook[];
+  startContainerHooks: PlanHook[];
+  /** Filled in by the caller (spawn), not by the builder. */
+  consoleSocketFd?: number;
+  preserveFds: number;
+  listenFds: number;
+  wait: boolean;
+  checkExec: boolean;
+  setsid: boolean;
+  defaultPath: string;
+  seccomp?: { bpf: Buffer; flags: number };
+}

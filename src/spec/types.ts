@@ -1,0 +1,133 @@
+// TypeScript shapes of the OCI runtime-spec 1.3 documents berth reads and writes
+// (Linux fields only). Validation (validate.ts) guarantees a parsed config.json
+// has this shape before any other module sees it.
+
+export interface Spec {
+  ociVersion: string;
+  root?: Root;
+  mounts?: Mount[];
+  process?: Process;
+  hostname?: string;
+  domainname?: string;
+  hooks?: Hooks;
+  annotations?: Record<string, string>;
+  linux?: Linux;
+  [k: string]: unknown;
+}
+
+export interface Root { path: string; readonly?: boolean }
+
+export interface Mount {
+  destination: string;
+  type?: string;
+  source?: string;
+  options?: string[];
+  uidMappings?: IDMapping[];
+  gidMappings?: IDMapping[];
+}
+
+export interface Process {
+  terminal?: boolean;
+  consoleSize?: { height: number; width: number };
+  user: User;
+  args?: string[];
+  commandLine?: string;
+  env?: string[];
+  cwd: string;
+  capabilities?: Capabilities;
+  rlimits?: Rlimit[];
+  noNewPrivileges?: boolean;
+  apparmorProfile?: string;
+  oomScoreAdj?: number;
+  selinuxLabel?: string;
+  scheduler?: unknown;
+  ioPriority?: unknown;
+  execCPUAffinity?: unknown;
+}
+
+export interface User {
+  uid: number;
+  gid: number;
+  umask?: number;
+  additionalGids?: number[];
+  username?: string;
+}
+
+export interface Capabilities {
+  bounding?: string[];
+  effective?: string[];
+  inheritable?: string[];
+  permitted?: string[];
+  ambient?: string[];
+}
+
+export interface Rlimit { type: string; soft: number; hard: number }
+
+export interface Hook { path: string; args?: string[]; env?: string[]; timeout?: number }
+
+export interface Hooks {
+  prestart?: Hook[];
+  createRuntime?: Hook[];
+  createContainer?: Hook[];
+  startContainer?: Hook[];
+  poststart?: Hook[];
+  poststop?: Hook[];
+}
+
+export interface IDMapping { containerID: number; hostID: number; size: number }
+
+export interface Namespace { type: NamespaceType; path?: string }
+export type NamespaceType = "pid" | "network" | "mount" | "ipc" | "uts" | "user" | "cgroup" | "time";
+
+export interface Device {
+  type: "c" | "b" | "u" | "p";
+  path: string;
+  major?: number;
+  minor?: number;
+  fileMode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export interface DeviceCgroup { allow: boolean; type?: string; major?: number; minor?: number; access?: string }
+
+export interface Resources {
+  devices?: DeviceCgroup[];
+  memory?: Record<string, unknown>;
+  cpu?: Record<string, unknown>;
+  pids?: { limit?: number };
+  blockIO?: Record<string, unknown>;
+  hugepageLimits?: { pageSize: string; limit: number }[];
+  network?: Record<string, unknown>;
+  rdma?: Record<string, unknown>;
+  unified?: Record<string, string>;
+}
+
+export interface Linux {
+  namespaces?: Namespace[];
+  uidMappings?: IDMapping[];
+  gidMappings?: IDMapping[];
+  timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
+  devices?: Device[];
+  cgroupsPath?: string;
+  resources?: Resources;
+  rootfsPropagation?: string;
+  seccomp?: unknown;
+  sysctl?: Record<string, string>;
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  mountLabel?: string;
+  personality?: unknown;
+  intelRdt?: unknown;
+  [k: string]: unknown;
+}
+
+/** The state document `berth state` prints (runtime.md "State"). */
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  status: "creating" | "created" | "running" | "stopped" | "paused";
+  pid?: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+}
