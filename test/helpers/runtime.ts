@@ -1,0 +1,150 @@
+// Running the runtime binary under test. stdout and stderr go to temporary
+// files rather than pipes: a container started by `create` or `run -d`
+// inherits them and may keep them open long after the runtime exited, which
+// would make a pipe reader wait forever.
+
+import { spawn, spawnSync, type StdioOptions } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { RUNTIME_BIN, TMP_PREFIX } from "./env.js";
+
+export interface RunOptions {
+  /** State root passed as `--root`; null: pass no --root at all. Default: a root shared by this test process. */
+  root?: string | null;
+  /** Global flags placed before the subcommand (after --root). */
+  globalArgs?: string[];
+  /** Data written to the runtime's stdin (then closed). Default: stdin is /dev/null. */
+  input?: string | Buffer;
+  /** An open fd to use as stdin instead of /dev/null or `input`. */
+  stdinFd?: number;
+  /** Open fds handed to the runtime as fd 3, 4, … (for --preserve-fds / LISTEN_FDS). */
+  extraFds?: number[];
+  /** Environment (default: this process's, without LISTEN_* variables). */
+  env?: NodeJS.ProcessEnv;
+  /** Working directory (default: this process's). */
+  cwd?: string;
+  /** Kill the runtime with SIGKILL after this long (default 20 s). */
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  /** Exit status, or null when the runtime was killed by a signal. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** The full argv that was run (for messages). */
+  argv: string[];
+  /** True when the runtime was killed because of `timeoutMs`. */
+  timedOut: boolean;
+}
+
+let sharedRootPath: string | undefined;
+
+/** A state root shared by every call in this test process that names no root. */
+export function sharedRoot(): string {
+  if (sharedRootPath === undefined) sharedRootPath = newRoot();
+  return sharedRootPath;
+}
+
+/** A fresh, empty state root /tmp/berth-test-root-XXXXXX. */
+export function newRoot(): string {
+  return mkdtempSync(`${TMP_PREFIX}root-`);
+}
+
+/** A container id unique to this run: berth-test-<prefix>-<random>. */
+export function uniqueId(prefix = "c"): string {
+  return `berth-test-${prefix}-${randomBytes(5).toString("hex")}`;
+}
+
+/** The environment a runtime call gets by default: ours, minus socket-activation variables. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.LISTEN_FDS;
+  delete env.LISTEN_PID;
+  delete env.LISTEN_FDNAMES;
+  delete env.NOTIFY_SOCKET;
+  return { ...env, ...extra };
+}
+
+function fullArgv(args: string[], opts: RunOptions): string[] {
+  const root = opts.root === undefined ? sharedRoot() : opts.root;
+  const argv: string[] = [];
+  if (root !== null) argv.push("--root", root);
+  argv.push(...(opts.globalArgs ?? []), ...args);
+  return argv;
+}
+
+interface IoFiles { dir: string; out: string; err: string; outFd: number; errFd: number }
+
+function openIo(): IoFiles {
+  const dir = mkdtempSync(`${TMP_PREFIX}io-`);
+  const out = join(dir, "stdout");
+  const err = join(dir, "stderr");
+  return { dir, out, err, outFd: openSync(out, "w+"), errFd: openSync(err, "w+") };
+}
+
+function closeIo(io: IoFiles): { stdout: string; stderr: string } {
+  closeSync(io.outFd);
+  closeSync(io.errFd);
+  const stdout = readFileSync(io.out, "utf8");
+  const stderr = readFileSync(io.err, "utf8");
+  rmSync(io.dir, { recursive: true, force: true });
+  return { stdout, stderr };
+}
+
+function stdio(opts: RunOptions, io: IoFiles): StdioOptions {
+  const stdin = opts.stdinFd ?? (opts.input !== undefined ? "pipe" : "ignore");
+  return [stdin, io.outFd, io.errFd, ...(opts.extraFds ?? [])];
+}
+
+/** Run the runtime synchronously: `<bin> --root <root> <globalArgs> <args>`. */
+export function runtime(args: string[], opts: RunOptions = {}): RunResult {
+  const argv = fullArgv(args, opts);
+  const io = openIo();
+  const r = spawnSync(RUNTIME_BIN, argv, {
+    stdio: stdio(opts, io),
+    input: opts.input,
+    env: opts.env ?? cleanEnv(),
+    cwd: opts.cwd,
+    timeout: opts.timeoutMs ?? 20_000,
+    killSignal: "SIGKILL",
+  });
+  const { stdout, stderr } = closeIo(io);
+  const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT";
+  if (r.error !== undefined && !timedOut) throw r.error;
+  return { code: r.status, signal: r.signal, stdout, stderr, argv: [RUNTIME_BIN, ...argv], timedOut };
+}
+
+export interface AsyncRun {
+  pid: number;
+  /** Resolves when the runtime exits. */
+  done: Promise<RunResult>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Start the runtime without waiting (foreground `run`, `exec` one wants to signal …). */
+export function runtimeAsync(args: string[], opts: RunOptions = {}): AsyncRun {
+  const argv = fullArgv(args, opts);
+  const io = openIo();
+  const child = spawn(RUNTIME_BIN, argv, { stdio: stdio(opts, io), env: opts.env ?? cleanEnv(), cwd: opts.cwd });
+  if (opts.input !== undefined && child.stdin !== null) child.stdin.end(opts.input);
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, opts.timeoutMs ?? 20_000);
+  const done = new Promise<RunResult>((resolvePromise, reject) => {
+    child.once("error", (e) => { clearTimeout(timer); closeIo(io); reject(e); });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      const { stdout, stderr } = closeIo(io);
+      resolvePromise({ code, signal, stdout, stderr, argv: [RUNTIME_BIN, ...argv], timedOut });
+    });
+  });
+  return { pid: child.pid ?? -1, done, kill: (s: NodeJS.Signals = "SIGTERM") => { child.kill(s); } };
+}
+
+/** A one-line description of a result for assertion messages. */
+export function describeResult(r: RunResult): string {
+  return `${r.argv.join(" ")} → code ${r.code}${r.signal ? ` signal ${r.signal}` : ""}` +
+    `${r.timedOut ? " (timed out)" : ""}\nstdout: ${r.stdout.trim()}\nstderr: ${r.stderr.trim()}`;
+}
