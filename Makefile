@@ -31,8 +31,9 @@ validators: src/spec/generated/validators.js
 
 dist/berth.mjs: $(TS_SOURCES) src/spec/generated/validators.js node_modules/.package-lock.json
 	@mkdir -p dist
-	$(ESBUILD) src/cli/main.ts --bundle --platform=node --format=esm --target=node24 \
-	  --outfile=$@ --log-level=warning --legal-comments=none \
+	rm -f dist/chunk-*.mjs
+	$(ESBUILD) berth=src/cli/main.ts --bundle --splitting --platform=node --format=esm --target=node24 \
+	  --outdir=dist --out-extension:.js=.mjs --chunk-names=chunk-[hash] --log-level=warning --legal-comments=none \
 	  --banner:js="import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);"
 
 bin/berth: dist/berth.mjs

@@ -1,0 +1,19 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { BerthError } from "../../errors.js";
+import { defaultSpec } from "../../runtime/specTemplate.js";
+import type { GlobalArgs } from "../options.js";
+
+export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
+  const dir = resolve((argv.bundle as string | undefined) ?? ".");
+  const file = join(dir, "config.json");
+  if (existsSync(file)) {
+    throw new BerthError("File config.json exists. Remove it first", { op: "spec", path: file, errno: "EEXIST" });
+  }
+  try {
+    writeFileSync(file, JSON.stringify(defaultSpec({ rootless: argv.rootless === true }), null, "\t") + "\n", { mode: 0o666 });
+  } catch (err) {
+    throw BerthError.fromSys("spec: write", file, err, "--bundle must name an existing directory");
+  }
+  return 0;
+}

@@ -1,0 +1,7 @@
+import { startContainer } from "../../runtime/lifecycle.js";
+import { requireId, type GlobalArgs } from "../options.js";
+
+export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
+  startContainer(argv.root, requireId(argv, "start"));
+  return 0;
+}

@@ -1,0 +1,162 @@
+// `create` (and the create half of `run`): validate → plan → claim the id →
+// cgroups → berth-init → hooks → state.json + pid file. Any failure undoes
+// everything this command made: processes, cgroups, the state directory.
+
+import { createConnection, type Socket } from "node:net";
+import { rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { BerthError } from "../errors.js";
+import { log } from "../log.js";
+import type { Spec, IDMapping } from "../spec/types.js";
+import { loadAndValidateConfig, validateContainerId } from "../spec/validate.js";
+import { buildInitPlan } from "./planBuilder.js";
+import { createCgroupManager, describeIgnoredResources } from "../linux/cgroups/manager.js";
+import type { CgroupManager } from "../linux/cgroups/types.js";
+import { runHelper, type HelperResult } from "./spawnInit.js";
+import { runHooks } from "./hooks.js";
+import { startTimeOf } from "./procfs.js";
+import {
+  claimContainerDir, removeContainerDir, saveRecord, writeFileAtomic, hookState, rfc3339Nano,
+  FIFO_FILE, OCI_VERSION, type ContainerRecord,
+} from "./stateStore.js";
+import { nsProcName } from "./nsnames.js";
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  preserveFds: number;
+  systemdCgroup: boolean;
+  /** Foreground run: berth-init stays to wait for the container (and relays its tty). */
+  wait: boolean;
+  /** Detached (create, run -d): a terminal needs a console socket. */
+  detach: boolean;
+}
+
+export interface Created { rec: ContainerRecord; helper: HelperResult }
+
+export function checkTerminal(spec: Spec, opts: { detach: boolean; consoleSocket?: string }): void {
+  const tty = spec.process?.terminal === true;
+  if (tty && opts.detach && opts.consoleSocket === undefined) {
+    throw new BerthError("cannot allocate tty if berth will detach without setting console socket", { op: "create", path: "--console-socket", hint: "pass --console-socket, or set process.terminal to false" });
+  }
+  if (opts.consoleSocket !== undefined && (!tty || !opts.detach)) {
+    throw new BerthError("cannot use console socket if berth will not detach or allocate tty", { op: "create", path: "--console-socket", hint: "set process.terminal to true and detach, or drop --console-socket" });
+  }
+}
+
+function connectConsole(path: string): Promise<Socket> {
+  return new Promise((resolvePromise, reject) => {
+    const s = createConnection(path);
+    s.once("connect", () => { s.removeAllListeners("error"); resolvePromise(s); });
+    s.once("error", (err) => reject(BerthError.fromSys("connect to console socket", path, err, "--console-socket must name a listening unix socket")));
+  });
+}
+
+function writeIdMap(file: string, maps: IDMapping[] | undefined): void {
+  const text = (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    throw BerthError.fromSys("write id map", file, err, "check linux.uidMappings/linux.gidMappings");
+  }
+}
+
+/** Socket activation: fds handed to berth by LISTEN_PID/LISTEN_FDS are passed on. */
+export function listenFdsFor(spec: Spec): number {
+  const pid = Number(process.env.LISTEN_PID);
+  const n = Number(process.env.LISTEN_FDS);
+  if (pid !== process.pid || !(n > 0)) return 0;
+  if (spec.process !== undefined) {
+    const env = (spec.process.env ?? []).filter((e) => !e.startsWith("LISTEN_FDS=") && !e.startsWith("LISTEN_PID="));
+    env.push(`LISTEN_FDS=${n}`);
+    spec.process.env = env;
+  }
+  return n;
+}
+
+export async function createContainer(opts: CreateOptions): Promise<Created> {
+  validateContainerId(opts.id);
+  const bundle = resolve(opts.bundle ?? ".");
+  const { spec, warnings } = loadAndValidateConfig(bundle);
+  for (const w of warnings) log.warn(w);
+  checkTerminal(spec, opts);
+  const listenFds = listenFdsFor(spec);
+  const dir = claimContainerDir(opts.root, opts.id);
+  let cg: CgroupManager | undefined;
+  let consoleSocket: Socket | undefined;
+  let pidFileWritten = false;
+  try {
+    cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id, systemd: opts.systemdCgroup });
+    for (const w of describeIgnoredResources(spec.linux?.resources)) log.warn(w);
+    const fifoPath = join(dir, FIFO_FILE);
+    const plan = buildInitPlan(spec, {
+      bundle, fifoPath, noPivot: opts.noPivot, preserveFds: opts.preserveFds, listenFds,
+      consoleSocket: opts.consoleSocket !== undefined, wait: opts.wait,
+    });
+    const cgm = cg;
+    cgm.create();
+    if (opts.consoleSocket !== undefined) consoleSocket = await connectConsole(opts.consoleSocket);
+    const base = { id: opts.id, bundle, annotations: spec.annotations };
+    const helper = await runHelper(plan, "create", {
+      beforePlan: (pid) => cgm.enter(pid),
+      onUserMap: (pid) => {
+        writeIdMap(`/proc/${pid}/uid_map`, spec.linux?.uidMappings);
+        writeIdMap(`/proc/${pid}/gid_map`, spec.linux?.gidMappings);
+      },
+      onHooks: (pid) => {
+        const creating = hookState(base, "creating", pid);
+        runHooks("prestart", spec.hooks?.prestart, creating);
+        runHooks("createRuntime", spec.hooks?.createRuntime, creating);
+        return creating;
+      },
+      onWarn: (m) => log.warn(m),
+    }, consoleSocket);
+    const startTime = startTimeOf(helper.pid);
+    if (startTime === undefined) throw new BerthError("container process exited during create", { op: "create" });
+    const namespaces: Record<string, string> = {};
+    for (const ns of spec.linux?.namespaces ?? []) namespaces[ns.type] = `/proc/${helper.pid}/ns/${nsProcName(ns.type)}`;
+    const rec: ContainerRecord = {
+      ociVersion: OCI_VERSION,
+      id: opts.id,
+      bundle,
+      rootfs: resolve(bundle, spec.root?.path ?? "rootfs"),
+      pid: helper.pid,
+      initStartTime: startTime,
+      created: rfc3339Nano(),
+      owner: "",
+      annotations: spec.annotations,
+      config: spec,
+      cgroup: cgm.state,
+      namespaces,
+      systemdCgroup: opts.systemdCgroup,
+    };
+    saveRecord(opts.root, rec);
+    if (opts.pidFile !== undefined) {
+      writeFileAtomic(resolve(opts.pidFile), String(helper.pid));
+      pidFileWritten = true;
+    }
+    consoleSocket?.destroy();
+    if (!opts.wait) {
+      helper.channel.destroy();
+      helper.child.unref();
+    }
+    return { rec, helper };
+  } catch (err) {
+    consoleSocket?.destroy();
+    if (pidFileWritten && opts.pidFile !== undefined) removeQuiet(resolve(opts.pidFile));
+    if (cg !== undefined) {
+      try { await cg.destroy(); } catch (e) { log.warn(`cleanup: ${(e as Error).message}`); }
+    }
+    removeContainerDir(opts.root, opts.id);
+    throw err;
+  }
+}
+
+function removeQuiet(path: string): void {
+  try { rmSync(path, { force: true }); } catch { /* ignore */ }
+}

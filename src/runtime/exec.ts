@@ -1,0 +1,153 @@
+// `exec`: run a new process inside an existing container. It joins every
+// namespace of the container and its cgroup, with the same process setup as
+// init (user, groups, capabilities, rlimits, no_new_privs, cwd, terminal).
+
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { createConnection, type Socket } from "node:net";
+import { BerthError } from "../errors.js";
+import { log } from "../log.js";
+import type { Process } from "../spec/types.js";
+import { buildExecPlan } from "./planBuilder.js";
+import { loadCgroupManager } from "../linux/cgroups/manager.js";
+import { runHelper } from "./spawnInit.js";
+import { loadRecord, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
+import { statusOf } from "./lifecycle.js";
+import { forwardSignals } from "./signalForward.js";
+import { nsProcName } from "./nsnames.js";
+
+export interface ExecOptions {
+  root: string;
+  id: string;
+  processFile?: string;
+  args: string[];
+  tty: boolean;
+  detach: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  cwd?: string;
+  env: string[];
+  user?: string;
+  additionalGids: number[];
+  caps: string[];
+  noNewPrivs: boolean;
+  preserveFds: number;
+  ignorePaused: boolean;
+}
+
+function parseUser(spec: string): { uid: number; gid: number } {
+  const m = /^(\d+)(?::(\d+))?$/.exec(spec);
+  if (m === null) {
+    throw new BerthError(`invalid user ${JSON.stringify(spec)}`, { op: "exec", path: "--user", hint: "use numeric uid[:gid], e.g. --user 1000:1000" });
+  }
+  return { uid: Number(m[1]), gid: m[2] !== undefined ? Number(m[2]) : 0 };
+}
+
+function mergeEnv(base: string[], extra: string[]): string[] {
+  const out = [...base];
+  for (const kv of extra) {
+    const key = kv.split("=", 1)[0];
+    const i = out.findIndex((e) => e.split("=", 1)[0] === key);
+    if (i >= 0) out[i] = kv;
+    else out.push(kv);
+  }
+  return out;
+}
+
+/** The process to run: --process FILE as is, or the container's process adjusted by the flags. */
+export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
+  if (opts.processFile !== undefined) {
+    let proc: Process;
+    try {
+      proc = JSON.parse(readFileSync(resolve(opts.processFile), "utf8")) as Process;
+    } catch (err) {
+      throw BerthError.fromSys("exec: read process", opts.processFile, err, "--process must name a JSON file holding an OCI process object");
+    }
+    if (typeof proc !== "object" || proc === null || !Array.isArray(proc.args) || proc.args.length === 0) {
+      throw new BerthError("args must be a non-empty array", { op: "exec", path: `${opts.processFile}: args` });
+    }
+    if (typeof proc.cwd !== "string" || proc.cwd === "") proc.cwd = rec.config.process?.cwd ?? "/";
+    if (proc.user === undefined) proc.user = { uid: 0, gid: 0 };
+    return proc;
+  }
+  if (opts.args.length === 0) {
+    throw new BerthError("a command to run is required", { op: "exec", path: "<command>", hint: "berth exec <container-id> <command> [args…], or --process FILE" });
+  }
+  const base = structuredClone(rec.config.process ?? { cwd: "/", user: { uid: 0, gid: 0 } }) as Process;
+  const proc: Process = { ...base, args: opts.args, terminal: opts.tty };
+  delete proc.consoleSize;
+  proc.env = mergeEnv(base.env ?? [], opts.env);
+  if (opts.cwd !== undefined) proc.cwd = opts.cwd;
+  if (opts.user !== undefined) proc.user = { ...parseUser(opts.user) };
+  else proc.user = { ...base.user };
+  if (opts.additionalGids.length > 0) proc.user.additionalGids = opts.additionalGids;
+  if (opts.noNewPrivs) proc.noNewPrivileges = true;
+  if (opts.caps.length > 0) {
+    const caps = { ...(proc.capabilities ?? {}) };
+    for (const c of opts.caps) {
+      const name = c.toUpperCase().startsWith("CAP_") ? c.toUpperCase() : `CAP_${c.toUpperCase()}`;
+      caps.bounding = [...(caps.bounding ?? []), name];
+      caps.effective = [...(caps.effective ?? []), name];
+      caps.permitted = [...(caps.permitted ?? []), name];
+      if (caps.inheritable !== undefined && caps.inheritable.length > 0) caps.ambient = [...(caps.ambient ?? []), name];
+    }
+    proc.capabilities = caps;
+  }
+  return proc;
+}
+
+function connectConsole(path: string): Promise<Socket> {
+  return new Promise((res, rej) => {
+    const s = createConnection(path);
+    s.once("connect", () => { s.removeAllListeners("error"); res(s); });
+    s.once("error", (err) => rej(BerthError.fromSys("connect to console socket", path, err)));
+  });
+}
+
+/** Returns the exit status for berth (the process's status when in the foreground). */
+export async function execInContainer(opts: ExecOptions): Promise<number> {
+  const rec = loadRecord(opts.root, opts.id);
+  const status = statusOf(opts.root, rec);
+  if (status === "stopped") throw new BerthError("cannot exec in a stopped container", { op: "exec", path: opts.id, hint: "the container's init has exited" });
+  if (status === "paused" && !opts.ignorePaused) throw new BerthError("cannot exec in a paused container", { op: "exec", path: opts.id, hint: "resume it first, or pass --ignore-paused" });
+  const proc = execProcess(rec, opts);
+  if (opts.tty) proc.terminal = true;
+  const tty = proc.terminal === true;
+  if (tty && opts.detach && opts.consoleSocket === undefined) {
+    throw new BerthError("cannot allocate tty if berth will detach without setting console socket", { op: "exec", path: "--console-socket" });
+  }
+  if (opts.consoleSocket !== undefined && (!tty || !opts.detach)) {
+    throw new BerthError("cannot use console socket if berth will not detach or allocate tty", { op: "exec", path: "--console-socket" });
+  }
+  const namespaces = (rec.config.linux?.namespaces ?? []).map((ns) => ({ type: ns.type, path: `/proc/${rec.pid}/ns/${nsProcName(ns.type)}` }));
+  const plan = buildExecPlan(proc, {
+    initPid: rec.pid,
+    namespaces,
+    userns: namespaces.some((n) => n.type === "user"),
+    preserveFds: opts.preserveFds,
+    consoleSocket: opts.consoleSocket !== undefined,
+    wait: !opts.detach,
+    detach: opts.detach,
+  });
+  const console = opts.consoleSocket !== undefined ? await connectConsole(opts.consoleSocket) : undefined;
+  const cg = rec.cgroup.paths !== undefined && Object.keys(rec.cgroup.paths).length > 0 ? loadCgroupManager(rec.cgroup) : undefined;
+  let helper;
+  try {
+    helper = await runHelper(plan, "exec", { beforePlan: (pid) => cg?.enter(pid), onWarn: (m) => log.warn(m) }, console);
+  } finally {
+    console?.destroy();
+  }
+  if (opts.detach) {
+    if (opts.pidFile !== undefined) writeFileAtomic(resolve(opts.pidFile), String(helper.pid));
+    helper.channel.destroy();
+    helper.child.unref();
+    return 0;
+  }
+  helper.channel.destroy();
+  const stop = forwardSignals(helper.pid);
+  try {
+    return await helper.exited;
+  } finally {
+    stop();
+  }
+}

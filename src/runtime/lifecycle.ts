@@ -1,0 +1,156 @@
+// start, kill, delete, state and list: the operations on an existing container.
+// Each derives the status from the world first (runtime.md: an operation not
+// valid in the current status errors and has no effect).
+
+import { closeSync, constants, openSync, rmSync, unlinkSync, writeSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { BerthError, isErrno } from "../errors.js";
+import { log } from "../log.js";
+import { loadCgroupManager } from "../linux/cgroups/manager.js";
+import { runHooksWarn } from "./hooks.js";
+import { waitGone } from "./procfs.js";
+import {
+  containerDir, deriveStatus, hookState, listIds, loadRecord, ociState, removeContainerDir,
+  FIFO_FILE, type ContainerRecord, type Status,
+} from "./stateStore.js";
+
+export function statusOf(root: string, rec: ContainerRecord): Status {
+  return deriveStatus(root, rec);
+}
+
+export function stateOf(root: string, id: string): Record<string, unknown> {
+  const rec = loadRecord(root, id);
+  return ociState(rec, statusOf(root, rec));
+}
+
+/** Release the exec barrier: the container process execs the user program. */
+export function startContainer(root: string, id: string): ContainerRecord {
+  const rec = loadRecord(root, id);
+  const status = statusOf(root, rec);
+  if (status !== "created") {
+    const why: Record<string, string> = {
+      running: "cannot start an already running container",
+      stopped: "cannot start a container that has stopped",
+      paused: "cannot start a paused container",
+    };
+    throw new BerthError(why[status] ?? `cannot start a container in state ${status}`, { op: "start", path: id, hint: "only a container in state `created` can be started" });
+  }
+  releaseBarrier(root, rec);
+  for (const w of runHooksWarn("poststart", rec.config.hooks?.poststart, hookState(rec, "running", rec.pid))) log.warn(w);
+  return rec;
+}
+
+export function releaseBarrier(root: string, rec: ContainerRecord): void {
+  const fifo = join(containerDir(root, rec.id), FIFO_FILE);
+  let fd: number;
+  try {
+    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_CLOEXEC);
+  } catch (err) {
+    if (isErrno(err, "ENXIO")) throw new BerthError("container process is gone", { op: "start", path: rec.id, errno: "ENXIO", hint: "delete the container and create it again" });
+    throw BerthError.fromSys("start: open exec fifo", fifo, err);
+  }
+  try {
+    writeSync(fd, "0");
+  } catch (err) {
+    throw BerthError.fromSys("start: write exec fifo", fifo, err);
+  } finally {
+    closeSync(fd);
+    try { unlinkSync(fifo); } catch { /* already gone */ }
+  }
+}
+
+export function killContainer(root: string, id: string, signal: number, all: boolean): void {
+  const rec = loadRecord(root, id);
+  const status = statusOf(root, rec);
+  if (status === "stopped") {
+    if (all) {
+      // containerd sends `kill --all <id> 9` after init died: kill what is left, succeed.
+      signalCgroup(rec, signal);
+      return;
+    }
+    throw new BerthError("container not running", { op: "kill", path: id, errno: "ESRCH", hint: "the container's process has exited; delete it with `berth delete`" });
+  }
+  if (all) {
+    signalCgroup(rec, signal);
+    return;
+  }
+  try {
+    process.kill(rec.pid, signal);
+  } catch (err) {
+    if (isErrno(err, "ESRCH")) throw new BerthError("no such process", { op: "kill", path: id, errno: "ESRCH" });
+    throw BerthError.fromSys("kill", id, err);
+  }
+}
+
+function ownsCgroup(rec: ContainerRecord): boolean {
+  return rec.cgroup.created.length > 0;
+}
+
+function signalCgroup(rec: ContainerRecord, signal: number): void {
+  if (ownsCgroup(rec)) {
+    loadCgroupManager(rec.cgroup).signalAll(signal);
+    return;
+  }
+  try { process.kill(rec.pid, signal); } catch { /* gone */ }
+}
+
+/** Remove everything create made, then run poststop hooks (failures warn). */
+export async function destroyContainer(root: string, rec: ContainerRecord): Promise<void> {
+  if (ownsCgroup(rec)) {
+    await loadCgroupManager(rec.cgroup).destroy();
+  }
+  removeContainerDir(root, rec.id);
+  for (const w of runHooksWarn("poststop", rec.config.hooks?.poststop, hookState(rec, "stopped"))) log.warn(w);
+}
+
+async function killAndWait(rec: ContainerRecord): Promise<void> {
+  signalCgroup(rec, 9);
+  try { process.kill(rec.pid, 9); } catch { /* gone */ }
+  if (!(await waitGone(rec.pid, rec.initStartTime, 10_000))) {
+    throw new BerthError("container process did not die after SIGKILL", { op: "delete", path: rec.id, hint: "the process may be stuck in the kernel (D state); try again" });
+  }
+}
+
+export async function deleteContainer(root: string, id: string, force: boolean): Promise<void> {
+  let rec: ContainerRecord;
+  try {
+    rec = loadRecord(root, id);
+  } catch (err) {
+    if (force && err instanceof BerthError && err.errno === "ENOENT") {
+      // A directory without state (a create that died) is still removed.
+      if (id !== "" && !id.includes("/") && id !== "." && id !== ".." && existsSync(containerDir(root, id))) rmSync(containerDir(root, id), { recursive: true, force: true });
+      return;
+    }
+    throw err;
+  }
+  const status = statusOf(root, rec);
+  switch (status) {
+    case "stopped":
+      break;
+    case "created":
+      // runc, crun and containerd: deleting a created container kills it first.
+      await killAndWait(rec);
+      break;
+    default:
+      if (!force) {
+        throw new BerthError(`cannot delete container ${id} that is not stopped: ${status}`, { op: "delete", path: id, hint: "stop it with `berth kill`, or use `berth delete --force`" });
+      }
+      await killAndWait(rec);
+  }
+  await destroyContainer(root, rec);
+}
+
+export interface ListEntry { state: Record<string, unknown> }
+
+export function listContainers(root: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const id of listIds(root)) {
+    try {
+      const rec = loadRecord(root, id);
+      out.push({ ...ociState(rec, statusOf(root, rec)), owner: "root" });
+    } catch {
+      /* a container being deleted concurrently */
+    }
+  }
+  return out;
+}

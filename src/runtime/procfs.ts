@@ -1,0 +1,46 @@
+// Facts about processes read from /proc. A pid alone is never trusted: it is
+// paired with the process start time (field 22 of /proc/<pid>/stat) so a
+// recycled pid is not mistaken for the container's init.
+
+import { readFileSync } from "node:fs";
+
+export interface ProcStat { state: string; startTime: string; ppid: number }
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "latin1");
+  } catch {
+    return undefined;
+  }
+  // comm may contain spaces and parentheses: split after the last ')'.
+  const close = text.lastIndexOf(")");
+  const fields = text.slice(close + 2).split(" ");
+  // fields[0] is field 3 (state); field 22 (starttime) is fields[19]; ppid is fields[1].
+  return { state: fields[0] ?? "?", ppid: Number(fields[1]), startTime: fields[19] ?? "" };
+}
+
+export function startTimeOf(pid: number): string | undefined {
+  return readProcStat(pid)?.startTime;
+}
+
+/** True when pid runs (not a zombie) and is the same process that had startTime. */
+export function isAlive(pid: number, startTime: string): boolean {
+  if (!(pid > 0)) return false;
+  const st = readProcStat(pid);
+  if (st === undefined) return false;
+  if (st.startTime !== startTime) return false;
+  return st.state !== "Z" && st.state !== "X";
+}
+
+/** Wait (polling) until pid is gone or a zombie; returns false on timeout. */
+export async function waitGone(pid: number, startTime: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 1;
+  while (isAlive(pid, startTime)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 50);
+  }
+  return true;
+}

@@ -1,0 +1,55 @@
+// `run` = create + start. In the foreground berth-init stays as the waiter
+// (relaying the pty when there is no console socket), berth forwards signals,
+// and the container is deleted when it exits unless --keep.
+
+import { log } from "../log.js";
+import { createContainer, type CreateOptions } from "./create.js";
+import { deleteContainer, destroyContainer, releaseBarrier, startContainer } from "./lifecycle.js";
+import { forwardSignals } from "./signalForward.js";
+import { waitGone } from "./procfs.js";
+import { runHooksWarn } from "./hooks.js";
+import { hookState } from "./stateStore.js";
+
+export interface RunOptions extends Omit<CreateOptions, "wait" | "detach"> {
+  detach: boolean;
+  keep: boolean;
+}
+
+/** Returns berth's exit status: 0 when detached, else the container's. */
+export async function runContainer(opts: RunOptions): Promise<number> {
+  if (opts.detach) {
+    await createContainer({ ...opts, wait: false, detach: true });
+    try {
+      startContainer(opts.root, opts.id);
+    } catch (err) {
+      await deleteContainer(opts.root, opts.id, true).catch(() => undefined);
+      throw err;
+    }
+    return 0;
+  }
+  const { rec, helper } = await createContainer({ ...opts, wait: true, detach: false });
+  const stop = forwardSignals(rec.pid);
+  let status: number;
+  try {
+    try {
+      releaseBarrier(opts.root, rec);
+    } catch (err) {
+      try { process.kill(rec.pid, "SIGKILL"); } catch { /* gone */ }
+      throw err;
+    }
+    helper.channel.destroy();
+    for (const w of runHooksWarn("poststart", rec.config.hooks?.poststart, hookState(rec, "running", rec.pid))) log.warn(w);
+    status = await helper.exited;
+  } catch (err) {
+    stop();
+    await waitGone(rec.pid, rec.initStartTime, 5000);
+    if (!opts.keep) await destroyContainer(opts.root, rec).catch(() => undefined);
+    throw err;
+  }
+  stop();
+  if (!opts.keep) {
+    await waitGone(rec.pid, rec.initStartTime, 5000);
+    await destroyContainer(opts.root, rec);
+  }
+  return status;
+}

@@ -1,0 +1,146 @@
+// Starting berth-init and driving the sync protocol (native/PROTOCOL.md).
+// TypeScript spawns the helper, places it in the container's cgroups before
+// the plan is sent (so every process it creates inherits them), answers its
+// requests (uid/gid maps, host hooks) and returns once the container process
+// reports ready.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Socket } from "node:net";
+import { constants as osConstants } from "node:os";
+import { BerthError } from "../errors.js";
+import { Msg } from "./protocol.js";
+import type { Plan } from "./plan.js";
+import { encodePlan } from "./planCodec.js";
+import { SyncChannel, decodeError } from "./syncChannel.js";
+
+export interface HelperCallbacks {
+  /** Called with stage 1's pid before the plan is sent: enter cgroups here. */
+  beforePlan(stage1Pid: number): void;
+  /** Write uid/gid maps for pid. */
+  onUserMap?(pid: number): void;
+  /** Run prestart/createRuntime; return the state JSON for in-container hooks. */
+  onHooks?(pid: number): string;
+  onWarn?(msg: string): void;
+}
+
+export interface HelperResult {
+  /** Host pid of the container process (init, or the exec'd process). */
+  pid: number;
+  child: ChildProcess;
+  /** Settles when stage 1 exits: its exit status (128+N for signal N). */
+  exited: Promise<number>;
+  channel: SyncChannel;
+}
+
+let cachedInitPath: string | undefined;
+
+export function initBinaryPath(): string {
+  if (cachedInitPath !== undefined) return cachedInitPath;
+  const env = process.env.BERTH_INIT;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = env !== undefined && env !== "" ? [env] : [join(here, "berth-init"), join(here, "../../native/berth-init"), join(here, "../native/berth-init")];
+  for (const c of candidates) {
+    if (existsSync(c)) return (cachedInitPath = c);
+  }
+  throw new BerthError("berth-init not found", { op: "start helper", path: candidates.join(", "), hint: "run `make build`" });
+}
+
+function exitStatus(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    if (child.signalCode !== null) return resolve(128 + signalNumber(child.signalCode));
+    child.once("exit", (code, signal) => resolve(code ?? 128 + signalNumber(signal ?? "SIGKILL")));
+  });
+}
+
+function signalNumber(sig: NodeJS.Signals): number {
+  return (osConstants.signals as Record<string, number>)[sig] ?? 9;
+}
+
+/**
+ * Spawn berth-init with the plan and run the protocol until MSG_READY.
+ * On any failure every process it made is killed before the error is thrown.
+ */
+export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, consoleSocket?: Socket): Promise<HelperResult> {
+  const n = plan.preserveFds + plan.listenFds;
+  const stdio: (number | "inherit" | "pipe" | Socket)[] = ["inherit", "inherit", "inherit"];
+  for (let i = 0; i < n; i++) stdio.push(3 + i);
+  const syncIndex = stdio.length;
+  stdio.push("pipe");
+  if (consoleSocket !== undefined) {
+    plan.consoleSocketFd = stdio.length;
+    stdio.push(consoleSocket);
+  }
+  let child: ChildProcess;
+  try {
+    child = spawn(initBinaryPath(), [], { stdio, env: { _BERTH_SYNC_FD: String(syncIndex) } });
+  } catch (err) {
+    throw BerthError.fromSys(op, "--preserve-fds", err, "every preserved fd must be open in the calling process");
+  }
+  const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
+  const exited = exitStatus(child);
+  const socket = child.stdio[syncIndex] as Socket;
+  const channel = new SyncChannel(socket);
+  let pid = 0;
+  const fail = async (err: unknown): Promise<never> => {
+    if (pid > 0) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+    if (child.pid !== undefined) try { process.kill(child.pid, "SIGKILL"); } catch { /* gone */ }
+    channel.destroy();
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    throw err;
+  };
+  if (child.pid === undefined) {
+    const e = await spawnError;
+    return fail(BerthError.fromSys(op, initBinaryPath(), e));
+  }
+  try {
+    cb.beforePlan(child.pid);
+    channel.send(Msg.PLAN, encodePlan(plan));
+    for (;;) {
+      const frame = await channel.next();
+      if (frame === null) {
+        const status = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), 1000))]);
+        throw new BerthError(`container process exited before it was ready${status >= 0 ? ` (status ${status})` : ""}`, { op, hint: "run with --debug for details" });
+      }
+      switch (frame.type) {
+        case Msg.USERMAP:
+          if (cb.onUserMap === undefined) throw new BerthError("unexpected uid/gid map request", { op });
+          cb.onUserMap(frame.payload.readUInt32LE(0));
+          channel.send(Msg.USERMAP_DONE);
+          break;
+        case Msg.PID:
+          pid = frame.payload.readUInt32LE(0);
+          break;
+        case Msg.HOOKS: {
+          const state = cb.onHooks?.(pid) ?? "{}";
+          channel.send(Msg.HOOKS_DONE, Buffer.from(state));
+          break;
+        }
+        case Msg.WARN:
+          cb.onWarn?.(frame.payload.toString("utf8"));
+          break;
+        case Msg.ERROR: {
+          const e = decodeError(frame.payload);
+          throw new BerthError(e.message, { op, errno: e.errno > 0 ? errnoName(e.errno) : undefined });
+        }
+        case Msg.READY:
+          if (pid <= 0) throw new BerthError("helper reported ready before the container pid", { op });
+          return { pid, child, exited, channel };
+        default:
+          throw new BerthError(`unknown message type ${frame.type} from berth-init`, { op });
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof BerthError)) return fail(BerthError.fromSys(op, undefined, err));
+    return fail(err);
+  }
+}
+
+const ERRNO_NAMES: Record<number, string> = { 1: "EPERM", 2: "ENOENT", 3: "ESRCH", 5: "EIO", 9: "EBADF", 12: "ENOMEM", 13: "EACCES", 16: "EBUSY", 17: "EEXIST", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 28: "ENOSPC", 30: "EROFS", 38: "ENOSYS", 40: "ELOOP" };
+
+function errnoName(n: number): string {
+  return ERRNO_NAMES[n] ?? `errno ${n}`;
+}

@@ -1,0 +1,177 @@
+// The on-disk state of containers: <root>/<id>/state.json (+ exec.fifo while
+// the container is `created`). The id directory is created with one atomic
+// mkdir, so two concurrent creates of one id have exactly one winner. Writes go
+// to a temp file and are renamed into place. Status is derived, never stored.
+
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { BerthError, isErrno } from "../errors.js";
+import type { Spec, OciState } from "../spec/types.js";
+import type { CgroupState } from "../linux/cgroups/types.js";
+import { isAlive } from "./procfs.js";
+
+export const OCI_VERSION = "1.3.0";
+export const STATE_FILE = "state.json";
+export const FIFO_FILE = "exec.fifo";
+
+/** Everything later commands need, so they never re-read the bundle. */
+export interface ContainerRecord {
+  ociVersion: string;
+  id: string;
+  bundle: string;
+  rootfs: string;
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat when the container was created. */
+  initStartTime: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  /** The validated config.json as it was at create time. */
+  config: Spec;
+  cgroup: CgroupState;
+  /** Namespace type (spec name) → path to join for exec. */
+  namespaces: Record<string, string>;
+  systemdCgroup: boolean;
+}
+
+export type Status = OciState["status"];
+
+export function defaultRoot(): string {
+  const euid = process.geteuid?.() ?? 0;
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  if (euid !== 0 && xdg !== undefined && xdg !== "") return join(xdg, "berth");
+  return "/run/berth";
+}
+
+export function containerDir(root: string, id: string): string {
+  return join(root, id);
+}
+
+export function ensureRoot(root: string): void {
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw BerthError.fromSys("create state root", root, err, "check --root");
+  }
+}
+
+/** Atomically claim <root>/<id>; throws runc's "already exists" error if taken. */
+export function claimContainerDir(root: string, id: string): string {
+  ensureRoot(root);
+  const dir = containerDir(root, id);
+  try {
+    mkdirSync(dir, { mode: 0o711 });
+  } catch (err) {
+    if (isErrno(err, "EEXIST")) {
+      throw new BerthError(`container with id ${id} already exists`, { op: "create", path: dir, errno: "EEXIST", hint: "choose another id or delete the existing container" });
+    }
+    throw BerthError.fromSys("create container directory", dir, err);
+  }
+  return dir;
+}
+
+export function removeContainerDir(root: string, id: string): void {
+  rmSync(containerDir(root, id), { recursive: true, force: true });
+}
+
+/** Write a file atomically: temp file in the same directory, fsync, rename. */
+export function writeFileAtomic(path: string, data: string, mode = 0o644): void {
+  const slash = path.lastIndexOf("/");
+  const tmp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${process.pid}.tmp`;
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, "wx", mode);
+    writeSync(fd, data);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw BerthError.fromSys("write", path, err);
+  }
+}
+
+export function saveRecord(root: string, rec: ContainerRecord): void {
+  writeFileAtomic(join(containerDir(root, rec.id), STATE_FILE), JSON.stringify(rec), 0o600);
+}
+
+export function notExist(id: string): BerthError {
+  return new BerthError("container does not exist", { op: "load", path: id, errno: "ENOENT", hint: "see `berth list` for the containers under this --root" });
+}
+
+/** Load a container's record; throws runc's "does not exist" error. */
+export function loadRecord(root: string, id: string): ContainerRecord {
+  if (id === "" || id.includes("/") || id === "." || id === "..") throw notExist(id);
+  let text: string;
+  try {
+    text = readFileSync(join(containerDir(root, id), STATE_FILE), "utf8");
+  } catch (err) {
+    if (isErrno(err, "ENOENT") || isErrno(err, "ENOTDIR")) throw notExist(id);
+    throw BerthError.fromSys("read state", join(containerDir(root, id), STATE_FILE), err);
+  }
+  try {
+    return JSON.parse(text) as ContainerRecord;
+  } catch (err) {
+    throw new BerthError("state file is corrupt", { op: "load", path: join(containerDir(root, id), STATE_FILE), cause: err, hint: "remove it with `berth delete --force`" });
+  }
+}
+
+/** Derive the status from the world: init liveness (pid + start time), freezer, exec fifo. */
+export function deriveStatus(root: string, rec: ContainerRecord, frozen?: () => boolean): Status {
+  if (!isAlive(rec.pid, rec.initStartTime)) return "stopped";
+  if (frozen !== undefined && frozen()) return "paused";
+  if (existsSync(join(containerDir(root, rec.id), FIFO_FILE))) return "created";
+  return "running";
+}
+
+/** The state document `berth state` prints: the spec's fields plus runc's extras. */
+export function ociState(rec: ContainerRecord, status: Status): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    ociVersion: rec.ociVersion,
+    id: rec.id,
+    pid: status === "stopped" ? 0 : rec.pid,
+    status,
+    bundle: rec.bundle,
+    rootfs: rec.rootfs,
+    created: rec.created,
+    owner: rec.owner,
+  };
+  if (rec.annotations !== undefined && Object.keys(rec.annotations).length > 0) out.annotations = rec.annotations;
+  return out;
+}
+
+/** The state given to hooks on stdin (runtime.md "State"). */
+export function hookState(rec: { id: string; bundle: string; annotations?: Record<string, string> }, status: Status, pid?: number): string {
+  const s: Record<string, unknown> = { ociVersion: OCI_VERSION, id: rec.id, status };
+  if (pid !== undefined && pid > 0) s.pid = pid;
+  s.bundle = rec.bundle;
+  s.annotations = rec.annotations ?? {};
+  return JSON.stringify(s);
+}
+
+/** Ids of every container directory under root that has a state file. */
+export function listIds(root: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch (err) {
+    if (isErrno(err, "ENOENT")) return [];
+    throw BerthError.fromSys("list", root, err);
+  }
+  return names.filter((n) => {
+    try {
+      return statSync(join(root, n, STATE_FILE)).isFile();
+    } catch {
+      return false;
+    }
+  }).sort();
+}
+
+export function rfc3339Nano(d = new Date(), nanos?: bigint): string {
+  const ns = nanos ?? process.hrtime.bigint() % 1_000_000_000n;
+  const base = d.toISOString().slice(0, 19);
+  const frac = (BigInt(d.getMilliseconds()) * 1_000_000n + (ns % 1_000_000n)).toString().padStart(9, "0");
+  return `${base}.${frac}Z`;
+}
