@@ -1,0 +1,250 @@
+// The cgroupfs manager: creates the container's cgroup in every hierarchy, moves
+// processes into it, signals everything in it and removes what berth created.
+//
+// Ownership rule: create() records only the directories it made. A cgroup that
+// already existed (for example one parent shared by several containers, or a leaf
+// an administrator prepared) is joined and never removed; and when the container's
+// own leaf directory pre-existed everywhere, destroy() does not kill what is in it
+// either, because those processes may belong to someone else.
+//
+// Resource limits (linux.resources) are not written yet; see resources.ts.
+
+import { mkdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { BerthError, isErrno } from "../../errors.js";
+import { detectCgroupLayout, UNIFIED, type Hierarchy } from "./detect.js";
+import { childCgroups, readPids, sleep, writeCgroupFile } from "./files.js";
+import { parseProcCgroup, resolveCgroupPaths, type CgroupPathOptions } from "./paths.js";
+import type { CgroupManager, CgroupState } from "./types.js";
+import { freezerState, freezeV1, initCpuset, thawV1 } from "./v1.js";
+import { freezeV2, hasCgroupFreeze, hasCgroupKill, isFrozenV2, killV2, thawV2 } from "./v2.js";
+
+export type { CgroupManager, CgroupState } from "./types.js";
+export { describeIgnoredResources } from "./resources.js";
+
+/** How long destroy() waits for the cgroup to empty after SIGKILL. */
+const DESTROY_WAIT_MS = 5000;
+/** How long destroy() retries rmdir of the container's own directory on EBUSY. */
+const RMDIR_RETRY_MS = 1000;
+
+function isKillSignal(sig: NodeJS.Signals | number): boolean {
+  return sig === "SIGKILL" || sig === 9;
+}
+
+function depth(p: string): number {
+  return p.split("/").length;
+}
+
+class FsCgroupManager implements CgroupManager {
+  readonly state: CgroupState;
+  private hierarchies: Record<string, Hierarchy> | undefined;
+
+  constructor(state: CgroupState, hierarchies?: Record<string, Hierarchy>) {
+    this.state = state;
+    this.hierarchies = hierarchies;
+  }
+
+  /** Distinct directories (comounted controllers share one) with the keys that use them. */
+  private dirs(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const [key, dir] of Object.entries(this.state.paths)) {
+      const keys = out.get(dir);
+      if (keys === undefined) out.set(dir, [key]);
+      else keys.push(key);
+    }
+    return out;
+  }
+
+  private mountOf(key: string): string {
+    this.hierarchies ??= detectCgroupLayout().hierarchies;
+    const h = this.hierarchies[key];
+    if (h === undefined) {
+      throw new BerthError(`the ${key} hierarchy is not mounted`, {
+        op: "create cgroup",
+        path: this.state.paths[key],
+        hint: "mount it, or create the container on the host it was created on",
+      });
+    }
+    return h.mountPoint;
+  }
+
+  create(): void {
+    const made: string[] = [];
+    try {
+      for (const [dir, keys] of this.dirs()) {
+        const mount = this.mountOf(keys[0]!);
+        const rel = relative(mount, dir);
+        if (rel.startsWith("..")) {
+          throw new BerthError(`${dir} is outside the hierarchy mounted at ${mount}`, {
+            op: "create cgroup",
+            path: "linux.cgroupsPath",
+          });
+        }
+        let cur = mount;
+        for (const part of rel === "" ? [] : rel.split("/")) {
+          cur = join(cur, part);
+          try {
+            mkdirSync(cur, 0o755);
+            made.push(cur);
+          } catch (err) {
+            if (!isErrno(err, "EEXIST")) throw err;
+            if (!statSync(cur).isDirectory()) {
+              throw new BerthError("exists and is not a directory", { op: "create cgroup", path: cur, errno: "ENOTDIR" });
+            }
+          }
+        }
+        if (keys.includes("cpuset")) initCpuset(mount, dir);
+      }
+    } catch (err) {
+      for (const d of made.reverse()) {
+        try {
+          rmdirSync(d);
+        } catch {
+          // best effort: the error below is what matters
+        }
+      }
+      throw BerthError.fromSys("create cgroup", (err as { path?: string })?.path, err,
+        "check linux.cgroupsPath and that cgroupfs is writable by root");
+    }
+    for (const d of made) if (!this.state.created.includes(d)) this.state.created.push(d);
+  }
+
+  enter(pid: number): void {
+    for (const dir of this.dirs().keys()) {
+      writeCgroupFile(join(dir, "cgroup.procs"), String(pid), "join cgroup",
+        `could not move process ${pid} into the container's cgroup`);
+    }
+  }
+
+  pids(): number[] {
+    const all = new Set<number>();
+    for (const dir of this.dirs().keys()) readPids(dir, true, all);
+    return [...all].sort((a, b) => a - b);
+  }
+
+  signalAll(signal: NodeJS.Signals | number): void {
+    const unified = this.state.paths[UNIFIED];
+    const freezer = this.state.paths["freezer"];
+    if (isKillSignal(signal) && unified !== undefined && hasCgroupKill(unified)) {
+      // Atomic and race-free for the cgroup2 part; the walk below still covers
+      // v1-only hierarchies and processes moved out of the cgroup2 one.
+      this.tolerateGone(() => killV2(unified));
+    }
+    let thaw: (() => void) | undefined;
+    if (freezer !== undefined && freezerState(freezer) !== undefined) {
+      // A frozen task only acts on SIGKILL once thawed, so a paused cgroup is
+      // thawed after SIGKILL; for other signals it is left as it was.
+      if (freezerState(freezer) !== "FROZEN") {
+        if (this.tolerateGone(() => freezeV1(freezer))) thaw = () => thawV1(freezer);
+      } else if (isKillSignal(signal)) {
+        thaw = () => thawV1(freezer);
+      }
+    } else if (unified !== undefined && this.state.layout === "v2" && hasCgroupFreeze(unified)) {
+      if (!isFrozenV2(unified)) {
+        if (this.tolerateGone(() => freezeV2(unified))) thaw = () => thawV2(unified);
+      } else if (isKillSignal(signal)) {
+        thaw = () => thawV2(unified);
+      }
+    }
+    try {
+      for (const pid of this.pids()) {
+        if (pid === process.pid) continue;
+        try {
+          process.kill(pid, signal);
+        } catch (err) {
+          if (!isErrno(err, "ESRCH")) throw BerthError.fromSys("signal", `pid ${pid}`, err);
+        }
+      }
+    } finally {
+      if (thaw !== undefined) this.tolerateGone(thaw);
+    }
+  }
+
+  /** Run a cgroup write, treating a vanished cgroup as done. Returns whether it ran. */
+  private tolerateGone(fn: () => unknown): boolean {
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      const code = err instanceof BerthError ? err.errno : (err as NodeJS.ErrnoException)?.code;
+      if (code === "ENOENT" || code === "ENODEV") return false;
+      throw err;
+    }
+  }
+
+  async destroy(): Promise<void> {
+    const leaves = [...this.dirs().keys()];
+    const ownsLeaf = leaves.some((d) => this.state.created.includes(d));
+    if (ownsLeaf) {
+      const deadline = Date.now() + DESTROY_WAIT_MS;
+      for (;;) {
+        if (this.pids().length === 0) break;
+        if (Date.now() >= deadline) {
+          throw new BerthError(`processes ${this.pids().join(", ")} are still in the cgroup after SIGKILL`, {
+            op: "remove cgroup",
+            path: leaves[0],
+            hint: "a process in uninterruptible sleep (D state) may be holding it; retry delete later",
+          });
+        }
+        this.signalAll("SIGKILL");
+        await sleep(20);
+      }
+    }
+    const ordered = [...this.state.created].sort((a, b) => depth(b) - depth(a));
+    const failed: string[] = [];
+    for (const dir of ordered) {
+      if (leaves.includes(dir)) {
+        await removeTree(dir);
+      } else {
+        try {
+          rmdirSync(dir);
+        } catch (err) {
+          if (isErrno(err, "ENOENT")) continue;
+          // Still used by another container that joined below it: leave it.
+          if (isErrno(err, "EBUSY") || isErrno(err, "ENOTEMPTY")) { failed.push(dir); continue; }
+          throw BerthError.fromSys("remove cgroup", dir, err);
+        }
+      }
+    }
+    this.state.created.splice(0, this.state.created.length, ...failed);
+  }
+}
+
+/** rmdir a cgroup and any sub-cgroups the container made inside it, deepest first; retry EBUSY briefly. */
+async function removeTree(dir: string): Promise<void> {
+  for (const child of childCgroups(dir)) await removeTree(join(dir, child));
+  const deadline = Date.now() + RMDIR_RETRY_MS;
+  for (;;) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (err) {
+      if (isErrno(err, "ENOENT")) return;
+      if (!isErrno(err, "EBUSY") || Date.now() >= deadline) {
+        throw BerthError.fromSys("remove cgroup", dir, err, "something still uses the cgroup; retry delete later");
+      }
+      await sleep(10);
+    }
+  }
+}
+
+/** A manager for a new container: resolves linux.cgroupsPath on this host. Nothing is created until create(). */
+export function createCgroupManager(opts: CgroupPathOptions): CgroupManager {
+  const layout = detectCgroupLayout();
+  let own: Record<string, string> = {};
+  const p = opts.cgroupsPath;
+  if (p === undefined || p === "" || !p.startsWith("/")) {
+    try {
+      own = parseProcCgroup(readFileSync("/proc/self/cgroup", "utf8"));
+    } catch (err) {
+      throw BerthError.fromSys("create cgroup", "/proc/self/cgroup", err, "mount /proc");
+    }
+  }
+  const paths = resolveCgroupPaths(opts, layout, own);
+  return new FsCgroupManager({ layout: layout.layout, paths, created: [] }, layout.hierarchies);
+}
+
+/** Reopen the cgroups of an existing container from what state.json recorded. */
+export function loadCgroupManager(state: CgroupState): CgroupManager {
+  return new FsCgroupManager({ layout: state.layout, paths: { ...state.paths }, created: [...state.created] });
+}
