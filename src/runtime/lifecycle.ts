@@ -44,7 +44,7 @@ export function releaseBarrier(root: string, rec: ContainerRecord): void {
   const fifo = join(containerDir(root, rec.id), FIFO_FILE);
   let fd: number;
   try {
-    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_CLOEXEC);
+    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
   } catch (err) {
     if (isErrno(err, "ENXIO")) throw new BerthError("container process is gone", { op: "start", path: rec.id, errno: "ENXIO", hint: "delete the container and create it again" });
     throw BerthError.fromSys("start: open exec fifo", fifo, err);

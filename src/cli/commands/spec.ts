@@ -11,7 +11,7 @@ export async function handler(argv: Record<string, unknown> & GlobalArgs): Promi
     throw new BerthError("File config.json exists. Remove it first", { op: "spec", path: file, errno: "EEXIST" });
   }
   try {
-    writeFileSync(file, JSON.stringify(defaultSpec({ rootless: argv.rootless === true }), null, "\t") + "\n", { mode: 0o666 });
+    writeFileSync(file, JSON.stringify(defaultSpec({ rootless: (argv.rootless as unknown) === true || (argv.rootless as unknown) === "true" }), null, "\t") + "\n", { mode: 0o666 });
   } catch (err) {
     throw BerthError.fromSys("spec: write", file, err, "--bundle must name an existing directory");
   }
