@@ -26,6 +26,11 @@ export interface RunOptions {
   cwd?: string;
   /** Kill the runtime with SIGKILL after this long (default 20 s). */
   timeoutMs?: number;
+  /**
+   * Socket activation: set LISTEN_FDS to this number and LISTEN_PID to the
+   * runtime's own pid (a /bin/sh wrapper execs the runtime, keeping its pid).
+   */
+  listenFds?: number;
 }
 
 export interface RunResult {
@@ -68,6 +73,17 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/** The program and argv actually spawned (the LISTEN_PID wrapper when listenFds is set). */
+function command(argv: string[], opts: RunOptions): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const env = opts.env ?? cleanEnv();
+  if (opts.listenFds === undefined) return { file: RUNTIME_BIN, args: argv, env };
+  return {
+    file: "/bin/sh",
+    args: ["-c", 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"', RUNTIME_BIN, ...argv],
+    env: { ...env, LISTEN_FDS: String(opts.listenFds) },
+  };
+}
+
 function fullArgv(args: string[], opts: RunOptions): string[] {
   const root = opts.root === undefined ? sharedRoot() : opts.root;
   const argv: string[] = [];
@@ -103,10 +119,11 @@ function stdio(opts: RunOptions, io: IoFiles): StdioOptions {
 export function runtime(args: string[], opts: RunOptions = {}): RunResult {
   const argv = fullArgv(args, opts);
   const io = openIo();
-  const r = spawnSync(RUNTIME_BIN, argv, {
+  const cmd = command(argv, opts);
+  const r = spawnSync(cmd.file, cmd.args, {
     stdio: stdio(opts, io),
     input: opts.input,
-    env: opts.env ?? cleanEnv(),
+    env: cmd.env,
     cwd: opts.cwd,
     timeout: opts.timeoutMs ?? 20_000,
     killSignal: "SIGKILL",
@@ -128,7 +145,8 @@ export interface AsyncRun {
 export function runtimeAsync(args: string[], opts: RunOptions = {}): AsyncRun {
   const argv = fullArgv(args, opts);
   const io = openIo();
-  const child = spawn(RUNTIME_BIN, argv, { stdio: stdio(opts, io), env: opts.env ?? cleanEnv(), cwd: opts.cwd });
+  const cmd = command(argv, opts);
+  const child = spawn(cmd.file, cmd.args, { stdio: stdio(opts, io), env: cmd.env, cwd: opts.cwd });
   if (opts.input !== undefined && child.stdin !== null) child.stdin.end(opts.input);
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, opts.timeoutMs ?? 20_000);
