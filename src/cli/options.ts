@@ -1,7 +1,5 @@
 // Global options, accepted before the subcommand (as runc requires) or after it.
-import type { Options } from "yargs";
 import { BerthError } from "../errors.js";
-import { defaultRoot } from "../runtime/stateStore.js";
 
 export interface GlobalArgs {
   root: string;
@@ -12,14 +10,6 @@ export interface GlobalArgs {
   rootless?: string;
 }
 
-export const globalOptions: Record<string, Options> = {
-  root: { type: "string", default: defaultRoot(), describe: "root directory for storage of container state", global: true, requiresArg: true },
-  log: { type: "string", describe: "log file (default: stderr)", global: true, requiresArg: true },
-  "log-format": { type: "string", choices: ["text", "json"], default: "text", describe: "log format", global: true, requiresArg: true },
-  debug: { type: "boolean", default: false, describe: "enable debug logging", global: true },
-  "systemd-cgroup": { type: "boolean", default: false, describe: "manage cgroups with systemd; cgroupsPath is slice:prefix:name", global: true },
-  rootless: { type: "string", describe: "ignore cgroup permission errors (true, false, auto)", global: true, requiresArg: true },
-};
 
 /** Parse --preserve-fds and similar non-negative integers, naming the flag on error. */
 export function nonNegativeInt(value: unknown, flag: string): number {

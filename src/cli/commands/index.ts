@@ -1,76 +1,115 @@
-// The subcommand table: names, help text and flags (runc's), with the handler
-// module of each loaded lazily.
-import type { Argv } from "yargs";
+// The subcommand table: names, positional arguments, help text and flags
+// (runc's), with each handler module loaded lazily. It is plain data so two
+// parsers can share it: the fast parser (fastParse.ts) for well-formed
+// invocations, and yargs (main.ts) for --help, and for anything unusual so its
+// messages explain what is wrong.
 
-const id = (y: Argv): Argv => y.positional("id", { type: "string", describe: "container id" });
+export type FlagType = "string" | "boolean" | "array";
 
-const createFlags = (y: Argv): Argv => id(y)
-  .option("bundle", { alias: "b", type: "string", describe: "path to the root of the bundle directory (default: current directory)", requiresArg: true })
-  .option("console-socket", { type: "string", describe: "path to an AF_UNIX socket which will receive the pty master", requiresArg: true })
-  .option("pid-file", { type: "string", describe: "file to write the process id to", requiresArg: true })
-  .option("no-pivot", { type: "boolean", default: false, describe: "do not use pivot_root (for a ramdisk rootfs)" })
-  .option("no-new-keyring", { type: "boolean", default: false, describe: "do not create a new session keyring" })
-  .option("preserve-fds", { type: "string", default: "0", describe: "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N)", requiresArg: true });
+export interface FlagDef {
+  name: string;
+  alias?: string;
+  type: FlagType;
+  describe: string;
+  default?: string | boolean | string[];
+  choices?: string[];
+}
 
-export const commandDefs = [
+export interface PositionalDef {
+  name: string;
+  describe: string;
+  optional?: boolean;
+  variadic?: boolean;
+  default?: string;
+}
+
+export interface CommandDef {
+  name: string;
+  describe: string;
+  positionals: PositionalDef[];
+  flags: FlagDef[];
+  load: () => Promise<{ handler: (argv: never) => Promise<number | void> }>;
+}
+
+export const GLOBAL_FLAGS: FlagDef[] = [
+  { name: "root", type: "string", describe: "root directory for storage of container state" },
+  { name: "log", type: "string", describe: "log file (default: stderr)" },
+  { name: "log-format", type: "string", choices: ["text", "json"], default: "text", describe: "log format" },
+  { name: "debug", type: "boolean", default: false, describe: "enable debug logging" },
+  { name: "systemd-cgroup", type: "boolean", default: false, describe: "manage cgroups with systemd; cgroupsPath is slice:prefix:name" },
+  { name: "rootless", type: "string", describe: "ignore cgroup permission errors (true, false, auto)" },
+];
+
+const ID: PositionalDef = { name: "id", describe: "container id" };
+
+const CREATE_FLAGS: FlagDef[] = [
+  { name: "bundle", alias: "b", type: "string", describe: "path to the root of the bundle directory (default: current directory)" },
+  { name: "console-socket", type: "string", describe: "path to an AF_UNIX socket which will receive the pty master" },
+  { name: "pid-file", type: "string", describe: "file to write the process id to" },
+  { name: "no-pivot", type: "boolean", default: false, describe: "do not use pivot_root (for a ramdisk rootfs)" },
+  { name: "no-new-keyring", type: "boolean", default: false, describe: "do not create a new session keyring" },
+  { name: "preserve-fds", type: "string", default: "0", describe: "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N)" },
+];
+
+export const COMMANDS: CommandDef[] = [
+  { name: "create", describe: "create a container", positionals: [ID], flags: CREATE_FLAGS, load: () => import("./create.js") },
   {
-    name: "create <id>", describe: "create a container",
-    builder: createFlags,
-    load: () => import("./create.js"),
-  },
-  {
-    name: "run <id>", describe: "create and run a container",
-    builder: (y: Argv) => createFlags(y)
-      .option("detach", { alias: "d", type: "boolean", default: false, describe: "detach from the container's process" })
-      .option("keep", { type: "boolean", default: false, describe: "do not delete the container after it exits" }),
+    name: "run", describe: "create and run a container", positionals: [ID],
+    flags: [
+      ...CREATE_FLAGS,
+      { name: "detach", alias: "d", type: "boolean", default: false, describe: "detach from the container's process" },
+      { name: "keep", type: "boolean", default: false, describe: "do not delete the container after it exits" },
+    ],
     load: () => import("./run.js"),
   },
-  { name: "start <id>", describe: "start the user process of a created container", builder: id, load: () => import("./start.js") },
-  { name: "state <id>", describe: "output the state of a container", builder: id, load: () => import("./state.js") },
+  { name: "start", describe: "start the user process of a created container", positionals: [ID], flags: [], load: () => import("./start.js") },
+  { name: "state", describe: "output the state of a container", positionals: [ID], flags: [], load: () => import("./state.js") },
   {
-    name: "kill <id> [signal]", describe: "send a signal (default SIGTERM) to the container's init process",
-    builder: (y: Argv) => id(y)
-      .positional("signal", { type: "string", default: "SIGTERM", describe: "signal name or number" })
-      .option("all", { alias: "a", type: "boolean", default: false, describe: "send the signal to all processes in the container" }),
+    name: "kill", describe: "send a signal (default SIGTERM) to the container's init process",
+    positionals: [ID, { name: "signal", describe: "signal name or number", optional: true, default: "SIGTERM" }],
+    flags: [{ name: "all", alias: "a", type: "boolean", default: false, describe: "send the signal to all processes in the container" }],
     load: () => import("./kill.js"),
   },
   {
-    name: "delete <id>", describe: "delete a container and everything create made",
-    builder: (y: Argv) => id(y).option("force", { alias: "f", type: "boolean", default: false, describe: "kill the container first if it is running" }),
+    name: "delete", describe: "delete a container and everything create made", positionals: [ID],
+    flags: [{ name: "force", alias: "f", type: "boolean", default: false, describe: "kill the container first if it is running" }],
     load: () => import("./delete.js"),
   },
   {
-    name: "exec <id> [command..]", describe: "run a new process inside a container",
-    builder: (y: Argv) => id(y)
-      .positional("command", { type: "string", array: true, describe: "command and arguments" })
-      .option("process", { alias: "p", type: "string", describe: "path to a process.json", requiresArg: true })
-      .option("tty", { alias: "t", type: "boolean", default: false, describe: "allocate a pseudo-TTY" })
-      .option("detach", { alias: "d", type: "boolean", default: false, describe: "detach from the process" })
-      .option("pid-file", { type: "string", describe: "file to write the process id to", requiresArg: true })
-      .option("console-socket", { type: "string", describe: "path to an AF_UNIX socket which will receive the pty master", requiresArg: true })
-      .option("cwd", { type: "string", describe: "current working directory in the container", requiresArg: true })
-      .option("env", { alias: "e", type: "string", array: true, default: [], describe: "set environment variables", requiresArg: true })
-      .option("user", { alias: "u", type: "string", describe: "uid[:gid]", requiresArg: true })
-      .option("additional-gids", { alias: "g", type: "string", array: true, default: [], describe: "additional gids", requiresArg: true })
-      .option("cap", { alias: "c", type: "string", array: true, default: [], describe: "add a capability to the bounding set", requiresArg: true })
-      .option("no-new-privs", { type: "boolean", default: false, describe: "set the no new privileges value for the process" })
-      .option("preserve-fds", { type: "string", default: "0", describe: "pass N additional file descriptors", requiresArg: true })
-      .option("ignore-paused", { type: "boolean", default: false, describe: "allow exec in a paused container" }),
+    name: "exec", describe: "run a new process inside a container",
+    positionals: [ID, { name: "command", describe: "command and arguments", optional: true, variadic: true }],
+    flags: [
+      { name: "process", alias: "p", type: "string", describe: "path to a process.json" },
+      { name: "tty", alias: "t", type: "boolean", default: false, describe: "allocate a pseudo-TTY" },
+      { name: "detach", alias: "d", type: "boolean", default: false, describe: "detach from the process" },
+      { name: "pid-file", type: "string", describe: "file to write the process id to" },
+      { name: "console-socket", type: "string", describe: "path to an AF_UNIX socket which will receive the pty master" },
+      { name: "cwd", type: "string", describe: "current working directory in the container" },
+      { name: "env", alias: "e", type: "array", default: [], describe: "set environment variables" },
+      { name: "user", alias: "u", type: "string", describe: "uid[:gid]" },
+      { name: "additional-gids", alias: "g", type: "array", default: [], describe: "additional gids" },
+      { name: "cap", alias: "c", type: "array", default: [], describe: "add a capability to the bounding set" },
+      { name: "no-new-privs", type: "boolean", default: false, describe: "set the no new privileges value for the process" },
+      { name: "preserve-fds", type: "string", default: "0", describe: "pass N additional file descriptors" },
+      { name: "ignore-paused", type: "boolean", default: false, describe: "allow exec in a paused container" },
+    ],
     load: () => import("./exec.js"),
   },
   {
-    name: "list", describe: "list containers started by berth with the given root",
-    builder: (y: Argv) => y
-      .option("format", { alias: "f", type: "string", choices: ["table", "json"], default: "table", describe: "output format", requiresArg: true })
-      .option("quiet", { alias: "q", type: "boolean", default: false, describe: "display only container ids" }),
+    name: "list", describe: "list containers started by berth with the given root", positionals: [],
+    flags: [
+      { name: "format", alias: "f", type: "string", choices: ["table", "json"], default: "table", describe: "output format" },
+      { name: "quiet", alias: "q", type: "boolean", default: false, describe: "display only container ids" },
+    ],
     load: () => import("./list.js"),
   },
   {
-    name: "spec", describe: "create a new specification file (config.json)",
-    builder: (y: Argv) => y
-      .option("bundle", { alias: "b", type: "string", describe: "path to the root of the bundle directory", requiresArg: true })
-      .option("rootless", { type: "boolean", default: false, describe: "generate a configuration for a rootless container" }),
+    name: "spec", describe: "create a new specification file (config.json)", positionals: [],
+    flags: [
+      { name: "bundle", alias: "b", type: "string", describe: "path to the root of the bundle directory" },
+      { name: "rootless", type: "boolean", default: false, describe: "generate a configuration for a rootless container" },
+    ],
     load: () => import("./spec.js"),
   },
-  { name: "features", describe: "show the enabled features", builder: (y: Argv) => y, load: () => import("./features.js") },
+  { name: "features", describe: "show the enabled features", positionals: [], flags: [], load: () => import("./features.js") },
 ];
