@@ -1,0 +1,506 @@
+// Validated config.json (Spec) → Plan for berth-init. Every policy decision about
+// mounts, devices, namespaces, capabilities and the process is made here, following
+// runc where the runtime-spec leaves a choice; berth-init only executes the result.
+import { existsSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
+import { posix, resolve } from "node:path";
+import { BerthError } from "../errors.js";
+import type { Capabilities, Hook, Mount, NamespaceType, Process, Rlimit, Spec } from "../spec/types.js";
+import type { Plan, PlanDevice, PlanHook, PlanMount, PlanNsJoin, PlanProcess, PlanRlimit } from "./plan.js";
+import { allCapabilityBits, capabilityBits, hostLastCap } from "../linux/capabilities.js";
+import { CLONE_NEWTIME, CLONE_NEWUSER, namespaceInfo } from "../linux/namespaces.js";
+import {
+  DEFAULT_ROOTFS_PROPAGATION, MS_BIND, MS_REC, MS_REMOUNT, ROOTFS_PROPAGATION, parseMountOptions,
+} from "../linux/mountOptions.js";
+import { rlimitNumber, rlimitValue } from "../linux/rlimits.js";
+import { DEFAULT_DEVICES, devSymlinks, deviceType } from "../linux/devices.js";
+import { sysctlKeyToPath } from "../linux/sysctl.js";
+import { homeDirFor } from "../linux/passwd.js";
+
+/** PATH used to find args[0] when the process environment has no PATH (runc's default). */
+export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** umask applied when process.user.umask is not set (as runc does). */
+export const DEFAULT_UMASK = 0o022;
+
+/** Facts about the host the builder looks at; tests replace them. */
+export interface HostProbe {
+  /** stat(2), following symlinks; throws a Node errno error. */
+  stat(path: string): Stats;
+  /** readlink(2); throws when `path` is not a symlink. */
+  readlink(path: string): string;
+  /** Whether the host has /proc/kcore (decides the /dev/core symlink). */
+  hasKcore(): boolean;
+  /** /proc/sys/kernel/cap_last_cap. */
+  lastCap(): number;
+  /** Whether berth itself already runs inside a user namespace. */
+  inUserNs(): boolean;
+  /** HOME for a uid, looked up in `<root>/etc/passwd`. */
+  homeDir(root: string, uid: number): string;
+}
+
+export const realHost: HostProbe = {
+  stat: (p) => statSync(p),
+  readlink: (p) => readlinkSync(p),
+  hasKcore: () => existsSync("/proc/kcore"),
+  lastCap: () => hostLastCap(),
+  inUserNs: () => runningInUserNs(),
+  homeDir: (root, uid) => homeDirFor(root, uid),
+};
+
+/** True unless /proc/self/uid_map is the initial namespace's identity map. */
+export function runningInUserNs(read: () => string = () => readFileSync("/proc/self/uid_map", "utf8")): boolean {
+  let text: string;
+  try {
+    text = read();
+  } catch {
+    return false;
+  }
+  const f = text.trim().split(/\s+/);
+  return !(f.length === 3 && f[0] === "0" && f[1] === "0" && f[2] === "4294967295");
+}
+
+export interface InitPlanOptions {
+  /** Absolute bundle directory; relative paths in the config are resolved against it. */
+  bundle: string;
+  fifoPath: string;
+  noPivot: boolean;
+  /** --preserve-fds (LISTEN_FDS fds are counted separately in listenFds). */
+  preserveFds: number;
+  listenFds: number;
+  consoleSocket: boolean;
+  wait: boolean;
+  /** Stop for MSG_HOOKS even without hooks (the caller wants the state JSON round trip). */
+  stateJsonHooks?: boolean;
+  /** Receives notes about things berth leaves out (unknown-to-the-kernel capabilities, seccomp). */
+  warn?: (msg: string) => void;
+  host?: Partial<HostProbe>;
+}
+
+export interface ExecDefaults {
+  /** The container's process settings, used where the exec'd process sets none (as runc exec does). */
+  capabilities?: Capabilities;
+  noNewPrivileges?: boolean;
+  rlimits?: Rlimit[];
+  oomScoreAdj?: number;
+  umask?: number;
+}
+
+export interface ExecPlanOptions {
+  initPid: number;
+  /** Namespaces to join, usually /proc/<initPid>/ns/<name> for each namespace in the config. */
+  namespaces: { type: NamespaceType; path: string }[];
+  /** The container has a user namespace (it must then be among `namespaces`). */
+  userns: boolean;
+  preserveFds: number;
+  consoleSocket: boolean;
+  wait: boolean;
+  detach: boolean;
+  defaults?: ExecDefaults;
+  warn?: (msg: string) => void;
+  host?: Partial<HostProbe>;
+}
+
+const OP = "build plan";
+
+function fail(detail: string, path: string, hint?: string): never {
+  throw new BerthError(detail, { op: OP, path, hint });
+}
+
+// ---------------------------------------------------------------------------------------
+// process
+
+interface ProcessContext {
+  path: string;
+  host: HostProbe;
+  warn: (msg: string) => void;
+  /** Root used to look up HOME (rootfs for init, /proc/<pid>/root for exec). */
+  homeRoot: string;
+  defaults?: ExecDefaults;
+}
+
+function buildCaps(caps: Capabilities | undefined, ctx: ProcessContext): PlanProcess["caps"] {
+  const lastCap = ctx.host.lastCap();
+  if (caps === undefined) {
+    // No capabilities object: nothing is dropped (runc leaves the process's sets alone).
+    const all = allCapabilityBits(lastCap);
+    return { bounding: all, effective: all, permitted: all, inheritable: 0n, ambient: 0n };
+  }
+  const base = `${ctx.path}.capabilities`;
+  const unavailable = new Set<string>();
+  const set = (names: string[] | undefined, field: string): bigint => {
+    const r = capabilityBits(names, `${base}.${field}`, lastCap);
+    for (const n of r.unavailable) unavailable.add(n);
+    return r.bits;
+  };
+  const out = {
+    bounding: set(caps.bounding, "bounding"),
+    effective: set(caps.effective, "effective"),
+    permitted: set(caps.permitted, "permitted"),
+    inheritable: set(caps.inheritable, "inheritable"),
+    ambient: set(caps.ambient, "ambient"),
+  };
+  if (unavailable.size > 0) {
+    ctx.warn(`ignoring capabilities the running kernel does not have: ${[...unavailable].join(", ")}`);
+  }
+  return out;
+}
+
+function buildRlimits(rlimits: Rlimit[] | undefined, path: string): PlanRlimit[] {
+  const seen = new Set<number>();
+  return (rlimits ?? []).map((r, i) => {
+    const p = `${path}[${i}]`;
+    const type = rlimitNumber(r.type, `${p}.type`);
+    if (seen.has(type)) fail(`duplicate rlimit type "${r.type}"`, `${p}.type`, "list each rlimit type once");
+    seen.add(type);
+    const soft = rlimitValue(r.soft, `${p}.soft`);
+    const hard = rlimitValue(r.hard, `${p}.hard`);
+    if (soft > hard) fail(`soft limit ${soft} is above hard limit ${hard}`, p, "make soft <= hard");
+    return { type, soft, hard };
+  });
+}
+
+function buildProcess(proc: Process, ctx: ProcessContext): PlanProcess {
+  const d = ctx.defaults ?? {};
+  const args = proc.args ?? [];
+  if (args.length === 0) fail("process args must not be empty", `${ctx.path}.args`, "give the command to run, e.g. [\"sh\"]");
+  if (typeof proc.cwd !== "string" || !proc.cwd.startsWith("/")) {
+    fail(`cwd "${String(proc.cwd)}" is not an absolute path`, `${ctx.path}.cwd`, "use an absolute path such as \"/\"");
+  }
+  const uid = proc.user?.uid ?? 0;
+  const gid = proc.user?.gid ?? 0;
+  const env = [...(proc.env ?? [])];
+  if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${ctx.host.homeDir(ctx.homeRoot, uid)}`);
+  const rlimits = proc.rlimits !== undefined && proc.rlimits.length > 0 ? proc.rlimits : d.rlimits;
+  const rlimitPath = proc.rlimits !== undefined && proc.rlimits.length > 0 ? `${ctx.path}.rlimits` : "defaults.rlimits";
+  const terminal = proc.terminal === true;
+  const out: PlanProcess = {
+    args: [...args],
+    env,
+    cwd: proc.cwd,
+    uid,
+    gid,
+    additionalGids: [...(proc.user?.additionalGids ?? [])],
+    umask: proc.user?.umask ?? d.umask ?? DEFAULT_UMASK,
+    caps: buildCaps(proc.capabilities ?? d.capabilities, ctx),
+    noNewPrivileges: proc.noNewPrivileges ?? d.noNewPrivileges ?? false,
+    terminal,
+    rlimits: buildRlimits(rlimits, rlimitPath),
+  };
+  if (terminal && proc.consoleSize !== undefined) {
+    out.consoleSize = { height: proc.consoleSize.height, width: proc.consoleSize.width };
+  }
+  const oom = proc.oomScoreAdj ?? d.oomScoreAdj;
+  if (oom !== undefined) {
+    if (!Number.isInteger(oom) || oom < -1000 || oom > 1000) {
+      fail(`oomScoreAdj ${oom} is out of range`, `${ctx.path}.oomScoreAdj`, "use an integer from -1000 to 1000");
+    }
+    out.oomScoreAdj = oom;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// namespaces
+
+interface NamespacePlan {
+  cloneFlags: number;
+  nsJoin: PlanNsJoin[];
+  /** A new user namespace is created. */
+  userns: boolean;
+  /** The config has a user namespace (new or joined). */
+  anyUserNs: boolean;
+  hasMountNs: boolean;
+}
+
+function checkNamespacePath(type: NamespaceType, path: string, json: string, host: HostProbe): void {
+  try {
+    host.stat(path);
+  } catch (err) {
+    throw BerthError.fromSys(OP, path, err, `${json}: the namespace to join must exist (e.g. /proc/<pid>/ns/${namespaceInfo(type, json).procName})`);
+  }
+  let link: string | undefined;
+  try {
+    link = host.readlink(path);
+  } catch {
+    return; // a bind-mounted namespace file is not a symlink; setns checks the type
+  }
+  const m = /^([a-z_]+):\[[0-9]+\]$/.exec(link);
+  const want = namespaceInfo(type, json).procName;
+  // pid_for_children / time_for_children point at the same kind of namespace.
+  if (m !== null && m[1]!.replace(/_for_children$/, "") !== want) {
+    fail(`${path} is a ${m[1]} namespace, not ${want}`, json, `point linux.namespaces "${type}" at a ${want} namespace file`);
+  }
+}
+
+function buildNamespaces(spec: Spec, host: HostProbe): NamespacePlan {
+  const out: NamespacePlan = { cloneFlags: 0, nsJoin: [], userns: false, anyUserNs: false, hasMountNs: false };
+  const seen = new Set<string>();
+  (spec.linux?.namespaces ?? []).forEach((ns, i) => {
+    const json = `linux.namespaces[${i}]`;
+    const info = namespaceInfo(ns.type, `${json}.type`);
+    if (seen.has(ns.type)) fail(`duplicate namespace type "${ns.type}"`, `${json}.type`, "list each namespace type once");
+    seen.add(ns.type);
+    if (ns.type === "user") out.anyUserNs = true;
+    if (ns.type === "mount") out.hasMountNs = true;
+    if (ns.path !== undefined && ns.path !== "") {
+      checkNamespacePath(ns.type, ns.path, `${json}.path`, host);
+      out.nsJoin.push({ type: info.flag, path: ns.path });
+    } else {
+      out.cloneFlags |= info.flag;
+      if (ns.type === "user") out.userns = true;
+    }
+  });
+  return out;
+}
+
+/** linux.timeOffsets → the text written to /proc/self/timens_offsets. */
+export function renderTimeOffsets(offsets: Record<string, { secs?: number; nanosecs?: number }>): string {
+  let text = "";
+  for (const clock of Object.keys(offsets)) {
+    if (clock !== "monotonic" && clock !== "boottime") {
+      fail(`unknown clock "${clock}"`, `linux.timeOffsets.${clock}`, "only monotonic and boottime can be offset");
+    }
+  }
+  for (const clock of ["monotonic", "boottime"]) {
+    const o = offsets[clock];
+    if (o === undefined) continue;
+    const secs = o.secs ?? 0;
+    const nsecs = o.nanosecs ?? 0;
+    if (!Number.isInteger(secs)) fail(`secs ${secs} is not an integer`, `linux.timeOffsets.${clock}.secs`);
+    if (!Number.isInteger(nsecs) || nsecs < 0 || nsecs > 999_999_999) {
+      fail(`nanosecs ${nsecs} is out of range`, `linux.timeOffsets.${clock}.nanosecs`, "use 0 … 999999999");
+    }
+    text += `${clock} ${secs} ${nsecs}\n`;
+  }
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------
+// mounts and devices
+
+function buildMount(m: Mount, i: number, bundle: string, host: HostProbe): PlanMount {
+  const json = `mounts[${i}]`;
+  if (typeof m.destination !== "string" || m.destination === "") fail("mount destination is empty", `${json}.destination`);
+  if ((m.uidMappings?.length ?? 0) > 0 || (m.gidMappings?.length ?? 0) > 0) {
+    fail("idmapped mounts are not supported", `${json}.uidMappings`, "drop uidMappings/gidMappings from the mount");
+  }
+  const parsed = parseMountOptions(m.options, `${json}.options`);
+  const destination = posix.resolve("/", m.destination);
+  const bind = m.type === "bind" || (parsed.flags & MS_BIND) !== 0;
+  let flags = parsed.flags;
+  let source = m.source ?? "";
+  let destIsFile = false;
+  let remountFlags = 0n;
+  if (bind) {
+    flags |= MS_BIND;
+    if (source === "") fail("bind mount has no source", `${json}.source`, "set source to the host path to bind");
+    source = resolve(bundle, source);
+    let st: Stats;
+    try {
+      st = host.stat(source);
+    } catch (err) {
+      throw BerthError.fromSys("stat bind source", source, err, `${json}.source must name an existing host path`);
+    }
+    destIsFile = !st.isDirectory();
+    const extra = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+    remountFlags = BigInt(extra);
+  }
+  const fstype = bind ? "bind" : (m.type ?? "");
+  return {
+    source,
+    destination,
+    fstype,
+    flags: BigInt(flags),
+    data: parsed.data,
+    propagation: parsed.propagation,
+    bind,
+    remountFlags,
+    destIsFile,
+    cgroup: !bind && (fstype === "cgroup" || fstype === "cgroup2"),
+  };
+}
+
+function buildDevices(spec: Spec, useBind: boolean, skipPtmx: boolean): PlanDevice[] {
+  const specDevices = spec.linux?.devices ?? [];
+  const specPaths = new Set(specDevices.map((d) => posix.resolve("/", d.path)));
+  const out: PlanDevice[] = [];
+  const seen = new Set<string>();
+  const add = (d: PlanDevice): void => {
+    if (seen.has(d.path) || (skipPtmx && d.path === "/dev/ptmx")) return;
+    seen.add(d.path);
+    if (useBind) d.bindFrom = d.path;
+    out.push(d);
+  };
+  for (const d of DEFAULT_DEVICES) {
+    if (specPaths.has(d.path)) continue;
+    add({ path: d.path, type: d.type, major: d.major, minor: d.minor, mode: d.mode, uid: 0, gid: 0 });
+  }
+  specDevices.forEach((d, i) => {
+    const json = `linux.devices[${i}]`;
+    if (typeof d.path !== "string" || d.path === "") fail("device path is empty", `${json}.path`);
+    const type = deviceType(d.type, `${json}.type`);
+    if (d.type !== "p" && (d.major === undefined || d.minor === undefined)) {
+      fail(`device ${d.path} needs major and minor numbers`, json, `set major and minor for type "${d.type}"`);
+    }
+    add({
+      path: posix.resolve("/", d.path),
+      type,
+      major: d.major ?? 0,
+      minor: d.minor ?? 0,
+      mode: (d.fileMode ?? 0o666) & 0o7777,
+      uid: d.uid ?? 0,
+      gid: d.gid ?? 0,
+    });
+  });
+  return out;
+}
+
+function buildHooks(hooks: Hook[] | undefined, path: string): PlanHook[] {
+  return (hooks ?? []).map((h, i) => {
+    if (typeof h.path !== "string" || !h.path.startsWith("/")) {
+      fail(`hook path "${String(h.path)}" is not absolute`, `${path}[${i}].path`, "hooks must name an absolute executable path");
+    }
+    const timeout = h.timeout ?? 0;
+    if (!Number.isInteger(timeout) || timeout < 0) fail(`hook timeout ${timeout} is invalid`, `${path}[${i}].timeout`, "use a positive number of seconds");
+    // An empty args list runs the hook with argv = [path], as Go's exec.Cmd does for runc.
+    const args = h.args !== undefined && h.args.length > 0 ? [...h.args] : [h.path];
+    return { path: h.path, args, env: [...(h.env ?? [])], timeout };
+  });
+}
+
+function hostProbe(p: Partial<HostProbe> | undefined): HostProbe {
+  return { ...realHost, ...(p ?? {}) };
+}
+
+// ---------------------------------------------------------------------------------------
+// public
+
+/** Plan for `create`/`run`: a new container from a validated config. */
+export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
+  const host = hostProbe(opts.host);
+  const warn = opts.warn ?? (() => {});
+  if (spec.process === undefined) fail("config has no process", "process", "add a process object with args, cwd and user");
+  if (spec.root === undefined || typeof spec.root.path !== "string" || spec.root.path === "") {
+    fail("config has no root.path", "root.path", "set root.path to the rootfs directory (relative to the bundle)");
+  }
+  const bundle = resolve(opts.bundle);
+  const rootfs = resolve(bundle, spec.root.path);
+
+  const ns = buildNamespaces(spec, host);
+  if (!ns.hasMountNs) {
+    fail("a mount namespace is required", "linux.namespaces", 'add {"type": "mount"} so container mounts stay out of the host');
+  }
+  let timensOffsets: string | undefined;
+  const offsets = spec.linux?.timeOffsets;
+  if (offsets !== undefined && Object.keys(offsets).length > 0) {
+    if ((ns.cloneFlags & CLONE_NEWTIME) === 0) {
+      fail("timeOffsets need a new time namespace", "linux.timeOffsets", 'add {"type": "time"} without a path to linux.namespaces');
+    }
+    timensOffsets = renderTimeOffsets(offsets);
+  }
+
+  const mounts = (spec.mounts ?? []).map((m, i) => buildMount(m, i, bundle, host));
+  // /dev is populated unless it is bind-mounted from somewhere (runc's needsSetupDev).
+  const setupDev = !mounts.some((m) => m.bind && m.destination === "/dev");
+  const devptsPtmx = setupDev && mounts.some((m) => m.fstype === "devpts" && m.destination === "/dev/pts");
+  const useBind = ns.anyUserNs || host.inUserNs();
+  const devices = setupDev ? buildDevices(spec, useBind, devptsPtmx) : [];
+  const symlinks = setupDev ? devSymlinks(host.hasKcore()) : [];
+
+  let rootfsPropagation = DEFAULT_ROOTFS_PROPAGATION;
+  const rp = spec.linux?.rootfsPropagation;
+  if (rp !== undefined && rp !== "") {
+    if (!Object.hasOwn(ROOTFS_PROPAGATION, rp)) {
+      fail(`unknown rootfsPropagation "${rp}"`, "linux.rootfsPropagation",
+        `use one of ${Object.keys(ROOTFS_PROPAGATION).join(", ")}`);
+    }
+    rootfsPropagation = ROOTFS_PROPAGATION[rp]!;
+  }
+
+  const sysctl = Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]) => ({
+    key: sysctlKeyToPath(key, `linux.sysctl.${key}`),
+    value: String(value),
+  }));
+
+  const hooks = spec.hooks ?? {};
+  const hasHooks = (["prestart", "createRuntime", "createContainer", "startContainer"] as const)
+    .some((k) => (hooks[k]?.length ?? 0) > 0);
+
+  if (spec.linux?.seccomp !== undefined && spec.linux.seccomp !== null) {
+    warn("linux.seccomp is set but berth does not support seccomp; the container runs without a seccomp filter");
+  }
+
+  const process = buildProcess(spec.process, { path: "process", host, warn, homeRoot: rootfs });
+
+  const plan: Plan = {
+    mode: "init",
+    cloneFlags: ns.cloneFlags,
+    userns: ns.userns,
+    nsJoin: ns.nsJoin,
+    process,
+    rootfs,
+    rootfsPropagation,
+    rootReadonly: spec.root.readonly === true,
+    noPivot: opts.noPivot,
+    mounts,
+    devices,
+    symlinks,
+    devptsPtmx,
+    maskedPaths: [...(spec.linux?.maskedPaths ?? [])],
+    readonlyPaths: [...(spec.linux?.readonlyPaths ?? [])],
+    sysctl,
+    fifoPath: opts.fifoPath,
+    hooksSync: hasHooks || opts.stateJsonHooks === true,
+    createContainerHooks: buildHooks(hooks.createContainer, "hooks.createContainer"),
+    startContainerHooks: buildHooks(hooks.startContainer, "hooks.startContainer"),
+    preserveFds: opts.preserveFds,
+    listenFds: opts.listenFds,
+    wait: opts.wait,
+    checkExec: true,
+    setsid: true,
+    defaultPath: DEFAULT_PATH,
+  };
+  if (timensOffsets !== undefined) plan.timensOffsets = timensOffsets;
+  if (spec.hostname !== undefined) plan.hostname = spec.hostname;
+  if (spec.domainname !== undefined) plan.domainname = spec.domainname;
+  return plan;
+}
+
+/** Plan for `exec`: run `proc` inside the namespaces of a running container. */
+export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
+  const host = hostProbe(opts.host);
+  const warn = opts.warn ?? (() => {});
+  const nsJoin: PlanNsJoin[] = opts.namespaces.map((n, i) => ({
+    type: namespaceInfo(n.type, `namespaces[${i}].type`).flag,
+    path: n.path,
+  }));
+  if (opts.userns && !nsJoin.some((n) => n.type === CLONE_NEWUSER)) {
+    fail("the container has a user namespace but none is given to join", "namespaces", "pass the container's /proc/<pid>/ns/user");
+  }
+  const process = buildProcess(proc, {
+    path: "process", host, warn, homeRoot: `/proc/${opts.initPid}/root`, defaults: opts.defaults,
+  });
+  return {
+    mode: "exec",
+    cloneFlags: 0,
+    userns: false,
+    nsJoin,
+    process,
+    mounts: [],
+    devices: [],
+    symlinks: [],
+    devptsPtmx: false,
+    maskedPaths: [],
+    readonlyPaths: [],
+    sysctl: [],
+    hooksSync: false,
+    createContainerHooks: [],
+    startContainerHooks: [],
+    preserveFds: opts.preserveFds,
+    listenFds: 0,
+    wait: opts.wait && !opts.detach,
+    checkExec: true,
+    setsid: process.terminal,
+    defaultPath: DEFAULT_PATH,
+  };
+}
