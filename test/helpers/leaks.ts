@@ -112,7 +112,7 @@ export function findLeaks(q: LeakQuery): string[] {
   const leaks: string[] = [];
   if (q.root !== undefined && existsSync(q.root)) {
     if (existsSync(join(q.root, q.id))) leaks.push(`state dir ${join(q.root, q.id)}`);
-    for (const f of fifosBelow(q.root)) leaks.push(`fifo ${f}`);
+    for (const f of fifosBelow(q.root)) if (f.includes(q.id)) leaks.push(`fifo ${f}`);
     for (const n of readdirSync(q.root)) if (n.includes(q.id)) leaks.push(`state entry ${join(q.root, n)}`);
   }
   for (const c of cgroupDirsMatching(q.id)) leaks.push(`cgroup ${c}`);
