@@ -77,8 +77,12 @@ export function parseJsonText(text: string, file: string, op: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     const raw = String((err as Error)?.message ?? err);
-    const where = locateJsonError(raw, text);
-    const reason = raw.replace(/\s*\(line \d+ column \d+\)/, "").replace(/\s*in JSON at position \d+/, "");
+    // V8 sometimes quotes the whole input in its message; keep only the reason.
+    const reason = raw
+      .replace(/,\s*(?:\.\.\.)?"[\s\S]*" is not valid JSON$/, "")
+      .replace(/\s*in JSON at position \d+(?:\s*\(line \d+ column \d+\))?/, "");
+    const offset = jsonErrorOffset(text);
+    const where = offset >= text.length ? "at end of file" : `line ${lineColumn(text, offset).join(", column ")}`;
     throw new BerthError(`not valid JSON: ${where}: ${reason}`, {
       op,
       path: file,
@@ -88,19 +92,132 @@ export function parseJsonText(text: string, file: string, op: string): unknown {
   }
 }
 
-function locateJsonError(message: string, text: string): string {
-  const lc = /line (\d+) column (\d+)/.exec(message);
-  if (lc) return `line ${lc[1]}, column ${lc[2]}`;
-  const pos = /position (\d+)/.exec(message);
-  if (pos) {
-    const offset = Number(pos[1]);
-    const before = text.slice(0, offset);
-    const line = before.split("\n").length;
-    const column = offset - before.lastIndexOf("\n");
-    return `line ${line}, column ${column}`;
+/** 1-based line and column of a character offset. */
+export function lineColumn(text: string, offset: number): [number, number] {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return [line, offset - before.lastIndexOf("\n")];
+}
+
+/**
+ * Offset of the first JSON syntax error in `text` (text.length when the input
+ * ends too early; -1 when the text is valid). A small scanner, used only to
+ * point at the error when JSON.parse has already failed.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
+  };
+  class Stop {
+    constructor(readonly at: number) {}
   }
-  if (/end of JSON input|Unexpected end/i.test(message) || text.trim() === "") return "at end of file";
-  return "somewhere in the file";
+  const stop = (at = i): never => {
+    throw new Stop(at);
+  };
+  const literal = (word: string): void => {
+    for (const c of word) {
+      if (i >= text.length) stop();
+      if (text[i] !== c) stop();
+      i++;
+    }
+  };
+  const string = (): void => {
+    i++; // opening quote
+    for (;;) {
+      if (i >= text.length) stop();
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) stop();
+      if (c === 0x5c) {
+        i++;
+        if (i >= text.length) stop();
+        const e = text[i]!;
+        if (e === "u") {
+          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? "")) stop(Math.min(i + k, text.length));
+          i += 5;
+        } else if ('"\\/bfnrt'.includes(e)) i++;
+        else stop();
+      } else i++;
+    }
+  };
+  const number = (): void => {
+    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m || m[0] === "-") stop();
+    i += m[0].length;
+  };
+  const value = (): void => {
+    ws();
+    if (i >= text.length) stop();
+    const c = text[i]!;
+    if (c === "{") {
+      i++;
+      ws();
+      if (text[i] === "}") {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (i >= text.length) stop();
+        if (text[i] !== '"') stop();
+        string();
+        ws();
+        if (i >= text.length) stop();
+        if (text[i] !== ":") stop();
+        i++;
+        value();
+        ws();
+        if (i >= text.length) stop();
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "}") {
+          i++;
+          return;
+        }
+        stop();
+      }
+    } else if (c === "[") {
+      i++;
+      ws();
+      if (text[i] === "]") {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (i >= text.length) stop();
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "]") {
+          i++;
+          return;
+        }
+        stop();
+      }
+    } else if (c === '"') string();
+    else if (c === "t") literal("true");
+    else if (c === "f") literal("false");
+    else if (c === "n") literal("null");
+    else if (c === "-" || (c >= "0" && c <= "9")) number();
+    else stop();
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : -1;
+  } catch (e) {
+    if (e instanceof Stop) return e.at;
+    throw e;
+  }
 }
 
 /** Run a generated validator; on failure throw one BerthError describing the problems. */
