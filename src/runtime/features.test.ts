@@ -1,0 +1,62 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv } from "ajv";
+import { describe, expect, it } from "vitest";
+import { features } from "./features.js";
+import { parseMountOptions, isMountOptionSupported } from "../linux/mountOptions.js";
+import { capabilityNumber } from "../linux/capabilities.js";
+import { namespaceInfo } from "../linux/namespaces.js";
+
+const SCHEMA_DIR = "/work/shared/oci-runtime-spec/schema";
+
+function load(name: string): Record<string, unknown> {
+  const s = JSON.parse(readFileSync(join(SCHEMA_DIR, name), "utf8")) as Record<string, unknown>;
+  delete s.$schema; // draft-04 marker; the keywords used here mean the same in Ajv's default draft
+  return s;
+}
+
+describe("features", () => {
+  it("validates against the runtime-spec features schema", (ctx) => {
+    if (!existsSync(join(SCHEMA_DIR, "features-schema.json"))) ctx.skip();
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    for (const f of ["defs.json", "defs-linux.json", "features-linux.json"]) ajv.addSchema(load(f), f);
+    const validate = ajv.compile(load("features-schema.json"));
+    const ok = validate(features());
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+    // The schema is strict enough to catch a wrong shape.
+    expect(validate({ ...features(), linux: { namespaces: ["bogus"] } })).toBe(false);
+  });
+
+  it("reports versions, hooks and disabled extras", () => {
+    const f = features();
+    expect(f.ociVersionMin).toBe("1.0.0");
+    expect(f.ociVersionMax).toBe("1.3.0");
+    expect(f.hooks).toEqual(["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]);
+    expect(f.linux.cgroup).toEqual({ v1: true, v2: true, systemd: false, systemdUser: false, rdma: false });
+    expect(f.linux.seccomp).toEqual({ enabled: false });
+    expect(f.linux.apparmor).toEqual({ enabled: false });
+    expect(f.linux.selinux).toEqual({ enabled: false });
+    expect(f.linux.mountExtensions).toEqual({ idmap: { enabled: false } });
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    expect(f.annotations).toEqual({ "io.github.berth.version": pkg.version });
+  });
+
+  it("lists only what the plan builder accepts", () => {
+    const f = features();
+    for (const opt of f.mountOptions) {
+      expect(isMountOptionSupported(opt)).toBe(true);
+      expect(() => parseMountOptions([opt], "x")).not.toThrow();
+      expect(parseMountOptions([opt], "x").data).toBe("");
+    }
+    expect(f.mountOptions).toContain("rbind");
+    expect(f.mountOptions).toContain("rslave");
+    expect(f.mountOptions).not.toContain("rro");
+    expect(f.mountOptions).not.toContain("tmpcopyup");
+    expect(f.mountOptions).not.toContain("idmap");
+    for (const c of f.linux.capabilities) expect(() => capabilityNumber(c, "x")).not.toThrow();
+    expect(f.linux.capabilities).toHaveLength(41);
+    for (const n of f.linux.namespaces) expect(() => namespaceInfo(n, "x")).not.toThrow();
+    expect(f.linux.namespaces).toEqual(["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"]);
+  });
+});

@@ -1,0 +1,48 @@
+// `berth features`: what this build of berth implements (runtime-spec features.md and
+// features-linux.md). Every list comes from the same tables the plan builder uses, so
+// nothing is claimed that the code does not do.
+import { VERSION } from "../cli/version.js";
+import { capabilityNames } from "../linux/capabilities.js";
+import { supportedMountOptions } from "../linux/mountOptions.js";
+import { namespaceTypes } from "../linux/namespaces.js";
+
+export const OCI_VERSION_MIN = "1.0.0";
+export const OCI_VERSION_MAX = "1.3.0";
+
+export const HOOK_NAMES = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"] as const;
+
+export interface Features {
+  ociVersionMin: string;
+  ociVersionMax: string;
+  hooks: string[];
+  mountOptions: string[];
+  linux: {
+    namespaces: string[];
+    capabilities: string[];
+    cgroup: { v1: boolean; v2: boolean; systemd: boolean; systemdUser: boolean; rdma: boolean };
+    seccomp: { enabled: boolean };
+    apparmor: { enabled: boolean };
+    selinux: { enabled: boolean };
+    mountExtensions: { idmap: { enabled: boolean } };
+  };
+  annotations: Record<string, string>;
+}
+
+export function features(): Features {
+  return {
+    ociVersionMin: OCI_VERSION_MIN,
+    ociVersionMax: OCI_VERSION_MAX,
+    hooks: [...HOOK_NAMES],
+    mountOptions: supportedMountOptions(),
+    linux: {
+      namespaces: namespaceTypes(),
+      capabilities: capabilityNames(),
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
+      seccomp: { enabled: false },
+      apparmor: { enabled: false },
+      selinux: { enabled: false },
+      mountExtensions: { idmap: { enabled: false } },
+    },
+    annotations: { "io.github.berth.version": VERSION },
+  };
+}
