@@ -6,7 +6,7 @@ import { posix, resolve } from "node:path";
 import { BerthError } from "../errors.js";
 import type { Capabilities, Hook, Mount, NamespaceType, Process, Rlimit, Spec } from "../spec/types.js";
 import type { Plan, PlanDevice, PlanHook, PlanMount, PlanNsJoin, PlanProcess, PlanRlimit } from "./plan.js";
-import { allCapabilityBits, capabilityBits, hostLastCap } from "../linux/capabilities.js";
+import { capabilityBits, hostLastCap } from "../linux/capabilities.js";
 import { CLONE_NEWTIME, CLONE_NEWUSER, namespaceInfo } from "../linux/namespaces.js";
 import {
   DEFAULT_ROOTFS_PROPAGATION, MS_BIND, MS_REC, MS_REMOUNT, ROOTFS_PROPAGATION, parseMountOptions,
@@ -121,9 +121,8 @@ interface ProcessContext {
 function buildCaps(caps: Capabilities | undefined, ctx: ProcessContext): PlanProcess["caps"] {
   const lastCap = ctx.host.lastCap();
   if (caps === undefined) {
-    // No capabilities object: nothing is dropped (runc leaves the process's sets alone).
-    const all = allCapabilityBits(lastCap);
-    return { bounding: all, effective: all, permitted: all, inheritable: 0n, ambient: 0n };
+    // No capabilities object: every set is empty, as with runc 1.1.
+    return { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n };
   }
   const base = `${ctx.path}.capabilities`;
   const unavailable = new Set<string>();
