@@ -1,0 +1,46 @@
+// How `run` reports the container's end, berth against runc: its exit status
+// when the process exits, and 128+N when it is killed by signal N.
+
+import { afterAll, describe, expect, it } from "vitest";
+import { Pair, SKIP_REASON, describeOutcome, title, type Which } from "./harness.js";
+
+describe.skipIf(SKIP_REASON !== undefined)(title("differential: run exit status"), () => {
+  const pair = new Pair();
+  afterAll(() => pair.cleanup());
+
+  it.each([0, 3, 42])("exit %i is passed through", (status) => {
+    const bundle = pair.bundle({ args: ["sh", "-c", `echo out; echo err >&2; exit ${status}`] });
+    const r = pair.runBoth(bundle);
+    expect(r.runc.code, describeOutcome(r.runc)).toBe(status);
+    expect(r.berth.code, describeOutcome(r.berth)).toBe(status);
+    expect(r.berth.stdout).toBe(r.runc.stdout);
+    expect(r.berth.stderr).toBe(r.runc.stderr);
+  });
+
+  it("a process killed by a signal it sends itself (no pid namespace) gives 128+N", () => {
+    const bundle = pair.bundle({
+      args: ["sh", "-c", "kill -USR1 $$; sleep 5"],
+      edit: (c) => { c.linux!.namespaces = c.linux!.namespaces!.filter((n) => n.type !== "pid"); },
+    });
+    const r = pair.runBoth(bundle);
+    expect(r.runc.code, describeOutcome(r.runc)).toBe(128 + 10);
+    expect(r.berth.code, describeOutcome(r.berth)).toBe(r.runc.code);
+  });
+
+  it.each(["KILL", "SIGKILL", "9"])("`kill <id> %s` while `run` waits ends `run` with 137", async (sig) => {
+    const bundle = pair.bundle({ args: ["sleep", "30"] });
+    const out = {} as Record<Which, Awaited<ReturnType<Pair["runAndKill"]>>>;
+    for (const which of ["runc", "berth"] as const) out[which] = await pair.runAndKill(which, bundle, sig);
+    expect(out.runc.code, describeOutcome(out.runc)).toBe(137);
+    expect(out.berth.code, describeOutcome(out.berth)).toBe(out.runc.code);
+    expect(out.berth.timedOut).toBe(false);
+  });
+
+  it("a command that does not exist fails both the same way (non-zero, message on stderr)", () => {
+    const bundle = pair.bundle({ args: ["/no/such/binary"] });
+    const r = pair.runBoth(bundle);
+    expect(r.runc.code).not.toBe(0);
+    expect(r.berth.code, describeOutcome(r.berth)).toBe(r.runc.code);
+    expect(r.berth.stderr).toMatch(/no such file or directory|not found/i);
+  });
+});
