@@ -26,6 +26,8 @@ const ajv = new Ajv({
   // uint64/int64 bounds that JavaScript numbers round; none of that needs strict
   // type checks, but unknown keywords and formats must still be caught.
   strictTypes: false,
+  // Shared definitions become shared functions instead of being copied into every use.
+  inlineRefs: false,
   code: { source: true, esm: true, lines: false },
 });
 

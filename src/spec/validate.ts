@@ -112,7 +112,7 @@ export function jsonErrorOffset(text: string): number {
   class Stop {
     constructor(readonly at: number) {}
   }
-  const stop = (at = i): never => {
+  const stop: (at?: number) => never = (at = i) => {
     throw new Stop(at);
   };
   const literal = (word: string): void => {
