@@ -19,7 +19,7 @@ import {
   claimContainerDir, removeContainerDir, saveRecord, writeFileAtomic, hookState, rfc3339Nano,
   FIFO_FILE, OCI_VERSION, type ContainerRecord,
 } from "./stateStore.js";
-import { nsProcName } from "./nsnames.js";
+import { namespacePathsOf } from "../linux/namespaces.js";
 
 export interface CreateOptions {
   root: string;
@@ -96,7 +96,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const fifoPath = join(dir, FIFO_FILE);
     const plan = buildInitPlan(spec, {
       bundle, fifoPath, noPivot: opts.noPivot, preserveFds: opts.preserveFds, listenFds,
-      consoleSocket: opts.consoleSocket !== undefined, wait: opts.wait,
+      consoleSocket: opts.consoleSocket !== undefined, wait: opts.wait, warn: (m) => log.warn(m),
     });
     const cgm = cg;
     cgm.create();
@@ -119,7 +119,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const startTime = startTimeOf(helper.pid);
     if (startTime === undefined) throw new BerthError("container process exited during create", { op: "create" });
     const namespaces: Record<string, string> = {};
-    for (const ns of spec.linux?.namespaces ?? []) namespaces[ns.type] = `/proc/${helper.pid}/ns/${nsProcName(ns.type)}`;
+    for (const ns of namespacePathsOf(spec.linux?.namespaces, helper.pid)) namespaces[ns.type] = ns.path;
     const rec: ContainerRecord = {
       ociVersion: OCI_VERSION,
       id: opts.id,

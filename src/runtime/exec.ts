@@ -14,7 +14,7 @@ import { runHelper } from "./spawnInit.js";
 import { loadRecord, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
 import { statusOf } from "./lifecycle.js";
 import { forwardSignals } from "./signalForward.js";
-import { nsProcName } from "./nsnames.js";
+import { namespacePathsOf } from "../linux/namespaces.js";
 
 export interface ExecOptions {
   root: string;
@@ -119,7 +119,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   if (opts.consoleSocket !== undefined && (!tty || !opts.detach)) {
     throw new BerthError("cannot use console socket if berth will not detach or allocate tty", { op: "exec", path: "--console-socket" });
   }
-  const namespaces = (rec.config.linux?.namespaces ?? []).map((ns) => ({ type: ns.type, path: `/proc/${rec.pid}/ns/${nsProcName(ns.type)}` }));
+  const namespaces = namespacePathsOf(rec.config.linux?.namespaces, rec.pid);
   const plan = buildExecPlan(proc, {
     initPid: rec.pid,
     namespaces,
@@ -128,6 +128,14 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     consoleSocket: opts.consoleSocket !== undefined,
     wait: !opts.detach,
     detach: opts.detach,
+    defaults: {
+      capabilities: rec.config.process?.capabilities,
+      noNewPrivileges: rec.config.process?.noNewPrivileges,
+      rlimits: rec.config.process?.rlimits,
+      oomScoreAdj: rec.config.process?.oomScoreAdj,
+      umask: rec.config.process?.user.umask,
+    },
+    warn: (m) => log.warn(m),
   });
   const console = opts.consoleSocket !== undefined ? await connectConsole(opts.consoleSocket) : undefined;
   const cg = rec.cgroup.paths !== undefined && Object.keys(rec.cgroup.paths).length > 0 ? loadCgroupManager(rec.cgroup) : undefined;
