@@ -7,6 +7,7 @@ import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { BerthError } from "../errors.js";
 import { CAPABILITIES } from "../linux/capabilities.js";
+import { RLIMITS } from "../linux/rlimits.js";
 import type { Hook, IDMapping, Namespace, NamespaceType, Spec } from "./types.js";
 
 const OP = "validate config.json";
@@ -14,13 +15,6 @@ const OP = "validate config.json";
 /** Oldest and newest runtime-spec versions berth accepts ([major, minor, patch]; patch of the newest is open). */
 export const OCI_VERSION_MIN = [1, 0, 0] as const;
 export const OCI_VERSION_MAX_MINOR = [1, 3] as const;
-
-/** Resource limit names (getrlimit(2)). */
-export const RLIMIT_NAMES: readonly string[] = Object.freeze([
-  "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS",
-  "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS",
-  "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
-]);
 
 /** The kernel accepts at most this many lines in a uid_map/gid_map. */
 export const MAX_ID_MAP_LINES = 340;
@@ -184,8 +178,8 @@ function checkRlimits(spec: Spec): void {
   const seen = new Map<string, number>();
   (spec.process?.rlimits ?? []).forEach((r, i) => {
     const at = `process.rlimits[${i}]`;
-    if (!RLIMIT_NAMES.includes(r.type)) {
-      fail(`${at}.type`, `unknown resource limit ${JSON.stringify(r.type)}`, `use one of ${RLIMIT_NAMES.join(", ")}`);
+    if (!Object.hasOwn(RLIMITS, r.type)) {
+      fail(`${at}.type`, `unknown resource limit ${JSON.stringify(r.type)}`, `use one of ${Object.keys(RLIMITS).join(", ")}`);
     }
     const prev = seen.get(r.type);
     if (prev !== undefined) fail(`${at}.type`, `${r.type} is set twice (also process.rlimits[${prev}])`, "keep one entry per limit");
