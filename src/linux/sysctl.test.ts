@@ -15,3 +15,10 @@ describe("sysctlKeyToPath", () => {
     expect(() => sysctlKeyToPath("", "k")).toThrowError(/invalid sysctl key/);
   });
 });
+
+describe("sysctl keys in path form", () => {
+  it("takes a key whose first separator is a slash as a path", () => {
+    expect(sysctlKeyToPath("net/core/somaxconn", "k")).toBe("net/core/somaxconn");
+    expect(sysctlKeyToPath("net/ipv4/conf/eth0.100/rp_filter", "k")).toBe("net/ipv4/conf/eth0.100/rp_filter");
+  });
+});
