@@ -1,0 +1,258 @@
+/* berth-init: executes a resolved plan received from berth over the sync socket.
+ * Stage 1 (this process) sets up namespaces and forks the container process;
+ * see native/PROTOCOL.md for the order of every step. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "berth.h"
+#include "protocol.h"
+#include "sync.h"
+
+static int make_fifo(const char *path)
+{
+	if (mkfifo(path, 0622) < 0)
+		die(errno, "mkfifo \"%s\"", path);
+	if (chmod(path, 0622) < 0) /* undo the umask */
+		die(errno, "chmod \"%s\"", path);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		die(errno, "open the exec fifo \"%s\"", path);
+	return fd;
+}
+
+/* Block until `berth start` writes its byte; a writer that leaves without one means abort. */
+static void wait_fifo(int fd)
+{
+	for (;;) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		if (poll(&pf, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die(errno, "poll the exec fifo");
+		}
+		char c;
+		ssize_t n = read(fd, &c, 1);
+		if (n == 1)
+			break;
+		if (n == 0)
+			_exit(1);
+		if (errno != EAGAIN && errno != EINTR)
+			die(errno, "read the exec fifo");
+	}
+	close(fd);
+}
+
+/* chdir, no_new_privs, identity and capabilities, umask; returns the program to execve. */
+static const char *finish_process(const struct plan *p)
+{
+	int cwd_done = chdir(p->cwd) == 0;
+	if (!cwd_done && errno != EACCES && errno != EPERM)
+		die(errno, "chdir to cwd \"%s\"", p->cwd);
+	apply_nnp(p);
+	if (!p->no_new_privs)
+		apply_seccomp(p); /* needs CAP_SYS_ADMIN without no_new_privs */
+	apply_bounding(p);
+	apply_user(p);
+	if (!cwd_done && chdir(p->cwd) < 0)
+		die(errno, "chdir to cwd \"%s\"", p->cwd);
+	apply_caps(p);
+	if (p->has_umask)
+		umask((mode_t)p->umask);
+	return resolve_exec(p, p->check_exec);
+}
+
+static __attribute__((noreturn)) void container_init(const struct plan *p, int sync, int fifofd, int ttysock)
+{
+	if (setsid() < 0)
+		die(errno, "setsid");
+	int rootfd = prepare_rootfs(p);
+	do_mounts(p, rootfd);
+	create_devices(p, rootfd);
+	create_symlinks(p, rootfd);
+
+	unsigned char *state = NULL;
+	uint32_t statelen = 0;
+	if (p->hooks_sync) {
+		if (sync_send(sync, MSG_HOOKS, NULL, 0) < 0)
+			die(errno, "send MSG_HOOKS");
+		state = sync_expect(sync, MSG_HOOKS_DONE, &statelen);
+	}
+	run_hooks("createContainer", p->create_hooks, p->ncreate_hooks, (const char *)state, statelen);
+
+	enter_rootfs(p, rootfd);
+	close(rootfd);
+	setup_console(p, ttysock);
+	finish_rootfs(p);
+	if (p->hostname != NULL && sethostname(p->hostname, strlen(p->hostname)) < 0)
+		die(errno, "sethostname \"%s\"", p->hostname);
+	if (p->domainname != NULL && setdomainname(p->domainname, strlen(p->domainname)) < 0)
+		die(errno, "setdomainname \"%s\"", p->domainname);
+	/* runc creates a missing cwd; we are inside the root now, so this cannot escape. */
+	if (p->cwd[0] == '/') {
+		int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int fd = root < 0 ? -1 : open_in_root(root, p->cwd, P_MKDIR);
+		if (fd < 0)
+			die(errno, "create cwd \"%s\"", p->cwd);
+		close(fd);
+		close(root);
+	}
+	const char *path = finish_process(p);
+
+	if (sync_send(sync, MSG_READY, NULL, 0) < 0)
+		die(errno, "send MSG_READY");
+	close(sync);
+	set_sink(SINK_STDERR, 2);
+	wait_fifo(fifofd);
+	run_hooks("startContainer", p->start_hooks, p->nstart_hooks, (const char *)state, statelen);
+	if (p->no_new_privs)
+		apply_seccomp(p);
+	exec_process(p, path);
+}
+
+static __attribute__((noreturn)) void container_exec(const struct plan *p, int ttysock)
+{
+	if (p->setsid && setsid() < 0)
+		die(errno, "setsid");
+	setup_console(p, ttysock);
+	const char *path = finish_process(p);
+	if (p->no_new_privs)
+		apply_seccomp(p);
+	exec_process(p, path);
+}
+
+static void put_u32(unsigned char *b, uint32_t v)
+{
+	b[0] = v & 0xff;
+	b[1] = (v >> 8) & 0xff;
+	b[2] = (v >> 16) & 0xff;
+	b[3] = (v >> 24) & 0xff;
+}
+
+static int stage1(const struct plan *p, int sync)
+{
+	int fifofd = -1;
+	/* The fifo is a host path: create it before any namespace changes what paths mean. */
+	if (p->mode == MODE_INIT && p->fifo_path != NULL)
+		fifofd = make_fifo(p->fifo_path);
+	apply_oom_rlimits(p);
+	join_namespaces(p);
+	create_namespaces(p, sync);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die(errno, "prctl PR_SET_DUMPABLE");
+
+	int go[2], errp[2] = { -1, -1 }, tty[2] = { -1, -1 };
+	if (pipe2(go, O_CLOEXEC) < 0)
+		die(errno, "pipe");
+	if (p->mode == MODE_EXEC && pipe2(errp, O_CLOEXEC) < 0)
+		die(errno, "pipe");
+	if (p->wait && p->terminal && p->console_socket_fd < 0 &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tty) < 0)
+		die(errno, "socketpair");
+
+	sigset_t mask, old;
+	sigemptyset(&mask);
+	static const int sigs[] = { SIGCHLD, SIGWINCH, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
+		sigaddset(&mask, sigs[i]);
+	if (p->wait)
+		sigprocmask(SIG_BLOCK, &mask, &old);
+
+	pid_t pid = fork();
+	if (pid < 0)
+		die(errno, "fork the container process");
+	if (pid == 0) {
+		if (p->wait)
+			sigprocmask(SIG_SETMASK, &old, NULL);
+		close(go[1]);
+		if (errp[0] >= 0)
+			close(errp[0]);
+		if (tty[0] >= 0)
+			close(tty[0]);
+		wait_go(go[0]);
+		if (p->mode == MODE_INIT)
+			container_init(p, sync, fifofd, tty[1]);
+		close(sync);
+		set_sink(SINK_PIPE, errp[1]);
+		container_exec(p, tty[1]);
+	}
+	close(go[0]);
+	if (errp[1] >= 0)
+		close(errp[1]);
+	if (tty[1] >= 0)
+		close(tty[1]);
+	if (fifofd >= 0)
+		close(fifofd);
+
+	unsigned char pidbuf[4];
+	put_u32(pidbuf, (uint32_t)pid);
+	if (sync_send(sync, MSG_PID, pidbuf, sizeof(pidbuf)) < 0) {
+		kill(pid, SIGKILL);
+		die(errno, "send MSG_PID");
+	}
+	send_go(go[1]);
+
+	if (p->mode == MODE_EXEC) {
+		uint32_t type, len;
+		unsigned char *payload;
+		int r = sync_recv(errp[0], &type, &payload, &len);
+		if (r < 0) {
+			kill(pid, SIGKILL);
+			die(errno, "read the exec error pipe");
+		}
+		if (r == 0) { /* the child failed and said why: pass it on */
+			sync_send(sync, type, payload, len);
+			waitpid(pid, NULL, 0);
+			_exit(1);
+		}
+		close(errp[0]);
+		if (sync_send(sync, MSG_READY, NULL, 0) < 0)
+			die(errno, "send MSG_READY");
+	}
+	close(sync);
+	set_sink(SINK_STDERR, 2);
+	if (!p->wait)
+		return 0;
+	int master = -1;
+	if (tty[0] >= 0) {
+		master = recv_fd(tty[0]);
+		close(tty[0]);
+	}
+	return relay_and_wait(pid, master, &mask);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	const char *s = getenv("_BERTH_SYNC_FD");
+	char *end = NULL;
+	long fd = s ? strtol(s, &end, 10) : -1;
+	if (s == NULL || *s == 0 || *end != 0 || fd < 3 || fd > 65535 || fcntl((int)fd, F_GETFD) < 0) {
+		dprintf(2, "berth-init: _BERTH_SYNC_FD must name an open fd; berth-init is started by berth\n");
+		return 1;
+	}
+	int sync = (int)fd;
+	set_sink(SINK_SYNC, sync);
+	ensure_sealed(argv);
+	unsetenv("_BERTH_SYNC_FD");
+	set_cloexec(sync, 1);
+	signal(SIGPIPE, SIG_IGN); /* reset before any execve */
+
+	uint32_t len;
+	unsigned char *buf = sync_expect(sync, MSG_PLAN, &len);
+	struct plan p;
+	plan_parse(&p, buf, len);
+	if (p.console_socket_fd >= 0)
+		set_cloexec(p.console_socket_fd, 1);
+	return stage1(&p, sync);
+}

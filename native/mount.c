@@ -1,0 +1,399 @@
+/* The container's mount namespace: rootfs preparation, plan mounts (onto
+ * /proc/self/fd/<n> of a target opened inside the rootfs), pivot_root or
+ * MS_MOVE+chroot, then masked and read-only paths, sysctl and a read-only root. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "berth.h"
+
+#define PROP_FLAGS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
+
+/* ---- /proc/self/mountinfo ---- */
+
+struct minfo {
+	char *mp;      /* unescaped mount point */
+	char *fstype;
+	int shared;
+};
+
+static void unescape(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 | (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = 0;
+}
+
+/* Reads and splits mountinfo; *buf holds the strings. */
+static struct minfo *read_mountinfo(size_t *count, char **buf)
+{
+	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(errno, "open \"/proc/self/mountinfo\"");
+	size_t cap = 65536, len = 0;
+	char *b = xmalloc(cap);
+	for (;;) {
+		if (len + 1 >= cap)
+			b = xrealloc(b, cap *= 2);
+		ssize_t n = read(fd, b + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die(errno, "read \"/proc/self/mountinfo\"");
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	b[len] = 0;
+
+	struct minfo *v = NULL;
+	*count = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(b, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[64];
+		size_t nf = 0;
+		char *s2 = NULL;
+		for (char *t = strtok_r(line, " ", &s2); t && nf < ARRAY_LEN(f); t = strtok_r(NULL, " ", &s2))
+			f[nf++] = t;
+		if (nf < 10)
+			continue;
+		struct minfo *m = grow((void **)&v, count, sizeof(*m));
+		m->mp = f[4];
+		unescape(m->mp);
+		size_t i = 6;
+		for (; i < nf && strcmp(f[i], "-") != 0; i++)
+			if (strncmp(f[i], "shared:", 7) == 0)
+				m->shared = 1;
+		m->fstype = i + 1 < nf ? f[i + 1] : "";
+	}
+	*buf = b;
+	return v;
+}
+
+/* Is path equal to or below dir (both absolute, clean)? */
+static int path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (n == 1 && dir[0] == '/')
+		return 1;
+	return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
+}
+
+/* pivot_root refuses a new root whose parent mount is shared. */
+static void make_parent_private(const char *rootfs)
+{
+	size_t n;
+	char *buf;
+	struct minfo *mi = read_mountinfo(&n, &buf);
+	struct minfo *best = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (path_under(rootfs, mi[i].mp) && (best == NULL || strlen(mi[i].mp) >= strlen(best->mp)))
+			best = &mi[i];
+	if (best != NULL && best->shared && mount(NULL, best->mp, NULL, MS_PRIVATE, NULL) < 0)
+		die(errno, "make the parent mount \"%s\" of the rootfs private", best->mp);
+	free(mi);
+	free(buf);
+}
+
+int prepare_rootfs(const struct plan *p)
+{
+	unsigned long prop = p->has_rootfs_prop ? p->rootfs_prop : (MS_SLAVE | MS_REC);
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		die(errno, "set propagation 0x%lx on \"/\"", prop);
+	make_parent_private(p->rootfs);
+	if (mount(p->rootfs, p->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die(errno, "bind mount the rootfs \"%s\" onto itself", p->rootfs);
+	int fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die(errno, "open rootfs \"%s\"", p->rootfs);
+	return fd;
+}
+
+/* ---- plan mounts ---- */
+
+static int reopen(int rootfd, const struct mnt *m)
+{
+	int fd = open_in_root(rootfd, m->dest, P_NOCREATE);
+	if (fd < 0)
+		die(errno, "reopen mountpoint \"%s\"", m->dest);
+	return fd;
+}
+
+static void remount_bind(int fd, const struct mnt *m, unsigned long flags)
+{
+	char fp[64];
+	fdpath(fd, fp, sizeof(fp));
+	if (mount(NULL, fp, NULL, MS_BIND | MS_REMOUNT | flags, NULL) == 0)
+		return;
+	int err = errno;
+	if (err == EPERM) {
+		/* In a user namespace the flags the source carries are locked: keep them. */
+		struct statvfs sv;
+		if (fstatvfs(fd, &sv) == 0) {
+			unsigned long keep = sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME |
+							  ST_NODIRATIME | ST_RELATIME | ST_RDONLY);
+			if (mount(NULL, fp, NULL, MS_BIND | MS_REMOUNT | flags | keep, NULL) == 0)
+				return;
+		}
+	}
+	die(err, "remount \"%s\" on \"%s\" with flags 0x%lx", m->source, m->dest, flags);
+}
+
+static void mount_cgroup(int fd, const struct mnt *m)
+{
+	char fp[64];
+	fdpath(fd, fp, sizeof(fp));
+	/* Hybrid/v1 hosts: expose the host hierarchy (recursive bind); flags apply recursively. */
+	if (mount("/sys/fs/cgroup", fp, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die(errno, "bind mount \"/sys/fs/cgroup\" on \"%s\"", m->dest);
+}
+
+static void mount_cgroup_flags(int fd, const struct mnt *m)
+{
+	uint64_t f = m->flags | m->remount_flags;
+	struct mount_attr a = { 0 };
+	if (f & MS_RDONLY)
+		a.attr_set |= MOUNT_ATTR_RDONLY;
+	if (f & MS_NOSUID)
+		a.attr_set |= MOUNT_ATTR_NOSUID;
+	if (f & MS_NODEV)
+		a.attr_set |= MOUNT_ATTR_NODEV;
+	if (f & MS_NOEXEC)
+		a.attr_set |= MOUNT_ATTR_NOEXEC;
+	if (a.attr_set != 0 && mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		die(errno, "set flags on cgroup mount \"%s\"", m->dest);
+}
+
+void do_mounts(const struct plan *p, int rootfd)
+{
+	char fp[64];
+	for (size_t i = 0; i < p->nmounts; i++) {
+		const struct mnt *m = &p->mounts[i];
+		int fd = open_in_root(rootfd, m->dest, m->dest_is_file ? P_MKFILE : P_MKDIR);
+		if (fd < 0)
+			die(errno, "create mountpoint \"%s\" in the rootfs", m->dest);
+		fdpath(fd, fp, sizeof(fp));
+		if (m->cgroup) {
+			mount_cgroup(fd, m);
+		} else if (m->bind) {
+			unsigned long fl = MS_BIND | (m->flags & MS_REC);
+			if (mount(m->source, fp, NULL, fl, NULL) < 0)
+				die(errno, "bind mount \"%s\" on \"%s\"", m->source, m->dest);
+		} else {
+			unsigned long fl = (unsigned long)(m->flags & ~(uint64_t)PROP_FLAGS);
+			if (mount(m->source, fp, m->fstype, fl, m->data) < 0)
+				die(errno, "mount \"%s\" on \"%s\" (type \"%s\", data \"%s\")", m->source, m->dest,
+				    m->fstype, m->data ? m->data : "");
+		}
+		close(fd);
+		/* The fd still names what was under the new mount: reopen to get the mount itself. */
+		fd = reopen(rootfd, m);
+		fdpath(fd, fp, sizeof(fp));
+		if (m->cgroup)
+			mount_cgroup_flags(fd, m);
+		else if (m->bind && m->remount_flags != 0)
+			remount_bind(fd, m, (unsigned long)m->remount_flags);
+		for (size_t j = 0; j < m->nprop; j++)
+			if (mount(NULL, fp, NULL, m->prop[j], NULL) < 0)
+				die(errno, "set propagation 0x%x on \"%s\"", m->prop[j], m->dest);
+		close(fd);
+	}
+}
+
+/* ---- pivot ---- */
+
+/* With --no-pivot the old root stays reachable below the container's root: hide the
+ * host's proc and sysfs so the container cannot mount fresh ones (runc does the same). */
+static void hide_host_proc_sys(const char *rootfs)
+{
+	size_t n;
+	char *buf;
+	struct minfo *mi = read_mountinfo(&n, &buf);
+	for (size_t i = n; i-- > 0;) {
+		if (strcmp(mi[i].fstype, "proc") != 0 && strcmp(mi[i].fstype, "sysfs") != 0)
+			continue;
+		if (path_under(mi[i].mp, rootfs))
+			continue;
+		if (umount2(mi[i].mp, MNT_DETACH) == 0 || errno == EINVAL || errno == ENOENT)
+			continue;
+		if (errno != EPERM)
+			die(errno, "unmount \"%s\"", mi[i].mp);
+		if (mount("tmpfs", mi[i].mp, "tmpfs", MS_RDONLY, NULL) < 0)
+			die(errno, "cover \"%s\" with a tmpfs", mi[i].mp);
+	}
+	free(mi);
+	free(buf);
+}
+
+void enter_rootfs(const struct plan *p, int rootfd)
+{
+	if (p->no_pivot) {
+		hide_host_proc_sys(p->rootfs);
+		if (fchdir(rootfd) < 0)
+			die(errno, "chdir to the rootfs \"%s\"", p->rootfs);
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+			die(errno, "move the rootfs \"%s\" to \"/\"", p->rootfs);
+		if (chroot(".") < 0)
+			die(errno, "chroot to \"%s\"", p->rootfs);
+		if (chdir("/") < 0)
+			die(errno, "chdir \"/\"");
+		return;
+	}
+	int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (oldroot < 0)
+		die(errno, "open \"/\"");
+	if (fchdir(rootfd) < 0)
+		die(errno, "chdir to the rootfs \"%s\"", p->rootfs);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		die(errno, "pivot_root to \"%s\"", p->rootfs);
+	if (fchdir(oldroot) < 0)
+		die(errno, "chdir to the old root");
+	/* Our unmount must not propagate to the host. */
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		die(errno, "make the old root a slave mount");
+	if (umount2(".", MNT_DETACH) < 0)
+		die(errno, "unmount the old root");
+	if (chdir("/") < 0)
+		die(errno, "chdir \"/\"");
+	close(oldroot);
+}
+
+/* ---- after pivot ---- */
+
+int bind_onto(int srcdfd, const char *srcpath, int targetfd, int recursive, unsigned attr_set)
+{
+	unsigned fl = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) |
+		      (*srcpath == 0 ? AT_EMPTY_PATH : 0);
+	int tree = open_tree(srcdfd, srcpath, fl);
+	if (tree < 0)
+		return -1;
+	if (attr_set != 0) {
+		struct mount_attr a = { .attr_set = attr_set };
+		if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+			goto fail;
+	}
+	if (move_mount(tree, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		goto fail;
+	close(tree);
+	return 0;
+fail:;
+	int err = errno;
+	close(tree);
+	errno = err;
+	return -1;
+}
+
+static int mount_ro_tmpfs(int targetfd)
+{
+	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -1;
+	int mnt = -1, err;
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		goto fail;
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+	if (mnt < 0)
+		goto fail;
+	if (move_mount(mnt, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		goto fail;
+	close(mnt);
+	close(fs);
+	return 0;
+fail:
+	err = errno;
+	if (mnt >= 0)
+		close(mnt);
+	close(fs);
+	errno = err;
+	return -1;
+}
+
+static void mask_paths(const struct plan *p, int root)
+{
+	for (size_t i = 0; i < p->masked.n; i++) {
+		const char *path = p->masked.v[i];
+		int fd = open_in_root(root, path, P_NOCREATE);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			die(errno, "open masked path \"%s\"", path);
+		}
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			die(errno, "stat masked path \"%s\"", path);
+		if (S_ISDIR(st.st_mode)) {
+			if (mount_ro_tmpfs(fd) < 0)
+				die(errno, "mask \"%s\" with a read-only tmpfs", path);
+		} else if (bind_onto(AT_FDCWD, "/dev/null", fd, 0, 0) < 0) {
+			die(errno, "mask \"%s\" with \"/dev/null\"", path);
+		}
+		close(fd);
+	}
+}
+
+static void readonly_paths(const struct plan *p, int root)
+{
+	for (size_t i = 0; i < p->readonly.n; i++) {
+		const char *path = p->readonly.v[i];
+		int fd = open_in_root(root, path, P_NOCREATE);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			die(errno, "open read-only path \"%s\"", path);
+		}
+		/* bind onto itself (recursive), read-only on the top mount; other flags stay */
+		if (bind_onto(fd, "", fd, 1, MOUNT_ATTR_RDONLY) < 0)
+			die(errno, "make \"%s\" read-only", path);
+		close(fd);
+	}
+}
+
+static void write_sysctls(const struct plan *p)
+{
+	for (size_t i = 0; i < p->nsysctl; i++) {
+		const char *key = p->sysctl[i].a, *val = p->sysctl[i].b;
+		if (strstr(key, "..") != NULL || key[0] == '/')
+			die(EINVAL, "sysctl \"%s\": invalid key", key);
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "/proc/sys/%s", key);
+		if (write_file(path, val, strlen(val)) < 0)
+			die(errno, "write sysctl \"%s\" = \"%s\" (%s)", key, val, path);
+	}
+}
+
+void finish_rootfs(const struct plan *p)
+{
+	unsigned long prop = p->has_rootfs_prop ? p->rootfs_prop : 0;
+	if ((prop & (MS_SHARED | MS_UNBINDABLE)) && mount(NULL, "/", NULL, prop, NULL) < 0)
+		die(errno, "set propagation 0x%lx on \"/\" after pivot_root", prop);
+	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		die(errno, "open \"/\"");
+	write_sysctls(p);
+	mask_paths(p, root);
+	readonly_paths(p, root);
+	if (p->root_readonly) {
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+		if (mount_setattr(root, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+			die(errno, "remount \"/\" read-only");
+	}
+	close(root);
+}

@@ -1,0 +1,122 @@
+/* Stage 1 process attributes and namespaces: oom_score_adj, rlimits, setns, unshare,
+ * user namespace maps (written by berth on MSG_USERMAP), time namespace offsets. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "berth.h"
+#include "protocol.h"
+#include "sync.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const char *ns_name(uint32_t type)
+{
+	switch (type) {
+	case CLONE_NEWNS: return "mount";
+	case CLONE_NEWUTS: return "uts";
+	case CLONE_NEWIPC: return "ipc";
+	case CLONE_NEWUSER: return "user";
+	case CLONE_NEWPID: return "pid";
+	case CLONE_NEWNET: return "network";
+	case CLONE_NEWCGROUP: return "cgroup";
+	case CLONE_NEWTIME: return "time";
+	default: return "unknown";
+	}
+}
+
+void apply_oom_rlimits(const struct plan *p)
+{
+	if (p->oom_score_adj != NULL &&
+	    write_file("/proc/self/oom_score_adj", p->oom_score_adj, strlen(p->oom_score_adj)) < 0)
+		die(errno, "write %s to \"/proc/self/oom_score_adj\"", p->oom_score_adj);
+	for (size_t i = 0; i < p->nrl; i++) {
+		struct rlimit rl = { .rlim_cur = p->rl[i].soft, .rlim_max = p->rl[i].hard };
+		if (setrlimit((__rlimit_resource_t)p->rl[i].type, &rl) < 0)
+			die(errno, "setrlimit %u (soft %llu, hard %llu)", p->rl[i].type,
+			    (unsigned long long)p->rl[i].soft, (unsigned long long)p->rl[i].hard);
+	}
+}
+
+static void become_root(void)
+{
+	if (setresgid(0, 0, 0) < 0)
+		die(errno, "setresgid 0 in the user namespace");
+	if (setresuid(0, 0, 0) < 0)
+		die(errno, "setresuid 0 in the user namespace");
+}
+
+void join_namespaces(const struct plan *p)
+{
+	if (p->nns == 0)
+		return;
+	/* Open everything first: joining the mount namespace changes what paths mean. */
+	int fds[16];
+	if (p->nns > ARRAY_LEN(fds))
+		die(EINVAL, "plan: %zu namespaces to join", p->nns);
+	for (size_t i = 0; i < p->nns; i++) {
+		fds[i] = open(p->ns[i].path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			die(errno, "open %s namespace \"%s\"", ns_name(p->ns[i].type), p->ns[i].path);
+	}
+	int user = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < p->nns; i++) {
+			int is_user = p->ns[i].type == CLONE_NEWUSER;
+			if (is_user != pass)
+				continue;
+			if (setns(fds[i], (int)p->ns[i].type) < 0)
+				die(errno, "setns %s namespace \"%s\"", ns_name(p->ns[i].type), p->ns[i].path);
+			user |= is_user;
+		}
+	}
+	for (size_t i = 0; i < p->nns; i++)
+		close(fds[i]);
+	if (user)
+		become_root();
+}
+
+void create_namespaces(const struct plan *p, int sync)
+{
+	if (p->userns || (p->clone_flags & CLONE_NEWUSER)) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			die(errno, "unshare user namespace");
+		unsigned char pid[4];
+		uint32_t v = (uint32_t)getpid(), len;
+		pid[0] = v & 0xff;
+		pid[1] = (v >> 8) & 0xff;
+		pid[2] = (v >> 16) & 0xff;
+		pid[3] = (v >> 24) & 0xff;
+		if (sync_send(sync, MSG_USERMAP, pid, sizeof(pid)) < 0)
+			die(errno, "send MSG_USERMAP");
+		free(sync_expect(sync, MSG_USERMAP_DONE, &len));
+		become_root();
+	}
+	int flags = (int)(p->clone_flags & ~(uint32_t)CLONE_NEWUSER);
+	if (flags != 0 && unshare(flags) < 0) {
+		/* Name the namespace that failed: retry one at a time. */
+		int err = errno;
+		static const int all[] = { CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID,
+					   CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME };
+		for (size_t i = 0; i < ARRAY_LEN(all); i++)
+			if ((flags & all[i]) && unshare(all[i]) < 0)
+				die(errno, "unshare %s namespace", ns_name((uint32_t)all[i]));
+		die(err, "unshare namespaces 0x%x", (unsigned)flags);
+	}
+	if (p->timens_offsets != NULL) {
+		if (!(flags & CLONE_NEWTIME))
+			die(EINVAL, "plan: TIMENS_OFFSETS without a new time namespace");
+		if (write_file("/proc/self/timens_offsets", p->timens_offsets, strlen(p->timens_offsets)) < 0)
+			die(errno, "write \"/proc/self/timens_offsets\"");
+	}
+}

@@ -1,0 +1,75 @@
+/* The parsed plan: plain values and pointers into the received MSG_PLAN buffer. */
+#ifndef BERTH_PLAN_H
+#define BERTH_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* NULL-terminated string vector (usable as argv/envp). */
+struct strv {
+	const char **v;
+	size_t n;
+};
+
+struct nsjoin { uint32_t type; const char *path; };
+struct rlim { uint32_t type; uint64_t soft, hard; };
+
+struct mnt {
+	const char *source, *dest, *fstype, *data;
+	uint64_t flags, remount_flags;
+	uint32_t *prop;
+	size_t nprop;
+	int bind, dest_is_file, cgroup;
+};
+
+struct dev {
+	const char *path, *bind;
+	uint32_t type, major, minor, mode, uid, gid;
+};
+
+struct pair { const char *a, *b; };    /* symlink: a=target b=path; sysctl: a=key b=value */
+
+struct hook {
+	const char *path;
+	struct strv args, env;
+	uint32_t timeout;
+};
+
+struct plan {
+	uint32_t version, mode, clone_flags;
+	struct nsjoin *ns; size_t nns;
+	const char *timens_offsets, *oom_score_adj;
+	struct rlim *rl; size_t nrl;
+	const char *rootfs;
+	int has_rootfs_prop; uint32_t rootfs_prop;
+	uint32_t root_readonly, no_pivot;
+	struct mnt *mounts; size_t nmounts;
+	struct dev *devs; size_t ndevs;
+	struct pair *links; size_t nlinks;
+	struct strv masked, readonly;
+	struct pair *sysctl; size_t nsysctl;
+	const char *hostname, *domainname;
+	struct strv args, env;
+	const char *cwd;
+	uint32_t uid, gid;
+	uint32_t *groups; size_t ngroups;
+	int has_umask; uint32_t umask;
+	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
+	uint32_t no_new_privs, terminal;
+	int console_socket_fd;          /* -1: none */
+	int has_console_size; uint32_t console_height, console_width;
+	uint32_t preserve_fds;
+	const char *fifo_path;
+	uint32_t hooks_sync;
+	struct hook *create_hooks; size_t ncreate_hooks;
+	struct hook *start_hooks; size_t nstart_hooks;
+	uint32_t wait, check_exec;
+	const unsigned char *seccomp_bpf; size_t seccomp_len; uint32_t seccomp_flags; int has_seccomp;
+	uint32_t setsid, devpts_ptmx, listen_fds, userns;
+	const char *default_path;
+};
+
+/* Parse a MSG_PLAN payload. The plan keeps pointers into buf. Dies on any malformed record. */
+void plan_parse(struct plan *p, const unsigned char *buf, size_t len);
+
+#endif

@@ -1,0 +1,208 @@
+// Plan → MSG_PLAN payload, the binary record format of native/PROTOCOL.md:
+//   u16 tag | u16 flags(0) | u32 length | value[length]   (little-endian)
+// Strings carry their trailing NUL; booleans are sent only when true; optional
+// fields are omitted when undefined. berth-init treats an unknown tag as an error.
+
+import { BerthError } from "../errors.js";
+import type { Plan, PlanHook, PlanMount, PlanDevice } from "./plan.js";
+import {
+  ConsoleSizeTag, DeviceTag, HookTag, MountTag, Mode, NsJoinTag, PROTOCOL_VERSION, RlimitTag,
+  SeccompTag, SymlinkTag, SysctlTag, Tag,
+} from "./protocol.js";
+
+const U32_MAX = 0xffff_ffff;
+const U64_MAX = (1n << 64n) - 1n;
+
+/** Accumulates records; `where` names the plan field for error messages. */
+class RecordWriter {
+  private readonly parts: Buffer[] = [];
+
+  private record(tag: number, value: Buffer): void {
+    const hdr = Buffer.alloc(8);
+    hdr.writeUInt16LE(tag, 0);
+    hdr.writeUInt16LE(0, 2);
+    hdr.writeUInt32LE(value.length, 4);
+    this.parts.push(hdr, value);
+  }
+
+  u32(tag: number, value: number, where: string): void {
+    if (!Number.isInteger(value) || value < 0 || value > U32_MAX) {
+      throw new BerthError(`${value} is not an unsigned 32-bit integer`, {
+        op: "encode plan", path: where, hint: "this is a bug in the plan builder",
+      });
+    }
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(value, 0);
+    this.record(tag, b);
+  }
+
+  u64(tag: number, value: bigint, where: string): void {
+    if (value < 0n || value > U64_MAX) {
+      throw new BerthError(`${value} is not an unsigned 64-bit integer`, {
+        op: "encode plan", path: where, hint: "this is a bug in the plan builder",
+      });
+    }
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(value, 0);
+    this.record(tag, b);
+  }
+
+  str(tag: number, value: string, where: string): void {
+    if (value.includes("\0")) {
+      throw new BerthError("contains a NUL byte", {
+        op: "encode plan", path: where, hint: "remove the NUL character from the configuration value",
+      });
+    }
+    this.record(tag, Buffer.from(value + "\0", "utf8"));
+  }
+
+  bool(tag: number, value: boolean | undefined): void {
+    if (value === true) this.u32(tag, 1, "");
+  }
+
+  bytes(tag: number, value: Buffer): void {
+    this.record(tag, value);
+  }
+
+  nest(tag: number, fill: (w: RecordWriter) => void): void {
+    const inner = new RecordWriter();
+    fill(inner);
+    this.record(tag, inner.finish());
+  }
+
+  finish(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+function encodeMount(w: RecordWriter, m: PlanMount, where: string): void {
+  w.str(MountTag.SOURCE, m.source, `${where}.source`);
+  w.str(MountTag.DEST, m.destination, `${where}.destination`);
+  w.str(MountTag.FSTYPE, m.fstype, `${where}.type`);
+  w.u64(MountTag.FLAGS, m.flags, `${where}.flags`);
+  if (m.data !== "") w.str(MountTag.DATA, m.data, `${where}.data`);
+  m.propagation.forEach((p, i) => w.u32(MountTag.PROPAGATION, p, `${where}.propagation[${i}]`));
+  w.bool(MountTag.BIND, m.bind);
+  if (m.remountFlags !== 0n) w.u64(MountTag.REMOUNT_FLAGS, m.remountFlags, `${where}.remountFlags`);
+  w.bool(MountTag.DEST_IS_FILE, m.destIsFile);
+  w.bool(MountTag.CGROUP, m.cgroup);
+}
+
+function encodeDevice(w: RecordWriter, d: PlanDevice, where: string): void {
+  w.str(DeviceTag.PATH, d.path, `${where}.path`);
+  w.u32(DeviceTag.TYPE, d.type, `${where}.type`);
+  w.u32(DeviceTag.MAJOR, d.major, `${where}.major`);
+  w.u32(DeviceTag.MINOR, d.minor, `${where}.minor`);
+  w.u32(DeviceTag.MODE, d.mode, `${where}.mode`);
+  w.u32(DeviceTag.UID, d.uid, `${where}.uid`);
+  w.u32(DeviceTag.GID, d.gid, `${where}.gid`);
+  if (d.bindFrom !== undefined) w.str(DeviceTag.BIND, d.bindFrom, `${where}.bindFrom`);
+}
+
+function encodeHook(w: RecordWriter, h: PlanHook, where: string): void {
+  w.str(HookTag.PATH, h.path, `${where}.path`);
+  h.args.forEach((a, i) => w.str(HookTag.ARG, a, `${where}.args[${i}]`));
+  h.env.forEach((e, i) => w.str(HookTag.ENV, e, `${where}.env[${i}]`));
+  if (h.timeout > 0) w.u32(HookTag.TIMEOUT, h.timeout, `${where}.timeout`);
+}
+
+/** Encode a plan as the MSG_PLAN payload. Throws BerthError for values the wire cannot carry. */
+export function encodePlan(plan: Plan): Buffer {
+  const w = new RecordWriter();
+  const proc = plan.process;
+
+  w.u32(Tag.VERSION, PROTOCOL_VERSION, "version");
+  w.u32(Tag.MODE, plan.mode === "exec" ? Mode.EXEC : Mode.INIT, "mode");
+  w.u32(Tag.CLONE_FLAGS, plan.cloneFlags, "cloneFlags");
+  w.bool(Tag.USERNS, plan.userns);
+  plan.nsJoin.forEach((ns, i) =>
+    w.nest(Tag.NS_JOIN, (n) => {
+      n.u32(NsJoinTag.TYPE, ns.type, `nsJoin[${i}].type`);
+      n.str(NsJoinTag.PATH, ns.path, `nsJoin[${i}].path`);
+    }),
+  );
+  if (plan.timensOffsets !== undefined) w.str(Tag.TIMENS_OFFSETS, plan.timensOffsets, "timensOffsets");
+  if (proc.oomScoreAdj !== undefined) {
+    if (!Number.isInteger(proc.oomScoreAdj)) {
+      throw new BerthError(`${proc.oomScoreAdj} is not an integer`, { op: "encode plan", path: "process.oomScoreAdj" });
+    }
+    w.str(Tag.OOM_SCORE_ADJ, String(proc.oomScoreAdj), "process.oomScoreAdj");
+  }
+  proc.rlimits.forEach((rl, i) =>
+    w.nest(Tag.RLIMIT, (n) => {
+      n.u32(RlimitTag.TYPE, rl.type, `process.rlimits[${i}].type`);
+      n.u64(RlimitTag.SOFT, rl.soft, `process.rlimits[${i}].soft`);
+      n.u64(RlimitTag.HARD, rl.hard, `process.rlimits[${i}].hard`);
+    }),
+  );
+
+  if (plan.rootfs !== undefined) w.str(Tag.ROOTFS, plan.rootfs, "rootfs");
+  if (plan.rootfsPropagation !== undefined) w.u32(Tag.ROOTFS_PROPAGATION, plan.rootfsPropagation, "rootfsPropagation");
+  w.bool(Tag.ROOT_READONLY, plan.rootReadonly);
+  w.bool(Tag.NO_PIVOT, plan.noPivot);
+  plan.mounts.forEach((m, i) => w.nest(Tag.MOUNT, (n) => encodeMount(n, m, `mounts[${i}]`)));
+  plan.devices.forEach((d, i) => w.nest(Tag.DEVICE, (n) => encodeDevice(n, d, `devices[${i}]`)));
+  plan.symlinks.forEach((l, i) =>
+    w.nest(Tag.SYMLINK, (n) => {
+      n.str(SymlinkTag.TARGET, l.target, `symlinks[${i}].target`);
+      n.str(SymlinkTag.PATH, l.path, `symlinks[${i}].path`);
+    }),
+  );
+  w.bool(Tag.DEVPTS_PTMX, plan.devptsPtmx);
+  plan.maskedPaths.forEach((p, i) => w.str(Tag.MASKED_PATH, p, `maskedPaths[${i}]`));
+  plan.readonlyPaths.forEach((p, i) => w.str(Tag.READONLY_PATH, p, `readonlyPaths[${i}]`));
+  plan.sysctl.forEach((s, i) =>
+    w.nest(Tag.SYSCTL, (n) => {
+      n.str(SysctlTag.KEY, s.key, `sysctl[${i}].key`);
+      n.str(SysctlTag.VALUE, s.value, `sysctl[${i}].value`);
+    }),
+  );
+  if (plan.hostname !== undefined) w.str(Tag.HOSTNAME, plan.hostname, "hostname");
+  if (plan.domainname !== undefined) w.str(Tag.DOMAINNAME, plan.domainname, "domainname");
+
+  proc.args.forEach((a, i) => w.str(Tag.ARG, a, `process.args[${i}]`));
+  proc.env.forEach((e, i) => w.str(Tag.ENV, e, `process.env[${i}]`));
+  w.str(Tag.CWD, proc.cwd, "process.cwd");
+  w.u32(Tag.UID, proc.uid, "process.uid");
+  w.u32(Tag.GID, proc.gid, "process.gid");
+  proc.additionalGids.forEach((g, i) => w.u32(Tag.ADDITIONAL_GID, g, `process.additionalGids[${i}]`));
+  if (proc.umask !== undefined) w.u32(Tag.UMASK, proc.umask, "process.umask");
+  w.u64(Tag.CAP_BOUNDING, proc.caps.bounding, "process.caps.bounding");
+  w.u64(Tag.CAP_EFFECTIVE, proc.caps.effective, "process.caps.effective");
+  w.u64(Tag.CAP_PERMITTED, proc.caps.permitted, "process.caps.permitted");
+  w.u64(Tag.CAP_INHERITABLE, proc.caps.inheritable, "process.caps.inheritable");
+  w.u64(Tag.CAP_AMBIENT, proc.caps.ambient, "process.caps.ambient");
+  w.bool(Tag.NO_NEW_PRIVS, proc.noNewPrivileges);
+  w.bool(Tag.TERMINAL, proc.terminal);
+  if (plan.consoleSocketFd !== undefined) w.u32(Tag.CONSOLE_SOCKET_FD, plan.consoleSocketFd, "consoleSocketFd");
+  if (proc.consoleSize !== undefined) {
+    const size = proc.consoleSize;
+    w.nest(Tag.CONSOLE_SIZE, (n) => {
+      n.u32(ConsoleSizeTag.HEIGHT, size.height, "process.consoleSize.height");
+      n.u32(ConsoleSizeTag.WIDTH, size.width, "process.consoleSize.width");
+    });
+  }
+
+  if (plan.preserveFds > 0) w.u32(Tag.PRESERVE_FDS, plan.preserveFds, "preserveFds");
+  if (plan.listenFds > 0) w.u32(Tag.LISTEN_FDS, plan.listenFds, "listenFds");
+  if (plan.fifoPath !== undefined) w.str(Tag.FIFO_PATH, plan.fifoPath, "fifoPath");
+  w.bool(Tag.HOOKS_SYNC, plan.hooksSync);
+  plan.createContainerHooks.forEach((h, i) =>
+    w.nest(Tag.HOOK_CREATE_CONTAINER, (n) => encodeHook(n, h, `hooks.createContainer[${i}]`)),
+  );
+  plan.startContainerHooks.forEach((h, i) =>
+    w.nest(Tag.HOOK_START_CONTAINER, (n) => encodeHook(n, h, `hooks.startContainer[${i}]`)),
+  );
+  w.bool(Tag.WAIT, plan.wait);
+  w.bool(Tag.CHECK_EXEC, plan.checkExec);
+  w.bool(Tag.SETSID, plan.setsid);
+  if (plan.defaultPath !== "") w.str(Tag.DEFAULT_PATH, plan.defaultPath, "defaultPath");
+  if (plan.seccomp !== undefined) {
+    const sc = plan.seccomp;
+    w.nest(Tag.SECCOMP, (n) => {
+      n.bytes(SeccompTag.BPF, sc.bpf);
+      n.u32(SeccompTag.FLAGS, sc.flags, "seccomp.flags");
+    });
+  }
+  return w.finish();
+}
