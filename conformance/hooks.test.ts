@@ -34,7 +34,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("conformance: config.md hooks", () => {
     const id = sb.id();
     sb.create(id, b);
     sb.ok(["start", id]);
-    await sb.waitFile(b.inRootfs("/hooks.log"), "startContainer");
+    await sb.waitFile(b.inRootfs("/hooks.log"), /^startContainer \{.*\}$/m);
     sb.ok(["delete", "--force", id]);
     const recs = readHookLog(b);
     expect(recs.map((r) => r.tag).sort()).toEqual(["createContainer", "createRuntime", "poststart", "poststop", "prestart", "startContainer"]);
@@ -61,8 +61,8 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("conformance: config.md hooks", () => {
     const id = sb.id();
     sb.create(id, b);
     sb.ok(["start", id]);
-    await sb.waitFile(b.inRootfs("/ns-startContainer"));
-    await sb.waitFile(b.inRootfs("/ns-poststart"));
+    await sb.waitFile(b.inRootfs("/ns-startContainer"), "net:");
+    await sb.waitFile(b.inRootfs("/ns-poststart"), "net:");
     const pid = sb.state(id).pid;
     const container = [readlinkSync(`/proc/${pid}/ns/mnt`), readlinkSync(`/proc/${pid}/ns/net`)];
     const host = [readlinkSync("/proc/self/ns/mnt"), readlinkSync("/proc/self/ns/net")];

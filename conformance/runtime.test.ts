@@ -93,7 +93,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("conformance: runtime.md", () => {
     b.config.process = { ...(b.config.process ?? { user: { uid: 0, gid: 0 }, cwd: "/" }), args: ["sh", "-c", "echo changed > /tmp/which"] };
     b.write();
     sb.ok(["start", id]);
-    expect(await sb.waitFile(b.inRootfs("/tmp/which"))).toBe("original\n");
+    expect(await sb.waitFile(b.inRootfs("/tmp/which"), "\n")).toBe("original\n");
     sb.ok(["delete", "--force", id]);
   });
 

@@ -49,7 +49,11 @@ let sharedRootPath: string | undefined;
 
 /** A state root shared by every call in this test process that names no root. */
 export function sharedRoot(): string {
-  if (sharedRootPath === undefined) sharedRootPath = newRoot();
+  if (sharedRootPath === undefined) {
+    const root = newRoot();
+    sharedRootPath = root;
+    process.once("exit", () => rmSync(root, { recursive: true, force: true }));
+  }
   return sharedRootPath;
 }
 

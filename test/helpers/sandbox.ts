@@ -115,15 +115,15 @@ export class Sandbox {
     throw new Error(`container ${id}: status is ${last}, expected ${status} within ${timeoutMs} ms`);
   }
 
-  /** Poll until a host file exists and (optionally) contains `text`; returns its content. */
-  async waitFile(path: string, text?: string, timeoutMs = 5000): Promise<string> {
+  /** Poll until a host file exists and (optionally) contains `text` or matches it; returns its content. */
+  async waitFile(path: string, text?: string | RegExp, timeoutMs = 5000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (existsSync(path)) {
         const c = readFileSync(path, "utf8");
-        if (text === undefined || c.includes(text)) return c;
+        if (text === undefined || (typeof text === "string" ? c.includes(text) : text.test(c))) return c;
       }
-      if (Date.now() > deadline) throw new Error(`${path}: did not appear${text !== undefined ? ` with "${text}"` : ""} within ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(`${path}: did not appear${text !== undefined ? ` with ${String(text)}` : ""} within ${timeoutMs} ms`);
       await sleep(25);
     }
   }

@@ -56,7 +56,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: hooks", () => {
     sb.create(id, b);
     expect(tags(b)).toEqual(["prestart", "createRuntime", "createContainer"]);
     sb.ok(["start", id]);
-    await sb.waitFile(b.inRootfs("/hooks.log"), "poststart");
+    await sb.waitFile(b.inRootfs("/hooks.log"), /^poststart \{.*\}$/m);
     expect(tags(b)).toEqual(["prestart", "createRuntime", "createContainer", "startContainer", "poststart"]);
     const poststart = readHookLog(b)[4].state;
     expect(poststart).toMatchObject({ id, status: "running", pid: sb.state(id).pid });
@@ -72,7 +72,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: hooks", () => {
     const id = sb.id();
     sb.create(id, b);
     sb.ok(["start", id]);
-    const seen = await sb.waitFile(b.inRootfs("/tmp/seen"));
+    const seen = await sb.waitFile(b.inRootfs("/tmp/seen"), "startContainer");
     expect(seen).toMatch(/^startContainer /m);
     const start = readHookLog(b).find((r) => r.tag === "startContainer");
     expect(start?.state).toMatchObject({ id, bundle: b.dir });
