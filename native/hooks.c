@@ -126,7 +126,7 @@ static void run_one(const char *kind, size_t idx, const struct hook *h, const ch
 	while (outlen > 0 && (output[outlen - 1] == '\n' || output[outlen - 1] == '\r'))
 		output[--outlen] = 0;
 	if (timed_out)
-		die(ETIMEDOUT, "%s hook #%zu \"%s\" timed out after %us (output: \"%s\")", kind, idx, h->path,
+		die_errno_only(ETIMEDOUT, "%s hook #%zu \"%s\" timed out after %us (output: \"%s\")", kind, idx, h->path,
 		    h->timeout, output);
 	if (WIFSIGNALED(status))
 		die(0, "%s hook #%zu \"%s\" killed by signal %d (output: \"%s\")", kind, idx, h->path,

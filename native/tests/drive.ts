@@ -13,6 +13,7 @@
 
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeFileSync, constants as fsc } from "node:fs";
+import { createConnection } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Plan, PlanMount } from "../../src/runtime/plan.js";
 import { encodePlan } from "../../src/runtime/planCodec.js";
@@ -87,8 +88,8 @@ function initPlan(args: string[], fifo: string, over: Partial<Plan> = {}): Plan 
 
 interface Outcome { pid?: number; error?: { errno: number; message: string }; exit: Promise<number> }
 
-async function drive(plan: Plan, state = '{"ociVersion":"1.3.0","id":"drive","status":"creating"}'): Promise<Outcome> {
-  const child = spawn(BERTH_INIT, [], { stdio: ["inherit", "inherit", "inherit", "pipe"], env: { _BERTH_SYNC_FD: "3" } });
+async function drive(plan: Plan, extraFds: Duplex[] = [], state = '{"ociVersion":"1.3.0","id":"drive","status":"creating"}'): Promise<Outcome> {
+  const child = spawn(BERTH_INIT, [], { stdio: ["inherit", "inherit", "inherit", "pipe", ...extraFds], env: { _BERTH_SYNC_FD: "3" } });
   const exit = new Promise<number>((resolve) => child.on("exit", (code, sig) => resolve(code ?? 128 + (sig ? 9 : 0))));
   const ch = new SyncChannel(child.stdio[3] as Duplex);
   ch.send(1, encodePlan(plan));
@@ -185,6 +186,25 @@ async function main(): Promise<number> {
       plan.process.terminal = true;
       plan.process.consoleSize = { height: 33, width: 111 };
       return createStart(plan, fifo);
+    }
+    case "consock": {
+      // rootless-style console: the pty master goes to a unix socket listener (tests/recvtty.py)
+      const sock = await new Promise<Duplex>((resolve, reject) => {
+        const c = createConnection(rest[0]!, () => resolve(c));
+        c.on("error", reject);
+      });
+      const plan = initPlan(sh(rest[1], "tty; ls -l /dev/console /proc/self/fd; echo bye"), fifo, { consoleSocketFd: 4 });
+      plan.process.terminal = true;
+      const o = await drive(plan, [sock]);
+      sock.destroy();
+      if (o.error !== undefined) {
+        console.log(`ERROR errno=${o.error.errno}: ${o.error.message}`);
+        return 1;
+      }
+      start(fifo);
+      await o.exit;
+      await waitGone(o.pid!);
+      return 0;
     }
     case "badmount": {
       const plan = initPlan(["true"], fifo);
