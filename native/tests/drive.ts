@@ -88,10 +88,14 @@ function initPlan(args: string[], fifo: string, over: Partial<Plan> = {}): Plan 
 
 interface Outcome { pid?: number; error?: { errno: number; message: string }; exit: Promise<number> }
 
-async function drive(plan: Plan, extraFds: Duplex[] = [], state = '{"ociVersion":"1.3.0","id":"drive","status":"creating"}'): Promise<Outcome> {
-  const child = spawn(BERTH_INIT, [], { stdio: ["inherit", "inherit", "inherit", "pipe", ...extraFds], env: { _BERTH_SYNC_FD: "3" } });
+async function drive(plan: Plan, extraFds: Duplex[] = [], state = '{"ociVersion":"1.3.0","id":"drive","status":"creating"}', preserved?: number): Promise<Outcome> {
+  const stdio = preserved === undefined
+    ? ["inherit", "inherit", "inherit", "pipe", ...extraFds]
+    : ["inherit", "inherit", "inherit", preserved, "pipe", ...extraFds];
+  const syncIdx = preserved === undefined ? 3 : 4;
+  const child = spawn(BERTH_INIT, [], { stdio: stdio as never, env: { _BERTH_SYNC_FD: String(syncIdx) } });
   const exit = new Promise<number>((resolve) => child.on("exit", (code, sig) => resolve(code ?? 128 + (sig ? 9 : 0))));
-  const ch = new SyncChannel(child.stdio[3] as Duplex);
+  const ch = new SyncChannel(child.stdio[syncIdx] as Duplex);
   ch.send(1, encodePlan(plan));
   const out: Outcome = { exit };
   for (;;) {
@@ -173,8 +177,50 @@ async function main(): Promise<number> {
   const fifo = fifoPath();
   const sh = (cmd: string | undefined, dflt: string) => ["sh", "-c", cmd ?? dflt];
   switch (scenario) {
-    case "init":
-      return createStart(initPlan(sh(rest[0], SHOW), fifo), fifo);
+    case "init": {
+      // flags after the command tweak the plan
+      const plan = initPlan(sh(rest[0], SHOW), fifo);
+      for (const flag of rest.slice(1)) {
+        const [k, v = ""] = flag.split("=");
+        if (k === "--uid") {
+          plan.process.uid = Number(v);
+          plan.process.gid = Number(v);
+          plan.process.additionalGids = [5, 6];
+        } else if (k === "--cwd") plan.process.cwd = v;
+        else if (k === "--ambient") {
+          plan.process.caps.inheritable = CAPS;
+          plan.process.caps.ambient = 1n << 10n;
+        } else if (k === "--ro") plan.rootReadonly = true;
+        else if (k === "--prop") plan.rootfsPropagation = ({ shared: MS.SHARED, private: MS.PRIVATE, slave: MS.SLAVE, unbindable: 1 << 17 } as Record<string, number>)[v]! | 0x4000;
+        else if (k === "--seccomp") {
+          // one instruction: return SECCOMP_RET_ALLOW
+          const bpf = Buffer.alloc(8);
+          bpf.writeUInt16LE(0x06, 0);
+          bpf.writeUInt32LE(0x7fff0000, 4);
+          plan.seccomp = { bpf, flags: 0 };
+        } else if (k === "--nonnp") plan.process.noNewPrivileges = false;
+        else if (k === "--umask") plan.process.umask = parseInt(v, 8);
+        else if (k === "--args") plan.process.args = v.split(",");
+        else if (k === "--nocheck") plan.checkExec = false;
+        else throw new Error(`unknown flag ${flag}`);
+      }
+      return createStart(plan, fifo);
+    }
+    case "preserve": {
+      // fd 3 is a preserved file announced with LISTEN_FDS; the sync socket moves to fd 4
+      const fd = openSync("/etc/hostname", "r");
+      const plan = initPlan(sh(rest[0], "ls -l /proc/self/fd; env | grep LISTEN; cat <&3"), fifo, { preserveFds: 1, listenFds: 1 });
+      plan.process.env.push("LISTEN_FDS=1", "LISTEN_PID=77");
+      const o = await drive(plan, [], undefined, fd);
+      if (o.error !== undefined) {
+        console.log(`ERROR errno=${o.error.errno}: ${o.error.message}`);
+        return 1;
+      }
+      start(fifo);
+      await o.exit;
+      await waitGone(o.pid!);
+      return 0;
+    }
     case "nopivot":
       return createStart(initPlan(sh(rest[0], SHOW), fifo, { noPivot: true }), fifo);
     case "userns":
@@ -229,8 +275,11 @@ async function main(): Promise<number> {
       plan.createContainerHooks = [{ path: "/bin/sleep", args: ["sleep", "10"], env: [], timeout: 1 }];
       return createStart(plan, fifo);
     }
-    case "bg": {
-      const o = await drive(initPlan(["sleep", rest[0] ?? "30"], fifo));
+    case "bg":
+    case "bgu": {
+      const o = await drive(initPlan(["sleep", rest[0] ?? "30"], fifo, scenario === "bgu"
+        ? { userns: true, rootfs: process.env.USERNS_ROOTFS ?? "/tmp/bbu/rootfs" }
+        : {}));
       if (o.error !== undefined) {
         console.log(`ERROR errno=${o.error.errno}: ${o.error.message}`);
         return 1;
@@ -251,6 +300,9 @@ async function main(): Promise<number> {
         nsJoin: types.map(([n, t]) => ({ type: t, path: `/proc/${pid}/ns/${n}` })),
       });
       plan.process.terminal = rest.includes("-t");
+      const argsFlag = rest.find((r) => r.startsWith("--args="));
+      if (argsFlag !== undefined) plan.process.args = argsFlag.slice(7).split(",");
+      plan.checkExec = !rest.includes("--nocheck");
       const o = await drive(plan);
       if (o.error !== undefined) {
         console.log(`ERROR errno=${o.error.errno}: ${o.error.message}`);
