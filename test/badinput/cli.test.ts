@@ -3,8 +3,10 @@
 // wrong and leave nothing behind.
 
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, IS_BERTH, RUNTIME_PRESENT, Sandbox, describeResult, runtime } from "../helpers/index.js";
+import { CAN_RUN_CONTAINERS, IS_BERTH, RUNTIME_PRESENT, Sandbox, describeResult, disposeSharedRoot, runtime } from "../helpers/index.js";
 import { expectCleanFailure, expectFailure } from "./common.js";
+
+afterAll(() => disposeSharedRoot());
 
 describe.skipIf(!CAN_RUN_CONTAINERS)("bad input: container ids and create flags", () => {
   let sb = new Sandbox();

@@ -57,6 +57,12 @@ export function sharedRoot(): string {
   return sharedRootPath;
 }
 
+/** Remove the shared root (call from afterAll in files that use runtime() without a root). */
+export function disposeSharedRoot(): void {
+  if (sharedRootPath !== undefined) rmSync(sharedRootPath, { recursive: true, force: true });
+  sharedRootPath = undefined;
+}
+
 /** A fresh, empty state root /tmp/berth-test-root-XXXXXX. */
 export function newRoot(): string {
   return mkdtempSync(`${TMP_PREFIX}root-`);

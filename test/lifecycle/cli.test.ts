@@ -5,7 +5,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, RUNTIME_PRESENT, Sandbox, TMP_PREFIX, describeResult, newRoot, runtime } from "../helpers/index.js";
+import { CAN_RUN_CONTAINERS, RUNTIME_PRESENT, Sandbox, TMP_PREFIX, describeResult, disposeSharedRoot, newRoot, runtime } from "../helpers/index.js";
+
+afterAll(() => disposeSharedRoot());
 
 const COMMANDS = ["create", "start", "run", "state", "kill", "delete", "list", "exec", "spec", "features", "ps", "events", "pause", "resume", "update"];
 
