@@ -146,10 +146,11 @@ static int stage1(const struct plan *p, int sync)
 	if (p->mode == MODE_INIT && p->fifo_path != NULL)
 		fifofd = make_fifo(p->fifo_path);
 	apply_oom_rlimits(p);
-	join_namespaces(p);
-	create_namespaces(p, sync);
+	/* Nothing of the container may ptrace or open /proc/<pid> of ours from here on. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die(errno, "prctl PR_SET_DUMPABLE");
+	join_namespaces(p);
+	create_namespaces(p, sync);
 
 	int go[2], errp[2] = { -1, -1 }, tty[2] = { -1, -1 };
 	if (pipe2(go, O_CLOEXEC) < 0)

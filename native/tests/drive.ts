@@ -202,6 +202,10 @@ async function main(): Promise<number> {
         else if (k === "--umask") plan.process.umask = parseInt(v, 8);
         else if (k === "--args") plan.process.args = v.split(",");
         else if (k === "--nocheck") plan.checkExec = false;
+        else if (k === "--timens") {
+          plan.cloneFlags |= 0x80;
+          plan.timensOffsets = "monotonic 86400 0\nboottime 172800 0\n";
+        }
         else throw new Error(`unknown flag ${flag}`);
       }
       return createStart(plan, fifo);

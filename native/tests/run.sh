@@ -70,6 +70,7 @@ check rootro 0 'touch: /x: Read-only' -- init 'touch /x' --ro
 check seccomp 0 'Seccomp:.2' -- init 'grep Seccomp /proc/self/status' --seccomp
 check seccomp-nonnp 0 'Seccomp:.2' 'NoNewPrivs:.0' -- init 'grep -E "Seccomp|NoNewPrivs" /proc/self/status' --seccomp --nonnp
 check shared 0 ' / rw,[^ ]* shared:' -- init 'grep -E "^[0-9]+ [0-9]+ [^ ]+ [^ ]+ / " /proc/self/mountinfo' --prop=shared
+check timens 0 '^[0-9]{6}' -- init 'cat /proc/uptime' --timens
 check nopivot 0 '^berthbox$' '^pid=1$' -- nopivot 'hostname; echo pid=$$'
 check userns 0 '0 +100000 +65536' 'uid=0 gid=0' '65534 +65534 +1, +3 .*/dev/null' -- userns
 check preserve 0 ' 3 -> /etc/hostname' 'LISTEN_PID=1' 'LISTEN_FDS=1' -- preserve
