@@ -200,8 +200,8 @@ void do_mounts(const struct plan *p, int rootfd)
 		} else {
 			unsigned long fl = (unsigned long)(m->flags & ~(uint64_t)PROP_FLAGS);
 			if (mount(m->source, fp, m->fstype, fl, m->data) < 0)
-				die(errno, "mount \"%s\" on \"%s\" (type \"%s\", data \"%s\")", m->source, m->dest,
-				    m->fstype, m->data ? m->data : "");
+				die(errno, "mount \"%s\" on \"%s\"%s%s%s", m->source, m->dest,
+				    m->data ? " with data \"" : "", m->data ? m->data : "", m->data ? "\"" : "");
 		}
 		close(fd);
 		/* The fd still names what was under the new mount: reopen to get the mount itself. */

@@ -42,9 +42,14 @@ void apply_oom_rlimits(const struct plan *p)
 		die(errno, "write %s to \"/proc/self/oom_score_adj\"", p->oom_score_adj);
 	for (size_t i = 0; i < p->nrl; i++) {
 		struct rlimit rl = { .rlim_cur = p->rl[i].soft, .rlim_max = p->rl[i].hard };
-		if (setrlimit((__rlimit_resource_t)p->rl[i].type, &rl) < 0)
-			die(errno, "setrlimit %u (soft %llu, hard %llu)", p->rl[i].type,
-			    (unsigned long long)p->rl[i].soft, (unsigned long long)p->rl[i].hard);
+		static const char *const names[] = { "CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS",
+			"NPROC", "NOFILE", "MEMLOCK", "AS", "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE",
+			"RTPRIO", "RTTIME" };
+		uint32_t t = p->rl[i].type;
+		if (setrlimit((__rlimit_resource_t)t, &rl) < 0)
+			die(errno, "setrlimit RLIMIT_%s (soft %llu, hard %llu)",
+			    t < ARRAY_LEN(names) ? names[t] : "?", (unsigned long long)p->rl[i].soft,
+			    (unsigned long long)p->rl[i].hard);
 	}
 }
 
