@@ -45,8 +45,13 @@ export class SyncChannel {
   }
 
   /** Stop reading and release the socket. */
-  close(): void {
+  destroy(): void {
     this.stream.destroy();
+  }
+
+  /** Same as destroy(). */
+  close(): void {
+    this.destroy();
   }
 
   private onData(chunk: Buffer): void {
