@@ -64,7 +64,10 @@ void apply_caps(const struct plan *p)
 {
 	uint64_t known = known_caps();
 	uint64_t eff = p->cap_effective & known, perm = p->cap_permitted & known,
-		 inh = p->cap_inheritable & known, amb = p->cap_ambient & known;
+		 inh = p->cap_inheritable & known;
+	/* The kernel only allows ambient caps that are permitted and inheritable; runc
+	 * leaves the others out without complaint (its default spec relies on that). */
+	uint64_t amb = p->cap_ambient & perm & inh;
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct data[2] = {
 		{ .effective = (uint32_t)eff, .permitted = (uint32_t)perm, .inheritable = (uint32_t)inh },
