@@ -3,7 +3,7 @@
 // empty directories runtimes mount onto.
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, chmodSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { constants, copyFileSync, chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUSYBOX } from "./env.js";
 
@@ -27,8 +27,9 @@ export const PASSWD = [
 export const GROUP = ["root:x:0:", "nobody:x:65534:", ""].join("\n");
 
 /**
- * Build a busybox rootfs in `dir` (created if needed). busybox is hard-linked
- * when possible (same file system) and copied otherwise. Returns `dir`.
+ * Build a busybox rootfs in `dir` (created if needed). busybox is copied (a
+ * reflink where the file system allows), never hard-linked: a container with a
+ * writable root must not be able to change the host's binary. Returns `dir`.
  */
 export function makeRootfs(dir: string): string {
   for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "tmp", "root", "run", "var"]) {
@@ -36,10 +37,8 @@ export function makeRootfs(dir: string): string {
   }
   chmodSync(join(dir, "tmp"), 0o1777);
   const target = join(dir, "bin", "busybox");
-  try {
-    linkSync(BUSYBOX, target);
-  } catch {
-    copyFileSync(BUSYBOX, target);
+  if (!existsSync(target)) {
+    copyFileSync(BUSYBOX, target, constants.COPYFILE_FICLONE);
     chmodSync(target, 0o755);
   }
   for (const applet of busyboxApplets()) {
