@@ -213,7 +213,7 @@ async function main(): Promise<number> {
     case "preserve": {
       // fd 3 is a preserved file announced with LISTEN_FDS; the sync socket moves to fd 4
       const fd = openSync("/etc/hostname", "r");
-      const plan = initPlan(sh(rest[0], "ls -l /proc/self/fd; env | grep LISTEN; cat <&3"), fifo, { preserveFds: 1, listenFds: 1 });
+      const plan = initPlan(sh(rest[0], "ls -l /proc/self/fd; env | grep LISTEN; cat <&3"), fifo, { preserveFds: 0, listenFds: 1 });
       plan.process.env.push("LISTEN_FDS=1", "LISTEN_PID=77");
       const o = await drive(plan, [], undefined, fd);
       if (o.error !== undefined) {

@@ -176,6 +176,13 @@ describe("encodePlan", () => {
     expect(u32(sc[1]!.value)).toBe(1);
   });
 
+  it("counts LISTEN_FDS fds and --preserve-fds fds together in PRESERVE_FDS", () => {
+    const recs = records(encodePlan({ ...basePlan(), preserveFds: 2, listenFds: 1 }));
+    expect(u32(recs.find((r) => r.tag === Tag.PRESERVE_FDS)!.value)).toBe(3);
+    expect(u32(recs.find((r) => r.tag === Tag.LISTEN_FDS)!.value)).toBe(1);
+    expect(records(encodePlan(basePlan())).find((r) => r.tag === Tag.PRESERVE_FDS)).toBeUndefined();
+  });
+
   it("rejects values the wire cannot carry, naming the field", () => {
     const nul = basePlan();
     nul.process.args = ["sh", "a\0b"];

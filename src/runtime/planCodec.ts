@@ -183,7 +183,9 @@ export function encodePlan(plan: Plan): Buffer {
     });
   }
 
-  if (plan.preserveFds > 0) w.u32(Tag.PRESERVE_FDS, plan.preserveFds, "preserveFds");
+  // On the wire N counts every inherited fd: the LISTEN_FDS ones first, then --preserve-fds.
+  const inherited = plan.preserveFds + plan.listenFds;
+  if (inherited > 0) w.u32(Tag.PRESERVE_FDS, inherited, "preserveFds");
   if (plan.listenFds > 0) w.u32(Tag.LISTEN_FDS, plan.listenFds, "listenFds");
   if (plan.fifoPath !== undefined) w.str(Tag.FIFO_PATH, plan.fifoPath, "fifoPath");
   w.bool(Tag.HOOKS_SYNC, plan.hooksSync);
