@@ -181,6 +181,11 @@ export class Pair {
   }
 }
 
+/** Text without the runtime's own log lines (`time="…" level=… msg=…`), i.e. only what the container wrote. */
+export function withoutRuntimeLog(text: string): string {
+  return text.split("\n").filter((l) => !/^time="[^"]*" level=\w+ /.test(l)).join("\n");
+}
+
 /** A readable one-paragraph description of an outcome for assertion messages. */
 export function describeOutcome(o: Outcome): string {
   return `${o.which}: code ${o.code}${o.signal !== null ? ` signal ${o.signal}` : ""}${o.timedOut ? " (timed out)" : ""}\n` +

@@ -28,3 +28,11 @@ describe("normalising container output", () => {
     expect(normaliseTty("x\r\ny\r\n\r\n")).toBe("x\ny");
   });
 });
+
+describe("runtime log lines", () => {
+  it("are removed from stderr, container output is kept", async () => {
+    const { withoutRuntimeLog } = await import("./harness.js");
+    const text = 'time="2026-01-01T00:00:00Z" level=warning msg="x"\nerr\n';
+    expect(withoutRuntimeLog(text)).toBe("err\n");
+  });
+});
