@@ -59,12 +59,26 @@ void join_namespaces(const struct plan *p);
 void create_namespaces(const struct plan *p, int sync);
 
 /* ---- mount.c ---- */
+struct minfo {
+	char *root, *mp;    /* unescaped */
+	char *fstype, *superopts;
+	int shared;
+};
+/* Reads and splits /proc/self/mountinfo; *buf holds the strings (free both). */
+struct minfo *read_mountinfo(size_t *count, char **buf);
+/* Mount one plan mount (not a cgroup one) onto its target inside the rootfs. */
+void mount_one(int rootfd, const struct mnt *m);
 int prepare_rootfs(const struct plan *p);        /* returns an O_PATH fd of the rootfs */
 void do_mounts(const struct plan *p, int rootfd);
 void enter_rootfs(const struct plan *p, int rootfd); /* pivot_root or move+chroot */
 void finish_rootfs(const struct plan *p);            /* after pivot: propagation, sysctl, masked, readonly, root ro */
 /* new mount API helpers (post pivot) */
 int bind_onto(int srcdfd, const char *srcpath, int targetfd, int recursive, unsigned attr_set);
+
+/* ---- cgroup.c ---- */
+/* Stage 1, before any namespace: remember our cgroup paths for cgroup mounts. */
+void cgroup_snapshot(const struct plan *p);
+void mount_cgroup(int rootfd, const struct mnt *m, int cgroupns);
 
 /* ---- dev.c ---- */
 void create_devices(const struct plan *p, int rootfd);

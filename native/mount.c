@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,12 +21,6 @@
 
 /* ---- /proc/self/mountinfo ---- */
 
-struct minfo {
-	char *mp;      /* unescaped mount point */
-	char *fstype;
-	int shared;
-};
-
 static void unescape(char *s)
 {
 	char *w = s;
@@ -41,8 +36,7 @@ static void unescape(char *s)
 	*w = 0;
 }
 
-/* Reads and splits mountinfo; *buf holds the strings. */
-static struct minfo *read_mountinfo(size_t *count, char **buf)
+struct minfo *read_mountinfo(size_t *count, char **buf)
 {
 	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -76,6 +70,8 @@ static struct minfo *read_mountinfo(size_t *count, char **buf)
 		if (nf < 10)
 			continue;
 		struct minfo *m = grow((void **)&v, count, sizeof(*m));
+		m->root = f[3];
+		unescape(m->root);
 		m->mp = f[4];
 		unescape(m->mp);
 		size_t i = 6;
@@ -83,6 +79,7 @@ static struct minfo *read_mountinfo(size_t *count, char **buf)
 			if (strncmp(f[i], "shared:", 7) == 0)
 				m->shared = 1;
 		m->fstype = i + 1 < nf ? f[i + 1] : "";
+		m->superopts = i + 3 < nf ? f[i + 3] : "";
 	}
 	*buf = b;
 	return v;
@@ -157,64 +154,42 @@ static void remount_bind(int fd, const struct mnt *m, unsigned long flags)
 	die(err, "remount \"%s\" on \"%s\" with flags 0x%lx", m->source, m->dest, flags);
 }
 
-static void mount_cgroup(int fd, const struct mnt *m)
+void mount_one(int rootfd, const struct mnt *m)
 {
 	char fp[64];
+	int fd = open_in_root(rootfd, m->dest, m->dest_is_file ? P_MKFILE : P_MKDIR);
+	if (fd < 0)
+		die(errno, "create mountpoint \"%s\" in the rootfs", m->dest);
 	fdpath(fd, fp, sizeof(fp));
-	/* Hybrid/v1 hosts: expose the host hierarchy (recursive bind); flags apply recursively. */
-	if (mount("/sys/fs/cgroup", fp, NULL, MS_BIND | MS_REC, NULL) < 0)
-		die(errno, "bind mount \"/sys/fs/cgroup\" on \"%s\"", m->dest);
-}
-
-static void mount_cgroup_flags(int fd, const struct mnt *m)
-{
-	uint64_t f = m->flags | m->remount_flags;
-	struct mount_attr a = { 0 };
-	if (f & MS_RDONLY)
-		a.attr_set |= MOUNT_ATTR_RDONLY;
-	if (f & MS_NOSUID)
-		a.attr_set |= MOUNT_ATTR_NOSUID;
-	if (f & MS_NODEV)
-		a.attr_set |= MOUNT_ATTR_NODEV;
-	if (f & MS_NOEXEC)
-		a.attr_set |= MOUNT_ATTR_NOEXEC;
-	if (a.attr_set != 0 && mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
-		die(errno, "set flags on cgroup mount \"%s\"", m->dest);
+	if (m->bind) {
+		unsigned long fl = MS_BIND | (m->flags & MS_REC);
+		if (mount(m->source, fp, NULL, fl, NULL) < 0)
+			die(errno, "bind mount \"%s\" on \"%s\"", m->source, m->dest);
+	} else {
+		unsigned long fl = (unsigned long)(m->flags & ~(uint64_t)PROP_FLAGS);
+		if (mount(m->source, fp, m->fstype, fl, m->data) < 0)
+			die(errno, "mount \"%s\" on \"%s\"%s%s%s", m->source, m->dest,
+			    m->data ? " with data \"" : "", m->data ? m->data : "", m->data ? "\"" : "");
+	}
+	close(fd);
+	/* The fd still names what was under the new mount: reopen to get the mount itself. */
+	fd = reopen(rootfd, m);
+	fdpath(fd, fp, sizeof(fp));
+	if (m->bind && m->remount_flags != 0)
+		remount_bind(fd, m, (unsigned long)m->remount_flags);
+	for (size_t j = 0; j < m->nprop; j++)
+		if (mount(NULL, fp, NULL, m->prop[j], NULL) < 0)
+			die(errno, "set propagation 0x%x on \"%s\"", m->prop[j], m->dest);
+	close(fd);
 }
 
 void do_mounts(const struct plan *p, int rootfd)
 {
-	char fp[64];
 	for (size_t i = 0; i < p->nmounts; i++) {
-		const struct mnt *m = &p->mounts[i];
-		int fd = open_in_root(rootfd, m->dest, m->dest_is_file ? P_MKFILE : P_MKDIR);
-		if (fd < 0)
-			die(errno, "create mountpoint \"%s\" in the rootfs", m->dest);
-		fdpath(fd, fp, sizeof(fp));
-		if (m->cgroup) {
-			mount_cgroup(fd, m);
-		} else if (m->bind) {
-			unsigned long fl = MS_BIND | (m->flags & MS_REC);
-			if (mount(m->source, fp, NULL, fl, NULL) < 0)
-				die(errno, "bind mount \"%s\" on \"%s\"", m->source, m->dest);
-		} else {
-			unsigned long fl = (unsigned long)(m->flags & ~(uint64_t)PROP_FLAGS);
-			if (mount(m->source, fp, m->fstype, fl, m->data) < 0)
-				die(errno, "mount \"%s\" on \"%s\"%s%s%s", m->source, m->dest,
-				    m->data ? " with data \"" : "", m->data ? m->data : "", m->data ? "\"" : "");
-		}
-		close(fd);
-		/* The fd still names what was under the new mount: reopen to get the mount itself. */
-		fd = reopen(rootfd, m);
-		fdpath(fd, fp, sizeof(fp));
-		if (m->cgroup)
-			mount_cgroup_flags(fd, m);
-		else if (m->bind && m->remount_flags != 0)
-			remount_bind(fd, m, (unsigned long)m->remount_flags);
-		for (size_t j = 0; j < m->nprop; j++)
-			if (mount(NULL, fp, NULL, m->prop[j], NULL) < 0)
-				die(errno, "set propagation 0x%x on \"%s\"", m->prop[j], m->dest);
-		close(fd);
+		if (p->mounts[i].cgroup)
+			mount_cgroup(rootfd, &p->mounts[i], (p->clone_flags & CLONE_NEWCGROUP) != 0);
+		else
+			mount_one(rootfd, &p->mounts[i]);
 	}
 }
 
@@ -307,7 +282,10 @@ static int mount_ro_tmpfs(int targetfd)
 	if (fs < 0)
 		return -1;
 	int mnt = -1, err;
-	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+	/* like mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL): read-only superblock and mount */
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		goto fail;
 	mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
 	if (mnt < 0)
@@ -388,8 +366,9 @@ void finish_rootfs(const struct plan *p)
 	if (root < 0)
 		die(errno, "open \"/\"");
 	write_sysctls(p);
-	mask_paths(p, root);
+	/* read-only paths first, then masks (runc's order: masks stay visible on top) */
 	readonly_paths(p, root);
+	mask_paths(p, root);
 	if (p->root_readonly) {
 		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
 		if (mount_setattr(root, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)

@@ -170,7 +170,7 @@ async function createStart(plan: Plan, fifo: string): Promise<number> {
   return 0;
 }
 
-const SHOW = "hostname; domainname 2>/dev/null || cat /proc/sys/kernel/domainname; echo pid=$$; id; grep -E '^(Cap|NoNewPrivs)' /proc/self/status; ls -l /proc/self/fd; ls /dev; mount | grep -E ' (/sys/fs/cgroup|/proc/kcore|/proc/sys|/) ' ; cat /proc/sys/net/ipv4/ip_forward; echo hello > /proc/sys/kernel/hostname || echo ro-ok";
+const SHOW = "hostname; domainname 2>/dev/null || cat /proc/sys/kernel/domainname; echo pid=$$; id; grep -E '^(Cap|NoNewPrivs)' /proc/self/status; ls -l /proc/self/fd; ls /dev; mount | grep -E ' (/sys/fs/cgroup|/sys/fs/cgroup/memory|/proc/sys|/) ' ; cat /proc/sys/net/ipv4/ip_forward; echo hello > /proc/sys/kernel/hostname || echo ro-ok";
 
 async function main(): Promise<number> {
   const [scenario = "init", ...rest] = process.argv.slice(2);
