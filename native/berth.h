@@ -75,10 +75,6 @@ void finish_rootfs(const struct plan *p);            /* after pivot: propagation
 /* new mount API helpers (post pivot) */
 int bind_onto(int srcdfd, const char *srcpath, int targetfd, int recursive, unsigned attr_set);
 
-/* ---- cgroup.c ---- */
-/* Stage 1, before any namespace: remember our cgroup paths for cgroup mounts. */
-void cgroup_snapshot(const struct plan *p);
-void mount_cgroup(int rootfd, const struct mnt *m, int cgroupns);
 
 /* ---- dev.c ---- */
 void create_devices(const struct plan *p, int rootfd);

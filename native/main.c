@@ -50,7 +50,8 @@ static void wait_fifo(int fd)
 		if (errno != EAGAIN && errno != EINTR)
 			die(errno, "read the exec fifo");
 	}
-	close(fd);
+	/* The read end stays open (close-on-exec) until execve: `berth start` keeps
+	 * writing until EPIPE, which tells it the user program now runs. */
 }
 
 /* chdir, no_new_privs, identity and capabilities, umask; returns the program to execve. */
@@ -145,7 +146,6 @@ static int stage1(const struct plan *p, int sync)
 	/* The fifo is a host path: create it before any namespace changes what paths mean. */
 	if (p->mode == MODE_INIT && p->fifo_path != NULL)
 		fifofd = make_fifo(p->fifo_path);
-	cgroup_snapshot(p);
 	apply_oom_rlimits(p);
 	/* Nothing of the container may ptrace or open /proc/<pid> of ours from here on. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)

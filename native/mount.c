@@ -186,10 +186,10 @@ void mount_one(int rootfd, const struct mnt *m)
 void do_mounts(const struct plan *p, int rootfd)
 {
 	for (size_t i = 0; i < p->nmounts; i++) {
+		/* berth expands cgroup mounts into tmpfs and binds before sending the plan. */
 		if (p->mounts[i].cgroup)
-			mount_cgroup(rootfd, &p->mounts[i], (p->clone_flags & CLONE_NEWCGROUP) != 0);
-		else
-			mount_one(rootfd, &p->mounts[i]);
+			die(EINVAL, "cgroup mount on \"%s\" was not expanded", p->mounts[i].dest);
+		mount_one(rootfd, &p->mounts[i]);
 	}
 }
 

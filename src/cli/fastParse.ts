@@ -66,7 +66,7 @@ export function fastParse(args: string[]): Parsed | undefined {
   if (command === undefined) return undefined;
   defaults(command.flags, argv);
   const positionals: string[] = [];
-  const stopAfterId = command.name === "exec" || command.name === "kill";
+  const stopAfterId = command.name === "exec" || command.name === "kill" || command.name === "ps";
   i++;
   while (i < args.length) {
     const a = args[i]!;

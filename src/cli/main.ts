@@ -11,7 +11,10 @@ import { splitCommandArgs } from "./argv.js";
 import { versionText } from "./version.js";
 import type { CommandDef } from "./commands/index.js";
 
+let running: string | undefined;
+
 async function run(command: CommandDef, argv: Record<string, unknown>): Promise<void> {
+  running = command.name;
   configureLog({ file: argv.log as string | undefined, format: argv["log-format"] as string | undefined, debug: argv.debug === true });
   const mod = await command.load();
   const code = await mod.handler(argv as never);
@@ -33,5 +36,6 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   const msg = err instanceof Error ? err.message : String(err);
   log.error(msg);
   if (process.env.BERTH_DEBUG_STACK === "1" && err instanceof Error) writeSync(2, `${err.stack}\n`);
-  process.exitCode = err instanceof BerthError ? err.exitCode : 1;
+  // runc exits 255 when exec fails, so callers can tell it from the process's own status.
+  process.exitCode = running === "exec" ? 255 : err instanceof BerthError ? err.exitCode : 1;
 }).finally(() => log.close());

@@ -34,7 +34,13 @@ export async function runYargs(args: string[], run: (c: CommandDef, argv: Record
     .demandCommand(1, "a command is required; see berth --help")
     .exitProcess(false)
     .fail((msg, err) => {
-      throw err ?? new BerthError(msg, { op: "parse arguments", hint: "see berth --help" });
+      if (err !== undefined) throw err;
+      const command = COMMANDS.find((c) => args.includes(c.name));
+      if (command !== undefined && /^Not enough non-option arguments/.test(msg)) {
+        const missing = command.positionals.filter((p) => p.optional !== true).map((p) => (p.name === "id" ? "container id" : p.name));
+        throw new BerthError(`"${command.name}" requires the ${missing.join(" and ")} as argument`, { op: command.name, path: `<${missing.join("> <")}>`, hint: `see berth ${command.name} --help` });
+      }
+      throw new BerthError(msg, { op: "parse arguments", hint: command !== undefined ? `see berth ${command.name} --help` : "see berth --help" });
     });
   for (const f of GLOBAL_FLAGS) y = y.option(f.name, option(f, true));
   for (const c of COMMANDS) {
@@ -44,10 +50,11 @@ export async function runYargs(args: string[], run: (c: CommandDef, argv: Record
       return cy;
     }, async (argv) => {
       const a = argv as Record<string, unknown>;
-      if (c.name === "exec" || c.name === "kill") {
+      if (c.name === "exec" || c.name === "kill" || c.name === "ps") {
         // Everything after the id belongs to the command (inserted `--` by main).
         const extra = ((a["--"] as unknown[] | undefined) ?? []).map(String);
         if (c.name === "exec") a.command = [...((a.command as string[] | undefined) ?? []), ...extra];
+        else if (c.name === "ps") a["ps-args"] = [...((a["ps-args"] as string[] | undefined) ?? []), ...extra];
         else if (extra.length > 0) a.signal = extra[0];
       }
       await run(c, a);

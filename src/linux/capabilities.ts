@@ -92,16 +92,16 @@ export interface CapSetResult {
 }
 
 /**
- * Bitset (bit n = capability n) for a list of names. Unknown names throw a BerthError
- * naming `${path}[i]`; known names above `lastCap` are left out and reported, as the
- * kernel would refuse them.
+ * Bitset (bit n = capability n) for a list of names. Unknown names, and known names
+ * above `lastCap` (the kernel would refuse them), are left out and reported; validation
+ * has already warned about the unknown ones.
  */
 export function capabilityBits(names: readonly string[] | undefined, path: string, lastCap: number): CapSetResult {
   let bits = 0n;
   const unavailable: string[] = [];
-  (names ?? []).forEach((name, i) => {
-    const n = capabilityNumber(name, `${path}[${i}]`);
-    if (n > lastCap) {
+  (names ?? []).forEach((name) => {
+    const n = CAPABILITIES[name];
+    if (n === undefined || n > lastCap) {
       if (!unavailable.includes(name)) unavailable.push(name);
       return;
     }

@@ -12,8 +12,11 @@ import { loadAndValidateConfig, validateContainerId } from "../spec/validate.js"
 import { buildInitPlan } from "./planBuilder.js";
 import { createCgroupManager, describeIgnoredResources } from "../linux/cgroups/manager.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
+import { cgroupMounts } from "../linux/cgroups/mounts.js";
+import { detectCgroupLayout } from "../linux/cgroups/detect.js";
+import type { Plan, PlanMount } from "./plan.js";
 import { runHelper, type HelperResult } from "./spawnInit.js";
-import { runHooks } from "./hooks.js";
+import { runHooks, runHooksWarn } from "./hooks.js";
 import { startTimeOf } from "./procfs.js";
 import {
   claimContainerDir, removeContainerDir, saveRecord, writeFileAtomic, hookState, rfc3339Nano,
@@ -90,9 +93,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   let cg: CgroupManager | undefined;
   let consoleSocket: Socket | undefined;
   let pidFileWritten = false;
+  // Once hooks have begun, a failure stops the container and continues at
+  // runtime.md step 12: destroy, then the poststop hooks.
+  let hooksBegan = false;
   try {
     cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id, systemd: opts.systemdCgroup });
-    for (const w of describeIgnoredResources(spec.linux?.resources)) log.warn(w);
+    for (const w of describeIgnoredResources(spec.linux?.resources)) log.debug(w);
     const fifoPath = join(dir, FIFO_FILE);
     const plan = buildInitPlan(spec, {
       bundle, fifoPath, noPivot: opts.noPivot, preserveFds: opts.preserveFds, listenFds,
@@ -100,6 +106,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     });
     const cgm = cg;
     cgm.create();
+    expandCgroupMounts(plan, cgm);
     if (opts.consoleSocket !== undefined) consoleSocket = await connectConsole(opts.consoleSocket);
     const base = { id: opts.id, bundle, annotations: spec.annotations };
     const helper = await runHelper(plan, "create", {
@@ -109,6 +116,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         writeIdMap(`/proc/${pid}/gid_map`, spec.linux?.gidMappings);
       },
       onHooks: (pid) => {
+        hooksBegan = true;
         const creating = hookState(base, "creating", pid);
         runHooks("prestart", spec.hooks?.prestart, creating);
         runHooks("createRuntime", spec.hooks?.createRuntime, creating);
@@ -153,8 +161,29 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       try { await cg.destroy(); } catch (e) { log.warn(`cleanup: ${(e as Error).message}`); }
     }
     removeContainerDir(opts.root, opts.id);
+    if (hooksBegan) {
+      const stopped = hookState({ id: opts.id, bundle, annotations: spec.annotations }, "stopped");
+      for (const w of runHooksWarn("poststop", spec.hooks?.poststop, stopped)) log.warn(w);
+    }
     throw err;
   }
+}
+
+/** Replace each `cgroup` mount with what the container must see of its own cgroups. */
+function expandCgroupMounts(plan: Plan, cg: CgroupManager): void {
+  if (!plan.mounts.some((m) => m.cgroup)) return;
+  const layout = detectCgroupLayout();
+  const mounts: PlanMount[] = [];
+  for (const m of plan.mounts) {
+    if (!m.cgroup) {
+      mounts.push(m);
+      continue;
+    }
+    const x = cgroupMounts(m, cg.state, layout);
+    mounts.push(...x.mounts);
+    plan.symlinks.push(...x.symlinks);
+  }
+  plan.mounts = mounts;
 }
 
 function removeQuiet(path: string): void {

@@ -27,8 +27,10 @@ export function runHook(kind: string, index: number, hook: Hook, stateJson: stri
   const where = `hooks.${kind}[${index}]`;
   const output = `${res.stdout?.toString() ?? ""}${res.stderr?.toString() ?? ""}`.trim();
   const tail = output === "" ? "" : `: ${output.slice(-2000)}`;
-  if (res.error !== undefined) {
-    const code = (res.error as NodeJS.ErrnoException).code;
+  // A hook that exits without reading its stdin makes writing the state fail
+  // with EPIPE; that is not a failure of the hook.
+  const code = (res.error as NodeJS.ErrnoException | undefined)?.code;
+  if (res.error !== undefined && !(code === "EPIPE" && (res.status !== null || res.signal !== null))) {
     if (code === "ETIMEDOUT") {
       throw new BerthError(`timed out after ${hook.timeout}s${tail}`, { op: `run ${kind} hook`, path: where, hint: `hook ${hook.path} was killed; raise ${where}.timeout or fix the hook` });
     }

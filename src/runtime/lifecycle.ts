@@ -8,7 +8,7 @@ import { BerthError, isErrno } from "../errors.js";
 import { log } from "../log.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
 import { runHooksWarn } from "./hooks.js";
-import { waitGone } from "./procfs.js";
+import { isAlive, waitGone } from "./procfs.js";
 import {
   containerDir, deriveStatus, hookState, listIds, loadRecord, ociState, removeContainerDir,
   FIFO_FILE, type ContainerRecord, type Status,
@@ -23,8 +23,8 @@ export function stateOf(root: string, id: string): Record<string, unknown> {
   return ociState(rec, statusOf(root, rec));
 }
 
-/** Release the exec barrier: the container process execs the user program. */
-export function startContainer(root: string, id: string): ContainerRecord {
+/** Release the exec barrier, then run the poststart hooks once the user program runs. */
+export async function startContainer(root: string, id: string): Promise<ContainerRecord> {
   const rec = loadRecord(root, id);
   const status = statusOf(root, rec);
   if (status !== "created") {
@@ -35,12 +35,19 @@ export function startContainer(root: string, id: string): ContainerRecord {
     };
     throw new BerthError(why[status] ?? `cannot start a container in state ${status}`, { op: "start", path: id, hint: "only a container in state `created` can be started" });
   }
-  releaseBarrier(root, rec);
+  await releaseBarrier(root, rec);
   for (const w of runHooksWarn("poststart", rec.config.hooks?.poststart, hookState(rec, "running", rec.pid))) log.warn(w);
   return rec;
 }
 
-export function releaseBarrier(root: string, rec: ContainerRecord): void {
+/**
+ * Write the byte the container process waits for on exec.fifo. It holds the
+ * read end open (close-on-exec) until it execs the user program, so writes
+ * keep succeeding until then and fail with EPIPE after: that is how start
+ * knows the startContainer hooks are done and the program runs (poststart
+ * must come after that).
+ */
+export async function releaseBarrier(root: string, rec: ContainerRecord): Promise<void> {
   const fifo = join(containerDir(root, rec.id), FIFO_FILE);
   let fd: number;
   try {
@@ -51,11 +58,23 @@ export function releaseBarrier(root: string, rec: ContainerRecord): void {
   }
   try {
     writeSync(fd, "0");
+    try { unlinkSync(fifo); } catch { /* already gone */ }
+    let delay = 1;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 20);
+      try {
+        writeSync(fd, "0");
+      } catch (err) {
+        if (isErrno(err, "EPIPE")) return;
+        if (!isErrno(err, "EAGAIN")) throw err;
+      }
+      if (!isAlive(rec.pid, rec.initStartTime)) return;
+    }
   } catch (err) {
     throw BerthError.fromSys("start: write exec fifo", fifo, err);
   } finally {
     closeSync(fd);
-    try { unlinkSync(fifo); } catch { /* already gone */ }
   }
 }
 

@@ -20,7 +20,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   if (opts.detach) {
     await createContainer({ ...opts, wait: false, detach: true });
     try {
-      startContainer(opts.root, opts.id);
+      await startContainer(opts.root, opts.id);
     } catch (err) {
       await deleteContainer(opts.root, opts.id, true).catch(() => undefined);
       throw err;
@@ -32,7 +32,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   let status: number;
   try {
     try {
-      releaseBarrier(opts.root, rec);
+      await releaseBarrier(opts.root, rec);
     } catch (err) {
       try { process.kill(rec.pid, "SIGKILL"); } catch { /* gone */ }
       throw err;

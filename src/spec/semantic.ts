@@ -52,6 +52,7 @@ export function checkSemantics(spec: Spec, bundle: string, options: SemanticOpti
   checkRoot(spec, bundle, checkHost);
   checkMounts(spec, warnings);
   checkProcess(spec, requireProcess);
+  checkCapabilities(spec, warnings);
   checkHooks(spec);
   checkAnnotations(spec);
   const ns = checkNamespaces(spec);
@@ -157,18 +158,22 @@ function checkProcess(spec: Spec, requireProcess: boolean): void {
   if (p.oomScoreAdj !== undefined && (p.oomScoreAdj < -1000 || p.oomScoreAdj > 1000)) {
     fail("process.oomScoreAdj", `must be between -1000 and 1000 (got ${p.oomScoreAdj})`);
   }
-  checkCapabilities(spec);
   checkRlimits(spec);
   checkScheduler(spec);
 }
 
-function checkCapabilities(spec: Spec): void {
+/**
+ * config.md: a capability that cannot be mapped to the kernel MUST be logged as
+ * a warning, and runtimes SHOULD NOT fail for it. Unknown names are reported
+ * here and left out of the sets by the plan builder.
+ */
+function checkCapabilities(spec: Spec, warnings: string[]): void {
   const caps = spec.process?.capabilities;
   if (caps === undefined) return;
   for (const set of CAP_SETS) {
     (caps[set] ?? []).forEach((name, i) => {
       if (!Object.hasOwn(CAPABILITIES, name)) {
-        fail(`process.capabilities.${set}[${i}]`, `unknown capability ${JSON.stringify(name)}`, "use a name from capabilities(7) such as CAP_NET_BIND_SERVICE (see `berth features`)");
+        warnings.push(`process.capabilities.${set}[${i}]: unknown capability ${JSON.stringify(name)} ignored; capabilities(7) and \`berth features\` list the known names`);
       }
     });
   }

@@ -9,7 +9,8 @@ import { CAN_RUN_CONTAINERS, RUNTIME_PRESENT, Sandbox, TMP_PREFIX, describeResul
 
 afterAll(() => disposeSharedRoot());
 
-const COMMANDS = ["create", "start", "run", "state", "kill", "delete", "list", "exec", "spec", "features", "ps", "events", "pause", "resume", "update"];
+// events, pause, resume and update come with cgroup resource support.
+const COMMANDS = ["create", "start", "run", "state", "kill", "delete", "list", "exec", "spec", "features", "ps"];
 
 describe.skipIf(!RUNTIME_PRESENT)("cli: commands that need no container", () => {
   it("--version prints the version and the spec version, exit 0", () => {

@@ -132,16 +132,16 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: hooks", () => {
     expect(await sb.waitClean(id)).toEqual([]);
   });
 
-  // runtime.md lifecycle step 9 (runc ≥ 1.2): a failing poststart hook is an error and stops the container.
-  it.skipIf(!IS_BERTH)("a failing poststart hook fails start and stops the container", async () => {
+  // berth follows runc 1.1 and runtime-spec 1.0 here: a failing poststart hook is a
+  // warning, the container keeps running and start succeeds (runtime-tools poststart_fail).
+  it.skipIf(!IS_BERTH)("a failing poststart hook is a warning: start succeeds and the container runs", async () => {
     const b = withFailing("poststart");
     const id = sb.id();
     sb.create(id, b);
     const r = sb.rt(["start", id]);
-    expect(r.code, describeResult(r)).toBe(1);
-    expect(r.stderr).toMatch(/hook/);
-    await sleep(100);
-    expect(["stopped", "absent"]).toContain(sb.status(id));
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(r.stderr).toMatch(/poststart hook/);
+    expect(sb.status(id)).toBe("running");
     sb.ok(["delete", "--force", id]);
     expect(await sb.waitClean(id)).toEqual([]);
   });

@@ -96,6 +96,12 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("./exec.js"),
   },
   {
+    name: "ps", describe: "display the processes running inside a container",
+    positionals: [ID, { name: "ps-args", describe: "options passed to ps(1) (default -ef)", optional: true, variadic: true }],
+    flags: [{ name: "format", alias: "f", type: "string", choices: ["table", "json"], default: "table", describe: "output format" }],
+    load: () => import("./ps.js"),
+  },
+  {
     name: "list", describe: "list containers started by berth with the given root", positionals: [],
     flags: [
       { name: "format", alias: "f", type: "string", choices: ["table", "json"], default: "table", describe: "output format" },

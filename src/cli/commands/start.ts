@@ -2,6 +2,6 @@ import { startContainer } from "../../runtime/lifecycle.js";
 import { requireId, type GlobalArgs } from "../options.js";
 
 export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
-  startContainer(argv.root, requireId(argv, "start"));
+  await startContainer(argv.root, requireId(argv, "start"));
   return 0;
 }

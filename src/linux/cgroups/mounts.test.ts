@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { cgroupMounts } from "./mounts.js";
+import type { PlanMount } from "../../runtime/plan.js";
+
+const RO_FLAGS = 0x1n | 0x2n | 0x4n | 0x8n | 0x200000n; // ro nosuid nodev noexec relatime
+const m: PlanMount = {
+  source: "cgroup", destination: "/sys/fs/cgroup", fstype: "cgroup", flags: RO_FLAGS, data: "", propagation: [],
+  bind: false, remountFlags: 0n, destIsFile: false, cgroup: true,
+};
+
+describe("cgroupMounts", () => {
+  it("v1/hybrid: a writable tmpfs, one read-only bind per hierarchy of the container's own cgroup, symlinks for comounts, no cgroup2", () => {
+    const layout = {
+      layout: "hybrid" as const,
+      hierarchies: {
+        cpu: { mountPoint: "/sys/fs/cgroup/cpu,cpuacct", root: "/" },
+        cpuacct: { mountPoint: "/sys/fs/cgroup/cpu,cpuacct", root: "/" },
+        memory: { mountPoint: "/sys/fs/cgroup/memory", root: "/" },
+        "name=systemd": { mountPoint: "/sys/fs/cgroup/systemd", root: "/" },
+        unified: { mountPoint: "/sys/fs/cgroup/unified", root: "/" },
+      },
+    };
+    const state = {
+      layout: "hybrid" as const, created: [],
+      paths: {
+        cpu: "/sys/fs/cgroup/cpu,cpuacct/c1", cpuacct: "/sys/fs/cgroup/cpu,cpuacct/c1", memory: "/sys/fs/cgroup/memory/c1",
+        "name=systemd": "/sys/fs/cgroup/systemd/c1", unified: "/sys/fs/cgroup/unified/c1",
+      },
+    };
+    const r = cgroupMounts(m, state, layout);
+    expect(r.mounts.map((x) => [x.destination, x.fstype, x.source])).toEqual([
+      ["/sys/fs/cgroup", "tmpfs", "tmpfs"],
+      ["/sys/fs/cgroup/cpu,cpuacct", "bind", "/sys/fs/cgroup/cpu,cpuacct/c1"],
+      ["/sys/fs/cgroup/memory", "bind", "/sys/fs/cgroup/memory/c1"],
+      ["/sys/fs/cgroup/systemd", "bind", "/sys/fs/cgroup/systemd/c1"],
+    ]);
+    expect(r.mounts[0]!.flags & 1n).toBe(0n);
+    expect(r.mounts[0]!.data).toBe("mode=755");
+    expect(r.mounts[1]!.bind).toBe(true);
+    expect(r.mounts[1]!.remountFlags).toBe(RO_FLAGS);
+    expect(r.symlinks).toEqual([
+      { target: "cpu,cpuacct", path: "/sys/fs/cgroup/cpu" },
+      { target: "cpu,cpuacct", path: "/sys/fs/cgroup/cpuacct" },
+    ]);
+  });
+
+  it("v2: one bind of the container's cgroup2 directory with the mount's flags", () => {
+    const r = cgroupMounts(m, { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/c1" } }, {
+      layout: "v2", hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } },
+    });
+    expect(r.mounts).toHaveLength(1);
+    expect(r.mounts[0]).toMatchObject({ source: "/sys/fs/cgroup/c1", destination: "/sys/fs/cgroup", bind: true, remountFlags: RO_FLAGS });
+    expect(r.symlinks).toEqual([]);
+  });
+});

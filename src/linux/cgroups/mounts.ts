@@ -1,0 +1,56 @@
+// What a `cgroup` mount in config.json becomes inside the container, as runc
+// does it with the cgroupfs driver: the container sees its own cgroup as the
+// root of every hierarchy.
+// - cgroup v2: a bind of the container's cgroup2 directory.
+// - v1 and hybrid: a tmpfs (the mount's flags without ro, mode=755), then for
+//   each v1 hierarchy a bind of the container's directory at
+//   <dest>/<basename of the host mount point> remounted with the mount's flags,
+//   and symlinks from each comounted controller name to that directory
+//   (cpu → cpu,cpuacct). The hybrid host's cgroup2 mount is left out, as runc
+//   leaves it out.
+
+import { posix } from "node:path";
+import type { PlanMount } from "../../runtime/plan.js";
+import { MS_BIND, MS_RDONLY, MS_REC } from "../mountOptions.js";
+import { UNIFIED, type CgroupLayout } from "./detect.js";
+import type { CgroupState } from "./types.js";
+
+export interface CgroupMountPlan {
+  mounts: PlanMount[];
+  symlinks: { target: string; path: string }[];
+}
+
+function bind(source: string, destination: string, flags: bigint, propagation: number[]): PlanMount {
+  return {
+    source, destination, fstype: "bind", flags: BigInt(MS_BIND), data: "", propagation, bind: true,
+    remountFlags: flags & ~BigInt(MS_BIND | MS_REC), destIsFile: false, cgroup: false,
+  };
+}
+
+export function cgroupMounts(m: PlanMount, state: CgroupState, layout: CgroupLayout): CgroupMountPlan {
+  if (layout.layout === "v2") {
+    const dir = state.paths[UNIFIED];
+    return { mounts: dir === undefined ? [] : [bind(dir, m.destination, m.flags, m.propagation)], symlinks: [] };
+  }
+  const mounts: PlanMount[] = [{
+    source: "tmpfs", destination: m.destination, fstype: "tmpfs", flags: m.flags & ~BigInt(MS_RDONLY), data: "mode=755",
+    propagation: m.propagation, bind: false, remountFlags: 0n, destIsFile: false, cgroup: false,
+  }];
+  const symlinks: { target: string; path: string }[] = [];
+  const done = new Set<string>();
+  for (const [key, h] of Object.entries(layout.hierarchies)) {
+    if (key === UNIFIED) continue;
+    const dir = state.paths[key];
+    if (dir === undefined) continue;
+    const name = posix.basename(h.mountPoint);
+    if (!done.has(name)) {
+      done.add(name);
+      mounts.push(bind(dir, posix.join(m.destination, name), m.flags, []));
+    }
+    const controller = key.startsWith("name=") ? key.slice(5) : key;
+    if (controller !== name && name.split(",").includes(controller)) {
+      symlinks.push({ target: name, path: posix.join(m.destination, controller) });
+    }
+  }
+  return { mounts, symlinks };
+}

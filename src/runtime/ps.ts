@@ -1,0 +1,25 @@
+// `ps`: the processes of a container, from its cgroup.
+import { spawnSync } from "node:child_process";
+import { BerthError } from "../errors.js";
+import { loadCgroupManager } from "../linux/cgroups/manager.js";
+import { loadRecord } from "./stateStore.js";
+
+export function containerPids(root: string, id: string): number[] {
+  const rec = loadRecord(root, id);
+  return loadCgroupManager(rec.cgroup).pids().sort((a, b) => a - b);
+}
+
+/** ps(1)'s output (default `ps -ef`) reduced to the header and the container's processes. */
+export function psTable(pids: number[], psArgs: string[]): string {
+  const args = psArgs.length > 0 ? psArgs : ["-ef"];
+  const res = spawnSync("ps", args, { encoding: "utf8" });
+  if (res.error !== undefined) throw BerthError.fromSys("ps", "ps", res.error, "install procps");
+  if (res.status !== 0) throw new BerthError(`ps ${args.join(" ")} failed: ${res.stderr.trim()}`, { op: "ps", path: "ps-args" });
+  const lines = res.stdout.split("\n");
+  const header = lines[0] ?? "";
+  const col = header.trim().split(/\s+/).indexOf("PID");
+  if (col < 0) throw new BerthError("ps output has no PID column", { op: "ps", path: "ps-args", hint: "pass ps options that print a PID column" });
+  const want = new Set(pids);
+  const rows = lines.slice(1).filter((l) => l.trim() !== "" && want.has(Number(l.trim().split(/\s+/)[col])));
+  return [header, ...rows].join("\n") + "\n";
+}
