@@ -14,6 +14,7 @@ import { createCgroupManager, describeIgnoredResources } from "../linux/cgroups/
 import type { CgroupManager } from "../linux/cgroups/types.js";
 import { cgroupMounts } from "../linux/cgroups/mounts.js";
 import { detectCgroupLayout } from "../linux/cgroups/detect.js";
+import { CLONE_NEWCGROUP } from "../linux/namespaces.js";
 import type { Plan, PlanMount } from "./plan.js";
 import { runHelper, type HelperResult } from "./spawnInit.js";
 import { runHooks, runHooksWarn } from "./hooks.js";
@@ -179,7 +180,7 @@ function expandCgroupMounts(plan: Plan, cg: CgroupManager): void {
       mounts.push(m);
       continue;
     }
-    const x = cgroupMounts(m, cg.state, layout);
+    const x = cgroupMounts(m, cg.state, layout, (plan.cloneFlags & CLONE_NEWCGROUP) !== 0);
     mounts.push(...x.mounts);
     plan.symlinks.push(...x.symlinks);
   }

@@ -44,6 +44,16 @@ describe("cgroupMounts", () => {
     ]);
   });
 
+  it("with a new cgroup namespace: fresh cgroup mounts named after the hierarchy", () => {
+    const layout = { layout: "v1" as const, hierarchies: { memory: { mountPoint: "/sys/fs/cgroup/memory", root: "/" }, "name=systemd": { mountPoint: "/sys/fs/cgroup/systemd", root: "/" } } };
+    const state = { layout: "v1" as const, created: [], paths: { memory: "/sys/fs/cgroup/memory/c1", "name=systemd": "/sys/fs/cgroup/systemd/c1" } };
+    const r = cgroupMounts(m, state, layout, true);
+    expect(r.mounts.slice(1).map((x) => [x.source, x.destination, x.fstype, x.data, x.flags])).toEqual([
+      ["cgroup", "/sys/fs/cgroup/memory", "cgroup", "memory", RO_FLAGS],
+      ["systemd", "/sys/fs/cgroup/systemd", "cgroup", "name=systemd", RO_FLAGS],
+    ]);
+  });
+
   it("v2: one bind of the container's cgroup2 directory with the mount's flags", () => {
     const r = cgroupMounts(m, { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/c1" } }, {
       layout: "v2", hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } },

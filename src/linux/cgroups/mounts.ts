@@ -6,8 +6,9 @@
 //   each v1 hierarchy a bind of the container's directory at
 //   <dest>/<basename of the host mount point> remounted with the mount's flags,
 //   and symlinks from each comounted controller name to that directory
-//   (cpu → cpu,cpuacct). The hybrid host's cgroup2 mount is left out, as runc
-//   leaves it out.
+//   (cpu → cpu,cpuacct). With a new cgroup namespace each hierarchy is a fresh
+//   cgroup mount instead (it shows the namespace's root, the container's
+//   cgroup). The hybrid host's cgroup2 mount is left out, as runc leaves it out.
 
 import { posix } from "node:path";
 import type { PlanMount } from "../../runtime/plan.js";
@@ -27,7 +28,7 @@ function bind(source: string, destination: string, flags: bigint, propagation: n
   };
 }
 
-export function cgroupMounts(m: PlanMount, state: CgroupState, layout: CgroupLayout): CgroupMountPlan {
+export function cgroupMounts(m: PlanMount, state: CgroupState, layout: CgroupLayout, cgroupns = false): CgroupMountPlan {
   if (layout.layout === "v2") {
     const dir = state.paths[UNIFIED];
     return { mounts: dir === undefined ? [] : [bind(dir, m.destination, m.flags, m.propagation)], symlinks: [] };
@@ -45,7 +46,16 @@ export function cgroupMounts(m: PlanMount, state: CgroupState, layout: CgroupLay
     const name = posix.basename(h.mountPoint);
     if (!done.has(name)) {
       done.add(name);
-      mounts.push(bind(dir, posix.join(m.destination, name), m.flags, []));
+      const dest = posix.join(m.destination, name);
+      if (cgroupns) {
+        const named = key.startsWith("name=");
+        mounts.push({
+          source: named ? key.slice(5) : "cgroup", destination: dest, fstype: "cgroup", flags: m.flags, data: named ? key : name,
+          propagation: [], bind: false, remountFlags: 0n, destIsFile: false, cgroup: false,
+        });
+      } else {
+        mounts.push(bind(dir, dest, m.flags, []));
+      }
     }
     const controller = key.startsWith("name=") ? key.slice(5) : key;
     if (controller !== name && name.split(",").includes(controller)) {
