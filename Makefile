@@ -29,11 +29,13 @@ src/spec/generated/validators.js: $(SPEC_JSON) spec/compile.mjs node_modules/.pa
 
 validators: src/spec/generated/validators.js
 
+# One file for the hot path: every command loads a single module. yargs (help and
+# error messages only) stays external and is loaded from node_modules when needed.
 dist/berth.mjs: $(TS_SOURCES) src/spec/generated/validators.js node_modules/.package-lock.json
 	@mkdir -p dist
 	rm -f dist/chunk-*.mjs
-	$(ESBUILD) berth=src/cli/main.ts --bundle --splitting --platform=node --format=esm --target=node24 \
-	  --outdir=dist --out-extension:.js=.mjs --chunk-names=chunk-[hash] --log-level=warning --legal-comments=none \
+	$(ESBUILD) src/cli/main.ts --bundle --platform=node --format=esm --target=node24 \
+	  --outfile=$@ --external:yargs --external:koffi --log-level=warning --legal-comments=none \
 	  --banner:js="import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);"
 
 bin/berth: dist/berth.mjs

@@ -1,7 +1,7 @@
 // The full yargs front end: --help for every command, and clear messages for
 // malformed command lines. Built from the same table as fastParse.ts.
 
-import yargs, { type Argv, type Options } from "yargs";
+import type { Argv, Options } from "yargs";
 import { BerthError } from "../errors.js";
 import { defaultRoot } from "../runtime/stateStore.js";
 import { COMMANDS, GLOBAL_FLAGS, type CommandDef, type FlagDef } from "./commands/index.js";
@@ -23,6 +23,8 @@ function usage(c: CommandDef): string {
 }
 
 export async function runYargs(args: string[], run: (c: CommandDef, argv: Record<string, unknown>) => Promise<void>): Promise<void> {
+  // Loaded here, not at the top: the bundle keeps yargs out of the hot path.
+  const { default: yargs } = await import("yargs");
   let y: Argv = yargs(args)
     .scriptName("berth")
     .usage("berth [global options] <command> [command options] <arguments>\n\nAn OCI container runtime, used exactly as runc.")
