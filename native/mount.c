@@ -113,6 +113,10 @@ static void make_parent_private(const char *rootfs)
 int prepare_rootfs(const struct plan *p)
 {
 	unsigned long prop = p->has_rootfs_prop ? p->rootfs_prop : (MS_SLAVE | MS_REC);
+	/* An unbindable "/" would refuse the bind of the rootfs below: keep it private
+	 * until after pivot_root, where finish_rootfs applies unbindable. */
+	if (prop & MS_UNBINDABLE)
+		prop = (prop & ~(unsigned long)MS_UNBINDABLE) | MS_PRIVATE;
 	if (mount(NULL, "/", NULL, prop, NULL) < 0)
 		die(errno, "set propagation 0x%lx on \"/\"", prop);
 	make_parent_private(p->rootfs);
