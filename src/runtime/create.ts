@@ -13,7 +13,6 @@ import { buildInitPlan } from "./planBuilder.js";
 import { createCgroupManager, describeIgnoredResources } from "../linux/cgroups/manager.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
 import { cgroupMounts } from "../linux/cgroups/mounts.js";
-import { warmCgroupAttach } from "../linux/cgroups/warm.js";
 import { detectCgroupLayout } from "../linux/cgroups/detect.js";
 import { CLONE_NEWCGROUP } from "../linux/namespaces.js";
 import type { Plan, PlanMount } from "./plan.js";
@@ -85,7 +84,6 @@ export function listenFdsFor(spec: Spec): number {
 }
 
 export async function createContainer(opts: CreateOptions): Promise<Created> {
-  warmCgroupAttach();
   validateContainerId(opts.id);
   const bundle = resolve(opts.bundle ?? ".");
   const { spec, warnings } = loadAndValidateConfig(bundle);

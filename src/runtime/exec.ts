@@ -10,7 +10,6 @@ import { log } from "../log.js";
 import type { Process } from "../spec/types.js";
 import { buildExecPlan } from "./planBuilder.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
-import { warmCgroupAttach } from "../linux/cgroups/warm.js";
 import { runHelper } from "./spawnInit.js";
 import { loadRecord, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
 import { statusOf } from "./lifecycle.js";
@@ -107,7 +106,6 @@ function connectConsole(path: string): Promise<Socket> {
 
 /** Returns the exit status for berth (the process's status when in the foreground). */
 export async function execInContainer(opts: ExecOptions): Promise<number> {
-  warmCgroupAttach();
   const rec = loadRecord(opts.root, opts.id);
   const status = statusOf(opts.root, rec);
   if (status === "stopped") throw new BerthError("cannot exec in a stopped container", { op: "exec", path: opts.id, hint: "the container's init has exited" });
