@@ -118,10 +118,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       },
       onHooks: (pid) => {
         hooksBegan = true;
-        const creating = hookState(base, "creating", pid);
-        runHooks("prestart", spec.hooks?.prestart, creating);
-        runHooks("createRuntime", spec.hooks?.createRuntime, creating);
-        return creating;
+        // The environment is in place (runtime.md lifecycle step 2 is done), so
+        // the hooks of steps 3-5 see the container as `created`, which is also
+        // what the runtime-tools hooks_stdin check expects.
+        const created = hookState(base, "created", pid);
+        runHooks("prestart", spec.hooks?.prestart, created);
+        runHooks("createRuntime", spec.hooks?.createRuntime, created);
+        return created;
       },
       onWarn: (m) => log.warn(m),
     }, consoleSocket);
