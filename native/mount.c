@@ -110,8 +110,26 @@ static void make_parent_private(const char *rootfs)
 	free(buf);
 }
 
+/* No new or joined mount namespace: runc's chroot mode. Nothing outside the rootfs
+ * may be touched then (no propagation change, no pivot, no hiding of /proc). */
+int host_mount_ns(const struct plan *p)
+{
+	if (p->clone_flags & CLONE_NEWNS)
+		return 0;
+	for (size_t i = 0; i < p->nns; i++)
+		if (p->ns[i].type == CLONE_NEWNS)
+			return 0;
+	return 1;
+}
+
 int prepare_rootfs(const struct plan *p)
 {
+	if (host_mount_ns(p)) {
+		int fd = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			die(errno, "open rootfs \"%s\"", p->rootfs);
+		return fd;
+	}
 	unsigned long prop = p->has_rootfs_prop ? p->rootfs_prop : (MS_SLAVE | MS_REC);
 	/* An unbindable "/" would refuse the bind of the rootfs below: keep it private
 	 * until after pivot_root, where finish_rootfs applies unbindable. */
@@ -224,6 +242,15 @@ static void hide_host_proc_sys(const char *rootfs)
 
 void enter_rootfs(const struct plan *p, int rootfd)
 {
+	if (host_mount_ns(p)) {
+		if (fchdir(rootfd) < 0)
+			die(errno, "chdir to the rootfs \"%s\"", p->rootfs);
+		if (chroot(".") < 0)
+			die(errno, "chroot to \"%s\"", p->rootfs);
+		if (chdir("/") < 0)
+			die(errno, "chdir \"/\"");
+		return;
+	}
 	if (p->no_pivot) {
 		hide_host_proc_sys(p->rootfs);
 		if (fchdir(rootfd) < 0)
@@ -363,7 +390,7 @@ static void write_sysctls(const struct plan *p)
 
 void finish_rootfs(const struct plan *p)
 {
-	unsigned long prop = p->has_rootfs_prop ? p->rootfs_prop : 0;
+	unsigned long prop = p->has_rootfs_prop && !host_mount_ns(p) ? p->rootfs_prop : 0;
 	if ((prop & (MS_SHARED | MS_UNBINDABLE)) && mount(NULL, "/", NULL, prop, NULL) < 0)
 		die(errno, "set propagation 0x%lx on \"/\" after pivot_root", prop);
 	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);

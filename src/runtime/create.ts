@@ -14,6 +14,7 @@ import { createCgroupManager, describeIgnoredResources } from "../linux/cgroups/
 import type { CgroupManager } from "../linux/cgroups/types.js";
 import { cgroupMounts } from "../linux/cgroups/mounts.js";
 import { detectCgroupLayout } from "../linux/cgroups/detect.js";
+import { mountsUnder, unmountUnder } from "../linux/mountinfo.js";
 import { CLONE_NEWCGROUP } from "../linux/namespaces.js";
 import type { Plan, PlanMount } from "./plan.js";
 import { runHelper, type HelperResult } from "./spawnInit.js";
@@ -90,6 +91,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   for (const w of warnings) log.warn(w);
   checkTerminal(spec, opts);
   const listenFds = listenFdsFor(spec);
+  const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
+  // No mount namespace (runc's chroot mode): the container's mounts land on the
+  // host below the rootfs; remember what was there before so delete removes only its own.
+  const hostMounts = spec.linux?.namespaces?.some((n) => n.type === "mount") === true
+    ? undefined
+    : { rootfs, keep: mountsUnder(rootfs).map((m) => m.id) };
   const dir = claimContainerDir(opts.root, opts.id);
   let cg: CgroupManager | undefined;
   let consoleSocket: Socket | undefined;
@@ -136,7 +143,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       ociVersion: OCI_VERSION,
       id: opts.id,
       bundle,
-      rootfs: resolve(bundle, spec.root?.path ?? "rootfs"),
+      rootfs,
       pid: helper.pid,
       initStartTime: startTime,
       created: rfc3339Nano(),
@@ -146,6 +153,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       cgroup: cgm.state,
       namespaces,
       systemdCgroup: opts.systemdCgroup,
+      hostMounts,
     };
     saveRecord(opts.root, rec);
     if (opts.pidFile !== undefined) {
@@ -163,6 +171,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     if (pidFileWritten && opts.pidFile !== undefined) removeQuiet(resolve(opts.pidFile));
     if (cg !== undefined) {
       try { await cg.destroy(); } catch (e) { log.warn(`cleanup: ${(e as Error).message}`); }
+    }
+    if (hostMounts !== undefined) {
+      try { await unmountUnder(hostMounts.rootfs, hostMounts.keep); } catch (e) { log.warn(`cleanup: ${(e as Error).message}`); }
     }
     removeContainerDir(opts.root, opts.id);
     if (hooksBegan) {

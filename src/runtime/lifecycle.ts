@@ -8,6 +8,7 @@ import { BerthError, isErrno } from "../errors.js";
 import { log } from "../log.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
 import { runHooksWarn } from "./hooks.js";
+import { unmountUnder } from "../linux/mountinfo.js";
 import { isAlive, waitGone } from "./procfs.js";
 import {
   containerDir, deriveStatus, hookState, listIds, loadRecord, ociState, removeContainerDir,
@@ -118,6 +119,7 @@ export async function destroyContainer(root: string, rec: ContainerRecord): Prom
   if (ownsCgroup(rec)) {
     await loadCgroupManager(rec.cgroup).destroy();
   }
+  if (rec.hostMounts !== undefined) await unmountUnder(rec.hostMounts.rootfs, rec.hostMounts.keep);
   removeContainerDir(root, rec.id);
   for (const w of runHooksWarn("poststop", rec.config.hooks?.poststop, hookState(rec, "stopped"))) log.warn(w);
 }

@@ -128,14 +128,20 @@ describe("buildInitPlan: namespaces", () => {
     expect(p.cloneFlags & 0x10000000).toBe(0x10000000);
   });
 
-  it("rejects unknown and duplicate types, and a config without a mount namespace", () => {
+  it("rejects unknown and duplicate types; without a mount namespace, refuses what would touch mounts outside the rootfs", () => {
     const s = baseSpec();
     s.linux!.namespaces = [{ type: "mount" }, { type: "net" as "network" }];
     expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("linux.namespaces[1].type");
     s.linux!.namespaces = [{ type: "mount" }, { type: "pid" }, { type: "pid" }];
     expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("linux.namespaces[2].type");
     s.linux!.namespaces = [{ type: "pid" }];
-    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("linux.namespaces");
+    s.root!.readonly = false;
+    expect(buildInitPlan(s, opts()).cloneFlags & 0x00020000).toBe(0);
+    s.root!.readonly = true;
+    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("root.readonly");
+    s.root!.readonly = false;
+    s.linux!.rootfsPropagation = "shared";
+    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("linux.rootfsPropagation");
   });
 
   it("renders time namespace offsets", () => {

@@ -387,7 +387,12 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
 
   const ns = buildNamespaces(spec, host);
   if (!ns.hasMountNs) {
-    fail("a mount namespace is required", "linux.namespaces", 'add {"type": "mount"} so container mounts stay out of the host');
+    // runc's chroot mode: the container shares berth's mount namespace, its
+    // mounts land below the rootfs on the host (removed again at delete) and
+    // it is entered with chroot. Settings that would change mounts outside
+    // the rootfs are refused.
+    if (spec.root.readonly === true) fail("needs a mount namespace", "root.readonly", 'add {"type": "mount"} to linux.namespaces, or drop root.readonly');
+    if (spec.linux?.rootfsPropagation !== undefined) fail("needs a mount namespace", "linux.rootfsPropagation", 'add {"type": "mount"} to linux.namespaces');
   }
   let timensOffsets: string | undefined;
   const offsets = spec.linux?.timeOffsets;

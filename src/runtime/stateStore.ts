@@ -32,6 +32,8 @@ export interface ContainerRecord {
   /** Namespace type (spec name) → path to join for exec. */
   namespaces: Record<string, string>;
   systemdCgroup: boolean;
+  /** Without a mount namespace: mounts on/below rootfs whose ids are not in keep are the container's. */
+  hostMounts?: { rootfs: string; keep: number[] };
 }
 
 export type Status = OciState["status"];

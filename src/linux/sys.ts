@@ -1,0 +1,33 @@
+// The few system calls Node lacks, through koffi (loaded only when needed:
+// it costs more to load than most commands take).
+
+import { BerthError, describeErrno } from "../errors.js";
+
+interface Libc {
+  umount2(target: string, flags: number): number;
+  errno(): number;
+}
+
+let libc: Libc | undefined;
+
+async function load(): Promise<Libc> {
+  if (libc !== undefined) return libc;
+  const { default: koffi } = await import("koffi");
+  const lib = koffi.load("libc.so.6");
+  const umount2 = lib.func("int umount2(const char *target, int flags)");
+  libc = { umount2: (t, f) => umount2(t, f) as number, errno: () => koffi.errno() };
+  return libc;
+}
+
+export const MNT_DETACH = 2;
+const ERRNO: Record<number, string> = { 1: "EPERM", 2: "ENOENT", 16: "EBUSY", 22: "EINVAL" };
+
+/** umount2(2); ENOENT and EINVAL (not a mount point any more) are not errors. */
+export async function umount2(target: string, flags: number): Promise<void> {
+  const c = await load();
+  if (c.umount2(target, flags) === 0) return;
+  const e = c.errno();
+  if (e === 2 || e === 22) return;
+  const name = ERRNO[e] ?? `errno ${e}`;
+  throw new BerthError(describeErrno(name), { op: "unmount", path: target, errno: name });
+}
