@@ -9,7 +9,7 @@ SPEC_JSON  := $(wildcard spec/*.json)
 
 .PHONY: build native validators bundle demo test install clean
 
-build: dist/berth-init dist/berth.mjs bin/berth
+build: dist/berth-init dist/berth.cjs bin/berth
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -29,23 +29,26 @@ src/spec/generated/validators.js: $(SPEC_JSON) spec/compile.mjs node_modules/.pa
 
 validators: src/spec/generated/validators.js
 
-# One file for the hot path: every command loads a single module. yargs (help and
-# error messages only) stays external and is loaded from node_modules when needed.
-dist/berth.mjs: $(TS_SOURCES) src/spec/generated/validators.js node_modules/.package-lock.json
+# One CommonJS file for the hot path: every command loads a single module, and
+# CommonJS starts faster than ESM (no ESM loader, no ESM wrappers of built-ins).
+# yargs (help and error messages only) stays external and is loaded from
+# node_modules when needed.
+dist/berth.cjs: $(TS_SOURCES) src/spec/generated/validators.js node_modules/.package-lock.json
 	@mkdir -p dist
-	rm -f dist/chunk-*.mjs
-	$(ESBUILD) src/cli/main.ts --bundle --platform=node --format=esm --target=node24 \
+	rm -f dist/chunk-*.mjs dist/berth.mjs
+	$(ESBUILD) src/cli/main.ts --bundle --platform=node --format=cjs --target=node24 \
 	  --outfile=$@ --external:yargs --external:koffi --log-level=warning --legal-comments=none \
-	  --banner:js="import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);"
+	  --define:import.meta.url=__berth_url \
+	  --banner:js='const __berth_url = require("node:url").pathToFileURL(__filename).href;'
 
-bin/berth: dist/berth.mjs
+# bin/package.json makes the launcher CommonJS too.
+bin/berth: dist/berth.cjs bin/package.json
 	@mkdir -p bin
 	printf '%s\n' '#!$(NODE_BIN)' \
 	  '// berth launcher, written by make. The interpreter path is absolute, so berth runs even with an empty' \
 	  '// environment (podman starts runtimes that way). The V8 compile cache makes every start after the first cheaper.' \
-	  'import { enableCompileCache } from "node:module";' \
-	  'enableCompileCache?.("$(CURDIR)/.cache/compile");' \
-	  'await import("$(CURDIR)/dist/berth.mjs");' > $@.tmp
+	  'require("node:module").enableCompileCache?.("$(CURDIR)/.cache/compile");' \
+	  'require("$(CURDIR)/dist/berth.cjs");' > $@.tmp
 	chmod 0755 $@.tmp && mv $@.tmp $@
 
 demo: build

@@ -2,7 +2,8 @@
 // cgroups → berth-init → hooks → state.json + pid file. Any failure undoes
 // everything this command made: processes, cgroups, the state directory.
 
-import { createConnection, type Socket } from "node:net";
+import type { Socket } from "node:net";
+import { net } from "../lazy.js";
 import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BerthError } from "../errors.js";
@@ -56,7 +57,7 @@ export function checkTerminal(spec: Spec, opts: { detach: boolean; consoleSocket
 
 function connectConsole(path: string): Promise<Socket> {
   return new Promise((resolvePromise, reject) => {
-    const s = createConnection(path);
+    const s = net().createConnection(path);
     s.once("connect", () => { s.removeAllListeners("error"); resolvePromise(s); });
     s.once("error", (err) => reject(BerthError.fromSys("connect to console socket", path, err, "--console-socket must name a listening unix socket")));
   });

@@ -4,7 +4,8 @@
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { createConnection, type Socket } from "node:net";
+import type { Socket } from "node:net";
+import { net } from "../lazy.js";
 import { BerthError } from "../errors.js";
 import { log } from "../log.js";
 import type { Process } from "../spec/types.js";
@@ -98,7 +99,7 @@ export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
 
 function connectConsole(path: string): Promise<Socket> {
   return new Promise((res, rej) => {
-    const s = createConnection(path);
+    const s = net().createConnection(path);
     s.once("connect", () => { s.removeAllListeners("error"); res(s); });
     s.once("error", (err) => rej(BerthError.fromSys("connect to console socket", path, err)));
   });

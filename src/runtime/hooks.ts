@@ -4,7 +4,7 @@
 // state JSON on stdin, its own args (args[0] is argv[0]) and env, and is killed
 // when its timeout passes.
 
-import { spawnSync } from "node:child_process";
+import { childProcess } from "../lazy.js";
 import { BerthError } from "../errors.js";
 import type { Hook } from "../spec/types.js";
 
@@ -12,7 +12,7 @@ export type HostHookKind = "prestart" | "createRuntime" | "poststart" | "poststo
 
 export function runHook(kind: string, index: number, hook: Hook, stateJson: string): void {
   const args = hook.args ?? [hook.path];
-  const res = spawnSync(hook.path, args.slice(1), {
+  const res = childProcess().spawnSync(hook.path, args.slice(1), {
     argv0: args[0] ?? hook.path,
     env: Object.fromEntries((hook.env ?? []).map((kv) => {
       const eq = kv.indexOf("=");

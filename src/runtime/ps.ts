@@ -1,5 +1,5 @@
 // `ps`: the processes of a container, from its cgroup.
-import { spawnSync } from "node:child_process";
+import { childProcess } from "../lazy.js";
 import { BerthError } from "../errors.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
 import { loadRecord } from "./stateStore.js";
@@ -12,7 +12,7 @@ export function containerPids(root: string, id: string): number[] {
 /** ps(1)'s output (default `ps -ef`) reduced to the header and the container's processes. */
 export function psTable(pids: number[], psArgs: string[]): string {
   const args = psArgs.length > 0 ? psArgs : ["-ef"];
-  const res = spawnSync("ps", args, { encoding: "utf8" });
+  const res = childProcess().spawnSync("ps", args, { encoding: "utf8" });
   if (res.error !== undefined) throw BerthError.fromSys("ps", "ps", res.error, "install procps");
   if (res.status !== 0) throw new BerthError(`ps ${args.join(" ")} failed: ${res.stderr.trim()}`, { op: "ps", path: "ps-args" });
   const lines = res.stdout.split("\n");

@@ -4,7 +4,8 @@
 // requests (uid/gid maps, host hooks) and returns once the container process
 // reports ready.
 
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { childProcess } from "../lazy.js";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -76,7 +77,7 @@ export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, con
   }
   let child: ChildProcess;
   try {
-    child = spawn(initBinaryPath(), [], { stdio, env: { _BERTH_SYNC_FD: String(syncIndex) } });
+    child = childProcess().spawn(initBinaryPath(), [], { stdio, env: { _BERTH_SYNC_FD: String(syncIndex) } });
   } catch (err) {
     throw BerthError.fromSys(op, "--preserve-fds", err, "every preserved fd must be open in the calling process");
   }
