@@ -38,4 +38,9 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (process.env.BERTH_DEBUG_STACK === "1" && err instanceof Error) writeSync(2, `${err.stack}\n`);
   // runc exits 255 when exec fails, so callers can tell it from the process's own status.
   process.exitCode = running === "exec" ? 255 : err instanceof BerthError ? err.exitCode : 1;
-}).finally(() => log.close());
+}).finally(() => {
+  log.close();
+  // Output is written synchronously; nothing may keep a finished command alive
+  // (a stray handle after an unexpected error would otherwise hang the caller).
+  process.exit();
+});
