@@ -68,6 +68,7 @@ struct minfo {
 struct minfo *read_mountinfo(size_t *count, char **buf);
 /* Mount one plan mount (not a cgroup one) onto its target inside the rootfs. */
 void mount_one(int rootfd, const struct mnt *m);
+void join_session_keyring(const struct plan *p);
 int host_mount_ns(const struct plan *p);
 int prepare_rootfs(const struct plan *p);        /* returns an O_PATH fd of the rootfs */
 void do_mounts(const struct plan *p, int rootfd);

@@ -77,6 +77,7 @@ static __attribute__((noreturn)) void container_init(const struct plan *p, int s
 {
 	if (setsid() < 0)
 		die(errno, "setsid");
+	join_session_keyring(p);
 	int rootfd = prepare_rootfs(p);
 	do_mounts(p, rootfd);
 	create_devices(p, rootfd);
@@ -125,6 +126,7 @@ static __attribute__((noreturn)) void container_exec(const struct plan *p, int t
 {
 	if (p->setsid && setsid() < 0)
 		die(errno, "setsid");
+	join_session_keyring(p);
 	setup_console(p, ttysock);
 	const char *path = finish_process(p);
 	if (p->no_new_privs)

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <linux/keyctl.h>
 #include <unistd.h>
 
 #include "berth.h"
@@ -124,4 +126,37 @@ void create_namespaces(const struct plan *p, int sync)
 		if (write_file("/proc/self/timens_offsets", p->timens_offsets, strlen(p->timens_offsets)) < 0)
 			die(errno, "write \"/proc/self/timens_offsets\"");
 	}
+}
+
+/* A new session keyring for the container process, as runc gives it, so it does
+ * not share (and cannot read) the caller's session keys. Kernels without keyrings,
+ * or a confinement that forbids them, leave the caller's: runc ignores those too. */
+void join_session_keyring(const struct plan *p)
+{
+	if (p->session_keyring == NULL)
+		return;
+	long id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p->session_keyring);
+	if (id < 0) {
+		if (errno == ENOSYS || errno == EPERM || errno == EACCES)
+			return;
+		die(errno, "join session keyring \"%s\"", p->session_keyring);
+	}
+	/* Add "search" for the owning user (KEY_USR_SEARCH) to the keyring's permissions. */
+	char desc[256];
+	long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, desc, sizeof(desc));
+	if (n < 0 || (size_t)n > sizeof(desc))
+		die(n < 0 ? errno : ENAMETOOLONG, "describe session keyring \"%s\"", p->session_keyring);
+	desc[sizeof(desc) - 1] = 0;
+	/* "type;uid;gid;perm;description" */
+	char *f = desc;
+	for (int i = 0; i < 3 && f != NULL; i++) {
+		f = strchr(f, ';');
+		if (f != NULL)
+			f++;
+	}
+	if (f == NULL)
+		die(EINVAL, "parse session keyring description \"%s\"", desc);
+	unsigned long perm = strtoul(f, NULL, 16) | 0x080000UL;
+	if (syscall(SYS_keyctl, KEYCTL_SETPERM, id, perm) < 0)
+		die(errno, "set permissions of session keyring \"%s\"", p->session_keyring);
 }

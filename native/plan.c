@@ -316,6 +316,7 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		case T_LISTEN_FDS: p->listen_fds = u32(&c, &r); break;
 		case T_USERNS: p->userns = u32(&c, &r); break;
 		case T_DEFAULT_PATH: p->default_path = str(&c, &r); break;
+		case T_SESSION_KEYRING: p->session_keyring = str(&c, &r); break;
 		default: unknown(&c, &r);
 		}
 	}

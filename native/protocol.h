@@ -69,6 +69,7 @@ enum {
 	T_LISTEN_FDS = 46,
 	T_USERNS = 47,
 	T_DEFAULT_PATH = 48,
+	T_SESSION_KEYRING = 49,
 };
 
 /* Nested tags, each nest has its own numbering */

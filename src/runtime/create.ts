@@ -113,6 +113,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       bundle, fifoPath, noPivot: opts.noPivot, preserveFds: opts.preserveFds, listenFds,
       consoleSocket: opts.consoleSocket !== undefined, wait: opts.wait, warn: (m) => log.warn(m),
     });
+    // runc's default: the container gets a session keyring of its own.
+    if (!opts.noNewKeyring) plan.sessionKeyring = sessionKeyringName(opts.id);
     const cgm = cg;
     cgm.create();
     expandCgroupMounts(plan, cgm);
@@ -155,6 +157,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       namespaces,
       systemdCgroup: opts.systemdCgroup,
       hostMounts,
+      noNewKeyring: opts.noNewKeyring,
     };
     saveRecord(opts.root, rec);
     if (opts.pidFile !== undefined) {
@@ -200,6 +203,10 @@ function expandCgroupMounts(plan: Plan, cg: CgroupManager): void {
     plan.symlinks.push(...x.symlinks);
   }
   plan.mounts = mounts;
+}
+
+export function sessionKeyringName(id: string): string {
+  return `_ses.${id}`;
 }
 
 function removeQuiet(path: string): void {

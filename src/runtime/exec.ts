@@ -12,6 +12,7 @@ import type { Process } from "../spec/types.js";
 import { buildExecPlan } from "./planBuilder.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
 import { runHelper } from "./spawnInit.js";
+import { sessionKeyringName } from "./create.js";
 import { loadRecord, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
 import { statusOf } from "./lifecycle.js";
 import { forwardSignals } from "./signalForward.js";
@@ -138,6 +139,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     },
     warn: (m) => log.warn(m),
   });
+  if (rec.noNewKeyring !== true) plan.sessionKeyring = sessionKeyringName(rec.id);
   const console = opts.consoleSocket !== undefined ? await connectConsole(opts.consoleSocket) : undefined;
   const cg = rec.cgroup.paths !== undefined && Object.keys(rec.cgroup.paths).length > 0 ? loadCgroupManager(rec.cgroup) : undefined;
   let helper;

@@ -90,5 +90,7 @@ export interface Plan {
   checkExec: boolean;
   setsid: boolean;
   defaultPath: string;
+  /** Name of a new session keyring to join (runc: "_ses.<id>"); undefined with --no-new-keyring. */
+  sessionKeyring?: string;
   seccomp?: { bpf: Buffer; flags: number };
 }

@@ -199,6 +199,7 @@ export function encodePlan(plan: Plan): Buffer {
   w.bool(Tag.CHECK_EXEC, plan.checkExec);
   w.bool(Tag.SETSID, plan.setsid);
   if (plan.defaultPath !== "") w.str(Tag.DEFAULT_PATH, plan.defaultPath, "defaultPath");
+  if (plan.sessionKeyring !== undefined) w.str(Tag.SESSION_KEYRING, plan.sessionKeyring, "sessionKeyring");
   if (plan.seccomp !== undefined) {
     const sc = plan.seccomp;
     w.nest(Tag.SECCOMP, (n) => {

@@ -64,6 +64,7 @@ export const enum Tag {
   LISTEN_FDS = 46,
   USERNS = 47,
   DEFAULT_PATH = 48,
+  SESSION_KEYRING = 49,
 }
 
 export const enum NsJoinTag { TYPE = 1, PATH = 2 }

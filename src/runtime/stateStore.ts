@@ -34,6 +34,8 @@ export interface ContainerRecord {
   systemdCgroup: boolean;
   /** Without a mount namespace: mounts on/below rootfs whose ids are not in keep are the container's. */
   hostMounts?: { rootfs: string; keep: number[] };
+  /** Created with --no-new-keyring: exec'd processes keep the caller's session keyring too. */
+  noNewKeyring?: boolean;
 }
 
 export type Status = OciState["status"];
