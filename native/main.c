@@ -124,6 +124,13 @@ static __attribute__((noreturn)) void container_init(const struct plan *p, int s
 
 static __attribute__((noreturn)) void container_exec(const struct plan *p, int ttysock)
 {
+	/* A container without a mount namespace was entered with chroot: so is exec. */
+	if (p->rootfs != NULL && host_mount_ns(p)) {
+		if (chroot(p->rootfs) < 0)
+			die(errno, "chroot to \"%s\"", p->rootfs);
+		if (chdir("/") < 0)
+			die(errno, "chdir \"/\"");
+	}
 	if (p->setsid && setsid() < 0)
 		die(errno, "setsid");
 	join_session_keyring(p);

@@ -139,6 +139,8 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     },
     warn: (m) => log.warn(m),
   });
+  // A container without a mount namespace runs chrooted in its rootfs: exec joins it there.
+  if (rec.hostMounts !== undefined) plan.rootfs = rec.rootfs;
   if (rec.noNewKeyring !== true) plan.sessionKeyring = sessionKeyringName(rec.id);
   const console = opts.consoleSocket !== undefined ? await connectConsole(opts.consoleSocket) : undefined;
   const cg = rec.cgroup.paths !== undefined && Object.keys(rec.cgroup.paths).length > 0 ? loadCgroupManager(rec.cgroup) : undefined;

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readlinkSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox } from "../helpers/index.js";
+import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, describeResult } from "../helpers/index.js";
 
 function mountsBelow(dir: string): string[] {
   return readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "").filter((mp) => mp === dir || mp.startsWith(dir + "/"));
@@ -15,7 +15,8 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: no mount namespace", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
-  it("runs chrooted in berth's namespaces and delete removes its mounts but not ones that were there before", async () => {
+  // runc 1.1 leaves these mounts on the host after delete.
+  it.skipIf(!IS_BERTH)("runs chrooted in berth's namespaces and delete removes its mounts but not ones that were there before", async () => {
     const b = sb.bundle({
       args: ["sh", "-c", "readlink /proc/self/ns/net > /tmp/net; ls / > /tmp/ls; sleep 30"],
       edit: (c) => {
@@ -38,6 +39,9 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: no mount namespace", () => {
       const net = await sb.waitFile(b.inRootfs("/tmp/net"), "net:");
       expect(net.trim()).toBe(readlinkSync("/proc/self/ns/net"));
       expect(await sb.waitFile(b.inRootfs("/tmp/ls"), "proc")).toMatch(/^bin$/m);
+      // exec joins it inside the rootfs too
+      const ex = sb.rt(["exec", id, "sh", "-c", "test -f /tmp/ls && echo inside"]);
+      expect(ex.stdout.trim(), describeResult(ex)).toBe("inside");
       sb.ok(["delete", "--force", id]);
       expect(mountsBelow(b.rootfs)).toEqual([pre]);
     } finally {
