@@ -3,7 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, Sandbox, describeResult } from "../helpers/index.js";
+import { CAN_RUN_CONTAINERS, Sandbox, describeResult, runtimeAsync } from "../helpers/index.js";
 
 describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: run", () => {
   const sb = new Sandbox();
@@ -16,6 +16,22 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: run", () => {
     const r = sb.rt(["run", "--bundle", b.dir, id]);
     expect(r.code, describeResult(r)).toBe(3);
     expect(sb.status(id)).toBe("absent");
+    expect(await sb.waitClean(id)).toEqual([]);
+  });
+
+  it("a foreground run forwards the signals it receives to the container process", async () => {
+    // The container reports SIGTERM and SIGUSR1 through files, then exits 7 on the TERM.
+    const b = sb.bundle({ args: ["sh", "-c", "trap 'echo usr1 > /tmp/usr1' USR1; trap 'echo term > /tmp/term; exit 7' TERM; touch /tmp/ready; while :; do sleep 0.05; done"] });
+    const id = sb.id();
+    sb.track(id, b);
+    const run = runtimeAsync(["run", "--bundle", b.dir, id], { root: sb.root });
+    await sb.waitFile(b.inRootfs("/tmp/ready"));
+    run.kill("SIGUSR1");
+    expect((await sb.waitFile(b.inRootfs("/tmp/usr1"))).trim()).toBe("usr1");
+    run.kill("SIGTERM");
+    const r = await run.done;
+    expect(r.code, describeResult(r)).toBe(7);
+    expect(readFileSync(b.inRootfs("/tmp/term"), "utf8").trim()).toBe("term");
     expect(await sb.waitClean(id)).toEqual([]);
   });
 
