@@ -3,7 +3,7 @@
 // everything this command made: processes, cgroups, the state directory.
 
 import type { Socket } from "node:net";
-import { net } from "../lazy.js";
+import { checkTerminal, connectConsole } from "./consoleSocket.js";
 import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BerthError } from "../errors.js";
@@ -45,23 +45,7 @@ export interface CreateOptions {
 
 export interface Created { rec: ContainerRecord; helper: HelperResult }
 
-export function checkTerminal(spec: Spec, opts: { detach: boolean; consoleSocket?: string }): void {
-  const tty = spec.process?.terminal === true;
-  if (tty && opts.detach && opts.consoleSocket === undefined) {
-    throw new BerthError("cannot allocate tty if berth will detach without setting console socket", { op: "create", path: "--console-socket", hint: "pass --console-socket, or set process.terminal to false" });
-  }
-  if (opts.consoleSocket !== undefined && (!tty || !opts.detach)) {
-    throw new BerthError("cannot use console socket if berth will not detach or allocate tty", { op: "create", path: "--console-socket", hint: "set process.terminal to true and detach, or drop --console-socket" });
-  }
-}
 
-function connectConsole(path: string): Promise<Socket> {
-  return new Promise((resolvePromise, reject) => {
-    const s = net().createConnection(path);
-    s.once("connect", () => { s.removeAllListeners("error"); resolvePromise(s); });
-    s.once("error", (err) => reject(BerthError.fromSys("connect to console socket", path, err, "--console-socket must name a listening unix socket")));
-  });
-}
 
 function writeIdMap(file: string, maps: IDMapping[] | undefined): void {
   const text = (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
@@ -90,7 +74,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const bundle = resolve(opts.bundle ?? ".");
   const { spec, warnings } = loadAndValidateConfig(bundle);
   for (const w of warnings) log.warn(w);
-  checkTerminal(spec, opts);
+  checkTerminal("create", spec.process?.terminal === true, opts);
   const listenFds = listenFdsFor(spec);
   const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
   // No mount namespace (runc's chroot mode): the container's mounts land on the

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Socket } from "node:net";
-import { net } from "../lazy.js";
+import { checkTerminal, connectConsole } from "./consoleSocket.js";
 import { BerthError } from "../errors.js";
 import { log } from "../log.js";
 import type { Process } from "../spec/types.js";
@@ -98,13 +98,6 @@ export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
   return proc;
 }
 
-function connectConsole(path: string): Promise<Socket> {
-  return new Promise((res, rej) => {
-    const s = net().createConnection(path);
-    s.once("connect", () => { s.removeAllListeners("error"); res(s); });
-    s.once("error", (err) => rej(BerthError.fromSys("connect to console socket", path, err)));
-  });
-}
 
 /** Returns the exit status for berth (the process's status when in the foreground). */
 export async function execInContainer(opts: ExecOptions): Promise<number> {
@@ -114,13 +107,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   if (status === "paused" && !opts.ignorePaused) throw new BerthError("cannot exec in a paused container", { op: "exec", path: opts.id, hint: "resume it first, or pass --ignore-paused" });
   const proc = execProcess(rec, opts);
   if (opts.tty) proc.terminal = true;
-  const tty = proc.terminal === true;
-  if (tty && opts.detach && opts.consoleSocket === undefined) {
-    throw new BerthError("cannot allocate tty if berth will detach without setting console socket", { op: "exec", path: "--console-socket" });
-  }
-  if (opts.consoleSocket !== undefined && (!tty || !opts.detach)) {
-    throw new BerthError("cannot use console socket if berth will not detach or allocate tty", { op: "exec", path: "--console-socket" });
-  }
+  checkTerminal("exec", proc.terminal === true, opts);
   const namespaces = namespacePathsOf(rec.config.linux?.namespaces, rec.pid);
   const plan = buildExecPlan(proc, {
     initPid: rec.pid,
