@@ -502,3 +502,17 @@ describe("runningInUserNs", () => {
     expect(runningInUserNs(() => { throw new Error("x"); })).toBe(false);
   });
 });
+
+describe("settings berth does not apply yet", () => {
+  it("are reported by name, not dropped silently", () => {
+    const s = baseSpec();
+    s.process!.apparmorProfile = "docker-default";
+    s.linux!.personality = { domain: "LINUX" };
+    const warnings: string[] = [];
+    buildInitPlan(s, { ...opts(), warn: (m) => warnings.push(m) });
+    expect(warnings).toEqual([
+      "process.apparmorProfile is set but berth does not apply it yet; it is ignored",
+      "linux.personality is set but berth does not apply it yet; it is ignored",
+    ]);
+  });
+});

@@ -102,6 +102,24 @@ export interface ExecPlanOptions {
 
 const OP = "build plan";
 
+/** Settings berth accepts but does not carry out yet: each is reported, never silently dropped. */
+function notApplied(spec: Spec): [string, unknown][] {
+  const p = spec.process;
+  const l = spec.linux;
+  return [
+    ["process.apparmorProfile", p?.apparmorProfile],
+    ["process.selinuxLabel", p?.selinuxLabel],
+    ["process.scheduler", p?.scheduler],
+    ["process.ioPriority", p?.ioPriority],
+    ["process.execCPUAffinity", p?.execCPUAffinity],
+    ["linux.mountLabel", l?.mountLabel],
+    ["linux.personality", l?.personality],
+    ["linux.intelRdt", l?.intelRdt],
+    ["linux.memoryPolicy", l?.memoryPolicy],
+    ["linux.netDevices", l?.netDevices],
+  ];
+}
+
 function fail(detail: string, path: string, hint?: string): never {
   throw new BerthError(detail, { op: OP, path, hint });
 }
@@ -432,6 +450,9 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
 
   if (spec.linux?.seccomp !== undefined && spec.linux.seccomp !== null) {
     warn("linux.seccomp is set but berth does not support seccomp; the container runs without a seccomp filter");
+  }
+  for (const [path, value] of notApplied(spec)) {
+    if (value !== undefined && value !== null && value !== "") warn(`${path} is set but berth does not apply it yet; it is ignored`);
   }
 
   const process = buildProcess(spec.process, { path: "process", host, warn, homeRoot: rootfs });
