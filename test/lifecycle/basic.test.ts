@@ -4,7 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, Sandbox, isAlive, sleep } from "../helpers/index.js";
+import { CAN_RUN_CONTAINERS, Sandbox, describeResult, isAlive, sleep } from "../helpers/index.js";
 
 describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: create, start, kill, delete", () => {
   const sb = new Sandbox();
@@ -168,6 +168,23 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: create, start, kill, delete", (
     expect(s.pid).toBe(pid);
     expect(s.bundle).toBe(b.dir);
     sb.ok(["delete", "--force", id]);
+    expect(await sb.waitClean(id)).toEqual([]);
+  });
+
+  it("concurrent creates of one id have exactly one winner; the losers leave nothing behind", async () => {
+    const id = sb.id();
+    const bundles = [0, 1, 2, 3].map(() => sb.bundle({ args: ["sleep", "30"] }));
+    sb.track(id, bundles[0]);
+    const runs = bundles.map((b) => sb.rtAsync(["create", "--bundle", b.dir, id]));
+    const results = await Promise.all(runs.map((r) => r.done));
+    const winners = results.filter((r) => r.code === 0);
+    expect(winners, results.map(describeResult).join("\n")).toHaveLength(1);
+    for (const r of results.filter((x) => x.code !== 0)) expect(r.stderr).toContain("already exists");
+    const s = sb.state(id);
+    expect(s.status).toBe("created");
+    const winner = bundles[results.findIndex((r) => r.code === 0)]!;
+    expect(s.bundle).toBe(winner.dir);
+    sb.ok(["delete", id]);
     expect(await sb.waitClean(id)).toEqual([]);
   });
 
