@@ -516,3 +516,15 @@ describe("settings berth does not apply yet", () => {
     ]);
   });
 });
+
+describe("a read-only /dev", () => {
+  it("is mounted writable so the devices can be made, and made read-only afterwards", () => {
+    const s = baseSpec();
+    const dev = s.mounts!.find((m) => m.destination === "/dev")!;
+    dev.options = [...(dev.options ?? []), "ro"];
+    const p = buildInitPlan(s, opts());
+    expect(p.mounts.find((m) => m.destination === "/dev")!.flags & 1n).toBe(0n);
+    expect(p.devices.length).toBeGreaterThan(0);
+    expect(p.readonlyPaths[0]).toBe("/dev");
+  });
+});

@@ -9,7 +9,7 @@ import type { Plan, PlanDevice, PlanHook, PlanMount, PlanNsJoin, PlanProcess, Pl
 import { capabilityBits, hostLastCap } from "../linux/capabilities.js";
 import { CLONE_NEWTIME, CLONE_NEWUSER, namespaceInfo } from "../linux/namespaces.js";
 import {
-  DEFAULT_ROOTFS_PROPAGATION, MS_BIND, MS_REC, MS_REMOUNT, ROOTFS_PROPAGATION, parseMountOptions,
+  DEFAULT_ROOTFS_PROPAGATION, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT, ROOTFS_PROPAGATION, parseMountOptions,
 } from "../linux/mountOptions.js";
 import { rlimitNumber, rlimitValue } from "../linux/rlimits.js";
 import { DEFAULT_DEVICES, devSymlinks, deviceType } from "../linux/devices.js";
@@ -425,6 +425,15 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
   // /dev is populated unless it is bind-mounted from somewhere (runc's needsSetupDev).
   const setupDev = !mounts.some((m) => m.bind && m.destination === "/dev");
   const devptsPtmx = setupDev && mounts.some((m) => m.fstype === "devpts" && m.destination === "/dev/pts");
+  // A read-only /dev is mounted writable, filled, and made read-only after the
+  // pivot with the read-only paths (runc likewise delays that remount).
+  const lateReadonly: string[] = [];
+  for (const m of mounts) {
+    if (setupDev && ns.hasMountNs && !m.bind && m.destination === "/dev" && (m.flags & BigInt(MS_RDONLY)) !== 0n) {
+      m.flags &= ~BigInt(MS_RDONLY);
+      lateReadonly.push("/dev");
+    }
+  }
   const useBind = ns.anyUserNs || host.inUserNs();
   const devices = setupDev ? buildDevices(spec, useBind, devptsPtmx) : [];
   const symlinks = setupDev ? devSymlinks(host.hasKcore()) : [];
@@ -472,7 +481,7 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
     symlinks,
     devptsPtmx,
     maskedPaths: [...(spec.linux?.maskedPaths ?? [])],
-    readonlyPaths: [...(spec.linux?.readonlyPaths ?? [])],
+    readonlyPaths: [...lateReadonly, ...(spec.linux?.readonlyPaths ?? [])],
     sysctl,
     fifoPath: opts.fifoPath,
     hooksSync: hasHooks || opts.stateJsonHooks === true,
