@@ -7,8 +7,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, describeResult, uniqueId } from "../test/helpers/index.js";
 import { runLines, runScript } from "./common.js";
 
-const NS_FILES: Record<string, string> = { pid: "pid", network: "net", ipc: "ipc", uts: "uts", mount: "mnt", cgroup: "cgroup", user: "user" };
-
 function hostNs(kind: string): string {
   return readlinkSync(`/proc/self/ns/${kind}`);
 }

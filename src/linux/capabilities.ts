@@ -96,7 +96,7 @@ export interface CapSetResult {
  * above `lastCap` (the kernel would refuse them), are left out and reported; validation
  * has already warned about the unknown ones.
  */
-export function capabilityBits(names: readonly string[] | undefined, path: string, lastCap: number): CapSetResult {
+export function capabilityBits(names: readonly string[] | undefined, lastCap: number): CapSetResult {
   let bits = 0n;
   const unavailable: string[] = [];
   (names ?? []).forEach((name) => {

@@ -4,7 +4,6 @@
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Socket } from "node:net";
 import { checkTerminal, connectConsole } from "./consoleSocket.js";
 import { BerthError } from "../errors.js";
 import { log } from "../log.js";

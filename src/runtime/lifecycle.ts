@@ -161,8 +161,6 @@ export async function deleteContainer(root: string, id: string, force: boolean):
   await destroyContainer(root, rec);
 }
 
-export interface ListEntry { state: Record<string, unknown> }
-
 export function listContainers(root: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const id of listIds(root)) {

@@ -142,22 +142,21 @@ function buildCaps(caps: Capabilities | undefined, ctx: ProcessContext): PlanPro
     // No capabilities object: every set is empty, as with runc 1.1.
     return { bounding: 0n, effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n };
   }
-  const base = `${ctx.path}.capabilities`;
   const unavailable = new Set<string>();
-  const set = (names: string[] | undefined, field: string): bigint => {
-    const r = capabilityBits(names, `${base}.${field}`, lastCap);
+  const set = (names: string[] | undefined): bigint => {
+    const r = capabilityBits(names, lastCap);
     for (const n of r.unavailable) unavailable.add(n);
     return r.bits;
   };
   const out = {
-    bounding: set(caps.bounding, "bounding"),
-    effective: set(caps.effective, "effective"),
-    permitted: set(caps.permitted, "permitted"),
-    inheritable: set(caps.inheritable, "inheritable"),
-    ambient: set(caps.ambient, "ambient"),
+    bounding: set(caps.bounding),
+    effective: set(caps.effective),
+    permitted: set(caps.permitted),
+    inheritable: set(caps.inheritable),
+    ambient: set(caps.ambient),
   };
   if (unavailable.size > 0) {
-    ctx.warn(`ignoring capabilities the running kernel does not have: ${[...unavailable].join(", ")}`);
+    ctx.warn(`${ctx.path}.capabilities: ignoring capabilities this kernel does not have or berth does not know: ${[...unavailable].join(", ")}`);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Bad bundles and bad config.json: create must fail with status 1, say what is
 // wrong (berth names the file or JSON path), and leave nothing behind.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, TMP_PREFIX, type Bundle } from "../helpers/index.js";

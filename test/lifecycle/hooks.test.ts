@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   CAN_RUN_CONTAINERS, IS_BERTH, HOOK_KINDS, Sandbox, addAllRecordingHooks, describeResult,
-  failingHook, readHookLog, recordingHook, sleep, type Bundle, type HookKind,
+  failingHook, readHookLog, recordingHook, type Bundle, type HookKind,
 } from "../helpers/index.js";
 
 describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: hooks", () => {
