@@ -45,8 +45,8 @@ export async function startContainer(root: string, id: string): Promise<Containe
  * Write the byte the container process waits for on exec.fifo. It holds the
  * read end open (close-on-exec) until it execs the user program, so writes
  * keep succeeding until then and fail with EPIPE after: that is how start
- * knows the startContainer hooks are done and the program runs (poststart
- * must come after that).
+ * knows the startContainer hooks are done and the program runs. Only poststart
+ * hooks need that, so without them start returns as soon as the byte is out.
  */
 export async function releaseBarrier(root: string, rec: ContainerRecord): Promise<void> {
   const fifo = join(containerDir(root, rec.id), FIFO_FILE);
@@ -60,6 +60,7 @@ export async function releaseBarrier(root: string, rec: ContainerRecord): Promis
   try {
     writeSync(fd, "0");
     try { unlinkSync(fifo); } catch { /* already gone */ }
+    if ((rec.config.hooks?.poststart?.length ?? 0) === 0) return;
     let delay = 1;
     for (;;) {
       await new Promise((r) => setTimeout(r, delay));
