@@ -69,6 +69,13 @@ struct minfo *read_mountinfo(size_t *count, char **buf);
 /* Mount one plan mount (not a cgroup one) onto its target inside the rootfs. */
 void mount_one(int rootfd, const struct mnt *m);
 void join_session_keyring(const struct plan *p);
+int defer_cgroupns(const struct plan *p);
+
+/* ---- cgroup.c ---- */
+void cgroup_enter_self(const struct plan *p);
+int cgroup_into_fd(const struct plan *p);
+pid_t fork_into(const struct plan *p, int cgfd);
+
 int host_mount_ns(const struct plan *p);
 int prepare_rootfs(const struct plan *p);        /* returns an O_PATH fd of the rootfs */
 void do_mounts(const struct plan *p, int rootfd);

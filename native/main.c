@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,9 @@ static void put_u32(unsigned char *b, uint32_t v)
 
 static int stage1(const struct plan *p, int sync)
 {
+	/* Into the container's cgroups before anything else, so every process made below inherits them. */
+	cgroup_enter_self(p);
+	int cgfd = cgroup_into_fd(p);
 	int fifofd = -1;
 	/* The fifo is a host path: create it before any namespace changes what paths mean. */
 	if (p->mode == MODE_INIT && p->fifo_path != NULL)
@@ -179,7 +183,7 @@ static int stage1(const struct plan *p, int sync)
 	if (p->wait)
 		sigprocmask(SIG_BLOCK, &mask, &old);
 
-	pid_t pid = fork();
+	pid_t pid = fork_into(p, cgfd);
 	if (pid < 0)
 		die(errno, "fork the container process");
 	if (pid == 0) {
@@ -191,12 +195,18 @@ static int stage1(const struct plan *p, int sync)
 		if (tty[0] >= 0)
 			close(tty[0]);
 		wait_go(go[0]);
+		/* A new cgroup namespace is made here, not in stage 1: this process is
+		 * already in the container's cgroup2 directory, which becomes its root. */
+		if (defer_cgroupns(p) && unshare(CLONE_NEWCGROUP) < 0)
+			die(errno, "unshare cgroup namespace");
 		if (p->mode == MODE_INIT)
 			container_init(p, sync, fifofd, tty[1]);
 		close(sync);
 		set_sink(SINK_PIPE, errp[1]);
 		container_exec(p, tty[1]);
 	}
+	if (cgfd >= 0)
+		close(cgfd);
 	close(go[0]);
 	if (errp[1] >= 0)
 		close(errp[1]);

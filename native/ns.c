@@ -93,6 +93,13 @@ void join_namespaces(const struct plan *p)
 		become_root();
 }
 
+/* With CGROUP_INTO the container process gets its cgroup2 directory only when it
+ * is cloned, so it makes the new cgroup namespace itself. */
+int defer_cgroupns(const struct plan *p)
+{
+	return p->cgroup_into != NULL && (p->clone_flags & CLONE_NEWCGROUP);
+}
+
 void create_namespaces(const struct plan *p, int sync)
 {
 	if (p->userns || (p->clone_flags & CLONE_NEWUSER)) {
@@ -110,6 +117,8 @@ void create_namespaces(const struct plan *p, int sync)
 		become_root();
 	}
 	int flags = (int)(p->clone_flags & ~(uint32_t)CLONE_NEWUSER);
+	if (defer_cgroupns(p))
+		flags &= ~CLONE_NEWCGROUP;
 	if (flags != 0 && unshare(flags) < 0) {
 		/* Name the namespace that failed: retry one at a time. */
 		int err = errno;

@@ -317,6 +317,8 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		case T_USERNS: p->userns = u32(&c, &r); break;
 		case T_DEFAULT_PATH: p->default_path = str(&c, &r); break;
 		case T_SESSION_KEYRING: p->session_keyring = str(&c, &r); break;
+		case T_CGROUP_TASKS: push_str(&c, &r, &p->cgroup_tasks); break;
+		case T_CGROUP_INTO: p->cgroup_into = str(&c, &r); break;
 		default: unknown(&c, &r);
 		}
 	}
@@ -330,6 +332,7 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		die(EINVAL, "plan: init mode without ROOTFS");
 	empty_strv(&p->env);
 	empty_strv(&p->masked);
+	empty_strv(&p->cgroup_tasks);
 	empty_strv(&p->readonly);
 	if (p->cwd == NULL)
 		p->cwd = "/";

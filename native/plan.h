@@ -67,7 +67,9 @@ struct plan {
 	const unsigned char *seccomp_bpf; size_t seccomp_len; uint32_t seccomp_flags; int has_seccomp;
 	uint32_t setsid, devpts_ptmx, listen_fds, userns;
 	const char *default_path;
-	const char *session_keyring;    /* NULL: keep the caller's session keyring */
+	const char *session_keyring;
+	struct strv cgroup_tasks;       /* v1 "tasks" files stage 1 writes "0" to (itself) */
+	const char *cgroup_into;        /* cgroup2 directory the container process is cloned into */    /* NULL: keep the caller's session keyring */
 };
 
 /* Parse a MSG_PLAN payload. The plan keeps pointers into buf. Dies on any malformed record. */

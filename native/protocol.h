@@ -70,6 +70,8 @@ enum {
 	T_USERNS = 47,
 	T_DEFAULT_PATH = 48,
 	T_SESSION_KEYRING = 49,
+	T_CGROUP_TASKS = 50,
+	T_CGROUP_INTO = 51,
 };
 
 /* Nested tags, each nest has its own numbering */

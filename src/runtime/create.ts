@@ -16,7 +16,7 @@ import type { CgroupManager } from "../linux/cgroups/types.js";
 import { cgroupMounts } from "../linux/cgroups/mounts.js";
 import { detectCgroupLayout } from "../linux/cgroups/detect.js";
 import { mountsUnder, unmountUnder } from "../linux/mountinfo.js";
-import { CLONE_NEWCGROUP } from "../linux/namespaces.js";
+import { CLONE_NEWCGROUP, CLONE_NEWUSER } from "../linux/namespaces.js";
 import type { Plan, PlanMount } from "./plan.js";
 import { runHelper, type HelperResult } from "./spawnInit.js";
 import { runHooks, runHooksWarn } from "./hooks.js";
@@ -101,11 +101,19 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     if (!opts.noNewKeyring) plan.sessionKeyring = sessionKeyringName(opts.id);
     const cgm = cg;
     cgm.create();
+    const entry = cgm.selfEntry();
+    plan.cgroupTasks = entry.tasks;
+    // clone3 into a cgroup checks the cloning process's credentials, which are
+    // unprivileged ones once stage 1 is in a user namespace: then berth places
+    // stage 1 in the cgroup2 directory itself (the slower, locked way).
+    const inUserNs = plan.userns || plan.nsJoin.some((n) => n.type === CLONE_NEWUSER);
+    if (!inUserNs) plan.cgroupInto = entry.into;
     expandCgroupMounts(plan, cgm);
     if (opts.consoleSocket !== undefined) consoleSocket = await connectConsole(opts.consoleSocket);
     const base = { id: opts.id, bundle, annotations: spec.annotations };
     const helper = await runHelper(plan, "create", {
-      beforePlan: (pid) => cgm.enter(pid),
+      // berth-init places itself and the container (plan.cgroupTasks/cgroupInto).
+      beforePlan: (pid) => { if (entry.into !== undefined && plan.cgroupInto === undefined) cgm.enterDir(entry.into, pid); },
       onUserMap: (pid) => {
         writeIdMap(`/proc/${pid}/uid_map`, spec.linux?.uidMappings);
         writeIdMap(`/proc/${pid}/gid_map`, spec.linux?.gidMappings);

@@ -92,5 +92,9 @@ export interface Plan {
   defaultPath: string;
   /** Name of a new session keyring to join (runc: "_ses.<id>"); undefined with --no-new-keyring. */
   sessionKeyring?: string;
+  /** cgroup v1 "tasks" files stage 1 writes "0" to, moving itself into them. */
+  cgroupTasks?: string[];
+  /** cgroup2 directory the container process is cloned into (CLONE_INTO_CGROUP). */
+  cgroupInto?: string;
   seccomp?: { bpf: Buffer; flags: number };
 }

@@ -200,6 +200,8 @@ export function encodePlan(plan: Plan): Buffer {
   w.bool(Tag.SETSID, plan.setsid);
   if (plan.defaultPath !== "") w.str(Tag.DEFAULT_PATH, plan.defaultPath, "defaultPath");
   if (plan.sessionKeyring !== undefined) w.str(Tag.SESSION_KEYRING, plan.sessionKeyring, "sessionKeyring");
+  (plan.cgroupTasks ?? []).forEach((t, i) => w.str(Tag.CGROUP_TASKS, t, `cgroupTasks[${i}]`));
+  if (plan.cgroupInto !== undefined) w.str(Tag.CGROUP_INTO, plan.cgroupInto, "cgroupInto");
   if (plan.seccomp !== undefined) {
     const sc = plan.seccomp;
     w.nest(Tag.SECCOMP, (n) => {

@@ -65,6 +65,8 @@ export const enum Tag {
   USERNS = 47,
   DEFAULT_PATH = 48,
   SESSION_KEYRING = 49,
+  CGROUP_TASKS = 50,
+  CGROUP_INTO = 51,
 }
 
 export const enum NsJoinTag { TYPE = 1, PATH = 2 }

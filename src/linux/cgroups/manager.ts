@@ -110,10 +110,22 @@ class FsCgroupManager implements CgroupManager {
   }
 
   enter(pid: number): void {
-    for (const dir of this.dirs().keys()) {
-      writeCgroupFile(join(dir, "cgroup.procs"), String(pid), "join cgroup",
-        `could not move process ${pid} into the container's cgroup`);
+    for (const dir of this.dirs().keys()) this.enterDir(dir, pid);
+  }
+
+  enterDir(dir: string, pid: number): void {
+    writeCgroupFile(join(dir, "cgroup.procs"), String(pid), "join cgroup",
+      `could not move process ${pid} into the container's cgroup`);
+  }
+
+  selfEntry(): { tasks: string[]; into?: string } {
+    const tasks: string[] = [];
+    let into: string | undefined;
+    for (const [dir, keys] of this.dirs()) {
+      if (keys.includes(UNIFIED)) into = dir;
+      else tasks.push(join(dir, "tasks"));
     }
+    return { tasks, into };
   }
 
   pids(): number[] {

@@ -17,6 +17,14 @@ export interface CgroupManager {
   create(): void;
   /** Move a process into every hierarchy (writes cgroup.procs). */
   enter(pid: number): void;
+  /**
+   * How berth-init places the container itself, avoiding the kernel's global
+   * migration lock: v1 "tasks" files it writes "0" to (moving its own thread)
+   * and the cgroup2 directory it clones the container process into.
+   */
+  selfEntry(): { tasks: string[]; into?: string };
+  /** Move a process into one of the container's directories (writes its cgroup.procs). */
+  enterDir(dir: string, pid: number): void;
   /** All pids in the container's cgroup (deduplicated over hierarchies). */
   pids(): number[];
   /** Signal every process in the cgroup (freeze first where a freezer is available, then thaw). */
