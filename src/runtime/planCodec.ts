@@ -13,16 +13,30 @@ import {
 const U32_MAX = 0xffff_ffff;
 const U64_MAX = (1n << 64n) - 1n;
 
-/** Accumulates records; `where` names the plan field for error messages. */
+/**
+ * Accumulates records into one growing buffer (a plan is a few kilobytes of
+ * small records; one allocation each would cost more than the whole encoding).
+ * `where` names the plan field for error messages.
+ */
 class RecordWriter {
-  private readonly parts: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(8192);
+  private len = 0;
 
-  private record(tag: number, value: Buffer): void {
-    const hdr = Buffer.alloc(8);
-    hdr.writeUInt16LE(tag, 0);
-    hdr.writeUInt16LE(0, 2);
-    hdr.writeUInt32LE(value.length, 4);
-    this.parts.push(hdr, value);
+  private reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
+
+  /** Write a record header; returns the offset of its length field. */
+  private header(tag: number, length: number): number {
+    this.reserve(8);
+    this.buf.writeUInt16LE(tag, this.len);
+    this.buf.writeUInt16LE(0, this.len + 2);
+    this.buf.writeUInt32LE(length, this.len + 4);
+    this.len += 8;
+    return this.len - 4;
   }
 
   u32(tag: number, value: number, where: string): void {
@@ -31,9 +45,10 @@ class RecordWriter {
         op: "encode plan", path: where, hint: "this is a bug in the plan builder",
       });
     }
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(value, 0);
-    this.record(tag, b);
+    this.header(tag, 4);
+    this.reserve(4);
+    this.buf.writeUInt32LE(value, this.len);
+    this.len += 4;
   }
 
   u64(tag: number, value: bigint, where: string): void {
@@ -42,9 +57,10 @@ class RecordWriter {
         op: "encode plan", path: where, hint: "this is a bug in the plan builder",
       });
     }
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(value, 0);
-    this.record(tag, b);
+    this.header(tag, 8);
+    this.reserve(8);
+    this.buf.writeBigUInt64LE(value, this.len);
+    this.len += 8;
   }
 
   str(tag: number, value: string, where: string): void {
@@ -53,7 +69,11 @@ class RecordWriter {
         op: "encode plan", path: where, hint: "remove the NUL character from the configuration value",
       });
     }
-    this.record(tag, Buffer.from(value + "\0", "utf8"));
+    const n = Buffer.byteLength(value, "utf8") + 1;
+    this.header(tag, n);
+    this.reserve(n);
+    this.len += this.buf.write(value, this.len, "utf8");
+    this.buf[this.len++] = 0;
   }
 
   bool(tag: number, value: boolean | undefined): void {
@@ -61,17 +81,21 @@ class RecordWriter {
   }
 
   bytes(tag: number, value: Buffer): void {
-    this.record(tag, value);
+    this.header(tag, value.length);
+    this.reserve(value.length);
+    value.copy(this.buf, this.len);
+    this.len += value.length;
   }
 
   nest(tag: number, fill: (w: RecordWriter) => void): void {
-    const inner = new RecordWriter();
-    fill(inner);
-    this.record(tag, inner.finish());
+    const at = this.header(tag, 0);
+    const start = this.len;
+    fill(this);
+    this.buf.writeUInt32LE(this.len - start, at);
   }
 
   finish(): Buffer {
-    return Buffer.concat(this.parts);
+    return this.buf.subarray(0, this.len);
   }
 }
 

@@ -3,7 +3,7 @@
 // mkdir, so two concurrent creates of one id have exactly one winner. Writes go
 // to a temp file and are renamed into place. Status is derived, never stored.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync, existsSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { BerthError, isErrno } from "../errors.js";
 import type { Spec, OciState } from "../spec/types.js";
@@ -75,18 +75,31 @@ export function claimContainerDir(root: string, id: string): string {
 }
 
 export function removeContainerDir(root: string, id: string): void {
-  rmSync(containerDir(root, id), { recursive: true, force: true });
+  const dir = containerDir(root, id);
+  // The usual content is known: remove it directly; anything else falls back to a recursive remove.
+  try {
+    for (const f of [STATE_FILE, FIFO_FILE]) {
+      try { unlinkSync(join(dir, f)); } catch (err) { if (!isErrno(err, "ENOENT")) throw err; }
+    }
+    rmdirSync(dir);
+  } catch (err) {
+    if (!isErrno(err, "ENOENT")) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
-/** Write a file atomically: temp file in the same directory, fsync, rename. */
-export function writeFileAtomic(path: string, data: string, mode = 0o644): void {
+/**
+ * Write a file atomically: temp file in the same directory, rename. `durable`
+ * also fsyncs first (the pid file, which callers keep on disk; runc writes it
+ * O_SYNC); state lives under /run, where a crash loses it anyway.
+ */
+export function writeFileAtomic(path: string, data: string, mode = 0o644, durable = true): void {
   const slash = path.lastIndexOf("/");
   const tmp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${process.pid}.tmp`;
   let fd: number | undefined;
   try {
     fd = openSync(tmp, "wx", mode);
     writeSync(fd, data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, path);
@@ -98,7 +111,7 @@ export function writeFileAtomic(path: string, data: string, mode = 0o644): void 
 }
 
 export function saveRecord(root: string, rec: ContainerRecord): void {
-  writeFileAtomic(join(containerDir(root, rec.id), STATE_FILE), JSON.stringify(rec), 0o600);
+  writeFileAtomic(join(containerDir(root, rec.id), STATE_FILE), JSON.stringify(rec), 0o600, false);
 }
 
 export function notExist(id: string): BerthError {
@@ -173,9 +186,10 @@ export function listIds(root: string): string[] {
   }).sort();
 }
 
+/** RFC 3339 UTC time with nanoseconds, as runc writes `created` (UTC methods only: no time zone lookup). */
 export function rfc3339Nano(d = new Date(), nanos?: bigint): string {
   const ns = nanos ?? process.hrtime.bigint() % 1_000_000_000n;
   const base = d.toISOString().slice(0, 19);
-  const frac = (BigInt(d.getMilliseconds()) * 1_000_000n + (ns % 1_000_000n)).toString().padStart(9, "0");
+  const frac = (BigInt(d.getUTCMilliseconds()) * 1_000_000n + (ns % 1_000_000n)).toString().padStart(9, "0");
   return `${base}.${frac}Z`;
 }

@@ -226,6 +226,7 @@ class FsCgroupManager implements CgroupManager {
 async function removeTree(dir: string): Promise<void> {
   for (const child of childCgroups(dir)) await removeTree(join(dir, child));
   const deadline = Date.now() + RMDIR_RETRY_MS;
+  let delay = 1;
   for (;;) {
     try {
       rmdirSync(dir);
@@ -235,7 +236,9 @@ async function removeTree(dir: string): Promise<void> {
       if (!isErrno(err, "EBUSY") || Date.now() >= deadline) {
         throw BerthError.fromSys("remove cgroup", dir, err, "something still uses the cgroup; retry delete later");
       }
-      await sleep(10);
+      // Exiting tasks leave the cgroup a moment after they are reaped.
+      await sleep(delay);
+      delay = Math.min(delay * 2, 20);
     }
   }
 }
