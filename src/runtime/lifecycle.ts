@@ -16,7 +16,30 @@ import {
 } from "./stateStore.js";
 
 export function statusOf(root: string, rec: ContainerRecord): Status {
-  return deriveStatus(root, rec);
+  return deriveStatus(root, rec, () => hasCgroup(rec) && loadCgroupManager(rec.cgroup).isFrozen());
+}
+
+function hasCgroup(rec: ContainerRecord): boolean {
+  return Object.keys(rec.cgroup?.paths ?? {}).length > 0;
+}
+
+/** Freeze every process of a created or running container (runc's pause). */
+export function pauseContainer(root: string, id: string): void {
+  const rec = loadRecord(root, id);
+  const status = statusOf(root, rec);
+  if (status === "paused") return;
+  if (status !== "running" && status !== "created") {
+    throw new BerthError("container not running", { op: "pause", path: id, hint: "only a created or running container can be paused" });
+  }
+  loadCgroupManager(rec.cgroup).freeze();
+}
+
+export function resumeContainer(root: string, id: string): void {
+  const rec = loadRecord(root, id);
+  if (statusOf(root, rec) !== "paused") {
+    throw new BerthError("container not paused", { op: "resume", path: id, hint: "see `berth state` for its status" });
+  }
+  loadCgroupManager(rec.cgroup).thaw();
 }
 
 export function stateOf(root: string, id: string): Record<string, unknown> {
@@ -97,6 +120,8 @@ export function killContainer(root: string, id: string, signal: number, all: boo
   }
   try {
     process.kill(rec.pid, signal);
+    // A frozen process acts on SIGKILL only once thawed (runc thaws too).
+    if (signal === 9 && status === "paused") loadCgroupManager(rec.cgroup).thaw();
   } catch (err) {
     if (isErrno(err, "ESRCH")) throw new BerthError("no such process", { op: "kill", path: id, errno: "ESRCH" });
     throw BerthError.fromSys("kill", id, err);
@@ -128,6 +153,7 @@ export async function destroyContainer(root: string, rec: ContainerRecord): Prom
 async function killAndWait(rec: ContainerRecord): Promise<void> {
   signalCgroup(rec, 9);
   try { process.kill(rec.pid, 9); } catch { /* gone */ }
+  if (hasCgroup(rec)) loadCgroupManager(rec.cgroup).thaw();
   if (!(await waitGone(rec.pid, rec.initStartTime, 10_000))) {
     throw new BerthError("container process did not die after SIGKILL", { op: "delete", path: rec.id, hint: "the process may be stuck in the kernel (D state); try again" });
   }

@@ -62,6 +62,8 @@ export const COMMANDS: CommandDef[] = [
     ],
     load: () => import("./run.js"),
   },
+  { name: "pause", describe: "suspend all processes of a container (cgroup freezer)", positionals: [ID], flags: [], load: () => import("./pause.js") },
+  { name: "resume", describe: "resume all processes of a paused container", positionals: [ID], flags: [], load: () => import("./resume.js") },
   { name: "start", describe: "start the user process of a created container", positionals: [ID], flags: [], load: () => import("./start.js") },
   { name: "state", describe: "output the state of a container", positionals: [ID], flags: [], load: () => import("./state.js") },
   {

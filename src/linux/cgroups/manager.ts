@@ -134,6 +134,39 @@ class FsCgroupManager implements CgroupManager {
     return [...all].sort((a, b) => a - b);
   }
 
+  /** The freezer berth uses: the v1 freezer hierarchy where mounted, else cgroup.freeze on v2. */
+  private freezer(): { kind: "v1" | "v2"; dir: string } | undefined {
+    const v1 = this.state.paths["freezer"];
+    if (v1 !== undefined) return { kind: "v1", dir: v1 };
+    const unified = this.state.paths[UNIFIED];
+    if (unified !== undefined && this.state.layout === "v2" && hasCgroupFreeze(unified)) return { kind: "v2", dir: unified };
+    return undefined;
+  }
+
+  isFrozen(): boolean {
+    const f = this.freezer();
+    if (f === undefined) return false;
+    return f.kind === "v1" ? freezerState(f.dir) === "FROZEN" : isFrozenV2(f.dir);
+  }
+
+  freeze(): void {
+    const f = this.freezer();
+    if (f === undefined) {
+      throw new BerthError("no freezer is available for this container", { op: "pause", hint: "mount the v1 freezer controller, or use cgroup v2" });
+    }
+    const done = f.kind === "v1" ? freezeV1(f.dir) : freezeV2(f.dir);
+    if (!done) {
+      if (f.kind === "v1") thawV1(f.dir); else thawV2(f.dir);
+      throw new BerthError("the container did not freeze in time", { op: "pause", path: f.dir, hint: "a process may be in uninterruptible sleep; try again" });
+    }
+  }
+
+  thaw(): void {
+    const f = this.freezer();
+    if (f === undefined) return;
+    if (f.kind === "v1") thawV1(f.dir); else thawV2(f.dir);
+  }
+
   signalAll(signal: NodeJS.Signals | number): void {
     const unified = this.state.paths[UNIFIED];
     const freezer = this.state.paths["freezer"];

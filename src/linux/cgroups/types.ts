@@ -27,6 +27,11 @@ export interface CgroupManager {
   enterDir(dir: string, pid: number): void;
   /** All pids in the container's cgroup (deduplicated over hierarchies). */
   pids(): number[];
+  /** Whether the container's cgroup is frozen (paused). */
+  isFrozen(): boolean;
+  /** Freeze every process (v1 freezer, or cgroup.freeze on v2) and wait until frozen. */
+  freeze(): void;
+  thaw(): void;
   /** Signal every process in the cgroup (freeze first where a freezer is available, then thaw). */
   signalAll(signal: NodeJS.Signals | number): void;
   /** Kill everything left, wait until empty, remove the directories berth created. Idempotent. */
