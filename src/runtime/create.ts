@@ -11,7 +11,8 @@ import { log } from "../log.js";
 import type { Spec, IDMapping } from "../spec/types.js";
 import { loadAndValidateConfig, validateContainerId } from "../spec/validate.js";
 import { buildInitPlan } from "./planBuilder.js";
-import { createCgroupManager, describeIgnoredResources } from "../linux/cgroups/manager.js";
+import { createCgroupManager } from "../linux/cgroups/manager.js";
+import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
 import { cgroupMounts } from "../linux/cgroups/mounts.js";
 import { detectCgroupLayout } from "../linux/cgroups/detect.js";
@@ -91,7 +92,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   let hooksBegan = false;
   try {
     cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id, systemd: opts.systemdCgroup });
-    for (const w of describeIgnoredResources(spec.linux?.resources)) log.debug(w);
     const fifoPath = join(dir, FIFO_FILE);
     const plan = buildInitPlan(spec, {
       bundle, fifoPath, noPivot: opts.noPivot, preserveFds: opts.preserveFds, listenFds,
@@ -101,6 +101,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     if (!opts.noNewKeyring) plan.sessionKeyring = sessionKeyringName(opts.id);
     const cgm = cg;
     cgm.create();
+    // Device rules always apply: runc's defaults hold even without linux.resources.
+    cgm.apply({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec.linux) }, { warn: (m) => log.debug(m) });
     const entry = cgm.selfEntry();
     plan.cgroupTasks = entry.tasks;
     // clone3 into a cgroup checks the cloning process's credentials, which are

@@ -12,6 +12,8 @@
 import { mkdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { BerthError, isErrno } from "../../errors.js";
+import type { Resources } from "../../spec/types.js";
+import { describeIgnoredResources } from "./resources.js";
 import { detectCgroupLayout, UNIFIED, type Hierarchy } from "./detect.js";
 import { childCgroups, readPids, sleep, writeCgroupFile } from "./files.js";
 import { parseProcCgroup, resolveCgroupPaths, type CgroupPathOptions } from "./paths.js";
@@ -107,6 +109,10 @@ class FsCgroupManager implements CgroupManager {
         "check linux.cgroupsPath and that cgroupfs is writable by root");
     }
     for (const d of made) if (!this.state.created.includes(d)) this.state.created.push(d);
+  }
+
+  apply(resources: Resources | undefined, opts: { update?: boolean; warn?: (msg: string) => void } = {}): void {
+    for (const w of describeIgnoredResources(resources)) opts.warn?.(w);
   }
 
   enter(pid: number): void {

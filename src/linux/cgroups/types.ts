@@ -1,5 +1,7 @@
 // The interface lifecycle code uses to place a container in its cgroups.
-// Resource limits (linux.resources) are applied through the same manager in a later step.
+// Resource limits (linux.resources) are applied through the same manager.
+
+import type { Resources } from "../../spec/types.js";
 
 /** What state.json records so later commands (kill --all, delete, exec) reopen the same cgroups. */
 export interface CgroupState {
@@ -15,6 +17,14 @@ export interface CgroupManager {
   readonly state: CgroupState;
   /** Create the directories (recording which ones berth made). Throws BerthError naming cgroupsPath. */
   create(): void;
+  /**
+   * Write linux.resources into the container's cgroup files (v1 controllers
+   * and/or cgroup2). Called after create() and before the container runs; with
+   * `update` set, for `berth update` on a live container (order-sensitive pairs
+   * such as memory limit/swap are written in the order that succeeds).
+   * Throws BerthError naming the JSON path (e.g. linux.resources.memory.limit).
+   */
+  apply(resources: Resources | undefined, opts?: { update?: boolean; warn?: (msg: string) => void }): void;
   /** Move a process into every hierarchy (writes cgroup.procs). */
   enter(pid: number): void;
   /**
