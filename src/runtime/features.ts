@@ -1,8 +1,9 @@
 // `berth features`: what this build of berth implements (runtime-spec features.md and
 // features-linux.md). Every list comes from the same tables the plan builder uses, so
-// nothing is claimed that the code does not do.
+// nothing is claimed that the code does not do; the cgroup entry describes this host.
 import { VERSION } from "../cli/version.js";
 import { capabilityNames } from "../linux/capabilities.js";
+import { hostCgroupFeatures, type CgroupFeatures } from "../linux/cgroups/features.js";
 import { supportedMountOptions } from "../linux/mountOptions.js";
 import { namespaceTypes } from "../linux/namespaces.js";
 
@@ -19,7 +20,7 @@ export interface Features {
   linux: {
     namespaces: string[];
     capabilities: string[];
-    cgroup: { v1: boolean; v2: boolean; systemd: boolean; systemdUser: boolean; rdma: boolean };
+    cgroup: CgroupFeatures;
     seccomp: { enabled: boolean };
     apparmor: { enabled: boolean };
     selinux: { enabled: boolean };
@@ -37,7 +38,7 @@ export function features(): Features {
     linux: {
       namespaces: namespaceTypes(),
       capabilities: capabilityNames(),
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
+      cgroup: hostCgroupFeatures(false),
       seccomp: { enabled: false },
       apparmor: { enabled: false },
       selinux: { enabled: false },
