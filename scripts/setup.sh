@@ -23,7 +23,8 @@ die() { echo "setup: $*" >&2; exit 1; }
 #   busybox-static    the statically linked busybox the demo, test and bench root filesystems use
 #   runc, crun        reference runtimes for differential tests and the benchmark
 #   iproute2 procps util-linux   ip, ps, nsenter/unshare used by the integration tests
-PACKAGES="build-essential libseccomp-dev busybox-static runc crun iproute2 procps util-linux"
+#   dbus              dbus-daemon, the private bus the D-Bus client tests run against
+PACKAGES="build-essential libseccomp-dev busybox-static runc crun iproute2 procps util-linux dbus"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (it installs Debian packages, and containers need root); try: sudo sh scripts/$(basename "$0")"
 command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \

@@ -1,0 +1,154 @@
+// The D-Bus connection against a real dbus-daemon: a private bus started for
+// these tests (its own config and socket under /tmp), stopped afterwards.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BerthError } from "../../errors.js";
+import { DBUS_NAME, DBUS_PATH, DBusConnection, DBusError } from "./dbusConnection.js";
+import { MessageType, type Message } from "./dbusWire.js";
+
+const DAEMON = ["/usr/bin/dbus-daemon", "/bin/dbus-daemon"].find((p) => existsSync(p));
+
+let dir = "";
+let socketPath = "";
+let daemon: ChildProcess | undefined;
+
+async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function bus(member: string, signature?: string, body?: (string | number)[]) {
+  return { destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member, signature, body };
+}
+
+const maybe = DAEMON === undefined ? describe.skip : describe;
+
+maybe("DBusConnection against dbus-daemon", () => {
+  beforeAll(async () => {
+    dir = mkdtempSync("/tmp/berth-test-dbus-");
+    socketPath = join(dir, "bus");
+    writeFileSync(join(dir, "bus.conf"), `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=${socketPath}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`);
+    daemon = spawn(DAEMON!, ["--config-file", join(dir, "bus.conf"), "--nofork", "--nopidfile"], { stdio: "ignore" });
+    await waitFor(() => existsSync(socketPath), 5000);
+  });
+
+  afterAll(() => {
+    if (daemon?.pid !== undefined && daemon.exitCode === null) daemon.kill("SIGTERM");
+    if (dir !== "") rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("authenticates, says Hello and gets a unique name", async () => {
+    const c = await DBusConnection.connect({ path: socketPath, bus: true });
+    try {
+      expect(c.uniqueName).toMatch(/^:\d+\.\d+$/);
+    } finally {
+      c.close();
+    }
+  });
+
+  it("calls ListNames and GetNameOwner", async () => {
+    const c = await DBusConnection.connect({ path: socketPath, bus: true });
+    try {
+      const names = (await c.call(bus("ListNames"))).body[0] as string[];
+      expect(names).toContain(DBUS_NAME);
+      expect(names).toContain(c.uniqueName);
+      const owner = await c.call(bus("GetNameOwner", "s", [DBUS_NAME]));
+      expect(owner.signature).toBe("s");
+      expect(owner.body).toEqual([DBUS_NAME]);
+      // Several calls in flight at once are matched to their replies by serial.
+      const replies = await Promise.all([1, 2, 3].map(() => c.call(bus("GetId"))));
+      expect(new Set(replies.map((r) => r.body[0])).size).toBe(1);
+    } finally {
+      c.close();
+    }
+  });
+
+  it("turns an error reply into a BerthError carrying the D-Bus error name", async () => {
+    const c = await DBusConnection.connect({ path: socketPath, bus: true });
+    try {
+      const err = await c.call(bus("GetNameOwner", "s", ["com.example.BerthNobody"])).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BerthError);
+      expect(err).toBeInstanceOf(DBusError);
+      expect((err as DBusError).errorName).toBe("org.freedesktop.DBus.Error.NameHasNoOwner");
+      expect((err as Error).message).toContain("org.freedesktop.DBus.GetNameOwner");
+      const unknown = await c.call(bus("NoSuchMethod")).catch((e: unknown) => e);
+      expect((unknown as DBusError).errorName).toBe("org.freedesktop.DBus.Error.UnknownMethod");
+      // The connection stays usable after an error.
+      expect((await c.call(bus("GetId"))).signature).toBe("s");
+    } finally {
+      c.close();
+    }
+  });
+
+  it("RequestName delivers NameAcquired, and NameOwnerChanged through AddMatch", async () => {
+    const watcher = await DBusConnection.connect({ path: socketPath, bus: true });
+    const owner = await DBusConnection.connect({ path: socketPath, bus: true });
+    const name = `com.example.BerthTest${process.pid}`;
+    try {
+      await watcher.addMatch(`type='signal',sender='${DBUS_NAME}',interface='${DBUS_NAME}',member='NameOwnerChanged',arg0='${name}'`);
+      const changes = watcher.signals((m) => m.member === "NameOwnerChanged");
+      const acquired = owner.signals((m) => m.member === "NameAcquired");
+      const reply = await owner.call(bus("RequestName", "su", [name, 0]));
+      expect(reply.body).toEqual([1]); // DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER
+      const got = await acquired.next((m) => m.body[0] === name, 5000);
+      expect(got.type).toBe(MessageType.Signal);
+      const change: Message = await changes.next((m) => m.body[0] === name, 5000);
+      expect(change.signature).toBe("sss");
+      expect(change.body).toEqual([name, "", owner.uniqueName]);
+      expect((await watcher.call(bus("GetNameOwner", "s", [name]))).body).toEqual([owner.uniqueName]);
+      // Losing the name (the owner disconnects) is seen too.
+      owner.close();
+      const lost = await changes.next((m) => m.body[0] === name && m.body[2] === "", 5000);
+      expect(lost.body).toEqual([name, owner.uniqueName, ""]);
+      changes.close();
+    } finally {
+      owner.close();
+      watcher.close();
+    }
+  });
+
+  it("times out waiting for a signal that never comes", async () => {
+    const c = await DBusConnection.connect({ path: socketPath, bus: true });
+    try {
+      const q = c.signals(() => true);
+      const err = await q.next((m) => m.member === "Never", 50).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BerthError);
+      expect((err as BerthError).errno).toBe("ETIMEDOUT");
+    } finally {
+      c.close();
+    }
+  });
+
+  it("rejects calls once closed", async () => {
+    const c = await DBusConnection.connect({ path: socketPath, bus: true });
+    c.close();
+    await expect(c.call(bus("GetId"))).rejects.toBeInstanceOf(BerthError);
+  });
+});
+
+describe("DBusConnection errors", () => {
+  it("names the socket when nothing listens there", async () => {
+    const err = await DBusConnection.connect({ path: "/tmp/berth-test-no-such-bus/socket", bus: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BerthError);
+    expect((err as BerthError).errno).toBe("ENOENT");
+    expect((err as BerthError).path).toBe("/tmp/berth-test-no-such-bus/socket");
+  });
+});
