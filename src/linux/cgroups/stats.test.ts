@@ -202,7 +202,7 @@ describe("v2 statistics", () => {
   });
 
   it("adds a swap limit to the memory limit, and counts processes without the pids controller", () => {
-    const m = { ...base, [`${dir}/memory.swap.max`]: "1048576\n" };
+    const m: Record<string, string> = { ...base, [`${dir}/memory.swap.max`]: "1048576\n" };
     delete m[`${dir}/pids.current`];
     delete m[`${dir}/pids.max`];
     const stats = emptyStats();
