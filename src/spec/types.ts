@@ -91,15 +91,64 @@ export interface Device {
 
 export interface DeviceCgroup { allow: boolean; type?: string; major?: number; minor?: number; access?: string }
 
+/** linux.resources.memory: byte values, -1 meaning unlimited. */
+export interface MemoryResources {
+  limit?: number;
+  reservation?: number;
+  /** memory+swap limit. */
+  swap?: number;
+  kernel?: number;
+  kernelTCP?: number;
+  swappiness?: number;
+  disableOOMKiller?: boolean;
+  useHierarchy?: boolean;
+  checkBeforeUpdate?: boolean;
+}
+
+export interface CpuResources {
+  shares?: number;
+  quota?: number;
+  burst?: number;
+  period?: number;
+  realtimeRuntime?: number;
+  realtimePeriod?: number;
+  cpus?: string;
+  mems?: string;
+  idle?: number;
+}
+
+export interface WeightDevice { major: number; minor: number; weight?: number; leafWeight?: number }
+export interface ThrottleDevice { major: number; minor: number; rate: number }
+
+export interface BlockIOResources {
+  weight?: number;
+  leafWeight?: number;
+  weightDevice?: WeightDevice[];
+  throttleReadBpsDevice?: ThrottleDevice[];
+  throttleWriteBpsDevice?: ThrottleDevice[];
+  throttleReadIOPSDevice?: ThrottleDevice[];
+  throttleWriteIOPSDevice?: ThrottleDevice[];
+}
+
+export interface HugepageLimit { pageSize: string; limit: number }
+
+export interface NetworkResources {
+  classID?: number;
+  priorities?: { name: string; priority: number }[];
+}
+
+export interface RdmaLimit { hcaHandles?: number; hcaObjects?: number }
+
 export interface Resources {
   devices?: DeviceCgroup[];
-  memory?: Record<string, unknown>;
-  cpu?: Record<string, unknown>;
+  memory?: MemoryResources;
+  cpu?: CpuResources;
   pids?: { limit?: number };
-  blockIO?: Record<string, unknown>;
-  hugepageLimits?: { pageSize: string; limit: number }[];
-  network?: Record<string, unknown>;
-  rdma?: Record<string, unknown>;
+  blockIO?: BlockIOResources;
+  hugepageLimits?: HugepageLimit[];
+  network?: NetworkResources;
+  /** Device name → limits. */
+  rdma?: Record<string, RdmaLimit>;
   unified?: Record<string, string>;
 }
 

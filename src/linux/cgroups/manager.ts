@@ -7,13 +7,13 @@
 // own leaf directory pre-existed everywhere, destroy() does not kill what is in it
 // either, because those processes may belong to someone else.
 //
-// Resource limits (linux.resources) are not written yet; see resources.ts.
+// Resource limits (linux.resources) are written by apply(); see resources.ts.
 
 import { mkdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { BerthError, isErrno } from "../../errors.js";
 import type { Resources } from "../../spec/types.js";
-import { describeIgnoredResources } from "./resources.js";
+import { applyResources } from "./resources.js";
 import { detectCgroupLayout, UNIFIED, type Hierarchy } from "./detect.js";
 import { childCgroups, readPids, sleep, writeCgroupFile } from "./files.js";
 import { parseProcCgroup, resolveCgroupPaths, type CgroupPathOptions } from "./paths.js";
@@ -22,7 +22,6 @@ import { freezerState, freezeV1, initCpuset, thawV1 } from "./v1.js";
 import { freezeV2, hasCgroupFreeze, hasCgroupKill, isFrozenV2, killV2, thawV2 } from "./v2.js";
 
 export type { CgroupManager, CgroupState } from "./types.js";
-export { describeIgnoredResources } from "./resources.js";
 
 /** How long destroy() waits for the cgroup to empty after SIGKILL. */
 const DESTROY_WAIT_MS = 5000;
@@ -112,7 +111,8 @@ class FsCgroupManager implements CgroupManager {
   }
 
   apply(resources: Resources | undefined, opts: { update?: boolean; warn?: (msg: string) => void } = {}): void {
-    for (const w of describeIgnoredResources(resources)) opts.warn?.(w);
+    applyResources(this.state, resources, (key) => this.mountOf(key), opts);
+    // Device rules (linux.resources.devices) are the devices module's: its call goes here.
   }
 
   enter(pid: number): void {

@@ -1,29 +1,43 @@
-// linux.resources is not applied yet: the manager only places the container.
-// describeIgnoredResources() lists what a config asks for that berth leaves
-// unenforced, so the lifecycle can warn instead of failing.
+// linux.resources → the container's cgroup files: validate everything first
+// (so nothing is half-applied because of a bad value), then hand the settings to
+// the writer for the host's layout. Device rules are applied separately
+// (devices.ts); this module never touches them.
 
 import type { Resources } from "../../spec/types.js";
+import { UNIFIED } from "./detect.js";
+import type { ApplyOptions } from "./limitFiles.js";
+import { applyV1 } from "./limitsV1.js";
+import { applyV2, enableControllers } from "./limitsV2.js";
+import type { CgroupState } from "./types.js";
+import { hostHugePageSizes, validateResources } from "./validateResources.js";
 
-function isSet(v: unknown): boolean {
-  if (v === undefined || v === null) return false;
-  if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === "object") return Object.values(v as Record<string, unknown>).some((x) => x !== undefined && x !== null);
-  return true;
-}
+export type { ApplyOptions } from "./limitFiles.js";
 
 /**
- * One warning per linux.resources field that is set but not enforced, each
- * starting with its JSON path (e.g. "linux.resources.memory: …"). Empty for none.
+ * Apply every resource limit in `resources` except devices. `mountOf` gives the
+ * mount point of a hierarchy key (needed on v2 to enable controllers from the
+ * top); with `opts.update` only the keys present are written and current
+ * values decide the write order. Throws a BerthError naming the JSON path.
  */
-export function describeIgnoredResources(resources: Resources | undefined): string[] {
-  if (resources === undefined || resources === null) return [];
-  const out: string[] = [];
-  for (const [key, value] of Object.entries(resources as Record<string, unknown>)) {
-    if (!isSet(value)) continue;
-    const what = key === "devices"
-      ? `${(value as unknown[]).length} device cgroup rule(s) are not enforced yet`
-      : "resource limits are not applied yet; the container runs without them";
-    out.push(`linux.resources.${key}: ${what}`);
+export function applyResources(
+  state: CgroupState,
+  resources: Resources | undefined,
+  mountOf: (key: string) => string,
+  opts: ApplyOptions = {},
+): void {
+  const unified = state.paths[UNIFIED];
+  // runc enables the controllers on the way down at create, limits or not.
+  if (state.layout === "v2" && unified !== undefined && opts.update !== true) enableControllers(mountOf(UNIFIED), unified);
+  if (resources === undefined || resources === null) return;
+  const { devices: _devices, ...rest } = resources;
+  validateResources(rest, {
+    hugePageSizes: (rest.hugepageLimits ?? []).length > 0 ? hostHugePageSizes() : [],
+    update: opts.update,
+  });
+  if (state.layout === "v2") {
+    if (unified === undefined) return;
+    applyV2(unified, rest, opts);
+  } else {
+    applyV1(state.paths, rest, opts);
   }
-  return out;
 }

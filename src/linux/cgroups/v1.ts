@@ -6,7 +6,7 @@ import { BerthError } from "../../errors.js";
 import { readCgroupFile, sleepSync, writeCgroupFile } from "./files.js";
 
 /** cpuset files are called cpuset.cpus or, on a hierarchy mounted with noprefix, just cpus. */
-function cpusetFile(dir: string, name: "cpus" | "mems"): string {
+export function cpusetFile(dir: string, name: "cpus" | "mems"): string {
   const prefixed = join(dir, `cpuset.${name}`);
   return existsSync(prefixed) || !existsSync(join(dir, name)) ? prefixed : join(dir, name);
 }
