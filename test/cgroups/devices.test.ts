@@ -7,11 +7,12 @@
 import { spawnSync } from "node:child_process";
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, statfsSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { queryDevicePrograms } from "../../src/linux/cgroups/bpf.js";
 import { CGROUP2_SUPER_MAGIC } from "../../src/linux/cgroups/detect.js";
 import { applyDevices, effectiveDeviceRules } from "../../src/linux/cgroups/devices.js";
 import type { DeviceCgroup } from "../../src/spec/types.js";
+import { Pair, SKIP_REASON, describeOutcome, type Outcome, type Which } from "../differential/harness.js";
 
 const IS_ROOT = process.getuid?.() === 0;
 const UNIFIED = "/sys/fs/cgroup/unified";
@@ -99,4 +100,117 @@ describe.skipIf(!IS_ROOT || !HAS_UNIFIED)("cgroup v2 device program", () => {
     const r = inCgroup(dir, PROBE);
     expect(r.out.trim().split("\n")).toEqual(["1", "null-write-ok", "null-read-ok"]);
   });
+});
+
+/** devices.list runc 1.1 leaves for the `runc spec` config (deny all, then its defaults). */
+const RUNC_DEFAULT_LIST = [
+  "b *:* m", "c *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+  "c 5:0 rwm", "c 5:2 rwm", "c 10:200 rwm", "c 136:* rwm",
+];
+
+const listOf = (dir: string): string[] => readFileSync(join(dir, "devices.list"), "utf8").trim().split("\n");
+
+describe.skipIf(!IS_ROOT || !HAS_V1_DEVICES)("cgroup v1 devices controller", () => {
+  const v1 = (dir: string) => ({ layout: "hybrid" as const, paths: { devices: dir }, created: [] });
+
+  it("leaves devices.list as runc does for the default config, and enforces it", () => {
+    const dir = tempCgroup(V1_DEVICES);
+    applyDevices(v1(dir), effectiveDeviceRules({ resources: { devices: [{ allow: false, access: "rwm" }] } }));
+    expect(listOf(dir)).toEqual(RUNC_DEFAULT_LIST);
+    const r = inCgroup(dir, PROBE);
+    expect(r.out.trim().split("\n")).toEqual(["1", "null-write-ok", "null-read-ok"]);
+  });
+
+  it("denies writes to /dev/null when linux.devices takes over its default rule", () => {
+    const dir = tempCgroup(V1_DEVICES);
+    applyDevices(v1(dir), effectiveDeviceRules({
+      devices: [{ path: "/dev/null", type: "c", major: 1, minor: 3 }],
+      resources: { devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 3, access: "r" }] },
+    }));
+    expect(listOf(dir)).toContain("c 1:3 r");
+    const r = inCgroup(dir, PROBE);
+    expect(r.out.trim().split("\n")).toEqual(["1", "null-write-denied", "null-read-ok"]);
+  });
+
+  it("updates in place: only the difference is written, and an allow-all config becomes \"a *:* rwm\"", () => {
+    const dir = tempCgroup(V1_DEVICES);
+    const state = v1(dir);
+    const rules = effectiveDeviceRules({ resources: { devices: [{ allow: false, access: "rwm" }] } });
+    applyDevices(state, rules);
+    applyDevices(state, [...rules, { allow: true, type: "c", major: 10, minor: 229, access: "rw" }], { update: true });
+    // The kernel lists exceptions in the order they were added.
+    expect(listOf(dir)).toEqual([...RUNC_DEFAULT_LIST, "c 10:229 rw"]);
+    applyDevices(state, [{ allow: true, access: "rwm" }], { update: true });
+    expect(listOf(dir)).toEqual(["a *:* rwm"]);
+  });
+});
+
+/** What a container sees: its devices.list, then what it may do with /dev/zero and /dev/null. */
+const CONTAINER_PROBE = [
+  "cat /sys/fs/cgroup/devices/devices.list",
+  "echo @@",
+  "head -c1 /dev/zero | wc -c",
+  "(echo x > /dev/null) 2>/tmp/err && echo null-write-ok || echo null-write-denied",
+  "(cat /dev/null) 2>/tmp/err && echo null-read-ok || echo null-read-denied",
+].join("\n");
+
+describe.skipIf(SKIP_REASON !== undefined || !HAS_V1_DEVICES)("berth containers against runc (v1 devices)", () => {
+  const pair = new Pair();
+
+  function both(edit: (c: ReturnType<typeof pair.bundle>["config"]) => void): Record<Which, Outcome> {
+    const bundle = pair.bundle({ args: ["sh", "-c", CONTAINER_PROBE], edit });
+    return pair.runBoth(bundle);
+  }
+
+  function split(o: Outcome): { list: string[]; probe: string[] } {
+    expect(o.code, describeOutcome(o)).toBe(0);
+    const [list, probe] = o.stdout.split("@@\n") as [string, string];
+    return { list: list.trim().split("\n"), probe: probe.trim().split("\n") };
+  }
+
+  it("the default config: same devices.list as runc, /dev/null and /dev/zero usable", () => {
+    const got = both(() => undefined);
+    const runc = split(got.runc);
+    const berth = split(got.berth);
+    expect(runc.list).toEqual(RUNC_DEFAULT_LIST);
+    expect(berth.list).toEqual(runc.list);
+    expect(berth.probe).toEqual(["1", "null-write-ok", "null-read-ok"]);
+  });
+
+  it("/dev/full taken over by linux.devices and allowed read-only: writes fail with EPERM, /dev/zero still works", () => {
+    // (/dev/null cannot serve here: both runtimes reopen it read-write for the
+    // container's stdio, so a read-only /dev/null fails the start itself.)
+    const got = both((c) => {
+      c.process!.args = ["sh", "-c", `${CONTAINER_PROBE}\n(echo x > /dev/full) 2>&1 | grep -o "Operation not permitted\\|No space left on device"\nhead -c2 /dev/full | wc -c`];
+      c.linux!.devices = [{ path: "/dev/full", type: "c", major: 1, minor: 7, fileMode: 0o666 }];
+      c.linux!.resources!.devices!.push({ allow: true, type: "c", major: 1, minor: 7, access: "r" });
+    });
+    const runc = split(got.runc);
+    const berth = split(got.berth);
+    expect(runc.list).toContain("c 1:7 r");
+    expect(berth.list).toEqual(runc.list);
+    expect(runc.probe).toEqual(["1", "null-write-ok", "null-read-ok", "Operation not permitted", "2"]);
+    expect(berth.probe).toEqual(runc.probe);
+  });
+
+  it("a deny rule for a default device is overridden by runc's defaults, in berth too", () => {
+    const got = both((c) => {
+      c.linux!.resources!.devices!.push({ allow: false, type: "c", major: 1, minor: 3, access: "w" });
+    });
+    const runc = split(got.runc);
+    const berth = split(got.berth);
+    expect(berth.list).toEqual(runc.list);
+    expect(berth.probe).toEqual(runc.probe);
+  });
+
+  it("an invalid rule fails create like runc, naming the field", () => {
+    const got = both((c) => {
+      c.linux!.resources!.devices!.push({ allow: true, type: "u", access: "r" });
+    });
+    expect(got.runc.code).not.toBe(0);
+    expect(got.berth.code).not.toBe(0);
+    expect(got.berth.stderr).toContain("linux.resources.devices[1].type");
+  });
+
+  afterAll(() => pair.cleanup());
 });
