@@ -115,7 +115,11 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const base = { id: opts.id, bundle, annotations: spec.annotations };
     const helper = await runHelper(plan, "create", {
       // berth-init places itself and the container (plan.cgroupTasks/cgroupInto).
-      beforePlan: (pid) => { if (entry.into !== undefined && plan.cgroupInto === undefined) cgm.enterDir(entry.into, pid); },
+      beforePlan: async (pid) => {
+        if (entry.into !== undefined && plan.cgroupInto === undefined) cgm.enterDir(entry.into, pid);
+        // The systemd driver starts the container's unit with stage 1 in it.
+        await cgm.start?.(pid);
+      },
       onUserMap: (pid) => {
         writeIdMap(`/proc/${pid}/uid_map`, spec.linux?.uidMappings);
         writeIdMap(`/proc/${pid}/gid_map`, spec.linux?.gidMappings);

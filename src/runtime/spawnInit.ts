@@ -18,8 +18,8 @@ import { encodePlan } from "./planCodec.js";
 import { SyncChannel, decodeError } from "./syncChannel.js";
 
 export interface HelperCallbacks {
-  /** Called with stage 1's pid before the plan is sent: enter cgroups here. */
-  beforePlan(stage1Pid: number): void;
+  /** Called with stage 1's pid before the plan is sent: enter cgroups here (awaited when it returns a promise). */
+  beforePlan(stage1Pid: number): void | Promise<void>;
   /** Write uid/gid maps for pid. */
   onUserMap?(pid: number): void;
   /** Run prestart/createRuntime; return the state JSON for in-container hooks. */
@@ -98,7 +98,7 @@ export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, con
     return fail(BerthError.fromSys(op, initBinaryPath(), e));
   }
   try {
-    cb.beforePlan(child.pid);
+    await cb.beforePlan(child.pid);
     channel.send(Msg.PLAN, encodePlan(plan));
     for (;;) {
       const frame = await channel.next();

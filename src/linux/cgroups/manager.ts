@@ -18,6 +18,7 @@ import { detectCgroupLayout, UNIFIED, type Hierarchy } from "./detect.js";
 import { childCgroups, readPids, sleep, writeCgroupFile } from "./files.js";
 import { parseProcCgroup, resolveCgroupPaths, type CgroupPathOptions } from "./paths.js";
 import type { CgroupManager, CgroupState } from "./types.js";
+import { resolveSystemdCgroup, SystemdCgroupManager } from "./systemd.js";
 import { freezerState, freezeV1, initCpuset, thawV1 } from "./v1.js";
 import { freezeV2, hasCgroupFreeze, hasCgroupKill, isFrozenV2, killV2, thawV2 } from "./v2.js";
 
@@ -285,6 +286,11 @@ async function removeTree(dir: string): Promise<void> {
 /** A manager for a new container: resolves linux.cgroupsPath on this host. Nothing is created until create(). */
 export function createCgroupManager(opts: CgroupPathOptions): CgroupManager {
   const layout = detectCgroupLayout();
+  if (opts.systemd) {
+    const { paths, systemd } = resolveSystemdCgroup(opts, layout);
+    const fs = new FsCgroupManager({ layout: layout.layout, paths, created: [], systemd }, layout.hierarchies);
+    return new SystemdCgroupManager(fs.state, fs, `berth container ${opts.id}`);
+  }
   let own: Record<string, string> = {};
   const p = opts.cgroupsPath;
   if (p === undefined || p === "" || !p.startsWith("/")) {
@@ -300,5 +306,8 @@ export function createCgroupManager(opts: CgroupPathOptions): CgroupManager {
 
 /** Reopen the cgroups of an existing container from what state.json recorded. */
 export function loadCgroupManager(state: CgroupState): CgroupManager {
-  return new FsCgroupManager({ layout: state.layout, paths: { ...state.paths }, created: [...state.created] });
+  const fs = new FsCgroupManager({ layout: state.layout, paths: { ...state.paths }, created: [...state.created] });
+  if (state.systemd === undefined) return fs;
+  fs.state.systemd = { ...state.systemd };
+  return new SystemdCgroupManager(fs.state, fs);
 }

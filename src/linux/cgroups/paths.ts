@@ -94,11 +94,7 @@ export function checkCgroupDriver(opts: CgroupPathOptions, systemdRunning: boole
         hint: "use e.g. \"system.slice:berth:<id>\", or drop --systemd-cgroup to use it as a cgroupfs path",
       });
     }
-    throw new BerthError("the systemd cgroup driver is not supported yet", {
-      op: "create cgroup",
-      path: "--systemd-cgroup",
-      hint: "drop --systemd-cgroup and give linux.cgroupsPath as a cgroupfs path",
-    });
+    return;
   }
   if (p !== undefined && isSystemdCgroupsPath(p)) {
     throw new BerthError(`"${p}" is in the systemd "slice:prefix:name" form`, {

@@ -11,12 +11,24 @@ export interface CgroupState {
   paths: Record<string, string>;
   /** Directories berth itself created (removed on delete, deepest first); pre-existing ones are never removed. */
   created: string[];
+  /**
+   * Set under the systemd driver (--systemd-cgroup): the transient unit that
+   * owns the cgroup and its slice. `created` then lists the unit's directories,
+   * which belong to the container.
+   */
+  systemd?: { unit: string; slice: string };
 }
 
 export interface CgroupManager {
   readonly state: CgroupState;
   /** Create the directories (recording which ones berth made). Throws BerthError naming cgroupsPath. */
   create(): void;
+  /**
+   * Drivers that need the container's first process to make its cgroup (systemd)
+   * do that here, with berth-init's stage 1 before it gets its plan, and then
+   * write the resources apply() was given. Absent for the cgroupfs driver.
+   */
+  start?(pid: number): Promise<void>;
   /**
    * Write linux.resources into the container's cgroup files (v1 controllers
    * and/or cgroup2). Called after create() and before the container runs; with

@@ -23,10 +23,13 @@ const DEFAULT_TIMEOUT_MS = 25_000;
 /** An error reply from the peer: `errorName` is the D-Bus error name (e.g. org.freedesktop.DBus.Error.ServiceUnknown). */
 export class DBusError extends BerthError {
   readonly errorName: string;
+  /** The error's own message (the body's first string), possibly empty. */
+  readonly text: string;
 
   constructor(errorName: string, text: string, op: string, path?: string) {
     super(`${errorName}${text !== "" ? `: ${text}` : ""}`, { op, path, hint: hintFor(errorName) });
     this.errorName = errorName;
+    this.text = text;
   }
 }
 

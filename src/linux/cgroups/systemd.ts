@@ -1,0 +1,199 @@
+// The systemd cgroup driver (--systemd-cgroup): systemd owns the container's
+// cgroup as a transient scope unit, started over D-Bus with the container's
+// first process (berth-init's stage 1) in it, Delegate=yes, accounting on and
+// the resource limits as unit properties. The limits are then also written
+// through cgroupfs, as with the cgroupfs driver, because systemd cannot
+// express all of them; and on cgroup v1 the hierarchies systemd does not
+// manage (cpuset, freezer, …) are created and joined through cgroupfs too.
+//
+// Everything else (joining for exec, freezing, signalling, listing pids)
+// works on the unit's cgroup directories exactly as the cgroupfs driver does.
+// delete kills what is left, stops the unit (systemd removes its cgroup) and
+// removes any directory that remains.
+//
+// The D-Bus client is loaded only when a unit is started or stopped.
+
+import { existsSync, readFileSync } from "node:fs";
+import { posix } from "node:path";
+import type { Resources } from "../../spec/types.js";
+import { BerthError } from "../../errors.js";
+import { parseProcDevices, systemdPlace, unitProperties } from "../systemd/properties.js";
+import type { CgroupLayout } from "./detect.js";
+import { sleep } from "./files.js";
+import { checkCgroupDriver, type CgroupPathOptions } from "./paths.js";
+import type { CgroupManager, CgroupState } from "./types.js";
+
+/** How long destroy() waits for the cgroup to empty after SIGKILL before stopping the unit anyway. */
+const KILL_WAIT_MS = 5000;
+
+type ApplyOptions = { update?: boolean; warn?: (msg: string) => void };
+
+/** The container's directory in every hierarchy and its unit, for a new container under the systemd driver. */
+export function resolveSystemdCgroup(
+  opts: CgroupPathOptions,
+  layout: CgroupLayout,
+  systemdRunning?: boolean,
+): { paths: Record<string, string>; systemd: { unit: string; slice: string } } {
+  checkCgroupDriver(opts, systemdRunning);
+  const place = systemdPlace(opts.cgroupsPath, opts.id);
+  const paths: Record<string, string> = {};
+  for (const [key, h] of Object.entries(layout.hierarchies)) {
+    // Inside a cgroup namespace or a bind mount of a sub-cgroup, the mount shows h.root as its top.
+    let rel = place.cgroup;
+    if (h.root !== "/" && (rel === h.root || rel.startsWith(h.root + "/"))) rel = rel.slice(h.root.length);
+    paths[key] = posix.join(h.mountPoint, rel);
+  }
+  return { paths, systemd: { unit: place.unit, slice: place.slice } };
+}
+
+export class SystemdCgroupManager implements CgroupManager {
+  readonly state: CgroupState;
+  /** linux.resources given before the unit exists: sent as unit properties, then written through cgroupfs. */
+  private pending: { resources: Resources | undefined; opts: ApplyOptions } | undefined;
+  /** Whether this manager is creating the unit (start() not yet called). */
+  private beforeStart: boolean;
+  /** Whether StartTransientUnit was sent (so destroy() must stop the unit). */
+  private startSent = false;
+
+  /**
+   * `fs` is the cgroupfs manager over the same state object; `description`
+   * names the unit for a new container (omit it to reopen an existing one).
+   */
+  constructor(state: CgroupState, private readonly fs: CgroupManager, private readonly description?: string) {
+    if (state.systemd === undefined) throw new Error("SystemdCgroupManager needs state.systemd");
+    if (fs.state !== state) throw new Error("SystemdCgroupManager and its cgroupfs manager must share one state");
+    this.state = state;
+    this.beforeStart = description !== undefined;
+  }
+
+  private get unit(): string {
+    return this.state.systemd!.unit;
+  }
+
+  /** Nothing to do yet: systemd creates the cgroup when the unit starts with its first process (start()). */
+  create(): void {}
+
+  apply(resources: Resources | undefined, opts: ApplyOptions = {}): void {
+    if (this.beforeStart) {
+      this.pending = { resources, opts };
+      return;
+    }
+    this.fs.apply(resources, opts);
+  }
+
+  /**
+   * Start the unit with `pid` in it and wait until systemd reports it started;
+   * then create and join, through cgroupfs, whatever hierarchy systemd left
+   * out, and write the resources apply() was given.
+   */
+  async start(pid: number): Promise<void> {
+    if (!this.beforeStart) throw new Error("the unit was started already");
+    const resources = this.pending?.resources;
+    const warn = this.pending?.opts.warn;
+    const { SystemdClient } = await import("../systemd/client.js");
+    const client = await SystemdClient.connect();
+    try {
+      const systemdVersion = await client.version();
+      const props = unitProperties({
+        place: { slice: this.state.systemd!.slice, unit: this.unit, cgroup: "" },
+        description: this.description ?? this.unit,
+        pid,
+        cgroupVersion: this.state.layout === "v2" ? 2 : 1,
+        systemdVersion,
+        resources,
+        deviceName: deviceNames(),
+        warn,
+      });
+      this.startSent = true;
+      await client.startTransientUnit(this.unit, props);
+    } finally {
+      client.close();
+    }
+    this.beforeStart = false;
+    // systemd made the unit's directories where it manages the hierarchy; the
+    // others (v1 controllers without systemd support) are made here. Either
+    // way every leaf belongs to this container and goes on delete.
+    this.fs.create();
+    for (const dir of new Set(Object.values(this.state.paths))) {
+      if (!this.state.created.includes(dir)) this.state.created.push(dir);
+    }
+    this.fs.enter(pid);
+    this.fs.apply(resources, this.pending?.opts ?? {});
+  }
+
+  enter(pid: number): void {
+    this.fs.enter(pid);
+  }
+
+  enterDir(dir: string, pid: number): void {
+    this.fs.enterDir(dir, pid);
+  }
+
+  /** berth-init is in the unit's cgroup before it gets its plan, and its children inherit it. */
+  selfEntry(): { tasks: string[]; into?: string } {
+    return { tasks: [] };
+  }
+
+  pids(): number[] {
+    return this.fs.pids();
+  }
+
+  isFrozen(): boolean {
+    return this.fs.isFrozen();
+  }
+
+  freeze(): void {
+    this.fs.freeze();
+  }
+
+  thaw(): void {
+    this.fs.thaw();
+  }
+
+  signalAll(signal: NodeJS.Signals | number): void {
+    this.fs.signalAll(signal);
+  }
+
+  async destroy(): Promise<void> {
+    // A container whose unit was never asked for has nothing in systemd.
+    if (this.description !== undefined && !this.startSent && this.state.created.length === 0) return;
+    // Kill through cgroupfs first: stopping the unit would otherwise send
+    // SIGTERM and wait systemd's stop timeout for processes that ignore it.
+    const deadline = Date.now() + KILL_WAIT_MS;
+    while (this.fs.pids().length > 0 && Date.now() < deadline) {
+      this.fs.signalAll("SIGKILL");
+      await sleep(20);
+    }
+    let stopError: unknown;
+    try {
+      const { SystemdClient } = await import("../systemd/client.js");
+      const client = await SystemdClient.connect();
+      try {
+        await client.stopUnit(this.unit);
+      } finally {
+        client.close();
+      }
+    } catch (err) {
+      stopError = err;
+    }
+    await this.fs.destroy();
+    if (stopError !== undefined && Object.values(this.state.paths).some((d) => existsSync(d))) {
+      throw BerthError.fromSys("stop systemd unit", this.unit, stopError);
+    }
+  }
+}
+
+/** Driver names by major number from /proc/devices (for DeviceAllow "char-<name>" entries). */
+function deviceNames(): (type: "c" | "b", major: number) => string | undefined {
+  let lookup: ((type: "c" | "b", major: number) => string | undefined) | undefined;
+  return (type, major) => {
+    if (lookup === undefined) {
+      try {
+        lookup = parseProcDevices(readFileSync("/proc/devices", "utf8"));
+      } catch {
+        lookup = () => undefined;
+      }
+    }
+    return lookup(type, major);
+  };
+}
