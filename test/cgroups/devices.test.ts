@@ -8,9 +8,12 @@ import { spawnSync } from "node:child_process";
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { queryDevicePrograms } from "../../src/linux/cgroups/bpf.js";
+import {
+  attachDeviceProgram, BPF_F_ALLOW_MULTI, BpfError, bpfBerthError, loadDeviceProgram, queryDevicePrograms,
+} from "../../src/linux/cgroups/bpf.js";
+import { DEVICE_FILTER_LICENSE, deviceFilterProgram, encodeProgram, OP } from "../../src/linux/cgroups/devicesBpf.js";
 import { CGROUP2_SUPER_MAGIC } from "../../src/linux/cgroups/detect.js";
-import { applyDevices, effectiveDeviceRules } from "../../src/linux/cgroups/devices.js";
+import { applyDevices, effectiveDeviceRules, toDevRules } from "../../src/linux/cgroups/devices.js";
 import type { DeviceCgroup } from "../../src/spec/types.js";
 import { Pair, SKIP_REASON, describeOutcome, type Outcome, type Which } from "../differential/harness.js";
 
@@ -99,6 +102,50 @@ describe.skipIf(!IS_ROOT || !HAS_UNIFIED)("cgroup v2 device program", () => {
     expect(second[0]).not.toBe(first[0]);
     const r = inCgroup(dir, PROBE);
     expect(r.out.trim().split("\n")).toEqual(["1", "null-write-ok", "null-read-ok"]);
+  });
+});
+
+describe.skipIf(!IS_ROOT || !HAS_UNIFIED)("bpf(2) device programs", () => {
+  const allowAll = () => encodeProgram(deviceFilterProgram(toDevRules([{ allow: true, access: "rwm" }])));
+
+  it("replaces several programs attached by someone else with the one berth attaches", () => {
+    const dir = tempCgroup(UNIFIED);
+    const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const prog = loadDeviceProgram(allowAll(), DEVICE_FILTER_LICENSE);
+        attachDeviceProgram(fd, prog, BPF_F_ALLOW_MULTI);
+        closeSync(prog);
+      }
+      expect(queryDevicePrograms(fd)).toHaveLength(2);
+    } finally {
+      closeSync(fd);
+    }
+    applyDevices({ layout: "v2", paths: { unified: dir }, created: [] }, [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 5, access: "r" }]);
+    expect(attached(dir)).toHaveLength(1);
+    expect(inCgroup(dir, "head -c1 /dev/zero | wc -c\n(echo x > /dev/null) 2>&1 | grep -o 'Operation not permitted'").out.trim().split("\n")).toEqual(["1", "Operation not permitted"]);
+  });
+
+  it("the kernel verifier accepts programs with 32-bit compares", () => {
+    const dir = tempCgroup(UNIFIED);
+    applyDevices({ layout: "v2", paths: { unified: dir }, created: [] },
+      [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 4000000000, minor: 3000000000, access: "rw" }]);
+    expect(attached(dir)).toHaveLength(1);
+  });
+
+  it("reports the verifier's log when a program is refused", () => {
+    // No exit instruction: the verifier refuses it.
+    const bad = encodeProgram([{ code: OP.MOV32_K, dst: 0, src: 0, off: 0, imm: 1 }]);
+    let err: unknown;
+    try {
+      closeSync(loadDeviceProgram(bad, DEVICE_FILTER_LICENSE));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BpfError);
+    expect((err as BpfError).errno).toBe("EINVAL");
+    expect((err as BpfError).log).toBeTruthy();
+    expect(bpfBerthError(err, "/x").message).toContain("verifier");
   });
 });
 
