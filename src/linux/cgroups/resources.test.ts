@@ -69,8 +69,8 @@ describe("applyResources on v1", () => {
 
   it("refuses swap below the limit before writing anything", () => {
     const mem = fakeDir({ "memory.limit_in_bytes": "max", "memory.memsw.limit_in_bytes": "max" });
-    expect(() => applyResources(v1State({ memory: mem }), { memory: { limit: 200, swap: 100 } }, noMount))
-      .toThrow("validate linux.resources.memory.swap: swap (100) must be at least the memory limit (200)");
+    expect(() => applyResources(v1State({ memory: mem }), { memory: { limit: 20000, swap: 10000 } }, noMount))
+      .toThrow("validate linux.resources.memory.swap: swap (10000) must be at least the memory limit (20000)");
     expect(read(mem, "memory.limit_in_bytes")).toBe("max");
   });
 

@@ -28,10 +28,11 @@ describe("validateResources", () => {
   });
 
   it("names the JSON path of each impossible value", () => {
-    expect(err({ memory: { limit: 200, swap: 100 } })).toBe("validate linux.resources.memory.swap: swap (100) must be at least the memory limit (200); linux.resources.memory.swap is the memory+swap limit");
+    expect(err({ memory: { limit: 20000, swap: 10000 } })).toBe("validate linux.resources.memory.swap: swap (10000) must be at least the memory limit (20000); linux.resources.memory.swap is the memory+swap limit");
     expect(err({ memory: { swap: 100 } })).toMatch(/^validate linux\.resources\.memory\.swap: a swap limit needs a memory limit/);
     expect(err({ memory: { swappiness: 101 } })).toMatch(/memory\.swappiness: 101 is out of range \(0\.\.100\)/);
     expect(err({ memory: { limit: -2 } })).toMatch(/memory\.limit: /);
+    expect(err({ memory: { limit: 100 } })).toMatch(/memory\.limit: 100 is below the kernel's minimum of one page/);
     expect(err({ cpu: { shares: 1 } })).toMatch(/cpu\.shares: 1 is out of range \(2\.\.262144\)/);
     expect(err({ cpu: { shares: 262145 } })).toMatch(/cpu\.shares: /);
     expect(err({ cpu: { period: 500 } })).toMatch(/cpu\.period: 500 is out of range/);

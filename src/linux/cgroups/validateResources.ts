@@ -44,10 +44,15 @@ function byteLimit(path: string, v: unknown): void {
 }
 
 const UINT32 = 0xffffffff;
+/** A memory limit below one page leaves no room for any page at all. */
+const MIN_MEMORY = 4096;
 
 function validateMemory(m: MemoryResources, ctx: ValidateContext): void {
   const p = `${R}.memory`;
   for (const k of ["limit", "reservation", "swap", "kernel", "kernelTCP"] as const) byteLimit(`${p}.${k}`, m[k]);
+  if (isInt(m.limit) && m.limit > 0 && m.limit < MIN_MEMORY) {
+    throw invalid(`${p}.limit`, `${m.limit} is below the kernel's minimum of one page (${MIN_MEMORY} bytes)`, "use a larger limit, or -1 for none");
+  }
   const sw = m.swappiness;
   if (sw !== undefined && sw !== null && sw !== -1) intIn(`${p}.swappiness`, sw, 0, 100);
   const swap = m.swap ?? 0;
