@@ -9,7 +9,7 @@ import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rm
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
-  attachDeviceProgram, BPF_F_ALLOW_MULTI, BpfError, bpfBerthError, loadDeviceProgram, queryDevicePrograms,
+  attachDeviceProgram, BPF_F_ALLOW_MULTI, BpfError, bpfBerthError, loadDeviceProgram, queryDevicePrograms, withMemlockRaised,
 } from "../../src/linux/cgroups/bpf.js";
 import { DEVICE_FILTER_LICENSE, deviceFilterProgram, encodeProgram, OP } from "../../src/linux/cgroups/devicesBpf.js";
 import { CGROUP2_SUPER_MAGIC } from "../../src/linux/cgroups/detect.js";
@@ -260,4 +260,25 @@ describe.skipIf(SKIP_REASON !== undefined || !HAS_V1_DEVICES)("berth containers 
   });
 
   afterAll(() => pair.cleanup());
+});
+
+describe.skipIf(!IS_ROOT)("RLIMIT_MEMLOCK around a program load", () => {
+  it("is raised while loading and put back afterwards", () => {
+    const limits = () => readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max locked memory"))!
+      .split(/\s{2,}/).slice(1, 3);
+    const original = limits();
+    // Lower the soft limit first (always allowed), so raising it is visible.
+    spawnSync("prlimit", [`--pid=${process.pid}`, "--memlock=65536:"]);
+    try {
+      const before = limits();
+      expect(before[0]).toBe("65536");
+      const during = withMemlockRaised(limits);
+      expect(limits()).toEqual(before);
+      // Soft limit: unlimited, or at least the hard limit when berth may not raise that.
+      expect(during[0] === "unlimited" || during[0] === before[1]).toBe(true);
+    } finally {
+      spawnSync("prlimit", [`--pid=${process.pid}`, `--memlock=${original[0]}:`]);
+    }
+    expect(limits()).toEqual(original);
+  });
 });

@@ -35,14 +35,45 @@ interface Koffi {
   errno(): number;
 }
 
-let sys: { koffi: Koffi; syscall: (...args: unknown[]) => unknown } | undefined;
+type Fn = (...args: unknown[]) => unknown;
+let sys: { koffi: Koffi; syscall: Fn; getrlimit: Fn; setrlimit: Fn } | undefined;
 
 function lib(): NonNullable<typeof sys> {
   if (sys !== undefined) return sys;
   const koffi = createRequire(import.meta.url)("koffi") as Koffi;
-  const syscall = koffi.load("libc.so.6").func("long syscall(long number, ...)");
-  sys = { koffi, syscall };
+  const libc = koffi.load("libc.so.6");
+  sys = {
+    koffi,
+    syscall: libc.func("long syscall(long number, ...)"),
+    getrlimit: libc.func("int getrlimit(int resource, _Out_ uint8_t *rlim)"),
+    setrlimit: libc.func("int setrlimit(int resource, const uint8_t *rlim)"),
+  };
   return sys;
+}
+
+const RLIMIT_MEMLOCK = 8;
+
+/**
+ * Run `fn` with RLIMIT_MEMLOCK raised to unlimited (kernels before 5.11 charge
+ * BPF programs to it), then put the old limit back so the container, which
+ * berth starts later, does not inherit the raised one.
+ */
+export function withMemlockRaised<T>(fn: () => T): T {
+  const { getrlimit, setrlimit } = lib();
+  const old = Buffer.alloc(16);
+  if (Number(getrlimit(RLIMIT_MEMLOCK, old)) !== 0) return fn();
+  // Unlimited needs CAP_SYS_RESOURCE; without it, the soft limit can still go up to the hard one.
+  const raised = Buffer.alloc(16, 0xff);
+  if (Number(setrlimit(RLIMIT_MEMLOCK, raised)) !== 0) {
+    old.copy(raised, 0, 8, 16);
+    old.copy(raised, 8, 8, 16);
+    if (Number(setrlimit(RLIMIT_MEMLOCK, raised)) !== 0) return fn();
+  }
+  try {
+    return fn();
+  } finally {
+    setrlimit(RLIMIT_MEMLOCK, old);
+  }
 }
 
 export class BpfError extends Error {
@@ -113,11 +144,13 @@ export function loadDeviceProgram(insns: Buffer, license: string): number {
         });
       });
     });
-  // Load without a log first (cheaper); on failure, load again with one for the message.
+  // Load without a log first (cheaper); on failure, load again with one for
+  // the message. EPERM may be the memlock limit of an older kernel.
   try {
     return tryLoad(0);
   } catch (err) {
-    if (!(err instanceof BpfError) || err.errno === "EPERM") throw err;
+    if (!(err instanceof BpfError)) throw err;
+    if (err.errno === "EPERM") return withMemlockRaised(() => tryLoad(0));
     return tryLoad(64 * 1024);
   }
 }
