@@ -1,59 +1,28 @@
 // The D-Bus connection against a real dbus-daemon: a private bus started for
 // these tests (its own config and socket under /tmp), stopped afterwards.
 
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BerthError } from "../../errors.js";
 import { DBUS_NAME, DBUS_PATH, DBusConnection, DBusError } from "./dbusConnection.js";
 import { MessageType, type Message } from "./dbusWire.js";
+import { DBUS_DAEMON, startPrivateBus, type PrivateBus } from "./privateBus.testutil.js";
 
-const DAEMON = ["/usr/bin/dbus-daemon", "/bin/dbus-daemon"].find((p) => existsSync(p));
-
-let dir = "";
+let privateBus: PrivateBus | undefined;
 let socketPath = "";
-let daemon: ChildProcess | undefined;
-
-async function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function bus(member: string, signature?: string, body?: (string | number)[]) {
   return { destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member, signature, body };
 }
 
-const maybe = DAEMON === undefined ? describe.skip : describe;
+const maybe = DBUS_DAEMON === undefined ? describe.skip : describe;
 
 maybe("DBusConnection against dbus-daemon", () => {
   beforeAll(async () => {
-    dir = mkdtempSync("/tmp/berth-test-dbus-");
-    socketPath = join(dir, "bus");
-    writeFileSync(join(dir, "bus.conf"), `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=${socketPath}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`);
-    daemon = spawn(DAEMON!, ["--config-file", join(dir, "bus.conf"), "--nofork", "--nopidfile"], { stdio: "ignore" });
-    await waitFor(() => existsSync(socketPath), 5000);
+    privateBus = await startPrivateBus();
+    socketPath = privateBus.socketPath;
   });
 
-  afterAll(() => {
-    if (daemon?.pid !== undefined && daemon.exitCode === null) daemon.kill("SIGTERM");
-    if (dir !== "") rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => privateBus?.stop());
 
   it("authenticates, says Hello and gets a unique name", async () => {
     const c = await DBusConnection.connect({ path: socketPath, bus: true });

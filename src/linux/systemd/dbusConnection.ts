@@ -59,6 +59,9 @@ export interface ConnectOptions {
   timeoutMs?: number;
 }
 
+/** Answers a method call: the reply's signature and body (undefined for an empty reply). Throw DBusError for an error reply. */
+export type MethodHandler = (call: Message) => Promise<{ signature: string; body: DBusValue[] } | undefined> | { signature: string; body: DBusValue[] } | undefined;
+
 interface Pending {
   resolve(m: Message): void;
   reject(e: Error): void;
@@ -119,6 +122,7 @@ export class DBusConnection {
   private readonly queues = new Set<SignalQueue>();
   private inbox: Buffer = Buffer.alloc(0);
   private closedError: Error | undefined;
+  private handler: MethodHandler | undefined;
 
   private constructor(private readonly socket: Socket, readonly path: string) {}
 
@@ -194,7 +198,11 @@ export class DBusConnection {
       return;
     }
     if (m.type === MessageType.MethodCall && m.path !== undefined && m.member !== undefined) {
-      // berth exports no objects; answer so the caller does not wait (and Peer.Ping works).
+      if (this.handler !== undefined) {
+        void this.answer(m, this.handler);
+        return;
+      }
+      // No objects are exported; answer so the caller does not wait (and Peer.Ping works).
       if (m.interface === "org.freedesktop.DBus.Peer" && m.member === "Ping") {
         this.sendRaw({ type: MessageType.MethodReturn, flags: 0, replySerial: m.serial, destination: m.sender });
       } else if ((m.flags & 0x1) === 0) {
@@ -204,6 +212,33 @@ export class DBusConnection {
         });
       }
     }
+  }
+
+  /** Reply to a method call with what `handler` returns, or an error reply for a DBusError it throws. */
+  private async answer(m: Message, handler: MethodHandler): Promise<void> {
+    const noReply = (m.flags & 0x1) !== 0;
+    try {
+      const r = await handler(m);
+      if (!noReply && this.closedError === undefined) {
+        this.sendRaw({ type: MessageType.MethodReturn, flags: 0, replySerial: m.serial, destination: m.sender, signature: r?.signature, body: r?.body });
+      }
+    } catch (err) {
+      if (noReply || this.closedError !== undefined) return;
+      const name = err instanceof DBusError ? err.errorName : "org.freedesktop.DBus.Error.Failed";
+      const text = err instanceof DBusError ? err.text : String((err as Error)?.message ?? err);
+      this.sendRaw({ type: MessageType.Error, flags: 0, replySerial: m.serial, destination: m.sender, errorName: name, signature: "s", body: [text] });
+    }
+  }
+
+  /** Handle incoming method calls (for a service on the bus); without one they get UnknownMethod. */
+  serve(handler: MethodHandler): void {
+    this.handler = handler;
+  }
+
+  /** Send a signal. */
+  emitSignal(sig: { path: string; interface: string; member: string; destination?: string; signature?: string; body?: DBusValue[] }): void {
+    if (this.closedError !== undefined) throw this.closedError;
+    this.sendRaw({ type: MessageType.Signal, flags: 0x1, ...sig });
   }
 
   private fail(err: Error): void {

@@ -1,0 +1,46 @@
+// For tests: a private dbus-daemon with its own config and socket under /tmp,
+// allowing every call and name, stopped (and its directory removed) by stop().
+
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const DBUS_DAEMON = ["/usr/bin/dbus-daemon", "/bin/dbus-daemon"].find((p) => existsSync(p));
+
+export interface PrivateBus {
+  socketPath: string;
+  stop(): void;
+}
+
+export async function startPrivateBus(): Promise<PrivateBus> {
+  if (DBUS_DAEMON === undefined) throw new Error("dbus-daemon is not installed");
+  const dir = mkdtempSync("/tmp/berth-test-dbus-");
+  const socketPath = join(dir, "bus");
+  writeFileSync(join(dir, "bus.conf"), `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=${socketPath}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`);
+  const daemon = spawn(DBUS_DAEMON, ["--config-file", join(dir, "bus.conf"), "--nofork", "--nopidfile"], { stdio: "ignore" });
+  const stop = () => {
+    if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 5000;
+  while (!existsSync(socketPath)) {
+    if (Date.now() > deadline || daemon.exitCode !== null) {
+      stop();
+      throw new Error("dbus-daemon did not start");
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { socketPath, stop };
+}
