@@ -124,7 +124,7 @@ export function parseResourcesJson(text: string, source: string): Resources {
   if (!validateConfig(wrapped)) {
     // runc accepts "pids": {} (Go leaves limit at 0, meaning unchanged).
     const errors = (validateConfig.errors ?? []).filter((e) => !(e.keyword === "required" && e.instancePath === "/linux/resources/pids"));
-    if (errors.length > 0) throw schemaError(errors, wrapped, "update", source);
+    if (errors.length > 0) throw schemaError(errors, wrapped, "update", source === "stdin" ? "the JSON on stdin" : source);
   }
   return doc as Resources;
 }
