@@ -14,6 +14,7 @@ import { join, relative } from "node:path";
 import { BerthError, isErrno } from "../../errors.js";
 import type { Resources } from "../../spec/types.js";
 import { applyResources } from "./resources.js";
+import { applyDevices } from "./devices.js";
 import { detectCgroupLayout, UNIFIED, type Hierarchy } from "./detect.js";
 import { childCgroups, readPids, sleep, writeCgroupFile } from "./files.js";
 import { parseProcCgroup, resolveCgroupPaths, type CgroupPathOptions } from "./paths.js";
@@ -113,7 +114,8 @@ class FsCgroupManager implements CgroupManager {
 
   apply(resources: Resources | undefined, opts: { update?: boolean; warn?: (msg: string) => void } = {}): void {
     applyResources(this.state, resources, (key) => this.mountOf(key), opts);
-    // Device rules (linux.resources.devices) are the devices module's: its call goes here.
+    // berth update leaves devices out of its patch, as runc does.
+    if (resources?.devices !== undefined) applyDevices(this.state, resources.devices, opts);
   }
 
   enter(pid: number): void {
