@@ -1,0 +1,125 @@
+// `update`: new limits from runc's flags or from a LinuxResources document
+// (file or stdin) reach the container's cgroup files and are recorded in
+// state.json; bad input is refused before anything changes; a stopped or
+// missing container is refused as runc refuses it. Layout-aware: the
+// container is given cgroupsPath "/<id>", and v2 files are read on cgroup v2.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { detectCgroupLayout, UNIFIED } from "../../src/linux/cgroups/detect.js";
+import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, describeResult } from "../helpers/index.js";
+
+const LAYOUT = CAN_RUN_CONTAINERS ? detectCgroupLayout() : undefined;
+const V2 = LAYOUT?.layout === "v2";
+const MiB = 1024 * 1024;
+
+function cg(ctrl: string, id: string, file: string): string {
+  const h = V2 ? LAYOUT!.hierarchies[UNIFIED] : LAYOUT!.hierarchies[ctrl];
+  if (h === undefined) throw new Error(`${ctrl} is not mounted`);
+  return readFileSync(join(h.mountPoint, id, file), "utf8").trim();
+}
+
+const memoryLimit = (id: string): number => Number(cg("memory", id, V2 ? "memory.max" : "memory.limit_in_bytes"));
+const pidsLimit = (id: string): string => cg("pids", id, "pids.max");
+/** "quota period" as cgroup v2 spells it, from either layout. */
+const cpuMax = (id: string): string => (V2 ? cg("cpu", id, "cpu.max") : `${cg("cpu", id, "cpu.cfs_quota_us")} ${cg("cpu", id, "cpu.cfs_period_us")}`);
+
+describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: update", () => {
+  const sb = new Sandbox();
+  afterAll(() => sb.cleanup());
+
+  function running(prefix: string): string {
+    const id = sb.id(prefix);
+    const b = sb.bundle({
+      args: ["sleep", "60"],
+      edit: (c) => {
+        c.linux!.cgroupsPath = `/${id}`;
+        c.linux!.resources = { ...c.linux!.resources, memory: { limit: 256 * MiB }, pids: { limit: 100 } };
+      },
+    });
+    sb.runDetached(id, b);
+    return id;
+  }
+
+  /** The resources berth recorded for the container. */
+  function recorded(id: string): Record<string, any> {
+    const st = JSON.parse(readFileSync(join(sb.root, id, "state.json"), "utf8"));
+    return st.config.linux.resources;
+  }
+
+  it("flags change memory and pids limits, accept runc's size units, and are recorded in state.json", async () => {
+    const id = running("up-flags");
+    expect(memoryLimit(id)).toBe(256 * MiB);
+    sb.ok(["update", "--memory", "100M", "--pids-limit", "50", id]);
+    expect(memoryLimit(id)).toBe(100 * MiB);
+    expect(pidsLimit(id)).toBe("50");
+    if (IS_BERTH) {
+      expect(recorded(id).memory.limit).toBe(100 * MiB);
+      expect(recorded(id).pids.limit).toBe(50);
+    }
+    // a flag left out leaves its setting alone
+    sb.ok(["update", "--memory", "1g", id]);
+    expect(memoryLimit(id)).toBe(1024 * MiB);
+    expect(pidsLimit(id)).toBe("50");
+    sb.ok(["update", "--pids-limit", "-1", id]);
+    expect(pidsLimit(id)).toBe("max");
+    if (IS_BERTH) expect(recorded(id).pids.limit).toBe(-1);
+    sb.ok(["delete", "--force", id]);
+    expect(await sb.waitClean(id)).toEqual([]);
+  });
+
+  it("a resources document from stdin or a file is applied (a lone CPU quota keeps the period)", async () => {
+    const id = running("up-json");
+    sb.ok(["update", "--resources", "-", id], { input: JSON.stringify({ memory: { limit: 200 * MiB }, cpu: { quota: 50000, period: 100000 } }) });
+    expect(memoryLimit(id)).toBe(200 * MiB);
+    expect(cpuMax(id)).toBe("50000 100000");
+    const file = join(sb.root, "resources.json");
+    writeFileSync(file, JSON.stringify({ cpu: { quota: 25000 }, pids: { limit: 20 } }));
+    sb.ok(["update", "-r", file, id]);
+    expect(cpuMax(id)).toBe("25000 100000");
+    expect(pidsLimit(id)).toBe("20");
+    expect(memoryLimit(id)).toBe(200 * MiB);
+    if (IS_BERTH) expect(recorded(id)).toMatchObject({ memory: { limit: 200 * MiB }, cpu: { quota: 25000, period: 100000 }, pids: { limit: 20 } });
+    sb.ok(["delete", "--force", id]);
+    expect(await sb.waitClean(id)).toEqual([]);
+  });
+
+  it("bad values are refused, naming the flag or JSON path, and change nothing", async () => {
+    const id = running("up-bad");
+    const cases: [string[], string | undefined, RegExp][] = [
+      [["update", "--memory", "1x", id], undefined, /memory/],
+      [["update", "--cpu-period", "abc", id], undefined, /cpu-period/],
+      [["update", "--resources", "-", id], '{"memory":{"limit":"lots"}}', /memory\.limit/],
+      [["update", "--resources", "-", id], '{"memory":', /JSON|EOF/],
+    ];
+    for (const [args, input, pattern] of cases) {
+      const r = sb.rt(args, input === undefined ? {} : { input });
+      expect(r.code, describeResult(r)).toBe(1);
+      expect(r.stderr).toMatch(pattern);
+    }
+    expect(memoryLimit(id)).toBe(256 * MiB);
+    if (IS_BERTH) {
+      expect(recorded(id).memory.limit).toBe(256 * MiB);
+      const rdt = sb.rt(["update", "--l3-cache-schema", "L3:0=f", id]);
+      expect(rdt.code, describeResult(rdt)).toBe(1);
+      expect(rdt.stderr).toMatch(/not supported/);
+    }
+    sb.ok(["delete", "--force", id]);
+    expect(await sb.waitClean(id)).toEqual([]);
+  });
+
+  it("refuses a stopped or missing container, as runc does", async () => {
+    const id = running("up-stopped");
+    sb.ok(["kill", id, "KILL"]);
+    await sb.waitStatus(id, "stopped");
+    const r = sb.rt(["update", "--memory", "64M", id]);
+    expect(r.code, describeResult(r)).toBe(1);
+    expect(r.stderr).toMatch(/container not running/);
+    const missing = sb.rt(["update", "--memory", "64M", "berth-test-up-no-such-container"]);
+    expect(missing.code, describeResult(missing)).toBe(1);
+    expect(missing.stderr).toMatch(/does not exist/);
+    sb.ok(["delete", id]);
+    expect(await sb.waitClean(id)).toEqual([]);
+  });
+});
