@@ -169,6 +169,23 @@ describe("applyResources on v2", () => {
     expect(read(leaf, "memory.high")).toBe("123456789");
   });
 
+  it("enables controllers on every level above the container, only those missing", () => {
+    const root = fakeDir({ "cgroup.controllers": "cpu memory pids", "cgroup.subtree_control": "memory" });
+    const mid = join(root, "a");
+    const leaf = join(mid, "ctr");
+    mkdirSync(leaf, { recursive: true });
+    writeFileSync(join(mid, "cgroup.controllers"), "cpu memory");
+    writeFileSync(join(mid, "cgroup.subtree_control"), "");
+    writeFileSync(join(leaf, "cgroup.controllers"), "");
+    applyResources({ layout: "v2", paths: { unified: leaf }, created: [] }, undefined, () => root);
+    expect(read(root, "cgroup.subtree_control")).toBe("+cpu +pids");
+    expect(read(mid, "cgroup.subtree_control")).toBe("+cpu +memory");
+    // update never touches the parents
+    writeFileSync(join(mid, "cgroup.subtree_control"), "");
+    applyResources({ layout: "v2", paths: { unified: leaf }, created: [] }, {}, () => root, { update: true });
+    expect(read(mid, "cgroup.subtree_control")).toBe("");
+  });
+
   it("disables swap when swap equals the limit, and quota -1 is max", () => {
     const { root, leaf, state } = v2({ "memory.max": "", "memory.swap.max": "", "cpu.max": "" });
     applyResources(state, { memory: { limit: 4096, swap: 4096 }, cpu: { quota: -1, period: 50000 } }, () => root);
