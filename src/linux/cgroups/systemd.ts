@@ -17,7 +17,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { posix } from "node:path";
 import type { Resources } from "../../spec/types.js";
 import { BerthError } from "../../errors.js";
-import { parseProcDevices, systemdPlace, unitProperties } from "../systemd/properties.js";
+import { parseProcDevices, resourceProperties, systemdPlace, unitProperties } from "../systemd/properties.js";
 import type { CgroupLayout } from "./detect.js";
 import { sleep } from "./files.js";
 import { checkCgroupDriver, type CgroupPathOptions } from "./paths.js";
@@ -119,6 +119,22 @@ export class SystemdCgroupManager implements CgroupManager {
     }
     this.fs.enter(pid);
     this.fs.apply(resources, this.pending?.opts ?? {});
+  }
+
+  /** Set the unit's resource properties to `resources` (device rules are left as they are, as update leaves them). */
+  async updateUnit(resources: Resources): Promise<void> {
+    const { SystemdClient } = await import("../systemd/client.js");
+    const client = await SystemdClient.connect();
+    try {
+      const props = resourceProperties({
+        cgroupVersion: this.state.layout === "v2" ? 2 : 1,
+        systemdVersion: await client.version(),
+        resources: { ...resources, devices: undefined },
+      });
+      await client.setUnitProperties(this.unit, props);
+    } finally {
+      client.close();
+    }
   }
 
   enter(pid: number): void {

@@ -30,6 +30,13 @@ export interface CgroupManager {
    */
   start?(pid: number): Promise<void>;
   /**
+   * Drivers that keep their own copy of the limits (systemd's unit properties,
+   * which systemd writes again on daemon-reload) change that copy too. `update`
+   * calls it after apply(…, { update: true }) with the container's complete
+   * resources after the update. Absent for the cgroupfs driver.
+   */
+  updateUnit?(resources: Resources): Promise<void>;
+  /**
    * Write linux.resources into the container's cgroup files (v1 controllers
    * and/or cgroup2). Called after create() and before the container runs; with
    * `update` set, for `berth update` on a live container (order-sensitive pairs

@@ -55,6 +55,15 @@ async function startFakeSystemd(socketPath: string): Promise<FakeSystemd> {
         if (result === "done") fake.units.set(unit, Object.fromEntries(props));
         return job(unit, result);
       }
+      case "SetUnitProperties": {
+        const [unit, runtime, props] = m.body as [string, boolean, [string, Variant][]];
+        expect(m.signature).toBe("sba(sv)");
+        expect(runtime).toBe(true);
+        const u = fake.units.get(unit);
+        if (u === undefined) throw new DBusError("org.freedesktop.systemd1.NoSuchUnit", `Unit ${unit} not loaded.`, "fake");
+        Object.assign(u, Object.fromEntries(props));
+        return undefined;
+      }
       case "StopUnit": {
         const [unit] = m.body as [string];
         if (!fake.units.delete(unit)) throw new DBusError("org.freedesktop.systemd1.NoSuchUnit", `Unit ${unit} not loaded.`, "fake");
@@ -201,6 +210,11 @@ maybe("SystemdClient against a stand-in systemd on a private bus", () => {
     expect(fsCalls).toEqual(["create", "enter 4242", 'apply {"pids":{"limit":9},"memory":{"limit":1048576}}']);
     // The unit's directory is the container's own: delete removes it.
     expect(state.created).toEqual(["/sys/fs/cgroup/system.slice/berth-e.scope"]);
+    // An update changes the unit's own copy of the limits too (device rules stay).
+    await m.updateUnit({ pids: { limit: 20 }, memory: { limit: 2 << 20 }, devices: [{ allow: false }] });
+    expect(fake.units.get("berth-e.scope")!["TasksMax"]).toEqual({ type: "t", value: 20n });
+    expect(fake.units.get("berth-e.scope")!["MemoryMax"]).toEqual({ type: "t", value: 2097152n });
+    expect(fake.units.get("berth-e.scope")!["DevicePolicy"]).toBeUndefined();
     await m.destroy();
     expect(fake.units.has("berth-e.scope")).toBe(false);
     expect(fsCalls.at(-1)).toBe("destroy");
