@@ -91,7 +91,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   // runtime.md step 12: destroy, then the poststop hooks.
   let hooksBegan = false;
   try {
-    cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id, systemd: opts.systemdCgroup });
+    cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id, systemd: opts.systemdCgroup, annotations: spec.annotations });
     const fifoPath = join(dir, FIFO_FILE);
     const plan = buildInitPlan(spec, {
       bundle, fifoPath, noPivot: opts.noPivot, preserveFds: opts.preserveFds, listenFds,

@@ -75,6 +75,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !HAS_SYSTEMD)("--systemd-cgroup with syst
       args: ["sh", "-c", "sleep 1000 & wait"],
       edit: (c) => {
         c.linux!.cgroupsPath = `system.slice:berth:${id}`;
+        c.annotations = { "org.systemd.property.CollectMode": "'inactive-or-failed'" };
         c.linux!.resources = {
           memory: { limit: 64 << 20 },
           pids: { limit: 32 },
@@ -87,8 +88,10 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !HAS_SYSTEMD)("--systemd-cgroup with syst
     const scopeDir = PURE_V2 ? `/sys/fs/cgroup/system.slice/${unit}` : `/sys/fs/cgroup/memory/system.slice/${unit}`;
     expect(cgroupOf(pid)).toContain(`/system.slice/${unit}`);
 
-    const props = unitProps(unit, ["ActiveState", "Slice", "Delegate", "TasksMax", "MemoryMax", "MemoryLimit", "CPUQuotaPerSecUSec", "CPUWeight", "CPUShares"]);
+    const props = unitProps(unit, ["ActiveState", "Slice", "Delegate", "TasksMax", "MemoryMax", "MemoryLimit", "CPUQuotaPerSecUSec", "CPUWeight", "CPUShares", "CollectMode"]);
     expect(props["ActiveState"]).toBe("active");
+    // From the annotation org.systemd.property.CollectMode.
+    expect(props["CollectMode"]).toBe("inactive-or-failed");
     expect(props["Slice"]).toBe("system.slice");
     expect(props["Delegate"]).toBe("yes");
     expect(props["TasksMax"]).toBe("32");

@@ -289,9 +289,9 @@ async function removeTree(dir: string): Promise<void> {
 export function createCgroupManager(opts: CgroupPathOptions): CgroupManager {
   const layout = detectCgroupLayout();
   if (opts.systemd) {
-    const { paths, systemd } = resolveSystemdCgroup(opts, layout);
+    const { paths, systemd, extra } = resolveSystemdCgroup(opts, layout);
     const fs = new FsCgroupManager({ layout: layout.layout, paths, created: [], systemd }, layout.hierarchies);
-    return new SystemdCgroupManager(fs.state, fs, `berth container ${opts.id}`);
+    return new SystemdCgroupManager(fs.state, fs, { description: `berth container ${opts.id}`, extra });
   }
   let own: Record<string, string> = {};
   const p = opts.cgroupsPath;

@@ -24,6 +24,8 @@ export interface CgroupPathOptions {
   cgroupsPath?: string;
   id: string;
   systemd: boolean;
+  /** The config's annotations: the systemd driver takes unit properties from org.systemd.property.* ones. */
+  annotations?: Record<string, string>;
 }
 
 export const SYSTEMD_RUNTIME_DIR = "/run/systemd/system";

@@ -41,6 +41,7 @@ describe("resolveSystemdCgroup", () => {
     expect(resolveSystemdCgroup({ cgroupsPath: "system.slice:berth:c1", id: "c1", systemd: true }, V2, true)).toEqual({
       paths: { unified: "/sys/fs/cgroup/system.slice/berth-c1.scope" },
       systemd: { unit: "berth-c1.scope", slice: "system.slice" },
+      extra: [],
     });
     const h = resolveSystemdCgroup({ cgroupsPath: "machine-x.slice:p:n", id: "c1", systemd: true }, HYBRID, true);
     expect(h.paths).toEqual({
@@ -78,7 +79,7 @@ describe("SystemdCgroupManager", () => {
   it("holds resources back until the unit starts, and gives berth-init nothing to enter itself", () => {
     const s = state();
     const fs = fakeFs(s);
-    const m = new SystemdCgroupManager(s, fs, "berth container c1");
+    const m = new SystemdCgroupManager(s, fs, { description: "berth container c1" });
     m.create();
     m.apply({ pids: { limit: 5 } });
     expect(fs.calls).toEqual([]);
@@ -99,7 +100,7 @@ describe("SystemdCgroupManager", () => {
   it("a never-started unit has nothing to destroy", async () => {
     const s = state();
     const fs = fakeFs(s);
-    await new SystemdCgroupManager(s, fs, "d").destroy();
+    await new SystemdCgroupManager(s, fs, { description: "d" }).destroy();
     expect(fs.calls).toEqual([]);
   });
   it("loadCgroupManager reopens a systemd record as a systemd manager, plain records as cgroupfs", () => {
@@ -109,5 +110,13 @@ describe("SystemdCgroupManager", () => {
     const plain = loadCgroupManager({ layout: "v2", paths: {}, created: [] });
     expect(plain).not.toBeInstanceOf(SystemdCgroupManager);
     expect(plain.state.systemd).toBeUndefined();
+  });
+});
+
+describe("resolveSystemdCgroup annotations", () => {
+  it("validates org.systemd.property.* annotations before anything is made", () => {
+    const r = resolveSystemdCgroup({ id: "c1", systemd: true, annotations: { "org.systemd.property.CollectMode": "'inactive-or-failed'" } }, V2, true);
+    expect(r.extra).toEqual([["CollectMode", { type: "s", value: "inactive-or-failed" }]]);
+    expect(() => resolveSystemdCgroup({ id: "c1", systemd: true, annotations: { "org.systemd.property.X": "?" } }, V2, true)).toThrow(BerthError);
   });
 });

@@ -17,7 +17,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { posix } from "node:path";
 import type { Resources } from "../../spec/types.js";
 import { BerthError } from "../../errors.js";
-import { parseProcDevices, resourceProperties, systemdPlace, unitProperties } from "../systemd/properties.js";
+import {
+  annotationProperties, parseProcDevices, resourceProperties, systemdPlace, unitProperties, type UnitProperty,
+} from "../systemd/properties.js";
 import type { CgroupLayout } from "./detect.js";
 import { sleep } from "./files.js";
 import { checkCgroupDriver, type CgroupPathOptions } from "./paths.js";
@@ -33,9 +35,10 @@ export function resolveSystemdCgroup(
   opts: CgroupPathOptions,
   layout: CgroupLayout,
   systemdRunning?: boolean,
-): { paths: Record<string, string>; systemd: { unit: string; slice: string } } {
+): { paths: Record<string, string>; systemd: { unit: string; slice: string }; extra: UnitProperty[] } {
   checkCgroupDriver(opts, systemdRunning);
   const place = systemdPlace(opts.cgroupsPath, opts.id);
+  const extra = annotationProperties(opts.annotations);
   const paths: Record<string, string> = {};
   for (const [key, h] of Object.entries(layout.hierarchies)) {
     // Inside a cgroup namespace or a bind mount of a sub-cgroup, the mount shows h.root as its top.
@@ -43,7 +46,7 @@ export function resolveSystemdCgroup(
     if (h.root !== "/" && (rel === h.root || rel.startsWith(h.root + "/"))) rel = rel.slice(h.root.length);
     paths[key] = posix.join(h.mountPoint, rel);
   }
-  return { paths, systemd: { unit: place.unit, slice: place.slice } };
+  return { paths, systemd: { unit: place.unit, slice: place.slice }, extra };
 }
 
 export class SystemdCgroupManager implements CgroupManager {
@@ -56,14 +59,15 @@ export class SystemdCgroupManager implements CgroupManager {
   private startSent = false;
 
   /**
-   * `fs` is the cgroupfs manager over the same state object; `description`
-   * names the unit for a new container (omit it to reopen an existing one).
+   * `fs` is the cgroupfs manager over the same state object. `unit` is given
+   * for a new container: the unit's Description and the extra properties
+   * (from annotations) to start it with. Omit it to reopen an existing one.
    */
-  constructor(state: CgroupState, private readonly fs: CgroupManager, private readonly description?: string) {
+  constructor(state: CgroupState, private readonly fs: CgroupManager, private readonly unitSpec?: { description: string; extra?: UnitProperty[] }) {
     if (state.systemd === undefined) throw new Error("SystemdCgroupManager needs state.systemd");
     if (fs.state !== state) throw new Error("SystemdCgroupManager and its cgroupfs manager must share one state");
     this.state = state;
-    this.beforeStart = description !== undefined;
+    this.beforeStart = unitSpec !== undefined;
   }
 
   private get unit(): string {
@@ -96,7 +100,7 @@ export class SystemdCgroupManager implements CgroupManager {
       const systemdVersion = await client.version();
       const props = unitProperties({
         place: { slice: this.state.systemd!.slice, unit: this.unit, cgroup: "" },
-        description: this.description ?? this.unit,
+        description: this.unitSpec?.description ?? this.unit,
         pid,
         cgroupVersion: this.state.layout === "v2" ? 2 : 1,
         systemdVersion,
@@ -104,6 +108,8 @@ export class SystemdCgroupManager implements CgroupManager {
         deviceName: deviceNames(),
         warn,
       });
+      // Annotations come after berth's own properties, so they can override them.
+      props.push(...(this.unitSpec?.extra ?? []));
       this.startSent = true;
       await client.startTransientUnit(this.unit, props);
     } finally {
@@ -172,7 +178,7 @@ export class SystemdCgroupManager implements CgroupManager {
 
   async destroy(): Promise<void> {
     // A container whose unit was never asked for has nothing in systemd.
-    if (this.description !== undefined && !this.startSent && this.state.created.length === 0) return;
+    if (this.unitSpec !== undefined && !this.startSent && this.state.created.length === 0) return;
     // Kill through cgroupfs first: stopping the unit would otherwise send
     // SIGTERM and wait systemd's stop timeout for processes that ignore it.
     const deadline = Date.now() + KILL_WAIT_MS;

@@ -198,7 +198,10 @@ maybe("SystemdClient against a stand-in systemd on a private bus", () => {
       signalAll: () => undefined,
       destroy: async () => { fsCalls.push("destroy"); },
     };
-    const m = new SystemdCgroupManager(state, fs, "berth container e");
+    const m = new SystemdCgroupManager(state, fs, {
+      description: "berth container e",
+      extra: [["CollectMode", { type: "s", value: "inactive-or-failed" }]],
+    });
     m.apply({ pids: { limit: 9 }, memory: { limit: 1 << 20 } });
     await m.start(4242);
     const props = fake.units.get("berth-e.scope")!;
@@ -207,6 +210,7 @@ maybe("SystemdClient against a stand-in systemd on a private bus", () => {
     expect(props["Slice"]).toEqual({ type: "s", value: "system.slice" });
     expect(props["TasksMax"]).toEqual({ type: "t", value: 9n });
     expect(props["MemoryMax"]).toEqual({ type: "t", value: 1048576n });
+    expect(props["CollectMode"]).toEqual({ type: "s", value: "inactive-or-failed" });
     expect(fsCalls).toEqual(["create", "enter 4242", 'apply {"pids":{"limit":9},"memory":{"limit":1048576}}']);
     // The unit's directory is the container's own: delete removes it.
     expect(state.created).toEqual(["/sys/fs/cgroup/system.slice/berth-e.scope"]);

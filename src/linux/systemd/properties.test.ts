@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BerthError } from "../../errors.js";
 import {
-  cpuQuotaPerSec, cpusetBitmask, deviceProperties, expandSlice, parseProcDevices, parseSystemdVersion,
+  annotationProperties, parseGVariantText, cpuQuotaPerSec, cpusetBitmask, deviceProperties, expandSlice, parseProcDevices, parseSystemdVersion,
   resourceProperties, sharesToWeight, swapOnlyV2, systemdPlace, unitNameFor, unitProperties, UINT64_MAX,
 } from "./properties.js";
 
@@ -174,5 +174,46 @@ describe("unit properties", () => {
       ["BlockIOWeight", { type: "t", value: 500n }],
       ["TasksMax", { type: "t", value: UINT64_MAX }],
     ]);
+  });
+});
+
+describe("annotations as unit properties", () => {
+  it("parses the GVariant text forms", () => {
+    expect(parseGVariantText("uint64 123")).toEqual({ type: "t", value: 123n });
+    expect(parseGVariantText("@t 5")).toEqual({ type: "t", value: 5n });
+    expect(parseGVariantText("int32 -4")).toEqual({ type: "i", value: -4 });
+    expect(parseGVariantText("uint32 7")).toEqual({ type: "u", value: 7 });
+    expect(parseGVariantText("42")).toEqual({ type: "i", value: 42 });
+    expect(parseGVariantText("1.5")).toEqual({ type: "d", value: 1.5 });
+    expect(parseGVariantText("true")).toEqual({ type: "b", value: true });
+    expect(parseGVariantText("'inactive-or-failed'")).toEqual({ type: "s", value: "inactive-or-failed" });
+    expect(parseGVariantText("\"it\\'s\"")).toEqual({ type: "s", value: "it's" });
+    expect(parseGVariantText("['a', \"b\"]")).toEqual({ type: "as", value: ["a", "b"] });
+    expect(parseGVariantText("@as []")).toEqual({ type: "as", value: [] });
+    for (const bad of ["uint32 -1", "byte 256", "unquoted", "[1, 2]", "'open", ""]) expect(parseGVariantText(bad), bad).toBeUndefined();
+  });
+  it("takes org.systemd.property.* annotations, converting …Sec to …USec", () => {
+    expect(annotationProperties({
+      "org.systemd.property.TimeoutStopUSec": "uint64 123456789",
+      "org.systemd.property.CollectMode": "'inactive-or-failed'",
+      "org.systemd.property.RuntimeMaxSec": "uint64 2",
+      "org.systemd.property.TimeoutStopSec": "1.5",
+      "other.annotation": "x",
+    })).toEqual([
+      ["TimeoutStopUSec", { type: "t", value: 123456789n }],
+      ["CollectMode", { type: "s", value: "inactive-or-failed" }],
+      ["RuntimeMaxUSec", { type: "t", value: 2000000n }],
+      ["TimeoutStopUSec", { type: "t", value: 1500000n }],
+    ]);
+    expect(annotationProperties(undefined)).toEqual([]);
+  });
+  it("rejects bad names and values naming the annotation", () => {
+    const cases: Record<string, string>[] = [{ "org.systemd.property.lower": "1" }, { "org.systemd.property.X": "nope" }, { "org.systemd.property.TimeoutSec": "'x'" }];
+    for (const a of cases) {
+      let err: unknown;
+      try { annotationProperties(a); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(BerthError);
+      expect((err as BerthError).path).toBe(`annotations["${Object.keys(a)[0]}"]`);
+    }
   });
 });

@@ -308,3 +308,127 @@ export function parseProcDevices(text: string): (type: "c" | "b", major: number)
   }
   return (type, major) => table[type].get(major);
 }
+
+const ANNOTATION_PREFIX = "org.systemd.property.";
+
+/** Integer types of the GVariant text format by keyword, with their D-Bus type and range. */
+const GVARIANT_INTS: Record<string, { type: string; min: bigint; max: bigint }> = {
+  byte: { type: "y", min: 0n, max: 0xffn },
+  int16: { type: "n", min: -0x8000n, max: 0x7fffn },
+  uint16: { type: "q", min: 0n, max: 0xffffn },
+  int32: { type: "i", min: -0x80000000n, max: 0x7fffffffn },
+  uint32: { type: "u", min: 0n, max: 0xffffffffn },
+  int64: { type: "x", min: -(1n << 63n), max: (1n << 63n) - 1n },
+  uint64: { type: "t", min: 0n, max: UINT64_MAX },
+};
+const GVARIANT_TYPE_KEYWORD: Record<string, string> = { y: "byte", n: "int16", q: "uint16", i: "int32", u: "uint32", x: "int64", t: "uint64" };
+
+/** One value of the GVariant text format: the forms unit properties use (numbers with or without a type keyword, booleans, strings, string arrays). */
+export function parseGVariantText(text: string): Variant | undefined {
+  const v = text.trim();
+  if (v === "true" || v === "false") return { type: "b", value: v === "true" };
+  const typed = /^(?:(byte|int16|uint16|int32|uint32|int64|uint64|double)|@([ynqiuxtd]))\s+(\S+)$/.exec(v);
+  if (typed !== null) {
+    const keyword = typed[1] ?? GVARIANT_TYPE_KEYWORD[typed[2]!] ?? "double";
+    return numberOf(keyword, typed[3]!);
+  }
+  const str = quoted(v);
+  if (str !== undefined) return { type: "s", value: str };
+  if (/^-?\d+$/.test(v)) return numberOf("int32", v);
+  if (/^-?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?$/.test(v)) return { type: "d", value: Number(v) };
+  const arr = /^(?:@as\s*)?\[(.*)\]$/s.exec(v);
+  if (arr !== null) {
+    const items: string[] = [];
+    let rest = arr[1]!.trim();
+    while (rest !== "") {
+      const m = /^('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*(?:,\s*|$)/.exec(rest);
+      if (m === null) return undefined;
+      items.push(quoted(m[1]!)!);
+      rest = rest.slice(m[0].length);
+    }
+    return { type: "as", value: items };
+  }
+  return undefined;
+}
+
+function numberOf(keyword: string, text: string): Variant | undefined {
+  if (keyword === "double") {
+    const n = Number(text);
+    return Number.isFinite(n) ? { type: "d", value: n } : undefined;
+  }
+  const spec = GVARIANT_INTS[keyword]!;
+  if (!/^-?\d+$/.test(text)) return undefined;
+  const n = BigInt(text);
+  if (n < spec.min || n > spec.max) return undefined;
+  return { type: spec.type, value: spec.type === "x" || spec.type === "t" ? n : Number(n) };
+}
+
+function quoted(v: string): string | undefined {
+  if (v.length < 2) return undefined;
+  const q = v[0];
+  if ((q !== "'" && q !== '"') || v[v.length - 1] !== q) return undefined;
+  const body = v.slice(1, -1);
+  let out = "";
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === "\\" && i + 1 < body.length) {
+      const e = body[++i]!;
+      out += e === "n" ? "\n" : e === "t" ? "\t" : e;
+    } else if (c === q) {
+      return undefined;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** A "…Sec" property given in seconds becomes the "…USec" one in microseconds (as runc does). */
+function secondsToUSec(name: string, v: Variant): UnitProperty | undefined {
+  let us: bigint;
+  if (v.type === "d") {
+    if ((v.value as number) < 0) return undefined;
+    us = BigInt(Math.round((v.value as number) * 1_000_000));
+  } else if ("ynqiuxt".includes(v.type)) {
+    const n = BigInt(v.value as number | bigint);
+    if (n < 0n) return undefined;
+    us = n * 1_000_000n;
+  } else {
+    return undefined;
+  }
+  return [`${name.slice(0, -"Sec".length)}USec`, { type: "t", value: us > UINT64_MAX ? UINT64_MAX : us }];
+}
+
+/**
+ * Unit properties from annotations "org.systemd.property.<Name>": "<GVariant text>",
+ * e.g. "org.systemd.property.TimeoutStopUSec": "uint64 123456789" or
+ * "org.systemd.property.CollectMode": "'inactive-or-failed'". A name ending in
+ * "Sec" takes seconds and is sent as the "USec" property.
+ */
+export function annotationProperties(annotations: Record<string, string> | undefined): UnitProperty[] {
+  const out: UnitProperty[] = [];
+  for (const [key, text] of Object.entries(annotations ?? {})) {
+    if (!key.startsWith(ANNOTATION_PREFIX)) continue;
+    const name = key.slice(ANNOTATION_PREFIX.length);
+    const path = `annotations["${key}"]`;
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) {
+      throw new BerthError(`"${name}" is not a systemd property name`, { op: "validate", path, hint: "property names are letters and digits starting with a capital, e.g. TimeoutStopUSec" });
+    }
+    const value = typeof text === "string" ? parseGVariantText(text) : undefined;
+    if (value === undefined) {
+      throw new BerthError(`${JSON.stringify(text)} is not a value berth can pass to systemd`, {
+        op: "validate", path, hint: "use the GVariant text form: uint64 5, true, 'text', ['a', 'b']",
+      });
+    }
+    if (name.endsWith("Sec") && !name.endsWith("USec")) {
+      const converted = secondsToUSec(name, value);
+      if (converted === undefined) {
+        throw new BerthError(`${name} takes a non-negative number of seconds`, { op: "validate", path });
+      }
+      out.push(converted);
+    } else {
+      out.push([name, value]);
+    }
+  }
+  return out;
+}
