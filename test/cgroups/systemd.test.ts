@@ -77,6 +77,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !HAS_SYSTEMD)("--systemd-cgroup with syst
         c.linux!.cgroupsPath = `system.slice:berth:${id}`;
         c.annotations = { "org.systemd.property.CollectMode": "'inactive-or-failed'" };
         c.linux!.resources = {
+          ...c.linux!.resources,
           memory: { limit: 64 << 20 },
           pids: { limit: 32 },
           cpu: { quota: 50000, period: 100000, shares: 1024 },
@@ -117,6 +118,11 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !HAS_SYSTEMD)("--systemd-cgroup with syst
     const execPid = Number(readFileSync(pidFile, "utf8"));
     sb.trackPid(id, execPid);
     expect(cgroupOf(execPid)).toContain(`/system.slice/${unit}`);
+    // The device rules systemd enforces (DevicePolicy=strict) still let the container use its devices.
+    expect(unitProps(unit, ["DevicePolicy"])["DevicePolicy"]).toBe("strict");
+    const dev = sb.rt(["exec", id, "sh", "-c", "echo x > /dev/null && head -c 4 /dev/zero | wc -c"]);
+    expect(dev.code, describeResult(dev)).toBe(0);
+    expect(dev.stdout.trim()).toBe("4");
     const ps = sb.ok(["ps", "--format", "json", id]);
     expect(JSON.parse(ps.stdout) as number[]).toContain(execPid);
 

@@ -106,6 +106,12 @@ describe("device rules", () => {
       ["DeviceAllow", { type: "a(ss)", value: [["/dev/char/1:3", "rwm"], ["char-pts", "rwm"], ["char-*", "m"], ["/dev/block/8:0", "r"]] }],
     ]);
   });
+  it("everything starts denied: a list of allow rules alone is strict", () => {
+    expect(deviceProperties([{ allow: true, type: "c", access: "m" }, { allow: true, type: "c", major: 1, minor: 3, access: "rwm" }], DEVICES)).toEqual([
+      ["DevicePolicy", { type: "s", value: "strict" }],
+      ["DeviceAllow", { type: "a(ss)", value: [["char-*", "m"], ["/dev/char/1:3", "rwm"]] }],
+    ]);
+  });
   it("a later deny removes the same allow; unknown majors are skipped with a warning", () => {
     const warnings: string[] = [];
     expect(deviceProperties([

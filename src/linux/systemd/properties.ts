@@ -166,10 +166,11 @@ const b = (v: boolean): Variant => ({ type: "b", value: v });
 const s = (v: string): Variant => ({ type: "s", value: v });
 
 /**
- * Device rules as DevicePolicy/DeviceAllow. A list that ends up allowing
- * everything by default ("a" allow) cannot be expressed with DeviceAllow, so
- * systemd is told "auto" and the cgroupfs rules do the restricting; otherwise
- * "strict" with one DeviceAllow entry per allowed device or class. `nameOf`
+ * Device rules as DevicePolicy/DeviceAllow. Everything starts denied, as for
+ * the cgroupfs driver. A list that ends up allowing everything by default (an
+ * "a" allow rule) cannot be expressed with DeviceAllow, so systemd is told
+ * "auto" and the cgroupfs rules do the restricting; otherwise "strict" with one
+ * DeviceAllow entry per allowed device or class. `nameOf`
  * gives the /proc/devices name of a major number (for "char-<name>" entries).
  */
 export function deviceProperties(
@@ -178,7 +179,7 @@ export function deviceProperties(
   warn: (msg: string) => void = () => undefined,
 ): UnitProperty[] {
   if (rules === undefined || rules.length === 0) return [];
-  let defaultAllow = true;
+  let defaultAllow = false;
   let allow: [string, string][] = [];
   const entryFor = (type: "c" | "b", r: DeviceCgroup): string | undefined => {
     const kind = type === "c" ? "char" : "block";
