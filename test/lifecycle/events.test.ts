@@ -76,7 +76,8 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: events", () => {
   it("streams a stats event every --interval and ends when the container is killed", async () => {
     const { id } = running("ev-stream", ["sleep", "30"]);
     const ev = sb.rtAsync(["events", "--interval", "1s", id], { timeoutMs: 15_000 });
-    await sleep(2500);
+    // two intervals, plus room for a slow start of the events process itself
+    await sleep(3000);
     sb.ok(["kill", id, "KILL"]);
     const r = await streamEnd(ev, id);
     expect(r.timedOut, describeResult(r)).toBe(false);
