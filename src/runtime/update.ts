@@ -6,7 +6,8 @@
 // or period given alone keeps the other at its recorded value, and kernel
 // memory is ignored with a warning. The patch is validated before anything
 // is touched, written to the cgroups through the manager, and then merged
-// into the config recorded in state.json.
+// into the config recorded in state.json (and, under the systemd driver, into
+// the unit's properties).
 
 import { readFileSync } from "node:fs";
 import { BerthError } from "../errors.js";
@@ -246,8 +247,8 @@ function readResourcesText(src: string, readStdin: () => string): string {
   }
 }
 
-/** Change a live container's resource limits; returns the merged resources now recorded. */
-export function updateContainer(opts: UpdateOptions): Resources {
+/** Change a live container's resource limits; resolves to the merged resources now recorded. */
+export async function updateContainer(opts: UpdateOptions): Promise<Resources> {
   const rec = loadRecord(opts.root, opts.id);
   let req: Resources;
   if (opts.resources !== undefined && opts.resources !== "") {
@@ -268,9 +269,13 @@ export function updateContainer(opts: UpdateOptions): Resources {
   }
   for (const w of warnings) log.warn(w);
   if (Object.keys(patch).length === 0) return current ?? {};
-  loadCgroupManager(rec.cgroup).apply(patch, { update: true, warn: (m) => log.warn(m) });
+  const mgr = loadCgroupManager(rec.cgroup);
+  mgr.apply(patch, { update: true, warn: (m) => log.warn(m) });
   const merged = mergeResources(current, patch);
   rec.config.linux = { ...(rec.config.linux ?? {}), resources: merged };
   saveRecord(opts.root, rec);
+  // The systemd driver keeps the limits as unit properties too: bring them in line (after the
+  // record, which already matches the cgroup files, so a failure here loses nothing).
+  await mgr.updateUnit?.(merged);
   return merged;
 }

@@ -4,7 +4,8 @@
 // missing container is refused as runc refuses it. Layout-aware: the
 // container is given cgroupsPath "/<id>", and v2 files are read on cgroup v2.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { detectCgroupLayout, UNIFIED } from "../../src/linux/cgroups/detect.js";
@@ -13,6 +14,7 @@ import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, describeResult } from "../helper
 const LAYOUT = CAN_RUN_CONTAINERS ? detectCgroupLayout() : undefined;
 const V2 = LAYOUT?.layout === "v2";
 const MiB = 1024 * 1024;
+const HAS_SYSTEMD = existsSync("/run/systemd/system");
 
 function cg(ctrl: string, id: string, file: string): string {
   const h = V2 ? LAYOUT!.hierarchies[UNIFIED] : LAYOUT!.hierarchies[ctrl];
@@ -123,3 +125,44 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: update", () => {
     expect(await sb.waitClean(id)).toEqual([]);
   });
 });
+
+// Under the systemd driver the limits are unit properties too (systemd writes them
+// again on daemon-reload), so update must change both. Runs where systemd does
+// (the qemu guest of scripts/vm/); each command costs seconds there.
+describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH || !HAS_SYSTEMD || !V2)("lifecycle: update under --systemd-cgroup", { timeout: 180_000 }, () => {
+  const sb = new Sandbox();
+  afterAll(() => sb.cleanup());
+  const SD = { globalArgs: ["--systemd-cgroup"] };
+
+  function unitProp(unit: string, name: string): string {
+    return execFileSync("systemctl", ["show", unit, "-p", name, "--value"], { encoding: "utf8" }).trim();
+  }
+
+  it("changes the cgroup files, the unit's properties and the record", async () => {
+    const id = sb.id("up-sd");
+    const unit = `berth-${id}.scope`;
+    const b = sb.bundle({
+      args: ["sleep", "60"],
+      edit: (c) => {
+        c.linux!.cgroupsPath = `system.slice:berth:${id}`;
+        c.linux!.resources = { ...c.linux!.resources, memory: { limit: 256 * MiB }, pids: { limit: 100 } };
+      },
+    });
+    sb.track(id, b);
+    sb.ok(["run", "--detach", "--bundle", b.dir, id], SD);
+    expect(unitProp(unit, "MemoryMax")).toBe(String(256 * MiB));
+    sb.ok(["update", "--memory", "128M", "--pids-limit", "42", id]);
+    const pid = Number(sb.state(id).pid);
+    const rel = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.startsWith("0::"))!.slice(3);
+    expect(readFileSync(join("/sys/fs/cgroup", rel, "memory.max"), "utf8").trim()).toBe(String(128 * MiB));
+    expect(unitProp(unit, "MemoryMax")).toBe(String(128 * MiB));
+    expect(unitProp(unit, "TasksMax")).toBe("42");
+    expect(recordedIn(sb.root, id).memory.limit).toBe(128 * MiB);
+    sb.ok(["delete", "--force", id], SD);
+    expect(await sb.waitClean(id)).toEqual([]);
+  });
+});
+
+function recordedIn(root: string, id: string): Record<string, any> {
+  return JSON.parse(readFileSync(join(root, id, "state.json"), "utf8")).config.linux.resources;
+}

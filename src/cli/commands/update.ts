@@ -9,6 +9,6 @@ export async function handler(argv: Record<string, unknown> & GlobalArgs): Promi
     if (v !== undefined) flags[f] = String(Array.isArray(v) ? v[v.length - 1] : v);
   }
   const resources = argv.resources === undefined ? undefined : String(argv.resources);
-  updateContainer({ root: argv.root, id, resources, flags });
+  await updateContainer({ root: argv.root, id, resources, flags });
   return 0;
 }
