@@ -64,7 +64,8 @@ describe.skipIf(!CAN_RUN_CONTAINERS || HAS_SYSTEMD)("--systemd-cgroup where syst
   });
 });
 
-describe.skipIf(!CAN_RUN_CONTAINERS || !HAS_SYSTEMD)("--systemd-cgroup with systemd running", () => {
+// Each berth command costs seconds in an emulated guest: generous time per test.
+describe.skipIf(!CAN_RUN_CONTAINERS || !HAS_SYSTEMD)("--systemd-cgroup with systemd running", { timeout: 180_000 }, () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
