@@ -6,13 +6,14 @@
 // nor its cgroup. Where systemd does not run, --systemd-cgroup fails with a
 // clear error and leaves nothing behind.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CAN_RUN_CONTAINERS, Sandbox, describeResult } from "../helpers/index.js";
 
 const HAS_SYSTEMD = existsSync("/run/systemd/system");
+const IS_ROOT = process.getuid?.() === 0;
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 const PURE_V2 = (() => {
   try {
@@ -174,4 +175,35 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !HAS_SYSTEMD)("--systemd-cgroup with syst
     expect(unitProps(unit, ["LoadState"])["LoadState"]).toBe("not-found");
     expect(await sb.waitClean(id)).toEqual([]);
   });
+});
+
+describe.skipIf(!IS_ROOT || !HAS_SYSTEMD)("the D-Bus client against the real systemd", { timeout: 120_000 }, () => {
+  for (const via of [
+    { path: "/run/dbus/system_bus_socket", bus: true },
+    { path: "/run/systemd/private", bus: false },
+  ]) {
+    it(`starts and stops a transient scope through ${via.path}`, async () => {
+      const { SystemdClient } = await import("../../src/linux/systemd/client.js");
+      const unit = `berth-test-dbus-${process.pid}-${via.bus ? "bus" : "p2p"}.scope`;
+      const child = spawn("sleep", ["300"], { stdio: "ignore" });
+      const client = await SystemdClient.connect([via]);
+      try {
+        expect(await client.version()).toBeGreaterThan(200);
+        await client.startTransientUnit(unit, [
+          ["Description", { type: "s", value: "berth D-Bus client test" }],
+          ["PIDs", { type: "au", value: [child.pid!] }],
+          ["TasksMax", { type: "t", value: 7n }],
+        ]);
+        expect(cgroupOf(child.pid!)).toContain(`/system.slice/${unit}`);
+        expect(unitProps(unit, ["ActiveState", "TasksMax"])).toEqual({ ActiveState: "active", TasksMax: "7" });
+        await client.stopUnit(unit);
+        expect(unitProps(unit, ["LoadState"])["LoadState"]).toBe("not-found");
+        // Stopping the scope killed its process.
+        await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once("exit", r)));
+      } finally {
+        client.close();
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      }
+    });
+  }
 });

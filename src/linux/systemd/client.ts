@@ -35,9 +35,10 @@ export function busCandidates(env: NodeJS.ProcessEnv = process.env): { path: str
 export class SystemdClient {
   private constructor(private readonly conn: DBusConnection, private readonly jobs: SignalQueue) {}
 
-  static async connect(): Promise<SystemdClient> {
+  /** Connect to the first of `candidates` (default: busCandidates()) that answers. */
+  static async connect(candidates: { path: string; bus: boolean }[] = busCandidates()): Promise<SystemdClient> {
     const errors: string[] = [];
-    for (const c of busCandidates()) {
+    for (const c of candidates) {
       let conn: DBusConnection;
       try {
         conn = await DBusConnection.connect({ path: c.path, bus: c.bus, timeoutMs: 10_000 });
