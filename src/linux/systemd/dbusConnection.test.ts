@@ -121,3 +121,90 @@ describe("DBusConnection errors", () => {
     expect((err as BerthError).path).toBe("/tmp/berth-test-no-such-bus/socket");
   });
 });
+
+describe("DBusConnection peer-to-peer, against a scripted peer", () => {
+  /** A unix-socket peer that accepts EXTERNAL, then hands each message to `onMessage`. */
+  async function scriptedPeer(onMessage: (m: Message, sock: import("node:net").Socket) => void) {
+    const { createServer } = await import("node:net");
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { decodeMessage, messageLength } = await import("./dbusWire.js");
+    const dir = mkdtempSync("/tmp/berth-test-p2p-");
+    const path = `${dir}/sock`;
+    const authLines: string[] = [];
+    const server = createServer((sock) => {
+      let buf = Buffer.alloc(0);
+      let authed = false;
+      sock.on("data", (chunk) => {
+        buf = Buffer.concat([buf, chunk]);
+        while (!authed) {
+          const eol = buf.indexOf("\r\n");
+          if (eol < 0) return;
+          const line = buf.toString("latin1", 0, eol);
+          buf = buf.subarray(eol + 2);
+          authLines.push(line);
+          if (line.startsWith("\0AUTH EXTERNAL ")) sock.write("OK 0123456789abcdef0123456789abcdef\r\n");
+          if (line === "BEGIN") authed = true;
+        }
+        for (;;) {
+          const n = messageLength(buf);
+          if (n === undefined) return;
+          onMessage(decodeMessage(buf.subarray(0, n)), sock);
+          buf = buf.subarray(n);
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(path, r));
+    return { path, authLines, close: () => { server.close(); rmSync(dir, { recursive: true, force: true }); } };
+  }
+
+  it("authenticates without Hello, and reassembles replies split into single bytes or packed together", async () => {
+    const { encodeMessage } = await import("./dbusWire.js");
+    // Writes are queued so one message's bytes never interleave with another's.
+    let out = Promise.resolve();
+    const peer = await scriptedPeer((m, sock) => {
+      const reply = encodeMessage({ type: MessageType.MethodReturn, flags: 0, serial: 100 + m.serial, replySerial: m.serial, signature: "s", body: [`re ${m.member}`] });
+      if (m.member === "Slow") {
+        // One byte at a time, with a signal in front.
+        const sig = encodeMessage({ type: MessageType.Signal, flags: 1, serial: 99, path: "/x", interface: "x.Y", member: "Tick", signature: "u", body: [5] });
+        const all = Buffer.concat([sig, reply]);
+        out = out.then(async () => {
+          for (let i = 0; i < all.length; i++) {
+            sock.write(all.subarray(i, i + 1));
+            await new Promise((r) => setImmediate(r));
+          }
+        });
+      } else {
+        // Packed: this reply and a copy of the signal in one write.
+        const sig = encodeMessage({ type: MessageType.Signal, flags: 1, serial: 98, path: "/x", interface: "x.Y", member: "Tock", signature: "" });
+        out = out.then(() => { sock.write(Buffer.concat([reply, sig])); });
+      }
+    });
+    const c = await DBusConnection.connect({ path: peer.path, bus: false });
+    try {
+      expect(c.uniqueName).toBeUndefined();
+      expect(peer.authLines[0]).toBe(`\0AUTH EXTERNAL ${Buffer.from(String(process.getuid!())).toString("hex")}`);
+      const ticks = c.signals((m) => m.member === "Tick" || m.member === "Tock");
+      const [a, b] = await Promise.all([c.call({ path: "/", member: "Slow" }), c.call({ path: "/", member: "Fast" })]);
+      expect(a.body).toEqual(["re Slow"]);
+      expect(b.body).toEqual(["re Fast"]);
+      expect((await ticks.next((m) => m.member === "Tick", 1000)).body).toEqual([5]);
+      expect((await ticks.next((m) => m.member === "Tock", 1000)).body).toEqual([]);
+    } finally {
+      c.close();
+      peer.close();
+    }
+  });
+
+  it("a call without a reply times out with ETIMEDOUT", async () => {
+    const peer = await scriptedPeer(() => undefined);
+    const c = await DBusConnection.connect({ path: peer.path, bus: false });
+    try {
+      const err = await c.call({ path: "/", member: "Silent", timeoutMs: 50 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BerthError);
+      expect((err as BerthError).errno).toBe("ETIMEDOUT");
+    } finally {
+      c.close();
+      peer.close();
+    }
+  });
+});

@@ -158,6 +158,7 @@ export class DBusConnection {
     this.socket.on("error", (err) => this.fail(BerthError.fromSys("D-Bus", this.path, err)));
     this.socket.on("close", () => this.fail(new BerthError("the connection was closed by the peer", { op: "D-Bus", path: this.path, errno: "ECONNRESET" })));
     if (leftover.length > 0) this.receive(leftover);
+    this.socket.resume();
   }
 
   private receive(chunk: Buffer): void {
@@ -330,6 +331,8 @@ function authenticate(socket: Socket, path: string): Promise<Buffer> {
         return;
       }
       const line = buf.toString("ascii", 0, eol);
+      // Hold what follows until the connection's own reader is attached (start()).
+      socket.pause();
       cleanup();
       if (!line.startsWith("OK ")) {
         socket.write("CANCEL\r\n");
