@@ -24,7 +24,9 @@ die() { echo "setup: $*" >&2; exit 1; }
 #   runc, crun        reference runtimes for differential tests and the benchmark
 #   iproute2 procps util-linux   ip, ps, nsenter/unshare used by the integration tests
 #   dbus              dbus-daemon, the private bus the D-Bus client tests run against
-PACKAGES="build-essential libseccomp-dev busybox-static runc crun iproute2 procps util-linux dbus"
+#   qemu-system-x86 debootstrap e2fsprogs   the cgroup v2 + systemd test guest (scripts/vm/)
+PACKAGES="build-essential libseccomp-dev busybox-static runc crun iproute2 procps util-linux dbus
+  qemu-system-x86 debootstrap e2fsprogs"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (it installs Debian packages, and containers need root); try: sudo sh scripts/$(basename "$0")"
 command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \

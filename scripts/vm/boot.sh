@@ -83,7 +83,7 @@ try=1
 while :; do
   rm -f "$JOB/started" "$JOB/status" "$JOB/output.log" "$JOB/console.log"
   t0=$(date +%s)
-  "$QEMU" -M microvm -accel tcg -cpu max -smp "$CPUS" -m "$MEM" \
+  "$QEMU" -M microvm -accel tcg,thread=multi,tb-size=256 -cpu max -smp "$CPUS" -m "$MEM" \
     -nodefaults -no-user-config -display none -no-reboot \
     -serial "file:$JOB/console.log" \
     -kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img" -append "$CMDLINE" \

@@ -48,6 +48,12 @@ echo "REPO=$ROOT" > "$JOB/job.env"
 
 # The job, run by sh in the guest from the repository (guest-run.sh): the vitest arguments
 # are single-quoted one by one.
+# Emulation makes everything several times slower: the timeouts of vitest.config.ts (30 s)
+# are scaled up unless the arguments set their own.
+case " $* " in
+  *Timeout*) ;;
+  *) set -- --testTimeout=150000 --hookTimeout=150000 "$@" ;;
+esac
 args=""
 for a in "$@"; do
   args="$args '$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'"
@@ -59,6 +65,7 @@ $color
 echo "== guest: \$(uname -r), systemd \$(systemctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p')"
 echo "== /sys/fs/cgroup: \$(stat -f -c %T /sys/fs/cgroup); controllers: \$(cat /sys/fs/cgroup/cgroup.controllers); enabled: \$(cat /sys/fs/cgroup/cgroup.subtree_control)"
 echo "== systemctl is-system-running: \$(timeout 60 systemctl is-system-running --wait 2>&1)"
+echo "== boot: \$(systemd-analyze 2>&1 | head -n 1)"
 if [ -S /run/dbus/system_bus_socket ] && busctl status org.freedesktop.systemd1 >/dev/null 2>&1; then
   echo "== D-Bus system bus: /run/dbus/system_bus_socket, org.freedesktop.systemd1 answers"
 else
