@@ -10,8 +10,8 @@
 //                               root cgroup lands in /x in every hierarchy), so
 //                               berth adds no parent directory of its own.
 //
-// The systemd form "slice:prefix:name" belongs to the systemd driver, selected
-// with --systemd-cgroup; it is rejected without the flag rather than being read
+// The systemd form "slice:prefix:name" belongs to the systemd driver (systemd.ts),
+// selected with --systemd-cgroup; it is rejected without the flag rather than being read
 // as a directory name with colons. ".." components are rejected outright so a
 // config cannot reach outside the hierarchy or above berth's own cgroup.
 
