@@ -86,6 +86,12 @@ describe("SystemdCgroupManager", () => {
     expect(m.selfEntry()).toEqual({ tasks: [] });
     expect(typeof m.start).toBe("function");
   });
+  it("rejects resources systemd cannot take before anything starts", () => {
+    const s = state();
+    const m = new SystemdCgroupManager(s, fakeFs(s), { description: "d" });
+    expect(() => m.apply({ memory: { limit: 100, swap: 50 } })).toThrow(/linux.resources.memory.swap/);
+    expect(() => m.apply({ cpu: { cpus: "3-1" } })).toThrow(/linux.resources.cpu.cpus/);
+  });
   it("a reopened manager writes updates and joins through cgroupfs", () => {
     const s = state();
     const fs = fakeFs(s);

@@ -59,7 +59,7 @@ export class SystemdCgroupManager implements CgroupManager {
   private startSent = false;
 
   /**
-   * `fs` is the cgroupfs manager over the same state object. `unit` is given
+   * `fs` is the cgroupfs manager over the same state object. `unitSpec` is given
    * for a new container: the unit's Description and the extra properties
    * (from annotations) to start it with. Omit it to reopen an existing one.
    */
@@ -79,6 +79,9 @@ export class SystemdCgroupManager implements CgroupManager {
 
   apply(resources: Resources | undefined, opts: ApplyOptions = {}): void {
     if (this.beforeStart) {
+      // Check now what start() will convert (e.g. a swap limit below the memory
+      // limit), so a bad config fails before any process or unit exists.
+      resourceProperties({ cgroupVersion: this.state.layout === "v2" ? 2 : 1, systemdVersion: Number.MAX_SAFE_INTEGER, resources: { ...resources, devices: undefined } });
       this.pending = { resources, opts };
       return;
     }
