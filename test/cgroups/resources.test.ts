@@ -181,7 +181,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH)("linux.resources", () => {
     });
     if (V2) {
       if (existsSync(cgPath("io", id, "io.bfq.weight"))) expect(cg("io", id, "io.bfq.weight")).toMatch(/^default 300$/m);
-      else expect(cg("io", id, "io.weight")).toMatch(/^default 2960$/m);
+      else expect(cg("io", id, "io.weight")).toMatch(/^default 2930$/m);
       expect(cg("io", id, "io.max")).toMatch(new RegExp(`^${major}:${minor} rbps=${2 * MiB} wbps=max riops=max wiops=120`, "m"));
     } else {
       const weightFile = existsSync(cgPath("blkio", id, "blkio.weight")) ? "blkio.weight" : "blkio.bfq.weight";

@@ -16,6 +16,7 @@ describe("blkioWeightToIoWeight", () => {
     expect(blkioWeightToIoWeight(0)).toBe(0);
     expect(blkioWeightToIoWeight(10)).toBe(1);
     expect(blkioWeightToIoWeight(100)).toBe(910);
+    expect(blkioWeightToIoWeight(300)).toBe(2930);
     expect(blkioWeightToIoWeight(500)).toBe(4950);
     expect(blkioWeightToIoWeight(1000)).toBe(10000);
   });
