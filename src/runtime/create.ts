@@ -102,7 +102,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const cgm = cg;
     cgm.create();
     // Device rules always apply: runc's defaults hold even without linux.resources.
-    cgm.apply({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec.linux) }, { warn: (m) => log.debug(m) });
+    cgm.apply({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec.linux) }, { warn: (m) => log.warn(m) });
     const entry = cgm.selfEntry();
     plan.cgroupTasks = entry.tasks;
     // clone3 into a cgroup checks the cloning process's credentials, which are
