@@ -149,13 +149,17 @@ describe.skipIf(!IS_ROOT || !HAS_UNIFIED)("bpf(2) device programs", () => {
   });
 });
 
-/** devices.list runc 1.1 leaves for the `runc spec` config (deny all, then its defaults). */
+/**
+ * devices.list runc 1.1 leaves for the `runc spec` config (deny all, then its
+ * defaults), sorted. berth adds the rules in the config's order, runc sorts
+ * them: the same set, so lists are compared sorted.
+ */
 const RUNC_DEFAULT_LIST = [
   "b *:* m", "c *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
   "c 5:0 rwm", "c 5:2 rwm", "c 10:200 rwm", "c 136:* rwm",
 ];
 
-const listOf = (dir: string): string[] => readFileSync(join(dir, "devices.list"), "utf8").trim().split("\n");
+const listOf = (dir: string): string[] => readFileSync(join(dir, "devices.list"), "utf8").trim().split("\n").sort();
 
 describe.skipIf(!IS_ROOT || !HAS_V1_DEVICES)("cgroup v1 devices controller", () => {
   const v1 = (dir: string) => ({ layout: "hybrid" as const, paths: { devices: dir }, created: [] });
@@ -163,7 +167,7 @@ describe.skipIf(!IS_ROOT || !HAS_V1_DEVICES)("cgroup v1 devices controller", () 
   it("leaves devices.list as runc does for the default config, and enforces it", () => {
     const dir = tempCgroup(V1_DEVICES);
     applyDevices(v1(dir), effectiveDeviceRules({ resources: { devices: [{ allow: false, access: "rwm" }] } }));
-    expect(listOf(dir)).toEqual(RUNC_DEFAULT_LIST);
+    expect(listOf(dir)).toEqual([...RUNC_DEFAULT_LIST].sort());
     const r = inCgroup(dir, PROBE);
     expect(r.out.trim().split("\n")).toEqual(["1", "null-write-ok", "null-read-ok"]);
   });
@@ -186,7 +190,7 @@ describe.skipIf(!IS_ROOT || !HAS_V1_DEVICES)("cgroup v1 devices controller", () 
     applyDevices(state, rules);
     applyDevices(state, [...rules, { allow: true, type: "c", major: 10, minor: 229, access: "rw" }], { update: true });
     // The kernel lists exceptions in the order they were added.
-    expect(listOf(dir)).toEqual([...RUNC_DEFAULT_LIST, "c 10:229 rw"]);
+    expect(listOf(dir)).toEqual([...RUNC_DEFAULT_LIST, "c 10:229 rw"].sort());
     applyDevices(state, [{ allow: true, access: "rwm" }], { update: true });
     expect(listOf(dir)).toEqual(["a *:* rwm"]);
   });
@@ -212,14 +216,14 @@ describe.skipIf(SKIP_REASON !== undefined || !HAS_V1_DEVICES)("berth containers 
   function split(o: Outcome): { list: string[]; probe: string[] } {
     expect(o.code, describeOutcome(o)).toBe(0);
     const [list, probe] = o.stdout.split("@@\n") as [string, string];
-    return { list: list.trim().split("\n"), probe: probe.trim().split("\n") };
+    return { list: list.trim().split("\n").sort(), probe: probe.trim().split("\n") };
   }
 
   it("the default config: same devices.list as runc, /dev/null and /dev/zero usable", () => {
     const got = both(() => undefined);
     const runc = split(got.runc);
     const berth = split(got.berth);
-    expect(runc.list).toEqual(RUNC_DEFAULT_LIST);
+    expect(runc.list).toEqual([...RUNC_DEFAULT_LIST].sort());
     expect(berth.list).toEqual(runc.list);
     expect(berth.probe).toEqual(["1", "null-write-ok", "null-read-ok"]);
   });

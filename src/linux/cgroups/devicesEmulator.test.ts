@@ -27,11 +27,22 @@ const rule = (s: string, allow = true): DevRule => {
 const specDefault = () => toDevRules(effectiveDeviceRules({ resources: { devices: [{ allow: false, access: "rwm" }] } }));
 
 describe("DeviceEmulator", () => {
-  it("turns a fresh cgroup (allow-all) into runc's devices.list: deny all, then sorted allows", () => {
+  it("turns a fresh cgroup (allow-all) into runc's devices.list: deny all, then the allows", () => {
     const writes = devicesV1Writes("a *:* rwm\n", specDefault());
     expect(writes[0]).toEqual({ file: "devices.deny", line: "a *:* rwm" });
     expect(writes.slice(1).every((w) => w.file === "devices.allow")).toBe(true);
-    expect(writes.slice(1).map((w) => w.line).join("\n") + "\n").toBe(RUNC_DEFAULT_LIST);
+    expect(writes.slice(1).map((w) => w.line).sort()).toEqual(RUNC_DEFAULT_LIST.trim().split("\n").sort());
+  });
+
+  it("adds the allows in the rules' order, so devices.list lists them as the config does", () => {
+    const rules = toDevRules(effectiveDeviceRules({ resources: { devices: [
+      { allow: false, access: "rwm" },
+      { allow: true, type: "c", major: 10, minor: 229, access: "rwm" },
+      { allow: true, type: "b", major: 8, minor: 20, access: "rw" },
+      { allow: true, type: "b", major: 10, minor: 200, access: "r" },
+    ] } }));
+    const lines = devicesV1Writes("a *:* rwm\n", rules).slice(1).map((w) => w.line);
+    expect(lines.slice(0, 3)).toEqual(["c 10:229 rwm", "b 8:20 rw", "b 10:200 r"]);
   });
 
   it("writes nothing when devices.list already matches (update keeps access uninterrupted)", () => {

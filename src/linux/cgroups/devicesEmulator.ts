@@ -182,7 +182,9 @@ export class DeviceEmulator {
       const dropped = x.access & ~(target.exceptions.get(key(x.type, x.major, x.minor))?.access ?? 0);
       if (dropped !== 0) out.push({ ...x, access: dropped, allow: target.defaultAllow });
     }
-    for (const x of [...target.exceptions.values()].sort(compareExceptions)) {
+    // In the rules' own order (runtime-spec: "apply entries in the listed order"):
+    // the kernel lists exceptions in the order they were added.
+    for (const x of target.exceptions.values()) {
       const gained = x.access & ~(old.get(key(x.type, x.major, x.minor))?.access ?? 0);
       if (gained !== 0) out.push({ ...x, access: gained, allow: !target.defaultAllow });
     }
