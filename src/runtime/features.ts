@@ -2,7 +2,9 @@
 // features-linux.md). Every list comes from the same tables the plan builder uses, so
 // nothing is claimed that the code does not do; the cgroup entry describes this host.
 import { VERSION } from "../cli/version.js";
+import { existsSync } from "node:fs";
 import { capabilityNames } from "../linux/capabilities.js";
+import { SYSTEMD_RUNTIME_DIR } from "../linux/cgroups/paths.js";
 import { hostCgroupFeatures, type CgroupFeatures } from "../linux/cgroups/features.js";
 import { supportedMountOptions } from "../linux/mountOptions.js";
 import { namespaceTypes } from "../linux/namespaces.js";
@@ -38,7 +40,8 @@ export function features(): Features {
     linux: {
       namespaces: namespaceTypes(),
       capabilities: capabilityNames(),
-      cgroup: hostCgroupFeatures(false),
+      // The systemd driver needs a running systemd (its runtime directory).
+      cgroup: hostCgroupFeatures(existsSync(SYSTEMD_RUNTIME_DIR)),
       seccomp: { enabled: false },
       apparmor: { enabled: false },
       selinux: { enabled: false },
