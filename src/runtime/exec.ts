@@ -132,7 +132,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   const cg = rec.cgroup.paths !== undefined && Object.keys(rec.cgroup.paths).length > 0 ? loadCgroupManager(rec.cgroup) : undefined;
   let helper;
   try {
-    helper = await runHelper(plan, "exec", { beforePlan: (pid) => cg?.enter(pid), onWarn: (m) => log.warn(m) }, console);
+    helper = await runHelper(plan, "exec", { beforePlan: (pid) => cg?.enter(pid, rec.pid), onWarn: (m) => log.warn(m) }, console);
   } finally {
     console?.destroy();
   }

@@ -118,8 +118,17 @@ class FsCgroupManager implements CgroupManager {
     if (resources?.devices !== undefined) applyDevices(this.state, resources.devices, opts);
   }
 
-  enter(pid: number): void {
-    for (const dir of this.dirs().keys()) this.enterDir(dir, pid);
+  enter(pid: number, initPid?: number): void {
+    for (const [dir, keys] of this.dirs()) {
+      try {
+        this.enterDir(dir, pid);
+      } catch (err) {
+        if (initPid === undefined || !keys.includes(UNIFIED) || !(err instanceof BerthError) || err.errno !== "EBUSY") throw err;
+        const sub = initSubCgroup(this.mountOf(UNIFIED), dir, initPid);
+        if (sub === undefined) throw err;
+        this.enterDir(sub, pid);
+      }
+    }
   }
 
   enterDir(dir: string, pid: number): void {
@@ -262,6 +271,23 @@ class FsCgroupManager implements CgroupManager {
     }
     this.state.created.splice(0, this.state.created.length, ...failed);
   }
+}
+
+/**
+ * The cgroup2 directory `initPid` is in, when it lies below the container's
+ * `dir` (from /proc/<pid>/cgroup's "0::" line); undefined otherwise.
+ */
+function initSubCgroup(mount: string, dir: string, initPid: number): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${initPid}/cgroup`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const line = text.split("\n").find((l) => l.startsWith("0::"));
+  if (line === undefined) return undefined;
+  const sub = join(mount, line.slice(3));
+  return sub !== dir && sub.startsWith(dir + "/") ? sub : undefined;
 }
 
 /** rmdir a cgroup and any sub-cgroups the container made inside it, deepest first; retry EBUSY briefly. */

@@ -146,8 +146,8 @@ export class SystemdCgroupManager implements CgroupManager {
     }
   }
 
-  enter(pid: number): void {
-    this.fs.enter(pid);
+  enter(pid: number, initPid?: number): void {
+    this.fs.enter(pid, initPid);
   }
 
   enterDir(dir: string, pid: number): void {

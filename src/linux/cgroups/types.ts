@@ -44,8 +44,13 @@ export interface CgroupManager {
    * Throws BerthError naming the JSON path (e.g. linux.resources.memory.limit).
    */
   apply(resources: Resources | undefined, opts?: { update?: boolean; warn?: (msg: string) => void }): void;
-  /** Move a process into every hierarchy (writes cgroup.procs). */
-  enter(pid: number): void;
+  /**
+   * Move a process into every hierarchy (writes cgroup.procs). On cgroup v2 a
+   * container cgroup that has enabled controllers for its children takes no
+   * processes itself (EBUSY); then, given `initPid`, the process joins the
+   * sub-cgroup the container's init is in, as runc does for exec.
+   */
+  enter(pid: number, initPid?: number): void;
   /**
    * How berth-init places the container itself, avoiding the kernel's global
    * migration lock: v1 "tasks" files it writes "0" to (moving its own thread)
