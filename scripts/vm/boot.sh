@@ -44,6 +44,8 @@ if ! "$QEMU" -machine help 2>/dev/null | grep -q '^microvm'; then
 fi
 
 IMG=$(sh "$HERE/build-image.sh") || exit $?
+KERNEL=$IMG/vmlinuz
+[ -f "$IMG/vmlinux" ] && KERNEL=$IMG/vmlinux
 
 # Under TCG the guest's TSC is the host's, but calibrating it against the emulated PIT fails
 # when the host is busy ("Unable to calibrate against PIT"), and the boot then hangs with no
@@ -86,7 +88,7 @@ while :; do
   "$QEMU" -M microvm -accel tcg,thread=multi,tb-size=256 -cpu max -smp "$CPUS" -m "$MEM" \
     -nodefaults -no-user-config -display none -no-reboot \
     -serial "file:$JOB/console.log" \
-    -kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img" -append "$CMDLINE" \
+    -kernel "$KERNEL" -initrd "$IMG/initrd.img" -append "$CMDLINE" \
     -drive "id=root,file=$IMG/rootfs.img,format=raw,if=none,snapshot=on" \
     -device virtio-blk-device,drive=root \
     -fsdev "local,id=job,path=$JOB,security_model=none" \
