@@ -51,7 +51,11 @@ KERNEL=$IMG/vmlinuz
 # when the host is busy ("Unable to calibrate against PIT"), and the boot then hangs with no
 # clock. So the kernel is told the frequency (tsc_early_khz, from the host), trusts the TSC
 # (tsc=reliable) and skips the delay-loop calibration (lpj for HZ=250, Debian's).
-khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+# The host kernel's own measurement first; "cpu MHz" can be the current (scaled) frequency.
+mhz=$(dmesg 2>/dev/null | sed -n -e 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p' \
+  -e 's/.*tsc: Detected \([0-9.]*\) MHz processor.*/\1/p' | tail -n 1)
+[ -n "$mhz" ] || mhz=$(sed -n 's/^cpu MHz[^:]*: *//p' /proc/cpuinfo | head -n 1)
+khz=$(echo "${mhz:-0}" | awk '{ printf "%d", $1 * 1000 }')
 [ -n "$khz" ] && [ "$khz" -gt 0 ] || khz=2400000
 lpj=$(( khz * 4 ))
 
