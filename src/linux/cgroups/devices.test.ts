@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { BerthError } from "../../errors.js";
 import type { DeviceCgroup, Linux } from "../../spec/types.js";
 import { checkDeviceRules, effectiveDeviceRules, toDevRules } from "./devices.js";
 import { ruleString } from "./devicesEmulator.js";
+import { thrown } from "../../testing/thrown.js";
 
 const lines = (rules: DeviceCgroup[]): string[] => toDevRules(rules).map((r) => `${r.allow ? "allow" : "deny"} ${ruleString(r)}`);
 
@@ -19,16 +19,6 @@ const DEFAULTS = [
   "allow c 5:2 rwm",
   "allow c 10:200 rwm",
 ];
-
-function thrown(fn: () => unknown): BerthError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(BerthError);
-    return err as BerthError;
-  }
-  throw new Error("did not throw");
-}
 
 describe("effectiveDeviceRules", () => {
   it("is runc's default list when the config has no rules or no linux section", () => {

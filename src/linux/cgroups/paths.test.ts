@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BerthError } from "../../errors.js";
 import type { CgroupLayout } from "./detect.js";
 import { checkCgroupDriver, isSystemdCgroupsPath, normalizeCgroupsPath, parseProcCgroup, resolveCgroupPaths } from "./paths.js";
+import { thrown } from "../../testing/thrown.js";
 
 const HYBRID: CgroupLayout = {
   layout: "hybrid",
@@ -19,16 +20,6 @@ const OWN = parseProcCgroup(`9:name=systemd:/
 2:cpu,cpuacct:/
 0::/session
 `);
-
-function thrown(fn: () => unknown): BerthError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(BerthError);
-    return err as BerthError;
-  }
-  throw new Error("expected an error");
-}
 
 describe("parseProcCgroup", () => {
   it("splits comounts and keys the 0:: line as unified", () => {
