@@ -10,7 +10,7 @@
 #   initrd.img   a busybox initramfs that loads the virtio-mmio, virtio-blk, ext4, 9p and
 #                overlay modules of that kernel and switches to the root file system;
 #   rootfs.img   a raw ext4 image of a debootstrap'ed bookworm (systemd, dbus, busybox-static,
-#                procps, iproute2, libseccomp2) with the unit that runs the host's command
+#                procps, iproute2, libseccomp2, runc) with the unit that runs the host's command
 #                (scripts/vm/guest-run.sh, see there) and powers the guest off.
 # The guest boots it read-only (qemu snapshot=on), so the cached image never changes.
 #
@@ -42,8 +42,9 @@ BUSYBOX=/bin/busybox
 
 # Packages of the guest beyond debootstrap's minbase: systemd as init with the D-Bus system
 # bus (systemd's cgroup driver talks to it), the static busybox the test root filesystems
-# copy, and the tools the integration tests call.
-GUEST_PACKAGES="systemd systemd-sysv dbus busybox-static procps iproute2 libseccomp2 kmod"
+# copy, the tools the integration tests call, and runc for the tests that compare berth's
+# cgroup files with runc's.
+GUEST_PACKAGES="systemd systemd-sysv dbus busybox-static procps iproute2 libseccomp2 kmod runc"
 
 # Modules the initramfs loads, in dependency order (each followed by what it needs).
 MODULES="virtio_ring virtio virtio_mmio virtio_blk crc16 mbcache jbd2 crc32c_generic ext4
