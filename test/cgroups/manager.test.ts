@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BerthError } from "../../src/errors.js";
 import { CGROUP2_SUPER_MAGIC, detectCgroupLayout, parseMountInfo } from "../../src/linux/cgroups/detect.js";
 import { createCgroupManager, loadCgroupManager } from "../../src/linux/cgroups/manager.js";
-import { parseProcCgroup } from "../../src/linux/cgroups/paths.js";
+import { parseProcCgroup, relativeBase } from "../../src/linux/cgroups/paths.js";
 import { cgroupDirsMatching } from "../helpers/index.js";
 
 const IS_ROOT = process.getuid?.() === 0;
@@ -232,7 +232,7 @@ describe.runIf(IS_ROOT)("cgroup manager", () => {
     expect(await exited(c)).toBe("SIGKILL");
   });
 
-  it("resolves a relative cgroupsPath below berth's own cgroup in each hierarchy", async () => {
+  it("resolves a relative cgroupsPath below berth's own cgroup (its parent on pure v2) in each hierarchy", async () => {
     const t = token();
     const layout = detectCgroupLayout();
     const own = procCgroup(process.pid);
@@ -242,16 +242,17 @@ describe.runIf(IS_ROOT)("cgroup manager", () => {
     m.enter(c.pid!);
     const cg = procCgroup(c.pid!);
     for (const key of Object.keys(layout.hierarchies)) {
-      expect(cg[key], key).toBe(join(own[key]!, t, "c"));
+      expect(cg[key], key).toBe(join(relativeBase(layout.layout, own[key]!), t, "c"));
     }
     await m.destroy();
     expect(await exited(c)).toBe("SIGKILL");
     for (const dir of Object.values(m.state.paths)) expect(existsSync(dir), dir).toBe(false);
   });
 
-  it("uses the container id, relative to berth's own cgroup, when cgroupsPath is absent", async () => {
+  it("uses the container id, relative to berth's own cgroup (its parent on pure v2), when cgroupsPath is absent", async () => {
     const t = token();
-    const own = procCgroup(process.pid);
+    const layout = detectCgroupLayout().layout;
+    const own = Object.fromEntries(Object.entries(procCgroup(process.pid)).map(([k, v]) => [k, relativeBase(layout, v)]));
     const m = createCgroupManager({ id: t, systemd: false });
     m.create();
     const c = sleeper();

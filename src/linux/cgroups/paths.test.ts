@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BerthError } from "../../errors.js";
 import type { CgroupLayout } from "./detect.js";
-import { checkCgroupDriver, isSystemdCgroupsPath, normalizeCgroupsPath, parseProcCgroup, resolveCgroupPaths } from "./paths.js";
+import { checkCgroupDriver, isSystemdCgroupsPath, normalizeCgroupsPath, parseProcCgroup, relativeBase, resolveCgroupPaths } from "./paths.js";
 import { thrown } from "../../testing/thrown.js";
 
 const HYBRID: CgroupLayout = {
@@ -63,7 +63,8 @@ describe("resolveCgroupPaths", () => {
   });
   it("strips the mount root when the hierarchy is mounted from a sub-cgroup", () => {
     const layout: CgroupLayout = { layout: "v2", hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/docker/abc" } } };
-    const p = resolveCgroupPaths({ id: "c1", systemd: false }, layout, { unified: "/docker/abc/init" }, false);
+    // On v2 a relative path starts at the parent of berth's own cgroup ("/docker/abc").
+    const p = resolveCgroupPaths({ id: "c1", systemd: false }, layout, { unified: "/docker/abc/init/sub" }, false);
     expect(p).toEqual({ unified: "/sys/fs/cgroup/init/c1" });
   });
   it("fails for a relative path when berth's own cgroup in a hierarchy is unknown", () => {
@@ -100,5 +101,14 @@ describe("systemd driver selection", () => {
   it("accepts plain paths without the flag", () => {
     expect(() => checkCgroupDriver({ cgroupsPath: "/a/b", id: "c1", systemd: false }, false)).not.toThrow();
     expect(() => checkCgroupDriver({ id: "c1", systemd: false }, false)).not.toThrow();
+  });
+});
+
+describe("relativeBase", () => {
+  it("is berth's own cgroup on v1 and hybrid, its parent on pure v2", () => {
+    expect(relativeBase("v1", "/jobs/42")).toBe("/jobs/42");
+    expect(relativeBase("hybrid", "/jobs/42")).toBe("/jobs/42");
+    expect(relativeBase("v2", "/system.slice/containerd.service")).toBe("/system.slice");
+    expect(relativeBase("v2", "/")).toBe("/");
   });
 });

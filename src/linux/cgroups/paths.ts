@@ -152,7 +152,17 @@ export function resolveCgroupPaths(
         hint: `give an absolute linux.cgroupsPath such as "/${inner}"`,
       });
     }
-    out[key] = posix.join(underMount(h.mountPoint, h.root, mine), inner);
+    out[key] = posix.join(underMount(h.mountPoint, h.root, relativeBase(layout.layout, mine)), inner);
   }
   return out;
+}
+
+/**
+ * Where a relative cgroupsPath starts. v1: berth's own cgroup. Pure v2: its
+ * parent, as runc does, because berth's own cgroup holds processes (berth
+ * itself, its caller) and v2 enables no controllers below a cgroup with
+ * processes in it ("no internal processes").
+ */
+export function relativeBase(layout: CgroupLayout["layout"], own: string): string {
+  return layout === "v2" ? posix.dirname(own) : own;
 }
