@@ -12,13 +12,16 @@ import {
   attachDeviceProgram, BPF_F_ALLOW_MULTI, BpfError, bpfBerthError, loadDeviceProgram, queryDevicePrograms, withMemlockRaised,
 } from "../../src/linux/cgroups/bpf.js";
 import { DEVICE_FILTER_LICENSE, deviceFilterProgram, encodeProgram, OP } from "../../src/linux/cgroups/devicesBpf.js";
-import { CGROUP2_SUPER_MAGIC } from "../../src/linux/cgroups/detect.js";
+import { CGROUP2_SUPER_MAGIC, detectCgroupLayout } from "../../src/linux/cgroups/detect.js";
 import { applyDevices, effectiveDeviceRules, toDevRules } from "../../src/linux/cgroups/devices.js";
 import type { DeviceCgroup } from "../../src/spec/types.js";
 import { Pair, SKIP_REASON, describeOutcome, type Outcome, type Which } from "../differential/harness.js";
+import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, describeResult } from "../helpers/index.js";
 
 const IS_ROOT = process.getuid?.() === 0;
-const UNIFIED = "/sys/fs/cgroup/unified";
+const LAYOUT = detectCgroupLayout();
+/** The cgroup2 mount: /sys/fs/cgroup/unified on a hybrid host, /sys/fs/cgroup on pure v2. */
+const UNIFIED = LAYOUT.hierarchies["unified"]?.mountPoint ?? "/sys/fs/cgroup/unified";
 const V1_DEVICES = "/sys/fs/cgroup/devices";
 const HAS_UNIFIED = (() => {
   try {
@@ -284,5 +287,26 @@ describe.skipIf(!IS_ROOT)("RLIMIT_MEMLOCK around a program load", () => {
       spawnSync("prlimit", [`--pid=${process.pid}`, `--memlock=${original[0]}:`]);
     }
     expect(limits()).toEqual(original);
+  });
+});
+
+describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH || LAYOUT.layout !== "v2")("berth containers on cgroup v2 (device program)", () => {
+  const sb = new Sandbox();
+  afterAll(() => sb.cleanup());
+
+  it("enforces the rules through the container's eBPF program: /dev/full read-only, defaults usable", async () => {
+    const b = sb.bundle({
+      args: ["sh", "-c", `${CONTAINER_PROBE.split("echo @@\n")[1]}\n(echo x > /dev/full) 2>&1 | grep -o "Operation not permitted"\nhead -c2 /dev/full | wc -c`],
+      edit: (c) => {
+        c.linux!.devices = [{ path: "/dev/full", type: "c", major: 1, minor: 7, fileMode: 0o666 }];
+        c.linux!.resources = { ...c.linux!.resources, devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 7, access: "r" }] };
+      },
+    });
+    const id = sb.id("devbpf");
+    sb.track(id, b);
+    const r = sb.rt(["run", "--bundle", b.dir, id]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(r.stdout.trim().split("\n")).toEqual(["1", "null-write-ok", "null-read-ok", "Operation not permitted", "2"]);
+    expect(await sb.waitClean(id)).toEqual([]);
   });
 });
