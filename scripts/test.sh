@@ -4,8 +4,8 @@
 # Sets the machine up (scripts/setup.sh), typechecks, then runs the whole test suite with
 # vitest on the pinned Node 24, then the cgroup tests inside a cgroup v2 + systemd guest
 # (scripts/vm/run.sh). Exit status: 0 only when the typecheck and every test pass, on the
-# host and in the guest. Extra arguments go to the host's vitest, e.g.
-# `sh scripts/test.sh src/runtime` runs one directory; the guest always runs its default set.
+# host and in the guest. Extra arguments go to the host's vitest and make a focused run,
+# e.g. `sh scripts/test.sh src/runtime` runs one directory on the host, without the guest.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -38,6 +38,8 @@ vitest run "$@" || host=$?
 guest=0
 if [ "${BERTH_VM_TESTS:-1}" = 0 ]; then
   echo "test: guest run (cgroup v2 + systemd) SKIPPED: BERTH_VM_TESTS=0" >&2
+elif [ $# -gt 0 ]; then
+  echo "test: guest run (cgroup v2 + systemd) left out: a focused run (arguments were given); sh scripts/vm/run.sh runs it" >&2
 else
   echo "test: guest run (cgroup v2 + systemd): sh scripts/vm/run.sh" >&2
   sh scripts/vm/run.sh || guest=$?

@@ -7,8 +7,9 @@
 # systemd) does not have. The guest uses the host's built tree (bin/berth, native/berth-init,
 # node_modules with the pinned Node 24) over a read-only 9p share; nothing is built inside.
 #
-# Without arguments it runs `vitest run test/cgroups/ .v2.test.ts`: the cgroup integration
-# tests (cgroupfs and systemd drivers), and every test file named *.v2.test.ts anywhere
+# Without arguments it runs `vitest run test/cgroups/ test/lifecycle/{pause,events,update}
+# .v2.test.ts`: the cgroup integration tests (cgroupfs and systemd drivers), the commands
+# that work through the cgroup (pause/resume, events, update), and every file named *.v2.test.ts anywhere
 # (tests that need cgroup v2 or systemd; they skip themselves on other hosts). Arguments
 # replace that list, e.g. `sh scripts/vm/run.sh test/cgroups/manager.test.ts -t freeze` or
 # `sh scripts/vm/run.sh src/linux/cgroups/` (vitest takes them as path filters).
@@ -34,7 +35,7 @@ say() { echo "vm: $*" >&2; }
 make --no-print-directory -s build </dev/null >&2 || { say "make build failed"; exit 1; }
 
 if [ $# -eq 0 ]; then
-  set -- test/cgroups/ .v2.test.ts
+  set -- test/cgroups/ test/lifecycle/pause.test.ts test/lifecycle/events.test.ts test/lifecycle/update.test.ts .v2.test.ts
 fi
 
 JOB=$(mktemp -d /tmp/berth-vm-job.XXXXXX)
