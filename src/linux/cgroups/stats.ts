@@ -11,8 +11,9 @@ import { join } from "node:path";
 import { UNIFIED } from "./detect.js";
 import { readCgroupFile } from "./files.js";
 import type { CgroupState } from "./types.js";
-import { readStatsV1 } from "./statsV1.js";
-import { readStatsV2 } from "./statsV2.js";
+import { hostHugePageSizes } from "./statsParse.js";
+import { readFromDisk, readStatsV1 } from "./statsV1.js";
+import { hugetlbV2, pidsV2, readStatsV2 } from "./statsV2.js";
 
 export interface MemoryEntry { limit: bigint; usage: bigint; max: bigint; failcnt: bigint }
 export interface BlkioEntry { major: bigint; minor: bigint; op: string; value: bigint }
@@ -79,6 +80,12 @@ export function readStats(state: CgroupState): Stats {
     if (dir !== undefined) readStatsV2(dir, stats);
   } else {
     readStatsV1(state.paths, stats);
+    // A hybrid host may bind hugetlb (or pids) to its cgroup2 mount instead of a v1 hierarchy.
+    const unified = state.paths[UNIFIED];
+    if (unified !== undefined) {
+      if (state.paths["hugetlb"] === undefined) hugetlbV2(unified, stats, readFromDisk, hostHugePageSizes());
+      if (state.paths["pids"] === undefined) pidsV2(unified, stats, readFromDisk);
+    }
   }
   return stats;
 }
