@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BerthError } from "../errors.js";
+import { thrown } from "../testing/thrown.js";
 import type { Process, Spec } from "../spec/types.js";
 import { DEFAULT_PATH, buildExecPlan, buildInitPlan, renderTimeOffsets, runningInUserNs, type InitPlanOptions } from "./planBuilder.js";
 
@@ -45,16 +45,6 @@ function opts(extra: Partial<InitPlanOptions> = {}): InitPlanOptions {
   };
 }
 
-function errorOf(fn: () => unknown): BerthError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BerthError);
-    return e as BerthError;
-  }
-  throw new Error("expected a BerthError");
-}
-
 describe("buildInitPlan: basics", () => {
   it("resolves the rootfs against the bundle and fills the init-only fields", () => {
     const p = buildInitPlan(baseSpec(), opts());
@@ -87,10 +77,10 @@ describe("buildInitPlan: basics", () => {
   it("requires process and root", () => {
     const s = baseSpec();
     delete s.process;
-    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("process");
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("process");
     const t = baseSpec();
     delete t.root;
-    expect(errorOf(() => buildInitPlan(t, opts())).path).toBe("root.path");
+    expect(thrown(() => buildInitPlan(t, opts())).path).toBe("root.path");
   });
 });
 
@@ -110,12 +100,12 @@ describe("buildInitPlan: namespaces", () => {
     expect(p.nsJoin).toEqual([{ type: 0x40000000, path: "/proc/self/ns/net" }]);
 
     s.linux!.namespaces = [{ type: "mount" }, { type: "network", path: "/proc/self/ns/ipc" }];
-    const e = errorOf(() => buildInitPlan(s, opts()));
+    const e = thrown(() => buildInitPlan(s, opts()));
     expect(e.path).toBe("linux.namespaces[1].path");
     expect(e.message).toContain("ipc");
 
     s.linux!.namespaces = [{ type: "mount" }, { type: "ipc", path: "/nonexistent/ns/ipc" }];
-    const g = errorOf(() => buildInitPlan(s, opts()));
+    const g = thrown(() => buildInitPlan(s, opts()));
     expect(g.errno).toBe("ENOENT");
     expect(g.hint).toContain("linux.namespaces[1].path");
   });
@@ -131,17 +121,17 @@ describe("buildInitPlan: namespaces", () => {
   it("rejects unknown and duplicate types; without a mount namespace, refuses what would touch mounts outside the rootfs", () => {
     const s = baseSpec();
     s.linux!.namespaces = [{ type: "mount" }, { type: "net" as "network" }];
-    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("linux.namespaces[1].type");
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.namespaces[1].type");
     s.linux!.namespaces = [{ type: "mount" }, { type: "pid" }, { type: "pid" }];
-    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("linux.namespaces[2].type");
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.namespaces[2].type");
     s.linux!.namespaces = [{ type: "pid" }];
     s.root!.readonly = false;
     expect(buildInitPlan(s, opts()).cloneFlags & 0x00020000).toBe(0);
     s.root!.readonly = true;
-    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("root.readonly");
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("root.readonly");
     s.root!.readonly = false;
     s.linux!.rootfsPropagation = "shared";
-    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("linux.rootfsPropagation");
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.rootfsPropagation");
   });
 
   it("renders time namespace offsets", () => {
@@ -155,7 +145,7 @@ describe("buildInitPlan: namespaces", () => {
     expect(() => renderTimeOffsets({ realtime: { secs: 1 } })).toThrowError(/linux\.timeOffsets\.realtime/);
     const t = baseSpec();
     t.linux!.timeOffsets = { monotonic: { secs: 1 } };
-    expect(errorOf(() => buildInitPlan(t, opts())).path).toBe("linux.timeOffsets");
+    expect(thrown(() => buildInitPlan(t, opts())).path).toBe("linux.timeOffsets");
   });
 });
 
@@ -207,7 +197,7 @@ describe("buildInitPlan: mounts", () => {
   it("fails on a missing bind source, naming the mount", () => {
     const s = baseSpec();
     s.mounts!.push({ destination: "/x", type: "bind", source: "nope" });
-    const e = errorOf(() => buildInitPlan(s, opts()));
+    const e = thrown(() => buildInitPlan(s, opts()));
     expect(e.errno).toBe("ENOENT");
     expect(e.path).toBe(join(bundle, "nope"));
     expect(e.hint).toContain("mounts[3].source");
@@ -220,7 +210,7 @@ describe("buildInitPlan: mounts", () => {
     expect(m.cgroup).toBe(true);
     expect(m.flags).toBe(MS_NOSUID | MS_NOEXEC | MS_NODEV | 0x200000n | MS_RDONLY);
     s.mounts![3]!.options = ["rro"];
-    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("mounts[3].options[0]");
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("mounts[3].options[0]");
   });
 
   it("maps rootfsPropagation", () => {
@@ -235,7 +225,7 @@ describe("buildInitPlan: mounts", () => {
     }
     const s = baseSpec();
     s.linux!.rootfsPropagation = "sideways";
-    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("linux.rootfsPropagation");
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.rootfsPropagation");
   });
 });
 
@@ -271,7 +261,7 @@ describe("buildInitPlan: /dev", () => {
     expect(d[7]).toMatchObject({ type: S_IFIFO, mode: 0o644 });
     expect(d[8]).toMatchObject({ type: S_IFCHR, major: 4, minor: 64 });
     s.linux!.devices = [{ type: "c", path: "/dev/x" }];
-    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("linux.devices[0]");
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.devices[0]");
   });
 
   it("binds devices from the host in a user namespace", () => {
@@ -392,9 +382,9 @@ describe("buildInitPlan: process", () => {
     expect(p.noNewPrivileges).toBe(true);
     expect(p.rlimits).toEqual([{ type: 7, soft: 1024n, hard: 4096n }, { type: 4, soft: 2n ** 64n - 1n, hard: 2n ** 64n - 1n }]);
     s.process!.rlimits = [{ type: "RLIMIT_NOFILE", soft: 1, hard: 1 }, { type: "RLIMIT_NOFILE", soft: 2, hard: 2 }];
-    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("process.rlimits[1].type");
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("process.rlimits[1].type");
     s.process!.rlimits = [{ type: "RLIMIT_NOPE", soft: 1, hard: 1 }];
-    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("process.rlimits[0].type");
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("process.rlimits[0].type");
   });
 
   it("ignores consoleSize without a terminal and rejects empty args", () => {
@@ -402,7 +392,7 @@ describe("buildInitPlan: process", () => {
     s.process!.consoleSize = { height: 1, width: 1 };
     expect(buildInitPlan(s, opts()).process.consoleSize).toBeUndefined();
     s.process!.args = [];
-    expect(errorOf(() => buildInitPlan(s, opts())).path).toBe("process.args");
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("process.args");
   });
 });
 
@@ -488,7 +478,7 @@ describe("buildExecPlan", () => {
   });
 
   it("requires the user namespace to be joined when the container has one", () => {
-    expect(errorOf(() => buildExecPlan(proc(), { ...base, userns: true })).path).toBe("namespaces");
+    expect(thrown(() => buildExecPlan(proc(), { ...base, userns: true })).path).toBe("namespaces");
     const p = buildExecPlan(proc(), { ...base, userns: true, namespaces: [...base.namespaces, { type: "user", path: "/proc/4242/ns/user" }] });
     expect(p.userns).toBe(false);
     expect(p.nsJoin.at(-1)).toEqual({ type: 0x10000000, path: "/proc/4242/ns/user" });

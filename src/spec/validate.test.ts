@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { BerthError } from "../errors.js";
+import { thrown } from "../testing/thrown.js";
 import {
   dottedPath,
   jsonErrorOffset,
@@ -35,22 +35,12 @@ function minimal(): Record<string, any> {
   };
 }
 
-function errorOf(fn: () => unknown): BerthError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BerthError);
-    return e as BerthError;
-  }
-  throw new Error("expected a BerthError");
-}
-
 /** The message of the schema error loadAndValidateConfig raises for this config. */
 function schemaMessage(mutate: (c: Record<string, any>) => void): string {
   const c = minimal();
   mutate(c);
   const dir = bundle(c);
-  return errorOf(() => loadAndValidateConfig(dir)).message.replace(` ${join(dir, "config.json")}`, " <file>");
+  return thrown(() => loadAndValidateConfig(dir)).message.replace(` ${join(dir, "config.json")}`, " <file>");
 }
 
 describe("loadAndValidateConfig: reading the file", () => {
@@ -69,7 +59,7 @@ describe("loadAndValidateConfig: reading the file", () => {
 
   test("missing config.json names the file and ENOENT", () => {
     const dir = bundle(undefined);
-    const e = errorOf(() => loadAndValidateConfig(dir));
+    const e = thrown(() => loadAndValidateConfig(dir));
     expect(e.path).toBe(join(dir, "config.json"));
     expect(e.errno).toBe("ENOENT");
     expect(e.message).toContain("no such file or directory");
@@ -79,23 +69,23 @@ describe("loadAndValidateConfig: reading the file", () => {
   test("config.json that is a directory", () => {
     const dir = bundle(undefined);
     mkdirSync(join(dir, "config.json"));
-    const e = errorOf(() => loadAndValidateConfig(dir));
+    const e = thrown(() => loadAndValidateConfig(dir));
     expect(e.errno).toBe("EISDIR");
   });
 
   test("invalid JSON names the file, line and column", () => {
     const dir = bundle('{\n  "ociVersion": "1.2.0",\n  "root": {"path": rootfs}\n}\n');
-    const e = errorOf(() => loadAndValidateConfig(dir));
+    const e = thrown(() => loadAndValidateConfig(dir));
     expect(e.path).toBe(join(dir, "config.json"));
     expect(e.message).toContain("not valid JSON: line 3, column 20: Unexpected token 'r'; fix the JSON syntax");
     expect(e.message).not.toContain("ociVersion");
   });
 
   test("empty and truncated files are reported at end of file", () => {
-    expect(errorOf(() => parseJsonText("", "f.json", "load config")).message).toBe(
+    expect(thrown(() => parseJsonText("", "f.json", "load config")).message).toBe(
       "load config f.json: not valid JSON: at end of file: Unexpected end of JSON input; fix the JSON syntax",
     );
-    expect(errorOf(() => parseJsonText('{"a": [1, 2', "f.json", "load config")).message).toContain("at end of file");
+    expect(thrown(() => parseJsonText('{"a": [1, 2', "f.json", "load config")).message).toContain("at end of file");
   });
 
   test("readJsonFile parses any JSON file", () => {
@@ -194,7 +184,7 @@ describe("schema errors: one BerthError with a dotted JSON path", () => {
 
   test("a document that is not an object", () => {
     const dir = bundle("[]");
-    const e = errorOf(() => loadAndValidateConfig(dir));
+    const e = thrown(() => loadAndValidateConfig(dir));
     expect(e.path).toBe(join(dir, "config.json"));
     expect(e.message).toContain("must be an object (got [])");
   });
@@ -202,13 +192,13 @@ describe("schema errors: one BerthError with a dotted JSON path", () => {
   test("schema errors come before semantic checks", () => {
     const c = minimal();
     c.ociVersion = 2;
-    expect(errorOf(() => loadAndValidateConfig(bundle(c))).path).toBe("ociVersion");
+    expect(thrown(() => loadAndValidateConfig(bundle(c))).path).toBe("ociVersion");
   });
 
   test("semantic errors surface through loadAndValidateConfig", () => {
     const c = minimal();
     c.ociVersion = "2.0.0";
-    const e = errorOf(() => loadAndValidateConfig(bundle(c)));
+    const e = thrown(() => loadAndValidateConfig(bundle(c)));
     expect(e.path).toBe("ociVersion");
     expect(e.message).toContain('runtime-spec version "2.0.0" is not supported');
   });
@@ -238,18 +228,18 @@ describe("validateState and validateFeatures", () => {
   });
 
   test("a bad state document names the field", () => {
-    const e = errorOf(() => validateState({ ...state, status: "sleeping", pid: -1 }));
+    const e = thrown(() => validateState({ ...state, status: "sleeping", pid: -1 }));
     expect(e.path).toBe("status");
     expect(e.message).toContain("must be one of creating, created, running, stopped, paused");
     expect(e.message).toContain("pid: must be at least 0 (got -1)");
-    expect(errorOf(() => validateState({ ociVersion: "1.3.0", id: "c1", status: "created" })).path).toBe("bundle");
+    expect(thrown(() => validateState({ ociVersion: "1.3.0", id: "c1", status: "created" })).path).toBe("bundle");
   });
 
   test("features documents", () => {
     const doc = { ociVersionMin: "1.0.0", ociVersionMax: "1.3.0", linux: { namespaces: ["pid"], capabilities: ["CAP_KILL"] } };
     expect(validateFeatures(doc)).toBe(doc);
-    expect(errorOf(() => validateFeatures({ ociVersionMin: "1.0.0" })).path).toBe("ociVersionMax");
-    expect(errorOf(() => validateFeatures({ ...doc, linux: { capabilities: ["kill"] } })).message).toContain(
+    expect(thrown(() => validateFeatures({ ociVersionMin: "1.0.0" })).path).toBe("ociVersionMax");
+    expect(thrown(() => validateFeatures({ ...doc, linux: { capabilities: ["kill"] } })).message).toContain(
       'linux.capabilities[0]: must be a capability name such as CAP_CHOWN (got "kill")',
     );
   });
