@@ -5,7 +5,7 @@
 // random token in its name and is removed afterwards.
 
 import { spawnSync } from "node:child_process";
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, statfsSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
@@ -16,7 +16,7 @@ import { CGROUP2_SUPER_MAGIC, detectCgroupLayout } from "../../src/linux/cgroups
 import { applyDevices, effectiveDeviceRules, toDevRules } from "../../src/linux/cgroups/devices.js";
 import type { DeviceCgroup } from "../../src/spec/types.js";
 import { Pair, SKIP_REASON, describeOutcome, type Outcome, type Which } from "../differential/harness.js";
-import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, describeResult } from "../helpers/index.js";
+import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, describeResult, rmdirCgroup } from "../helpers/index.js";
 
 const IS_ROOT = process.getuid?.() === 0;
 const LAYOUT = detectCgroupLayout();
@@ -42,17 +42,7 @@ function tempCgroup(root: string): string {
 }
 
 afterEach(() => {
-  for (const dir of made.splice(0).reverse()) {
-    for (let i = 0; i < 100; i++) {
-      try {
-        rmdirSync(dir);
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EBUSY") break;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-      }
-    }
-  }
+  for (const dir of made.splice(0).reverse()) rmdirCgroup(dir);
 });
 
 /** Run a shell that first moves itself into `dir`, so every command after that is subject to its rules. */

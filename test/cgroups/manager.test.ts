@@ -3,14 +3,14 @@
 // afterEach, processes included, even when a test fails.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statfsSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BerthError } from "../../src/errors.js";
 import { CGROUP2_SUPER_MAGIC, detectCgroupLayout, parseMountInfo } from "../../src/linux/cgroups/detect.js";
 import { createCgroupManager, loadCgroupManager } from "../../src/linux/cgroups/manager.js";
 import { parseProcCgroup, relativeBase } from "../../src/linux/cgroups/paths.js";
-import { cgroupDirsMatching } from "../helpers/index.js";
+import { cgroupDirsMatching, rmdirCgroup } from "../helpers/index.js";
 
 const IS_ROOT = process.getuid?.() === 0;
 const IS_HYBRID = (() => {
@@ -65,15 +65,7 @@ function removeTreeForce(dir: string): void {
       if (pid > 0) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
     }
   } catch { /* gone */ }
-  for (let i = 0; i < 100; i++) {
-    try {
-      rmdirSync(dir);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EBUSY") return;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-    }
-  }
+  rmdirCgroup(dir);
 }
 
 afterEach(async () => {

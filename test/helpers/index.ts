@@ -7,3 +7,4 @@ export * from "./runtime.js";
 export * from "./leaks.js";
 export * from "./sandbox.js";
 export * from "./hooks.js";
+export * from "./cgroupDir.js";
