@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cgroupMounts } from "./mounts.js";
 import type { PlanMount } from "../../runtime/plan.js";
+import { HYBRID_LAYOUT } from "../../testing/layouts.js";
 
 const RO_FLAGS = 0x1n | 0x2n | 0x4n | 0x8n | 0x200000n; // ro nosuid nodev noexec relatime
 const m: PlanMount = {
@@ -10,16 +11,7 @@ const m: PlanMount = {
 
 describe("cgroupMounts", () => {
   it("v1/hybrid: a writable tmpfs, one read-only bind per hierarchy of the container's own cgroup, symlinks for comounts, no cgroup2", () => {
-    const layout = {
-      layout: "hybrid" as const,
-      hierarchies: {
-        cpu: { mountPoint: "/sys/fs/cgroup/cpu,cpuacct", root: "/" },
-        cpuacct: { mountPoint: "/sys/fs/cgroup/cpu,cpuacct", root: "/" },
-        memory: { mountPoint: "/sys/fs/cgroup/memory", root: "/" },
-        "name=systemd": { mountPoint: "/sys/fs/cgroup/systemd", root: "/" },
-        unified: { mountPoint: "/sys/fs/cgroup/unified", root: "/" },
-      },
-    };
+    const layout = HYBRID_LAYOUT;
     const state = {
       layout: "hybrid" as const, created: [],
       paths: {

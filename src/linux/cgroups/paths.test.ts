@@ -3,17 +3,9 @@ import { BerthError } from "../../errors.js";
 import type { CgroupLayout } from "./detect.js";
 import { checkCgroupDriver, isSystemdCgroupsPath, normalizeCgroupsPath, parseProcCgroup, relativeBase, resolveCgroupPaths } from "./paths.js";
 import { thrown } from "../../testing/thrown.js";
+import { HYBRID_LAYOUT } from "../../testing/layouts.js";
 
-const HYBRID: CgroupLayout = {
-  layout: "hybrid",
-  hierarchies: {
-    cpu: { mountPoint: "/sys/fs/cgroup/cpu,cpuacct", root: "/" },
-    cpuacct: { mountPoint: "/sys/fs/cgroup/cpu,cpuacct", root: "/" },
-    memory: { mountPoint: "/sys/fs/cgroup/memory", root: "/" },
-    "name=systemd": { mountPoint: "/sys/fs/cgroup/systemd", root: "/" },
-    unified: { mountPoint: "/sys/fs/cgroup/unified", root: "/" },
-  },
-};
+const HYBRID: CgroupLayout = HYBRID_LAYOUT;
 
 const OWN = parseProcCgroup(`9:name=systemd:/
 4:memory:/jobs/42
