@@ -149,60 +149,45 @@ export function jsonErrorOffset(text: string): number {
     if (!m || m[0] === "-") stop();
     i += m[0].length;
   };
+  /** An object's or array's members after its opening bracket, separated by commas, up to `close`. */
+  const items = (close: string, item: () => void): void => {
+    i++;
+    ws();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      item();
+      ws();
+      if (i >= text.length) stop();
+      if (text[i] === ",") {
+        i++;
+        continue;
+      }
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      stop();
+    }
+  };
   const value = (): void => {
     ws();
     if (i >= text.length) stop();
     const c = text[i]!;
     if (c === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
+      items("}", () => {
         ws();
-        if (i >= text.length) stop();
-        if (text[i] !== '"') stop();
+        if (i >= text.length || text[i] !== '"') stop();
         string();
         ws();
-        if (i >= text.length) stop();
-        if (text[i] !== ":") stop();
+        if (i >= text.length || text[i] !== ":") stop();
         i++;
         value();
-        ws();
-        if (i >= text.length) stop();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "}") {
-          i++;
-          return;
-        }
-        stop();
-      }
+      });
     } else if (c === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (i >= text.length) stop();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "]") {
-          i++;
-          return;
-        }
-        stop();
-      }
+      items("]", value);
     } else if (c === '"') string();
     else if (c === "t") literal("true");
     else if (c === "f") literal("false");
