@@ -55,7 +55,8 @@ function initPlan(args: string[], fifo: string, over: Partial<Plan> = {}): Plan 
       mnt("/dev/shm", "tmpfs", "shm", MS.NOSUID | MS.NOEXEC | MS.NODEV, "mode=1777,size=65536k"),
       mnt("/dev/mqueue", "mqueue", "mqueue", MS.NOSUID | MS.NOEXEC | MS.NODEV),
       mnt("/sys", "sysfs", "sysfs", MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY),
-      mnt("/sys/fs/cgroup", "cgroup", "cgroup", MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RELATIME | MS.RDONLY, "", { cgroup: true }),
+      // berth expands "cgroup" mounts in TypeScript; with its own cgroup namespace the container can mount cgroup2 directly.
+      mnt("/sys/fs/cgroup", "cgroup2", "cgroup2", MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RELATIME | MS.RDONLY),
       mnt("/etc/hostname.host", "", "/etc/hostname", MS.BIND | MS.REC, "", { bind: true, remountFlags: MS.RDONLY | MS.NOSUID | MS.NODEV, destIsFile: true, propagation: [MS.PRIVATE] }),
     ],
     devices: devs.map(([n, maj, min]) => ({
@@ -170,6 +171,18 @@ async function createStart(plan: Plan, fifo: string): Promise<number> {
   return 0;
 }
 
+/** Report a failed create, or start the container and wait until it is gone. */
+async function startToEnd(o: Outcome, fifo: string): Promise<number> {
+  if (o.error !== undefined) {
+    console.log(`ERROR errno=${o.error.errno}: ${o.error.message}`);
+    return 1;
+  }
+  start(fifo);
+  await o.exit;
+  await waitGone(o.pid!);
+  return 0;
+}
+
 const SHOW = "hostname; domainname 2>/dev/null || cat /proc/sys/kernel/domainname; echo pid=$$; id; grep -E '^(Cap|NoNewPrivs)' /proc/self/status; ls -l /proc/self/fd; ls /dev; mount | grep -E ' (/sys/fs/cgroup|/sys/fs/cgroup/memory|/proc/sys|/) ' ; cat /proc/sys/net/ipv4/ip_forward; echo hello > /proc/sys/kernel/hostname || echo ro-ok";
 
 async function main(): Promise<number> {
@@ -215,15 +228,7 @@ async function main(): Promise<number> {
       const fd = openSync("/etc/hostname", "r");
       const plan = initPlan(sh(rest[0], "ls -l /proc/self/fd; env | grep LISTEN; cat <&3"), fifo, { preserveFds: 0, listenFds: 1 });
       plan.process.env.push("LISTEN_FDS=1", "LISTEN_PID=77");
-      const o = await drive(plan, [], undefined, fd);
-      if (o.error !== undefined) {
-        console.log(`ERROR errno=${o.error.errno}: ${o.error.message}`);
-        return 1;
-      }
-      start(fifo);
-      await o.exit;
-      await waitGone(o.pid!);
-      return 0;
+      return await startToEnd(await drive(plan, [], undefined, fd), fifo);
     }
     case "nopivot":
       return createStart(initPlan(sh(rest[0], SHOW), fifo, { noPivot: true }), fifo);
@@ -247,14 +252,7 @@ async function main(): Promise<number> {
       plan.process.terminal = true;
       const o = await drive(plan, [sock]);
       sock.destroy();
-      if (o.error !== undefined) {
-        console.log(`ERROR errno=${o.error.errno}: ${o.error.message}`);
-        return 1;
-      }
-      start(fifo);
-      await o.exit;
-      await waitGone(o.pid!);
-      return 0;
+      return await startToEnd(o, fifo);
     }
     case "badmount": {
       const plan = initPlan(["true"], fifo);

@@ -55,7 +55,7 @@ $1"
 }
 
 check create 0 '^berthbox$' '^example.org$' '^pid=1$' 'CapEff:.0000000020000420' 'NoNewPrivs:.1' \
-	'^ro-ok$' 'proc on /proc/sys type proc \(ro' 'tmpfs on /sys/fs/cgroup type tmpfs \(rw' 'cgroup on /sys/fs/cgroup/memory type cgroup \(ro' -- init
+	'^ro-ok$' 'proc on /proc/sys type proc \(ro' 'cgroup2 on /sys/fs/cgroup type cgroup2 \(ro' -- init
 # the container process keeps exactly 0, 1, 2 (sh's own fds, listed by a child)
 check fds 0 '^2$' -- init 'ls /proc/$$/fd; true'
 if grep -Eq '^([3-9]|[0-9]{2,})$' "$OUT/fds.out"; then
