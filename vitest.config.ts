@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration tests start real containers; keep them from fighting over the machine.
     fileParallelism: false,
+    // The default output, then one line per missing host requirement with the tests it skipped.
+    reporters: ["default", "./test/helpers/skipSummary.ts"],
   },
 });

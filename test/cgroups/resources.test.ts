@@ -3,16 +3,19 @@
 // leave nothing behind. Layout-aware: on cgroup v2 the v2 files are checked.
 
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { detectCgroupLayout, UNIFIED } from "../../src/linux/cgroups/detect.js";
+import { afterAll, expect, it } from "vitest";
+import { UNIFIED } from "../../src/linux/cgroups/detect.js";
 import { createCgroupManager } from "../../src/linux/cgroups/manager.js";
 import type { Resources, Spec } from "../../src/spec/types.js";
-import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, describeResult, type Bundle } from "../helpers/index.js";
+import { Sandbox, describeResult, type Bundle } from "../helpers/index.js";
+import { cgroup2Mount, diskDevice, has, hostCgroupLayout, needs, RUNC_BIN } from "../helpers/host.js";
 
-const LAYOUT = detectCgroupLayout();
+const LAYOUT = hostCgroupLayout();
 const V2 = LAYOUT.layout === "v2";
+/** The io controller's name on this layout. */
+const IO = V2 ? "io" : "blkio";
 const MiB = 1024 * 1024;
 
 /** Host path of `file` in controller `ctrl` of a container whose cgroupsPath is "/<id>". */
@@ -26,25 +29,7 @@ function cg(ctrl: string, id: string, file: string): string {
   return readFileSync(cgPath(ctrl, id, file), "utf8").trim();
 }
 
-/** Whether controller `ctrl` can be used here (v1: mounted; v2: listed at the root). */
-function hasController(ctrl: string): boolean {
-  if (!V2) return LAYOUT.hierarchies[ctrl] !== undefined;
-  const root = LAYOUT.hierarchies[UNIFIED]?.mountPoint ?? "/sys/fs/cgroup";
-  return readFileSync(join(root, "cgroup.controllers"), "utf8").split(/\s+/).includes(ctrl);
-}
-
-/** "MAJ:MIN" of a real disk (not loop/zram/ram), if the host has one. */
-function diskDevice(): string | undefined {
-  for (const name of readdirSync("/sys/block")) {
-    if (/^(loop|zram|ram)/.test(name)) continue;
-    try {
-      return readFileSync(`/sys/block/${name}/dev`, "utf8").trim();
-    } catch { /* next */ }
-  }
-  return undefined;
-}
-
-describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH)("linux.resources", () => {
+needs("containers", "berth").describe("linux.resources", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
@@ -83,22 +68,32 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH)("linux.resources", () => {
     return r.stderr;
   }
 
-  it("memory: limit, swap, reservation (and swappiness/OOM switch on v1)", async () => {
+  it("memory: limit, reservation (and swappiness/OOM switch on v1)", async () => {
     const id = created("mem", {
-      memory: { limit: 256 * MiB, swap: 512 * MiB, reservation: 128 * MiB, swappiness: 30, disableOOMKiller: true },
+      memory: { limit: 256 * MiB, reservation: 128 * MiB, swappiness: 30, disableOOMKiller: true },
     });
     if (V2) {
       expect(cg("memory", id, "memory.max")).toBe(String(256 * MiB));
-      if (existsSync(cgPath("memory", id, "memory.swap.max"))) expect(cg("memory", id, "memory.swap.max")).toBe(String(256 * MiB));
       expect(cg("memory", id, "memory.low")).toBe(String(128 * MiB));
     } else {
       expect(cg("memory", id, "memory.limit_in_bytes")).toBe(String(256 * MiB));
-      if (existsSync(cgPath("memory", id, "memory.memsw.limit_in_bytes"))) expect(cg("memory", id, "memory.memsw.limit_in_bytes")).toBe(String(512 * MiB));
       expect(cg("memory", id, "memory.soft_limit_in_bytes")).toBe(String(128 * MiB));
       expect(cg("memory", id, "memory.swappiness")).toBe("30");
       expect(cg("memory", id, "memory.oom_control")).toMatch(/^oom_kill_disable 1$/m);
     }
     await removed(id);
+  });
+
+  it("memory: swap is written with swap accounting, a clear error without it", async () => {
+    const res: Resources = { memory: { limit: 256 * MiB, swap: 512 * MiB } };
+    if (has("swap-accounting")) {
+      const id = created("swap", res);
+      if (V2) expect(cg("memory", id, "memory.swap.max")).toBe(String(256 * MiB));
+      else expect(cg("memory", id, "memory.memsw.limit_in_bytes")).toBe(String(512 * MiB));
+      await removed(id);
+    } else {
+      await refused(res, /linux\.resources\.memory\.swap: swap accounting is (disabled in this kernel|not available)/);
+    }
   });
 
   it("memory: -1 means unlimited", async () => {
@@ -108,7 +103,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH)("linux.resources", () => {
     await removed(id);
   });
 
-  it("memory: update orders limit and swap against the current values", async () => {
+  needs("swap-accounting").it("memory: update orders limit and swap against the current values", async () => {
     const id = created("memupd", { memory: { limit: 64 * MiB, swap: 128 * MiB } });
     const cgm = createCgroupManager({ cgroupsPath: `/${id}`, id, systemd: false });
     // Raising the limit past the current memory+swap limit needs swap first on v1.
@@ -118,7 +113,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH)("linux.resources", () => {
     // Lowering both needs the limit first.
     cgm.apply({ memory: { limit: 32 * MiB, swap: 48 * MiB } }, { update: true });
     expect(cg("memory", id, limitFile)).toBe(String(32 * MiB));
-    if (!V2 && existsSync(cgPath("memory", id, "memory.memsw.limit_in_bytes"))) {
+    if (!V2) {
       expect(cg("memory", id, "memory.memsw.limit_in_bytes")).toBe(String(48 * MiB));
     }
     // Only the keys given are written.
@@ -154,7 +149,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH)("linux.resources", () => {
     await removed(id);
   });
 
-  it.skipIf(V2 || !existsSync("/sys/fs/cgroup/cpu/cpu.rt_runtime_us"))("cpu: realtime period and runtime (v1)", async () => {
+  needs("cpu-rt").it("cpu: realtime period and runtime (v1)", async () => {
     const id = created("rt", { cpu: { realtimePeriod: 1000000, realtimeRuntime: 1000 } });
     expect(cg("cpu", id, "cpu.rt_period_us")).toBe("1000000");
     expect(cg("cpu", id, "cpu.rt_runtime_us")).toBe("1000");
@@ -170,44 +165,58 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH)("linux.resources", () => {
     await removed(b);
   });
 
-  it.skipIf(diskDevice() === undefined || !hasController(V2 ? "io" : "blkio"))("blockIO: weight and throttles", async () => {
+  needs("disk", `controller:${IO}`).it("blockIO: throttles", async () => {
     const [major, minor] = diskDevice()!.split(":").map(Number) as [number, number];
     const id = created("blkio", {
       blockIO: {
-        weight: 300,
         throttleReadBpsDevice: [{ major, minor, rate: 2 * MiB }],
         throttleWriteIOPSDevice: [{ major, minor, rate: 120 }],
       },
     });
     if (V2) {
-      if (existsSync(cgPath("io", id, "io.bfq.weight"))) expect(cg("io", id, "io.bfq.weight")).toMatch(/^default 300$/m);
-      else expect(cg("io", id, "io.weight")).toMatch(/^default 2930$/m);
       expect(cg("io", id, "io.max")).toMatch(new RegExp(`^${major}:${minor} rbps=${2 * MiB} wbps=max riops=max wiops=120`, "m"));
     } else {
-      const weightFile = existsSync(cgPath("blkio", id, "blkio.weight")) ? "blkio.weight" : "blkio.bfq.weight";
-      expect(cg("blkio", id, weightFile)).toMatch(/(^|\s)300$/m);
       expect(cg("blkio", id, "blkio.throttle.read_bps_device")).toBe(`${major}:${minor} ${2 * MiB}`);
       expect(cg("blkio", id, "blkio.throttle.write_iops_device")).toBe(`${major}:${minor} 120`);
     }
     await removed(id);
   });
 
+  needs(`controller:${IO}`).it("blockIO: weight is written where the kernel has a weight file, a clear error where it has none", async () => {
+    const res: Resources = { blockIO: { weight: 300 } };
+    if (has("io-weight")) {
+      const id = created("blkiow", res);
+      if (V2) {
+        if (existsSync(cgPath("io", id, "io.bfq.weight"))) expect(cg("io", id, "io.bfq.weight")).toMatch(/^default 300$/m);
+        else expect(cg("io", id, "io.weight")).toMatch(/^default 2930$/m);
+      } else {
+        const weightFile = existsSync(cgPath("blkio", id, "blkio.weight")) ? "blkio.weight" : "blkio.bfq.weight";
+        expect(cg("blkio", id, weightFile)).toMatch(/(^|\s)300$/m);
+      }
+      await removed(id);
+    } else {
+      const stderr = await refused(res, /linux\.resources\.blockIO\.weight: this kernel has neither/);
+      expect(stderr).toMatch(V2 ? /io\.weight.*io\.bfq\.weight/ : /blkio\.weight.*blkio\.bfq\.weight/);
+      expect(stderr).toContain("modprobe bfq");
+    }
+  });
+
   it("hugepageLimits: written where hugetlb is available, a clear error otherwise", async () => {
-    const sizes = existsSync("/sys/kernel/mm/hugepages") ? readdirSync("/sys/kernel/mm/hugepages") : [];
-    if (!sizes.includes("hugepages-2048kB")) return;
     const res: Resources = { hugepageLimits: [{ pageSize: "2MB", limit: 4 * 2 * MiB }] };
     // A hybrid host may bind hugetlb to its cgroup2 mount rather than mount it as v1.
-    const unified = LAYOUT.hierarchies[UNIFIED];
-    const onUnified = !V2 && !hasController("hugetlb") && unified !== undefined &&
-      readFileSync(join(unified.mountPoint, "cgroup.controllers"), "utf8").split(/\s+/).includes("hugetlb");
-    if (!hasController("hugetlb") && !onUnified) {
+    const unified = cgroup2Mount();
+    const onUnified = !V2 && !has("controller:hugetlb") && unified !== undefined &&
+      readFileSync(join(unified, "cgroup.controllers"), "utf8").split(/\s+/).includes("hugetlb");
+    if (!has("hugepages-2M")) {
+      await refused(res, /linux\.resources\.hugepageLimits\[0\]\.pageSize: hugepage size \\?"2MB\\?" is not supported by this host/);
+    } else if (!has("controller:hugetlb") && !onUnified) {
       await refused(res, /linux\.resources\.hugepageLimits\[0\]: the hugetlb (cgroup )?controller is not (mounted|available)/);
-      return;
+    } else {
+      const id = created("huge", res);
+      if (onUnified) expect(readFileSync(join(unified, id, "hugetlb.2MB.max"), "utf8").trim()).toBe(String(8 * MiB));
+      else expect(cg("hugetlb", id, V2 ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes")).toBe(String(8 * MiB));
+      await removed(id);
     }
-    const id = created("huge", res);
-    if (onUnified) expect(readFileSync(join(unified!.mountPoint, id, "hugetlb.2MB.max"), "utf8").trim()).toBe(String(8 * MiB));
-    else expect(cg("hugetlb", id, V2 ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes")).toBe(String(8 * MiB));
-    await removed(id);
   });
 
   it("network: v1 needs net_cls; v2 warns and runs", async () => {
@@ -215,7 +224,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH)("linux.resources", () => {
     if (V2) {
       const id = created("net", res);
       await removed(id);
-    } else if (!hasController("net_cls")) {
+    } else if (!has("controller:net_cls")) {
       await refused(res, /linux\.resources\.network\.classID: the net_cls cgroup controller is not mounted/);
     } else {
       const id = created("net", res);
@@ -262,25 +271,31 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH)("linux.resources", () => {
   });
 });
 
-const RUNC = ["/usr/sbin/runc", "/usr/bin/runc"].find((p) => existsSync(p));
-
-describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH || RUNC === undefined)("linux.resources: same cgroup files as runc", () => {
+needs("containers", "berth", "runc").describe("linux.resources: same cgroup files as runc", () => {
+  const RUNC = RUNC_BIN;
   const sb = new Sandbox();
   const runcRoot = mkdtempSync("/tmp/berth-test-runcroot-");
   const runcIds: string[] = [];
   afterAll(async () => {
-    for (const id of runcIds) spawnSync(RUNC!, ["--root", runcRoot, "delete", "--force", id], { stdio: "ignore" });
+    for (const id of runcIds) spawnSync(RUNC, ["--root", runcRoot, "delete", "--force", id], { stdio: "ignore" });
     rmSync(runcRoot, { recursive: true, force: true });
     await sb.cleanup();
   });
 
   const disk = diskDevice();
+  // Only what this host can apply: both runtimes refuse a swap limit without swap
+  // accounting and a weight without a weight file.
   const resources: Resources = {
-    memory: { limit: 96 * MiB, swap: 160 * MiB, reservation: 64 * MiB, swappiness: 20, disableOOMKiller: true },
+    memory: { limit: 96 * MiB, ...(has("swap-accounting") ? { swap: 160 * MiB } : {}), reservation: 64 * MiB, swappiness: 20, disableOOMKiller: true },
     cpu: { shares: 700, quota: 30000, period: 150000, cpus: "0", mems: "0" },
     pids: { limit: 55 },
-    ...(disk !== undefined && hasController(V2 ? "io" : "blkio")
-      ? { blockIO: { weight: 250, throttleReadBpsDevice: [{ major: Number(disk.split(":")[0]), minor: Number(disk.split(":")[1]), rate: 3 * MiB }] } }
+    ...(has(`controller:${IO}`)
+      ? {
+        blockIO: {
+          ...(has("io-weight") ? { weight: 250 } : {}),
+          ...(disk !== undefined ? { throttleReadBpsDevice: [{ major: Number(disk.split(":")[0]), minor: Number(disk.split(":")[1]), rate: 3 * MiB }] } : {}),
+        },
+      }
       : {}),
   };
   const files: [string, string][] = V2
@@ -309,11 +324,11 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH || RUNC === undefined)("linux.r
     // runc hands its stdio to the container, so stderr goes to a file, not a pipe that stays open.
     const errFile = join(runcRoot, "stderr");
     const errFd = openSync(errFile, "w");
-    const r = spawnSync(RUNC!, ["--root", runcRoot, "create", "--bundle", rb.dir, runcId], { stdio: ["ignore", "ignore", errFd], timeout: 20_000 });
+    const r = spawnSync(RUNC, ["--root", runcRoot, "create", "--bundle", rb.dir, runcId], { stdio: ["ignore", "ignore", errFd], timeout: 20_000 });
     closeSync(errFd);
     expect(r.status, readFileSync(errFile, "utf8")).toBe(0);
     const want = snapshot(runcId);
-    spawnSync(RUNC!, ["--root", runcRoot, "delete", "--force", runcId], { stdio: "ignore" });
+    spawnSync(RUNC, ["--root", runcRoot, "delete", "--force", runcId], { stdio: "ignore" });
 
     const id = sb.id("diff-berth");
     sb.create(id, sb.bundle({ args: ["sleep", "30"], edit: (c) => { c.linux!.cgroupsPath = `/${id}`; c.linux!.resources = { ...c.linux!.resources, ...resources }; } }));

@@ -146,6 +146,12 @@ function applyBlockIO(dir: string, b: BlockIOResources): void {
   const bfq = !hasFile(dir, "blkio.weight") && hasFile(dir, "blkio.bfq.weight");
   const weightFile = bfq ? "blkio.bfq.weight" : "blkio.weight";
   const weightDeviceFile = bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
+  const weighted = set(b.weight) || (b.weightDevice ?? []).some((d) => set(d.weight));
+  if (weighted && !bfq && !hasFile(dir, "blkio.weight")) {
+    const which = set(b.weight) ? `${p}.weight` : `${p}.weightDevice`;
+    throw invalid(which, "this kernel has neither blkio.weight (CFQ) nor blkio.bfq.weight (BFQ): no io scheduler with weights is loaded",
+      "load the BFQ io scheduler (modprobe bfq) or remove the weight");
+  }
   if (set(b.weight)) writeLimit(dir, weightFile, String(b.weight), `${p}.weight`);
   if (set(b.leafWeight)) writeLimit(dir, "blkio.leaf_weight", String(b.leafWeight), `${p}.leafWeight`);
   (b.weightDevice ?? []).forEach((d, i) => {

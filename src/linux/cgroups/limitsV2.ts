@@ -155,6 +155,12 @@ class V2Writer {
     const p = `${R}.blockIO`;
     this.need("io", p);
     const bfq = hasFile(this.dir, "io.bfq.weight");
+    const weighted = (b.weight ?? 0) !== 0 || (b.weightDevice ?? []).some((d) => (d.weight ?? 0) !== 0);
+    if (weighted && !bfq && !hasFile(this.dir, "io.weight")) {
+      throw invalid((b.weight ?? 0) !== 0 ? `${p}.weight` : `${p}.weightDevice`,
+        "this kernel has neither io.weight (iocost) nor io.bfq.weight (BFQ): no io weight controller is available",
+        "load the BFQ io scheduler (modprobe bfq) or remove the weight");
+    }
     if ((b.weight ?? 0) !== 0) {
       if (bfq) this.write("io.bfq.weight", String(b.weight), `${p}.weight`);
       else this.write("io.weight", String(blkioWeightToIoWeight(b.weight!)), `${p}.weight`);

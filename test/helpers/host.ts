@@ -1,0 +1,366 @@
+// What this host offers, in one place. Each host feature a test depends on is a
+// named requirement with one check; a test declares what it needs and, when a
+// requirement is missing, is skipped with the requirement's name in its title
+// ("… [skipped: needs io-weight]"), which the skip summary at the end of the run
+// counts. Nothing else in the tests looks at the host to decide whether to run.
+//
+//   needs("containers", "io-weight").it("blockIO weight", () => …)
+//   needs("containers").describe("lifecycle", () => …)
+//   if (has("swap-accounting")) … else …   // where berth's behaviour on such a host is defined
+//
+// Checks run on first use and are remembered for the process.
+
+import { spawnSync } from "node:child_process";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statfsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { describe, it, type TestFunction, type TestOptions } from "vitest";
+import { CGROUP2_SUPER_MAGIC, detectCgroupLayout, UNIFIED, type CgroupLayout } from "../../src/linux/cgroups/detect.js";
+import { IS_BERTH, IS_ROOT, REPO_ROOT, RUNTIME_BIN, RUNTIME_PRESENT } from "./env.js";
+
+/** The runc release whose behaviour the comparisons with runc encode. */
+export const RUNC_SERIES = "1.1";
+
+const REQUIREMENTS = {
+  root: "the tests run as root",
+  runtime: "the runtime binary under test exists (make build, or BERTH_BIN)",
+  containers: "root and the runtime binary: what every test that starts a container needs",
+  berth: "the runtime under test is berth (BERTH_BIN names another runtime)",
+  "cgroup-v1": "cgroup v1 controllers are mounted (a v1 or hybrid host)",
+  "cgroup-v2": "a pure cgroup v2 host",
+  "cgroup-hybrid": "a hybrid cgroup host (v1 controllers plus a cgroup2 mount)",
+  "cgroup2-mount": "a cgroup2 hierarchy is mounted (pure v2, or hybrid's /sys/fs/cgroup/unified)",
+  "v1-devices": "the cgroup v1 devices controller is mounted",
+  "io-weight": "a block io weight file (blkio.weight or blkio.bfq.weight on v1; io.weight or io.bfq.weight on v2)",
+  "swap-accounting": "swap accounting (memory.memsw.* on v1, memory.swap.max on v2)",
+  "cpu-rt": "the v1 cpu controller has realtime files (cpu.rt_runtime_us)",
+  disk: "a real block device (not loop, zram or ram) for io throttles",
+  "hugepages-2M": "2 MiB huge pages (/sys/kernel/mm/hugepages/hugepages-2048kB)",
+  userns: "unprivileged user namespaces can be made (unshare --user)",
+  keyctl: "the keyctl system call works and /proc/keys exists",
+  systemd: "systemd runs as PID 1 and answers on the D-Bus system bus",
+  "no-systemd": "systemd does not run (berth's error without it is tested)",
+  "dbus-daemon": "the dbus-daemon binary (Debian package dbus)",
+  memlock: "the prlimit binary and a RLIMIT_MEMLOCK hard limit of at least 64 KiB",
+  script: "the script binary (Debian package bsdutils)",
+  cc: "a C compiler to build the test peers (gcc, or $CC)",
+  runc: `runc ${RUNC_SERIES}.x, the reference runtime ($RUNC_BIN, /usr/sbin/runc or /usr/bin/runc)`,
+  crun: "crun ($CRUN_BIN, /usr/bin/crun)",
+  criu: "criu, passing `criu check`",
+  qemu: "qemu-system-x86_64",
+  apparmor: "AppArmor enabled in the kernel",
+  selinux: "SELinux enabled in the kernel",
+  "runtime-spec-schema": "the runtime-spec JSON schema in ../shared/oci-runtime-spec/schema beside the repository",
+} as const;
+
+/** A host requirement: a fixed name, or `controller:<name>` for one cgroup controller. */
+export type Requirement = keyof typeof REQUIREMENTS | `controller:${string}`;
+
+/** What a requirement means, for the skip summary. */
+export function describeRequirement(req: Requirement): string {
+  if (req.startsWith("controller:")) return `the ${req.slice(11)} cgroup controller is available`;
+  return REQUIREMENTS[req as keyof typeof REQUIREMENTS] ?? req;
+}
+
+/** Every named requirement (without the per-controller ones). */
+export const REQUIREMENT_NAMES = Object.keys(REQUIREMENTS) as (keyof typeof REQUIREMENTS)[];
+
+// --- the checks: each returns undefined when met, or why it is not ----------------------
+
+type Check = () => string | undefined;
+
+function executable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+    if (dir !== "" && executable(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s === "" ? undefined : s;
+}
+
+let layoutCache: CgroupLayout | undefined;
+/** The host's cgroup layout (as berth detects it). */
+export function hostCgroupLayout(): CgroupLayout {
+  layoutCache ??= detectCgroupLayout();
+  return layoutCache;
+}
+
+/** The cgroup2 mount point (pure v2: /sys/fs/cgroup; hybrid: /sys/fs/cgroup/unified), if there is one. */
+export function cgroup2Mount(): string | undefined {
+  const mp = hostCgroupLayout().hierarchies[UNIFIED]?.mountPoint;
+  if (mp === undefined) return undefined;
+  try {
+    return statfsSync(mp).type === CGROUP2_SUPER_MAGIC ? mp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function v2Controllers(mp: string): string[] {
+  try {
+    return readFileSync(join(mp, "cgroup.controllers"), "utf8").split(/\s+/).filter((c) => c !== "");
+  } catch {
+    return [];
+  }
+}
+
+/** Whether berth can use controller `ctrl` here: mounted as v1, or offered by the v2 root on a pure v2 host. */
+function controllerMissing(ctrl: string): string | undefined {
+  const layout = hostCgroupLayout();
+  if (layout.layout === "v2") {
+    const mp = cgroup2Mount() ?? "/sys/fs/cgroup";
+    return v2Controllers(mp).includes(ctrl) ? undefined : `not in ${mp}/cgroup.controllers`;
+  }
+  return layout.hierarchies[ctrl] !== undefined ? undefined : `no cgroup v1 hierarchy for ${ctrl} is mounted`;
+}
+
+/**
+ * Which of `files` a fresh child cgroup of controller `ctrl` has (many files exist only
+ * below the root). Makes and removes a probe directory; on v2 the controller must be
+ * enabled in the root's cgroup.subtree_control for its files to appear.
+ */
+function probeChildFiles(ctrl: string, files: string[]): string[] {
+  const layout = hostCgroupLayout();
+  const base = layout.layout === "v2" ? cgroup2Mount() : layout.hierarchies[ctrl]?.mountPoint;
+  if (base === undefined) return [];
+  const dir = join(base, `berth-test-probe-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  try {
+    mkdirSync(dir);
+  } catch {
+    return files.filter((f) => existsSync(join(base, f)));
+  }
+  try {
+    return files.filter((f) => existsSync(join(dir, f)));
+  } finally {
+    try { rmdirSync(dir); } catch { /* an empty cgroup goes at once; nothing else to do */ }
+  }
+}
+
+function needRoot(): string | undefined {
+  return IS_ROOT ? undefined : "not running as root";
+}
+
+/** "MAJ:MIN" of a real disk (not loop/zram/ram), if the host has one. */
+export function diskDevice(): string | undefined {
+  let names: string[] = [];
+  try {
+    names = readdirSync("/sys/block");
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    if (/^(loop|zram|ram|nbd)/.test(name)) continue;
+    try {
+      return readFileSync(`/sys/block/${name}/dev`, "utf8").trim();
+    } catch { /* next */ }
+  }
+  return undefined;
+}
+
+/** The reference runc: $RUNC_BIN, or the first of /usr/sbin/runc and /usr/bin/runc that exists. */
+export const RUNC_BIN: string = nonEmpty(process.env.RUNC_BIN) ?? ["/usr/sbin/runc", "/usr/bin/runc"].find(executable) ?? "/usr/sbin/runc";
+
+/** crun for comparisons: $CRUN_BIN or /usr/bin/crun. */
+export const CRUN_BIN: string = nonEmpty(process.env.CRUN_BIN) ?? ["/usr/bin/crun", "/usr/sbin/crun"].find(executable) ?? "/usr/bin/crun";
+
+/** The version runc reports ("1.1.5"), or undefined when it does not run. */
+export function runcVersion(bin = RUNC_BIN): string | undefined {
+  if (!executable(bin)) return undefined;
+  const r = spawnSync(bin, ["--version"], { encoding: "utf8", timeout: 10_000 });
+  return /runc version (\S+)/.exec(r.stdout ?? "")?.[1];
+}
+
+function keyctlMissing(): string | undefined {
+  if (!existsSync("/proc/keys")) return "/proc/keys does not exist (kernel without CONFIG_KEYS)";
+  try {
+    const koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
+    const syscall = koffi.load("libc.so.6").func("long syscall(long nr, long a, long b, long c)");
+    // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0) on x86-64 (SYS_keyctl = 250)
+    const id = syscall(250, 0, -3, 0) as number;
+    if (id < 0) return `keyctl(KEYCTL_GET_KEYRING_ID) failed with errno ${koffi.errno()}`;
+    return undefined;
+  } catch (err) {
+    return `cannot call keyctl: ${String(err)}`;
+  }
+}
+
+function memlockMissing(): string | undefined {
+  const prlimit = onPath("prlimit");
+  if (prlimit === undefined) return "no prlimit binary on PATH (Debian package util-linux)";
+  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max locked memory"));
+  const hard = line?.split(/\s{2,}/)[2];
+  if (hard === undefined) return "no Max locked memory line in /proc/self/limits";
+  if (hard !== "unlimited" && Number(hard) < 65536) return `RLIMIT_MEMLOCK hard limit is ${hard} bytes`;
+  return undefined;
+}
+
+function lsmEnabled(name: string): boolean {
+  try {
+    return readFileSync("/sys/kernel/security/lsm", "utf8").split(",").includes(name);
+  } catch {
+    return false;
+  }
+}
+
+const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
+  root: needRoot,
+  runtime: () => (RUNTIME_PRESENT ? undefined : `${RUNTIME_BIN} does not exist`),
+  containers: () => needRoot() ?? (RUNTIME_PRESENT ? undefined : `${RUNTIME_BIN} does not exist`),
+  berth: () => (IS_BERTH ? undefined : `the runtime under test is ${RUNTIME_BIN}`),
+  "cgroup-v1": () => (hostCgroupLayout().layout === "v2" ? "the host has pure cgroup v2" : undefined),
+  "cgroup-v2": () => (hostCgroupLayout().layout === "v2" ? undefined : `the host's cgroups are ${hostCgroupLayout().layout}`),
+  "cgroup-hybrid": () => (hostCgroupLayout().layout === "hybrid" ? undefined : `the host's cgroups are ${hostCgroupLayout().layout}`),
+  "cgroup2-mount": () => (cgroup2Mount() !== undefined ? undefined : "no cgroup2 mount"),
+  "v1-devices": () => {
+    const mp = hostCgroupLayout().hierarchies["devices"]?.mountPoint;
+    return mp !== undefined && existsSync(join(mp, "devices.list")) ? undefined : "no v1 devices hierarchy with devices.list";
+  },
+  "io-weight": () => {
+    const v2 = hostCgroupLayout().layout === "v2";
+    const ctrl = v2 ? "io" : "blkio";
+    const files = v2 ? ["io.weight", "io.bfq.weight"] : ["blkio.weight", "blkio.bfq.weight"];
+    const missing = controllerMissing(ctrl);
+    if (missing !== undefined) return `${ctrl}: ${missing}`;
+    return probeChildFiles(ctrl, files).length > 0 ? undefined
+      : `a ${ctrl} cgroup has neither ${files.join(" nor ")} (no CFQ/BFQ io scheduler${v2 ? " and no iocost" : ""} in this kernel)`;
+  },
+  "swap-accounting": () => {
+    const v2 = hostCgroupLayout().layout === "v2";
+    const file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
+    const missing = controllerMissing("memory");
+    if (missing !== undefined) return `memory: ${missing}`;
+    return probeChildFiles("memory", [file]).length > 0 ? undefined : `a memory cgroup has no ${file} (swapaccount=0 or no CONFIG_MEMCG_SWAP)`;
+  },
+  "cpu-rt": () => {
+    const mp = hostCgroupLayout().hierarchies["cpu"]?.mountPoint;
+    if (hostCgroupLayout().layout === "v2" || mp === undefined) return "no v1 cpu hierarchy";
+    return existsSync(join(mp, "cpu.rt_runtime_us")) ? undefined : `no ${mp}/cpu.rt_runtime_us (no CONFIG_RT_GROUP_SCHED)`;
+  },
+  disk: () => (diskDevice() !== undefined ? undefined : "no block device other than loop, zram, ram or nbd in /sys/block"),
+  "hugepages-2M": () => (existsSync("/sys/kernel/mm/hugepages/hugepages-2048kB") ? undefined : "no /sys/kernel/mm/hugepages/hugepages-2048kB"),
+  userns: () => {
+    if (!existsSync("/proc/self/ns/user")) return "no user namespaces in this kernel";
+    const r = spawnSync("unshare", ["--user", "true"], { encoding: "utf8", timeout: 10_000 });
+    return r.status === 0 ? undefined : `unshare --user true failed: ${(r.stderr ?? String(r.error)).trim()}`;
+  },
+  keyctl: keyctlMissing,
+  systemd: () => {
+    if (!existsSync("/run/systemd/system")) return "systemd is not running (no /run/systemd/system)";
+    return existsSync("/run/dbus/system_bus_socket") ? undefined : "no D-Bus system bus at /run/dbus/system_bus_socket";
+  },
+  "no-systemd": () => (existsSync("/run/systemd/system") ? "systemd is running" : undefined),
+  "dbus-daemon": () => (["/usr/bin/dbus-daemon", "/bin/dbus-daemon"].some(executable) ? undefined : "no /usr/bin/dbus-daemon"),
+  memlock: memlockMissing,
+  script: () => (onPath("script") !== undefined ? undefined : "no script binary on PATH"),
+  cc: () => {
+    const cc = process.env.CC ?? "gcc";
+    const r = spawnSync(cc, ["--version"], { stdio: "ignore", timeout: 10_000 });
+    return r.status === 0 ? undefined : `${cc} --version failed`;
+  },
+  runc: () => {
+    const v = runcVersion();
+    if (v === undefined) return `no runc at ${RUNC_BIN}`;
+    return v.startsWith(`${RUNC_SERIES}.`) ? undefined : `${RUNC_BIN} is runc ${v}; the comparisons encode runc ${RUNC_SERIES}`;
+  },
+  crun: () => (executable(CRUN_BIN) ? undefined : `no crun at ${CRUN_BIN}`),
+  criu: () => {
+    const criu = onPath("criu");
+    if (criu === undefined) return "no criu on PATH";
+    const r = spawnSync(criu, ["check"], { encoding: "utf8", timeout: 30_000 });
+    return r.status === 0 ? undefined : `criu check failed: ${(r.stderr ?? "").trim().split("\n").pop() ?? ""}`;
+  },
+  qemu: () => (onPath("qemu-system-x86_64") !== undefined ? undefined : "no qemu-system-x86_64 on PATH"),
+  apparmor: () => (lsmEnabled("apparmor") ? undefined : "AppArmor is not an active LSM (/sys/kernel/security/lsm)"),
+  selinux: () => (lsmEnabled("selinux") && existsSync("/sys/fs/selinux/enforce") ? undefined : "SELinux is not an active LSM"),
+  "runtime-spec-schema": () => (existsSync(join(RUNTIME_SPEC_SCHEMA, "config-schema.json")) ? undefined : `${RUNTIME_SPEC_SCHEMA} not found`),
+};
+
+/** The runtime-spec schema directory, ../shared/oci-runtime-spec/schema from the repository root. */
+export const RUNTIME_SPEC_SCHEMA = resolve(REPO_ROOT, "..", "shared", "oci-runtime-spec", "schema");
+
+const results = new Map<Requirement, string | undefined>();
+
+/** Why `req` is not met here, or undefined when it is. */
+export function whyMissing(req: Requirement): string | undefined {
+  if (!results.has(req)) {
+    let why: string | undefined;
+    if (req.startsWith("controller:")) why = controllerMissing(req.slice(11));
+    else {
+      const check = CHECKS[req as keyof typeof REQUIREMENTS];
+      if (check === undefined) throw new Error(`unknown host requirement "${req}" (see test/helpers/host.ts)`);
+      why = check();
+    }
+    results.set(req, why);
+  }
+  return results.get(req);
+}
+
+/** True when every requirement is met. */
+export function has(...reqs: Requirement[]): boolean {
+  return reqs.every((r) => whyMissing(r) === undefined);
+}
+
+/** The requirements among `reqs` that this host lacks. */
+export function missing(...reqs: Requirement[]): Requirement[] {
+  return reqs.filter((r) => whyMissing(r) !== undefined);
+}
+
+/** The title marker of a test skipped for missing requirements, which the skip summary reads. */
+export function skipMarker(reqs: Requirement[]): string {
+  return ` [skipped: needs ${reqs.join(", ")}]`;
+}
+
+/** Parse the requirement names out of titles that carry skip markers. */
+export function requirementsInTitle(title: string): string[] {
+  const out: string[] = [];
+  for (const m of title.matchAll(/\[skipped: needs ([^\]]+)\]/g)) out.push(...m[1]!.split(", "));
+  return out;
+}
+
+type SuiteFn = () => void;
+type TestFn = TestFunction;
+
+export interface Gated {
+  /** describe(), or describe.skip() with the missing requirements in the title. */
+  describe(name: string, fn: SuiteFn): void;
+  describe(name: string, options: TestOptions, fn: SuiteFn): void;
+  /** it(), or it.skip() with the missing requirements in the title. */
+  it(name: string, fn: TestFn): void;
+  it(name: string, options: TestOptions, fn: TestFn): void;
+  it(name: string, fn: TestFn, timeout: number): void;
+  /** True when every requirement is met. */
+  readonly met: boolean;
+}
+
+/**
+ * Declare what a suite or test needs of the host. When something is missing, the suite
+ * or test is skipped and its title says which requirement (the skip summary counts them).
+ */
+export function needs(...reqs: Requirement[]): Gated {
+  const miss = missing(...reqs);
+  const mark = miss.length === 0 ? "" : skipMarker(miss);
+  const d = miss.length === 0 ? describe : describe.skip;
+  const t = miss.length === 0 ? it : it.skip;
+  return {
+    describe: (name: string, a: TestOptions | SuiteFn, b?: SuiteFn): void => {
+      if (typeof a === "function") d(name + mark, a);
+      else d(name + mark, a, b);
+    },
+    it: (name: string, a: TestOptions | TestFn, b?: TestFn | number): void => {
+      if (typeof a === "function") t(name + mark, a, b as number | undefined);
+      else t(name + mark, a, b as TestFn);
+    },
+    met: miss.length === 0,
+  } as Gated;
+}
