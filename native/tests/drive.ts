@@ -19,8 +19,18 @@ import type { Plan, PlanMount } from "../../src/runtime/plan.js";
 import { encodePlan } from "../../src/runtime/planCodec.js";
 import { decodeError, SyncChannel } from "../../src/runtime/syncChannel.js";
 
-const BERTH_INIT = process.env.BERTH_INIT ?? new URL("../berth-init", import.meta.url).pathname;
-const ROOTFS = process.env.ROOTFS ?? "/tmp/bb/rootfs";
+/** A setting run.sh gives through the environment (the helper and the two busybox root filesystems it made). */
+function fromEnv(name: string): string {
+  const v = process.env[name];
+  if (v === undefined || v === "") {
+    process.stderr.write(`drive: $${name} is not set; run this through native/tests/run.sh\n`);
+    process.exit(2);
+  }
+  return v;
+}
+
+const BERTH_INIT = fromEnv("BERTH_INIT");
+const ROOTFS = fromEnv("ROOTFS");
 
 const NS = { mnt: 0x20000, uts: 0x4000000, ipc: 0x8000000, user: 0x10000000, pid: 0x20000000, net: 0x40000000, cgroup: 0x2000000 };
 const MS = {
@@ -234,7 +244,7 @@ async function main(): Promise<number> {
       return createStart(initPlan(sh(rest[0], SHOW), fifo, { noPivot: true }), fifo);
     case "userns":
       return createStart(initPlan(sh(rest[0], SHOW + "; cat /proc/self/uid_map; ls -ln /dev/null"), fifo, {
-        userns: true, rootfs: process.env.USERNS_ROOTFS ?? "/tmp/bbu/rootfs",
+        userns: true, rootfs: fromEnv("USERNS_ROOTFS"),
       }), fifo);
     case "tty": {
       const plan = initPlan(sh(rest[0], "tty; [ -t 0 ] && echo stdin-is-tty; stty size; ls -l /dev/console; ls -l /proc/self/fd"), fifo, { wait: true });
@@ -243,7 +253,7 @@ async function main(): Promise<number> {
       return createStart(plan, fifo);
     }
     case "consock": {
-      // rootless-style console: the pty master goes to a unix socket listener (tests/recvtty.py)
+      // rootless-style console: the pty master goes to a unix socket listener (test/tools/recvtty.c, built by run.sh)
       const sock = await new Promise<Duplex>((resolve, reject) => {
         const c = createConnection(rest[0]!, () => resolve(c));
         c.on("error", reject);
@@ -280,7 +290,7 @@ async function main(): Promise<number> {
     case "bg":
     case "bgu": {
       const o = await drive(initPlan(["sleep", rest[0] ?? "30"], fifo, scenario === "bgu"
-        ? { userns: true, rootfs: process.env.USERNS_ROOTFS ?? "/tmp/bbu/rootfs" }
+        ? { userns: true, rootfs: fromEnv("USERNS_ROOTFS") }
         : {}));
       if (o.error !== undefined) {
         console.log(`ERROR errno=${o.error.errno}: ${o.error.message}`);

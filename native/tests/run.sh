@@ -1,28 +1,33 @@
 #!/bin/sh
 # End-to-end checks of berth-init as root, driven by drive.ts (no berth CLI involved).
-# Usage: sh native/tests/run.sh     (from anywhere; needs root, busybox, python3, script)
+# Usage: sh native/tests/run.sh     (from anywhere; needs root, a built tree (make build),
+# busybox, gcc and script). It runs the helper the build made (dist/berth-init), and writes
+# nothing outside one mktemp -d directory, removed when every case passes.
 set -u
 cd "$(dirname "$0")/../.."
 REPO=$(pwd)
 export PATH="$REPO/node_modules/.bin:$PATH"
-export BERTH_INIT="$REPO/native/berth-init"
+export BERTH_INIT="${BERTH_INIT:-$REPO/dist/berth-init}"
+[ -x "$BERTH_INIT" ] || { echo "run.sh: $BERTH_INIT is missing: run make build first" >&2; exit 1; }
 OUT=$(mktemp -d /tmp/berth-init-tests.XXXXXX)
+# the user-namespace container (host uid 100000) must be able to reach its rootfs below it
+chmod 0711 "$OUT"
 DRIVE="$OUT/drive.mjs"
+BB="$OUT/bb"
+BBU="$OUT/bbu"
 
-make -s -C native >/dev/null || exit 1
 esbuild native/tests/drive.ts --bundle --platform=node --format=esm --outfile="$DRIVE" --log-level=warning || exit 1
+# The console-socket receiver: the strict one the CLI tests use.
+"${CC:-gcc}" -O2 -Wall -Wextra -Werror -o "$OUT/recvtty" test/tools/recvtty.c || exit 1
 
 # busybox rootfs, and a copy owned by the user-namespace root (host uid 100000)
-if [ ! -x /tmp/bb/rootfs/bin/busybox ]; then
-	mkdir -p /tmp/bb/rootfs/bin /tmp/bb/rootfs/etc /tmp/bb/rootfs/tmp
-	cp /bin/busybox /tmp/bb/rootfs/bin/
-	for a in sh ls cat echo id hostname mount ps grep sleep tty stty domainname true env touch pwd; do
-		ln -sf busybox /tmp/bb/rootfs/bin/$a
-	done
-fi
-if [ ! -x /tmp/bbu/rootfs/bin/busybox ]; then
-	rm -rf /tmp/bbu && cp -a /tmp/bb /tmp/bbu && chown -R 100000:100000 /tmp/bbu/rootfs
-fi
+mkdir -p "$BB/rootfs/bin" "$BB/rootfs/etc" "$BB/rootfs/tmp"
+cp /bin/busybox "$BB/rootfs/bin/"
+for a in sh ls cat echo id hostname mount ps grep sleep tty stty domainname true env touch pwd; do
+	ln -sf busybox "$BB/rootfs/bin/$a"
+done
+cp -a "$BB" "$BBU" && chown -R 100000:100000 "$BBU/rootfs"
+export ROOTFS="$BB/rootfs" USERNS_ROOTFS="$BBU/rootfs"
 
 pass=0
 fail=0
@@ -82,16 +87,18 @@ check hookfail 1 'createContainer hook #0 "/bin/sh": exit status 3 \(output: "no
 check hooktimeout 1 'timed out after 1s' -- hooktimeout
 check execfail 0 'exec failed: /etc/hostname.host: Exec format error' -- init x --args=/etc/hostname.host
 
-# console socket: recvtty.py gets exactly one fd and the pty name
-python3 native/tests/recvtty.py "$OUT/console.sock" >"$OUT/recvtty.out" 2>&1 &
+# console socket: recvtty gets exactly one fd (else it exits 2) and relays the pty output
+"$OUT/recvtty" -m relay -r "$OUT/console.ready" -t 30 "$OUT/console.sock" >"$OUT/recvtty.out" 2>&1 &
 rpid=$!
-sleep 0.5
+i=0
+while [ ! -e "$OUT/console.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 check consock 0 '' -- consock "$OUT/console.sock" 'tty; echo bye'
 wait $rpid
-if grep -q 'name=/dev/pts/0 fds=1' "$OUT/recvtty.out" && grep -q '^bye' "$OUT/recvtty.out"; then
+rrc=$?
+if [ $rrc = 0 ] && grep -q '^/dev/pts/0' "$OUT/recvtty.out" && grep -q '^bye' "$OUT/recvtty.out"; then
 	pass=$((pass + 1)); echo "ok   consock-recv"
 else
-	fail=$((fail + 1)); echo "FAIL consock-recv (output in $OUT/recvtty.out)"
+	fail=$((fail + 1)); echo "FAIL consock-recv (recvtty exit status $rrc, output in $OUT/recvtty.out)"
 fi
 
 # exec into running containers (plain and user namespace)
