@@ -12,7 +12,10 @@
 # hung early under emulation (it happens); qemu is killed and the boot retried, up to
 # BERTH_VM_BOOT_TRIES times (3). A job still running after BERTH_VM_RUN_TIMEOUT seconds
 # (1200) is killed.
-# Environment: BERTH_VM_CPUS (2), BERTH_VM_MEM (MiB, 2048), BERTH_VM_QEMU (qemu-system-x86_64).
+# Environment: BERTH_VM_CPUS (2), BERTH_VM_MEM (MiB, 2048), BERTH_VM_QEMU (qemu-system-x86_64),
+# BERTH_VM_CGROUPS (v2: pure cgroup v2, the default; hybrid: systemd's hybrid layout, v1
+# controllers plus a cgroup2 mount), BERTH_VM_APPEND (more kernel command-line words, e.g.
+# swapaccount=0, to boot a guest without a feature the tests then find missing).
 # The serial console goes to JOBDIR/console.log.
 # Exit status: the job's, 124 when the job timed out, 125 when the guest failed (boot,
 # mounts), 77 when qemu cannot run here.
@@ -59,10 +62,15 @@ khz=$(echo "${mhz:-0}" | awk '{ printf "%d", $1 * 1000 }')
 [ -n "$khz" ] && [ "$khz" -gt 0 ] || khz=2400000
 lpj=$(( khz * 4 ))
 
+case ${BERTH_VM_CGROUPS:-v2} in
+  v2) CGROUPS="systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all" ;;
+  hybrid) CGROUPS="systemd.unified_cgroup_hierarchy=0 systemd.legacy_systemd_cgroup_controller=0" ;;
+  *) say "BERTH_VM_CGROUPS=${BERTH_VM_CGROUPS} is neither v2 nor hybrid"; exit 2 ;;
+esac
 CMDLINE="console=ttyS0 root=/dev/vda rw panic=-1 reboot=t
  tsc=reliable tsc_early_khz=$khz lpj=$lpj no_timer_check
- systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all systemd.show_status=error quiet loglevel=4
- 8250.nr_uarts=1 i8042.noaux i8042.nokbd"
+ $CGROUPS systemd.show_status=error quiet loglevel=4
+ 8250.nr_uarts=1 i8042.noaux i8042.nokbd ${BERTH_VM_APPEND:-}"
 CMDLINE=$(echo $CMDLINE)
 
 QPID=""

@@ -13,7 +13,9 @@
 # (tests that need cgroup v2 or systemd; they skip themselves on other hosts). Arguments
 # replace that list, e.g. `sh scripts/vm/run.sh test/cgroups/manager.test.ts -t freeze` or
 # `sh scripts/vm/run.sh src/linux/cgroups/` (vitest takes them as path filters).
-# BERTH_VM_KEEP=1 keeps the job directory (output.log, console.log) and prints its path.
+# BERTH_VM_KEEP=1 keeps the job directory (output.log, console.log) and prints its path;
+# BERTH_VM_SKIP_SUMMARY=FILE receives the guest's skip summary (counts and skipped tests by
+# missing requirement). BERTH_VM_CGROUPS and BERTH_VM_APPEND choose the guest's shape (boot.sh).
 # Before the tests it prints what the guest offers (cgroup controllers, systemd state, the
 # system bus), so a failure can be told apart from a guest problem.
 #
@@ -64,7 +66,12 @@ done
 cat > "$JOB/job.sh" <<EOF
 $color
 echo "== guest: \$(uname -r), systemd \$(systemctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p')"
-echo "== /sys/fs/cgroup: \$(stat -f -c %T /sys/fs/cgroup); controllers: \$(cat /sys/fs/cgroup/cgroup.controllers); enabled: \$(cat /sys/fs/cgroup/cgroup.subtree_control)"
+if [ "\$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+  echo "== /sys/fs/cgroup: cgroup2fs; controllers: \$(cat /sys/fs/cgroup/cgroup.controllers); enabled: \$(cat /sys/fs/cgroup/cgroup.subtree_control)"
+else
+  echo "== /sys/fs/cgroup: \$(stat -f -c %T /sys/fs/cgroup) (v1 hierarchies: \$(ls /sys/fs/cgroup | tr '\\n' ' '))"
+fi
+echo "== kernel command line: \$(cat /proc/cmdline)"
 echo "== systemctl is-system-running: \$(timeout 60 systemctl is-system-running --wait 2>&1)"
 echo "== boot: \$(systemd-analyze 2>&1 | head -n 1)"
 if [ -S /run/dbus/system_bus_socket ] && busctl status org.freedesktop.systemd1 >/dev/null 2>&1; then
@@ -73,6 +80,8 @@ else
   echo "== D-Bus system bus: NOT available"
 fi
 echo "== vitest run$args"
+# The skip summary (test/helpers/skipSummary.ts) goes to the job share, for the host to read.
+export BERTH_SKIP_SUMMARY=/run/berth-vm/job/skips.txt
 start=\$(date +%s)
 vitest run$args
 rc=\$?
@@ -84,4 +93,5 @@ start=$(date +%s)
 rc=0
 sh scripts/vm/boot.sh "$JOB" || rc=$?
 say "guest run done in $(( $(date +%s) - start ))s, exit status $rc"
+if [ -n "${BERTH_VM_SKIP_SUMMARY:-}" ] && [ -f "$JOB/skips.txt" ]; then cp "$JOB/skips.txt" "$BERTH_VM_SKIP_SUMMARY"; fi
 exit "$rc"

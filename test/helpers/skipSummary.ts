@@ -4,7 +4,8 @@
 // read from the "[skipped: needs …]" markers test/helpers/host.ts puts into titles.
 // Tests skipped for another reason (ctx.skip with a note, it.skip in code) are
 // listed too, so no skip goes unexplained. With $BERTH_SKIP_SUMMARY set, the
-// same lines are also written to that file (scripts/test.sh prints them last).
+// same lines are also written to that file after a first line with the counts
+// ("tests: 840 passed, 0 failed, 14 skipped"); scripts/test.sh prints them last.
 
 import { writeFileSync } from "node:fs";
 import type { Reporter, TestModule } from "vitest/node";
@@ -41,12 +42,28 @@ export function summarise(modules: ReadonlyArray<TestModule>): string[] {
   return lines;
 }
 
+/** "P passed, F failed, S skipped" over every test of the run. */
+export function counts(modules: ReadonlyArray<TestModule>): string {
+  let passed = 0, failed = 0, skipped = 0;
+  for (const mod of modules) {
+    for (const test of mod.children.allTests()) {
+      const state = test.result().state;
+      if (state === "passed") passed++;
+      else if (state === "failed") failed++;
+      else if (state === "skipped") skipped++;
+    }
+  }
+  // A module that failed to load has no tests to count, but is a failure.
+  for (const mod of modules) if (mod.state() === "failed" && [...mod.children.allTests()].length === 0) failed++;
+  return `${passed} passed, ${failed} failed, ${skipped} skipped`;
+}
+
 export default class SkipSummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const lines = summarise(modules);
     const text = lines.length === 0 ? "skipped: nothing\n" : `${lines.join("\n")}\n`;
     process.stdout.write(`\nSkip summary (missing host requirements)\n${text}`);
     const file = process.env.BERTH_SKIP_SUMMARY;
-    if (file !== undefined && file !== "") writeFileSync(file, text);
+    if (file !== undefined && file !== "") writeFileSync(file, `tests: ${counts(modules)}\n${text}`);
   }
 }
