@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
@@ -6,18 +6,16 @@ import { features } from "./features.js";
 import { parseMountOptions, isMountOptionSupported } from "../linux/mountOptions.js";
 import { capabilityNumber } from "../linux/capabilities.js";
 import { namespaceInfo } from "../linux/namespaces.js";
-
-const SCHEMA_DIR = "/work/shared/oci-runtime-spec/schema";
+import { needs, RUNTIME_SPEC_SCHEMA } from "../../test/helpers/host.js";
 
 function load(name: string): Record<string, unknown> {
-  const s = JSON.parse(readFileSync(join(SCHEMA_DIR, name), "utf8")) as Record<string, unknown>;
+  const s = JSON.parse(readFileSync(join(RUNTIME_SPEC_SCHEMA, name), "utf8")) as Record<string, unknown>;
   delete s.$schema; // draft-04 marker; the keywords used here mean the same in Ajv's default draft
   return s;
 }
 
 describe("features", () => {
-  it("validates against the runtime-spec features schema", (ctx) => {
-    if (!existsSync(join(SCHEMA_DIR, "features-schema.json"))) ctx.skip();
+  needs("runtime-spec-schema").it("validates against the runtime-spec features schema", () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
     for (const f of ["defs.json", "defs-linux.json", "features-linux.json"]) ajv.addSchema(load(f), f);
     const validate = ajv.compile(load("features-schema.json"));

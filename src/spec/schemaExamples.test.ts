@@ -7,18 +7,17 @@
 // schemas must agree on every mutant.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
-import { describe, expect, test } from "vitest";
+import { expect, test } from "vitest";
+import { needs, RUNTIME_SPEC_SCHEMA } from "../../test/helpers/host.js";
 import { BerthError } from "../errors.js";
 import { parseJsonText } from "./validate.js";
 import { validateConfig, validateFeatures, validateState, type CompiledValidator } from "./validators.js";
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const schemaDir = resolve(repoRoot, "../shared/oci-runtime-spec/schema");
-const testDir = join(schemaDir, "test");
-const haveShared = existsSync(join(schemaDir, "config-schema.json"));
+const testDir = join(RUNTIME_SPEC_SCHEMA, "test");
+/** The official schema files; the suites below are skipped (and load nothing) without them. */
+const SCHEMA = needs("runtime-spec-schema");
 
 /** Example files that describe other platforms: berth's schemas cover Linux only. */
 const NON_LINUX = /^(freebsd|zos|windows|solaris|vm)-/;
@@ -31,8 +30,8 @@ const OFFICIAL_ROOT: Record<Kind, string> = { config: "config-schema.json", stat
 function officialValidators(): Record<Kind, ValidateFunction> {
   const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
   const base = "https://schema.invalid/oci-runtime-spec/";
-  for (const name of readdirSync(schemaDir).filter((f) => f.endsWith(".json"))) {
-    const schema = JSON.parse(readFileSync(join(schemaDir, name), "utf8")) as Record<string, unknown>;
+  for (const name of readdirSync(RUNTIME_SPEC_SCHEMA).filter((f) => f.endsWith(".json"))) {
+    const schema = JSON.parse(readFileSync(join(RUNTIME_SPEC_SCHEMA, name), "utf8")) as Record<string, unknown>;
     delete schema.$schema;
     if (typeof schema.id === "string") delete schema.id;
     schema.$id = base + name;
@@ -256,9 +255,9 @@ const RICH_LINUX_CONFIG: Json = {
 
 // ---------------------------------------------------------------------------
 
-describe.skipIf(!haveShared)("schema examples (official runtime-spec 1.3 schema as the reference)", () => {
-  const official = haveShared ? officialValidators() : ({} as Record<Kind, ValidateFunction>);
-  const all = haveShared ? examples() : [];
+SCHEMA.describe("schema examples (official runtime-spec 1.3 schema as the reference)", () => {
+  const official = SCHEMA.met ? officialValidators() : ({} as Record<Kind, ValidateFunction>);
+  const all = SCHEMA.met ? examples() : [];
 
   for (const ex of all) {
     const label = `${ex.kind}/${ex.dir}/${ex.name}`;
@@ -314,8 +313,8 @@ describe.skipIf(!haveShared)("schema examples (official runtime-spec 1.3 schema 
   }
 });
 
-describe.skipIf(!haveShared)("deliberate differences from the official schema", () => {
-  const official = haveShared ? officialValidators() : ({} as Record<Kind, ValidateFunction>);
+SCHEMA.describe("deliberate differences from the official schema", () => {
+  const official = SCHEMA.met ? officialValidators() : ({} as Record<Kind, ValidateFunction>);
   test("recursive rootfsPropagation values: official rejects, berth accepts (runc compatibility)", () => {
     for (const value of ["rprivate", "rshared", "rslave", "runbindable"]) {
       const doc = { ociVersion: "1.3.0", root: { path: "rootfs" }, linux: { rootfsPropagation: value } };
@@ -324,8 +323,4 @@ describe.skipIf(!haveShared)("deliberate differences from the official schema", 
     }
     expect(validateConfig({ ociVersion: "1.3.0", root: { path: "rootfs" }, linux: { rootfsPropagation: "rbogus" } })).toBe(false);
   });
-});
-
-describe.skipIf(haveShared)("schema examples", () => {
-  test.skip(`skipped: ${schemaDir} not found (the runtime-spec schema lives in ../shared next to the repository)`, () => {});
 });

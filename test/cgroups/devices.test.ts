@@ -5,32 +5,23 @@
 // random token in its name and is removed afterwards.
 
 import { spawnSync } from "node:child_process";
-import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statfsSync } from "node:fs";
+import { closeSync, constants, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, expect, it } from "vitest";
 import {
   attachDeviceProgram, BPF_F_ALLOW_MULTI, BpfError, bpfBerthError, loadDeviceProgram, queryDevicePrograms, withMemlockRaised,
 } from "../../src/linux/cgroups/bpf.js";
 import { DEVICE_FILTER_LICENSE, deviceFilterProgram, encodeProgram, OP } from "../../src/linux/cgroups/devicesBpf.js";
-import { CGROUP2_SUPER_MAGIC, detectCgroupLayout } from "../../src/linux/cgroups/detect.js";
 import { applyDevices, effectiveDeviceRules, toDevRules } from "../../src/linux/cgroups/devices.js";
 import type { DeviceCgroup } from "../../src/spec/types.js";
-import { Pair, SKIP_REASON, describeOutcome, type Outcome, type Which } from "../differential/harness.js";
-import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, describeResult, rmdirCgroup } from "../helpers/index.js";
+import { DIFFERENTIAL, Pair, describeOutcome, type Outcome, type Which } from "../differential/harness.js";
+import { cgroup2Mount, hostCgroupLayout, needs } from "../helpers/host.js";
+import { Sandbox, describeResult, rmdirCgroup } from "../helpers/index.js";
 
-const IS_ROOT = process.getuid?.() === 0;
-const LAYOUT = detectCgroupLayout();
-/** The cgroup2 mount: /sys/fs/cgroup/unified on a hybrid host, /sys/fs/cgroup on pure v2. */
-const UNIFIED = LAYOUT.hierarchies["unified"]?.mountPoint ?? "/sys/fs/cgroup/unified";
-const V1_DEVICES = "/sys/fs/cgroup/devices";
-const HAS_UNIFIED = (() => {
-  try {
-    return statfsSync(UNIFIED).type === CGROUP2_SUPER_MAGIC;
-  } catch {
-    return false;
-  }
-})();
-const HAS_V1_DEVICES = existsSync(join(V1_DEVICES, "devices.list"));
+/** The cgroup2 mount: /sys/fs/cgroup/unified on a hybrid host, /sys/fs/cgroup on pure v2 (used under needs("cgroup2-mount")). */
+const UNIFIED = cgroup2Mount() ?? "/sys/fs/cgroup/unified";
+/** The v1 devices hierarchy (used under needs("v1-devices")). */
+const V1_DEVICES = hostCgroupLayout().hierarchies["devices"]?.mountPoint ?? "/sys/fs/cgroup/devices";
 
 const made: string[] = [];
 
@@ -68,7 +59,7 @@ const PROBE = [
   "(cat /dev/null) 2>/dev/zero && echo null-read-ok || echo null-read-denied",
 ].join("\n");
 
-describe.skipIf(!IS_ROOT || !HAS_UNIFIED)("cgroup v2 device program", () => {
+needs("root", "cgroup2-mount").describe("cgroup v2 device program", () => {
   const rules: DeviceCgroup[] = [
     { allow: false, access: "rwm" },
     { allow: true, type: "c", major: 1, minor: 5, access: "rwm" }, // /dev/zero
@@ -98,7 +89,7 @@ describe.skipIf(!IS_ROOT || !HAS_UNIFIED)("cgroup v2 device program", () => {
   });
 });
 
-describe.skipIf(!IS_ROOT || !HAS_UNIFIED)("bpf(2) device programs", () => {
+needs("root", "cgroup2-mount").describe("bpf(2) device programs", () => {
   const allowAll = () => encodeProgram(deviceFilterProgram(toDevRules([{ allow: true, access: "rwm" }])));
 
   it("replaces several programs attached by someone else with the one berth attaches", () => {
@@ -154,7 +145,7 @@ const RUNC_DEFAULT_LIST = [
 
 const listOf = (dir: string): string[] => readFileSync(join(dir, "devices.list"), "utf8").trim().split("\n").sort();
 
-describe.skipIf(!IS_ROOT || !HAS_V1_DEVICES)("cgroup v1 devices controller", () => {
+needs("root", "v1-devices").describe("cgroup v1 devices controller", () => {
   const v1 = (dir: string) => ({ layout: "hybrid" as const, paths: { devices: dir }, created: [] });
 
   it("leaves devices.list as runc does for the default config, and enforces it", () => {
@@ -198,7 +189,7 @@ const CONTAINER_PROBE = [
   "(cat /dev/null) 2>/tmp/err && echo null-read-ok || echo null-read-denied",
 ].join("\n");
 
-describe.skipIf(SKIP_REASON !== undefined || !HAS_V1_DEVICES)("berth containers against runc (v1 devices)", () => {
+needs(...DIFFERENTIAL, "v1-devices").describe("berth containers against runc (v1 devices)", () => {
   const pair = new Pair();
 
   function both(edit: (c: ReturnType<typeof pair.bundle>["config"]) => void): Record<Which, Outcome> {
@@ -259,13 +250,17 @@ describe.skipIf(SKIP_REASON !== undefined || !HAS_V1_DEVICES)("berth containers 
   afterAll(() => pair.cleanup());
 });
 
-describe.skipIf(!IS_ROOT)("RLIMIT_MEMLOCK around a program load", () => {
+needs("root", "memlock").describe("RLIMIT_MEMLOCK around a program load", () => {
   it("is raised while loading and put back afterwards", () => {
     const limits = () => readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max locked memory"))!
       .split(/\s{2,}/).slice(1, 3);
+    const setSoft = (soft: string): void => {
+      const r = spawnSync("prlimit", [`--pid=${process.pid}`, `--memlock=${soft}:`], { encoding: "utf8" });
+      expect(r.status, `prlimit --memlock=${soft}: ${r.error !== undefined ? String(r.error) : r.stderr.trim()}`).toBe(0);
+    };
     const original = limits();
-    // Lower the soft limit first (always allowed), so raising it is visible.
-    spawnSync("prlimit", [`--pid=${process.pid}`, "--memlock=65536:"]);
+    // Set the soft limit to 64 KiB first (within the hard limit, so allowed), so raising it is visible.
+    setSoft("65536");
     try {
       const before = limits();
       expect(before[0]).toBe("65536");
@@ -274,13 +269,13 @@ describe.skipIf(!IS_ROOT)("RLIMIT_MEMLOCK around a program load", () => {
       // Soft limit: unlimited, or at least the hard limit when berth may not raise that.
       expect(during[0] === "unlimited" || during[0] === before[1]).toBe(true);
     } finally {
-      spawnSync("prlimit", [`--pid=${process.pid}`, `--memlock=${original[0]}:`]);
+      setSoft(original[0]!);
     }
     expect(limits()).toEqual(original);
   });
 });
 
-describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH || LAYOUT.layout !== "v2")("berth containers on cgroup v2 (device program)", () => {
+needs("containers", "berth", "cgroup-v2").describe("berth containers on cgroup v2 (device program)", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 

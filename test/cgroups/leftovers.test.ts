@@ -3,14 +3,15 @@
 // Checked in every hierarchy by findLeaks (cgroup dirs named after the id).
 
 import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, Sandbox, describeResult, failingHook } from "../helpers/index.js";
+import { afterAll, expect, it } from "vitest";
+import { needs } from "../helpers/host.js";
+import { Sandbox, describeResult, failingHook } from "../helpers/index.js";
 
 function cgroupLines(pid: number): string[] {
   return readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n");
 }
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("cgroups: nothing is left behind", () => {
+needs("containers").describe("cgroups: nothing is left behind", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 

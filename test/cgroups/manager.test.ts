@@ -3,24 +3,15 @@
 // afterEach, processes included, even when a test fails.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statfsSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, expect, it } from "vitest";
 import { BerthError } from "../../src/errors.js";
-import { CGROUP2_SUPER_MAGIC, detectCgroupLayout, parseMountInfo } from "../../src/linux/cgroups/detect.js";
+import { detectCgroupLayout, parseMountInfo } from "../../src/linux/cgroups/detect.js";
 import { createCgroupManager, loadCgroupManager } from "../../src/linux/cgroups/manager.js";
 import { parseProcCgroup, relativeBase } from "../../src/linux/cgroups/paths.js";
+import { needs } from "../helpers/host.js";
 import { cgroupDirsMatching, rmdirCgroup } from "../helpers/index.js";
-
-const IS_ROOT = process.getuid?.() === 0;
-const IS_HYBRID = (() => {
-  try {
-    return statfsSync("/sys/fs/cgroup").type !== CGROUP2_SUPER_MAGIC
-      && statfsSync("/sys/fs/cgroup/unified").type === CGROUP2_SUPER_MAGIC;
-  } catch {
-    return false;
-  }
-})();
 
 const tokens: string[] = [];
 const children: ChildProcess[] = [];
@@ -81,7 +72,7 @@ afterEach(async () => {
   }
 });
 
-describe.runIf(IS_ROOT)("cgroup layout detection", () => {
+needs("root").describe("cgroup layout detection", () => {
   it("matches the host's mounts", () => {
     const layout = detectCgroupLayout();
     const mounts = parseMountInfo(readFileSync("/proc/self/mountinfo", "utf8"));
@@ -93,7 +84,7 @@ describe.runIf(IS_ROOT)("cgroup layout detection", () => {
     }
   });
 
-  it.runIf(IS_HYBRID)("reports hybrid with the real controller mount points", () => {
+  needs("cgroup-hybrid").it("reports hybrid with the real controller mount points", () => {
     const layout = detectCgroupLayout();
     expect(layout.layout).toBe("hybrid");
     expect(layout.hierarchies["unified"]).toEqual({ mountPoint: "/sys/fs/cgroup/unified", root: "/" });
@@ -108,7 +99,7 @@ describe.runIf(IS_ROOT)("cgroup layout detection", () => {
   });
 });
 
-describe.runIf(IS_ROOT)("cgroup manager", () => {
+needs("root").describe("cgroup manager", () => {
   it("creates, enters, lists, kills and removes with an absolute cgroupsPath", async () => {
     const t = token();
     const layout = detectCgroupLayout();
@@ -254,7 +245,7 @@ describe.runIf(IS_ROOT)("cgroup manager", () => {
     await m.destroy();
   });
 
-  it("rejects the systemd form without --systemd-cgroup and --systemd-cgroup without systemd", () => {
+  it("rejects the systemd form without --systemd-cgroup", () => {
     const t = token();
     let err: unknown;
     try {
@@ -265,9 +256,11 @@ describe.runIf(IS_ROOT)("cgroup manager", () => {
     expect(err).toBeInstanceOf(BerthError);
     expect((err as BerthError).path).toBe("linux.cgroupsPath");
     expect((err as BerthError).message).toContain("--systemd-cgroup");
-    if (!existsSync("/run/systemd/system")) {
-      expect(() => createCgroupManager({ cgroupsPath: `system.slice:berth:${t}`, id: t, systemd: true })).toThrow(/systemd/);
-    }
+  });
+
+  needs("no-systemd").it("rejects --systemd-cgroup without systemd", () => {
+    const t = token();
+    expect(() => createCgroupManager({ cgroupsPath: `system.slice:berth:${t}`, id: t, systemd: true })).toThrow(/systemd/);
   });
 
   it("rejects .. in cgroupsPath before touching the host", () => {

@@ -7,21 +7,13 @@
 // clear error and leaves nothing behind.
 
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync, statfsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, Sandbox, describeResult } from "../helpers/index.js";
+import { afterAll, expect, it } from "vitest";
+import { has, needs } from "../helpers/host.js";
+import { Sandbox, describeResult } from "../helpers/index.js";
 
-const HAS_SYSTEMD = existsSync("/run/systemd/system");
-const IS_ROOT = process.getuid?.() === 0;
-const CGROUP2_SUPER_MAGIC = 0x63677270;
-const PURE_V2 = (() => {
-  try {
-    return statfsSync("/sys/fs/cgroup").type === CGROUP2_SUPER_MAGIC;
-  } catch {
-    return false;
-  }
-})();
+const PURE_V2 = has("cgroup-v2");
 const SD = { globalArgs: ["--systemd-cgroup"] };
 
 /** `systemctl show <unit> -p a,b,…` as a map. */
@@ -39,7 +31,7 @@ function cgroupOf(pid: number): string {
   return readFileSync(`/proc/${pid}/cgroup`, "utf8");
 }
 
-describe.skipIf(!CAN_RUN_CONTAINERS || HAS_SYSTEMD)("--systemd-cgroup where systemd does not run", () => {
+needs("containers", "no-systemd").describe("--systemd-cgroup where systemd does not run", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
@@ -66,7 +58,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS || HAS_SYSTEMD)("--systemd-cgroup where syst
 });
 
 // Each berth command costs seconds in an emulated guest: generous time per test.
-describe.skipIf(!CAN_RUN_CONTAINERS || !HAS_SYSTEMD)("--systemd-cgroup with systemd running", { timeout: 180_000 }, () => {
+needs("containers", "systemd").describe("--systemd-cgroup with systemd running", { timeout: 180_000 }, () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
@@ -177,7 +169,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !HAS_SYSTEMD)("--systemd-cgroup with syst
   });
 });
 
-describe.skipIf(!IS_ROOT || !HAS_SYSTEMD)("the D-Bus client against the real systemd", { timeout: 120_000 }, () => {
+needs("root", "systemd").describe("the D-Bus client against the real systemd", { timeout: 120_000 }, () => {
   for (const via of [
     { path: "/run/dbus/system_bus_socket", bus: true },
     { path: "/run/systemd/private", bus: false },

@@ -2,9 +2,10 @@
 // the pty master (checked strictly by recvtty) and the container sees a
 // terminal of the configured size on stdin, stdout, stderr and /dev/console.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTools, haveCompiler, startRecvtty, type RecvttyResult, type ToolBox } from "../tools/tools.js";
-import { Pair, SKIP_REASON, describeOutcome, title, type Outcome, type Which } from "./harness.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { needs } from "../helpers/host.js";
+import { buildTools, startRecvtty, type RecvttyResult, type ToolBox } from "../tools/tools.js";
+import { DIFFERENTIAL, Pair, describeOutcome, type Outcome, type Which } from "./harness.js";
 import { normaliseTty } from "./normalise.js";
 
 const SCRIPT = [
@@ -17,9 +18,7 @@ const SCRIPT = [
   "exit 0",
 ].join("; ");
 
-const skip = SKIP_REASON ?? (haveCompiler() ? undefined : "no C compiler to build recvtty");
-
-describe.skipIf(skip !== undefined)(title("differential: terminal with --console-socket"), () => {
+needs(...DIFFERENTIAL, "cc").describe("differential: terminal with --console-socket", () => {
   const pair = new Pair();
   let tools: ToolBox;
   const got = {} as Record<Which, { run: Outcome; tty: RecvttyResult }>;

@@ -2,9 +2,10 @@
 // under both, a probe prints identity, capabilities, mounts, namespaces, /dev,
 // environment, limits and security state, and each aspect must match.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Spec } from "../../src/spec/types.js";
-import { Pair, SKIP_REASON, describeOutcome, sections, title, type Outcome, type Which } from "./harness.js";
+import { needs } from "../helpers/host.js";
+import { DIFFERENTIAL, Pair, describeOutcome, sections, type Outcome, type Which } from "./harness.js";
 import { hostNsLinks, normaliseMountinfo, nsDisposition, parseNsLinks, parseStatus, parseUlimit } from "./normalise.js";
 import { probeArgs, type ProbeSection } from "./probe.js";
 
@@ -80,7 +81,7 @@ const VARIANTS: Variant[] = [
 const VERBATIM: ProbeSection[] = ["id", "hostname", "caps", "security", "dev", "devpts", "env", "cwd", "umask", "oom", "pid", "fds"];
 
 for (const variant of VARIANTS) {
-  describe.skipIf(SKIP_REASON !== undefined)(title(`differential: ${variant.name}`), () => {
+  needs(...DIFFERENTIAL).describe(`differential: ${variant.name}`, () => {
     const pair = new Pair();
     const seen = {} as Record<Which, Record<string, string[]>>;
     let outcomes: Record<Which, Outcome>;

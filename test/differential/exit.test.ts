@@ -1,10 +1,11 @@
 // How `run` reports the container's end, berth against runc: its exit status
 // when the process exits, and 128+N when it is killed by signal N.
 
-import { afterAll, describe, expect, it } from "vitest";
-import { Pair, SKIP_REASON, describeOutcome, title, withoutRuntimeLog, type Which } from "./harness.js";
+import { afterAll, expect, it } from "vitest";
+import { needs } from "../helpers/host.js";
+import { DIFFERENTIAL, Pair, describeOutcome, withoutRuntimeLog, type Which } from "./harness.js";
 
-describe.skipIf(SKIP_REASON !== undefined)(title("differential: run exit status"), () => {
+needs(...DIFFERENTIAL).describe("differential: run exit status", () => {
   const pair = new Pair();
   afterAll(() => pair.cleanup());
 

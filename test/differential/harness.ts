@@ -4,46 +4,17 @@
 // cgroup paths or mount roots compare equal.
 
 import { spawn, spawnSync } from "node:child_process";
-import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { REPO_ROOT, cleanEnv, makeBundle, uniqueId, type Bundle, type BundleOptions } from "../helpers/index.js";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { RUNC_BIN, type Requirement } from "../helpers/host.js";
+import { RUNTIME_BIN, cleanEnv, makeBundle, uniqueId, type Bundle, type BundleOptions } from "../helpers/index.js";
 
-/** The reference runtime: $RUNC_BIN or /usr/sbin/runc. */
-export const RUNC_BIN = nonEmpty(process.env.RUNC_BIN) ?? "/usr/sbin/runc";
-/** The runtime under test: $BERTH_BIN or <repo>/bin/berth. */
-export const BERTH_BIN = resolve(nonEmpty(process.env.BERTH_BIN) ?? join(REPO_ROOT, "bin", "berth"));
-
-function nonEmpty(s: string | undefined): string | undefined {
-  return s === undefined || s === "" ? undefined : s;
-}
-
-function executable(p: string): boolean {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const IS_ROOT = process.getuid?.() === 0;
-
-/** Why the differential tests cannot run here, or undefined when they can. */
-export const SKIP_REASON: string | undefined = !IS_ROOT
-  ? "differential tests need root"
-  : !executable(RUNC_BIN)
-    ? `reference runtime not found at ${RUNC_BIN} (set RUNC_BIN)`
-    : !executable(BERTH_BIN)
-      ? `runtime under test not found at ${BERTH_BIN} (run make build or set BERTH_BIN)`
-      : undefined;
-
-/** Title for a describe block: names the skip reason when the block is skipped. */
-export function title(name: string): string {
-  return SKIP_REASON === undefined ? name : `${name} [skipped: ${SKIP_REASON}]`;
-}
+/** What every differential test needs of the host: `needs(...DIFFERENTIAL).describe(…)`. */
+export const DIFFERENTIAL: Requirement[] = ["root", "runtime", "runc"];
 
 export type Which = "runc" | "berth";
-export const RUNTIMES: Record<Which, string> = { runc: RUNC_BIN, berth: BERTH_BIN };
+/** The reference runtime (RUNC_BIN of ../helpers/host.ts) and the runtime under test ($BERTH_BIN or <repo>/bin/berth). */
+export const RUNTIMES: Record<Which, string> = { runc: RUNC_BIN, berth: RUNTIME_BIN };
 
 export interface Outcome {
   which: Which;

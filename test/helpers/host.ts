@@ -51,6 +51,7 @@ const REQUIREMENTS = {
   apparmor: "AppArmor enabled in the kernel",
   selinux: "SELinux enabled in the kernel",
   "runtime-spec-schema": "the runtime-spec JSON schema in ../shared/oci-runtime-spec/schema beside the repository",
+  "cgroup2-controller": "a cgroup made under the cgroup2 root gets a controller (pure v2: the root offers one, which berth enables; hybrid: one is enabled in the root's cgroup.subtree_control)",
 } as const;
 
 /** A host requirement: a fixed name, or `controller:<name>` for one cgroup controller. */
@@ -284,6 +285,14 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
   apparmor: () => (lsmEnabled("apparmor") ? undefined : "AppArmor is not an active LSM (/sys/kernel/security/lsm)"),
   selinux: () => (lsmEnabled("selinux") && existsSync("/sys/fs/selinux/enforce") ? undefined : "SELinux is not an active LSM"),
   "runtime-spec-schema": () => (existsSync(join(RUNTIME_SPEC_SCHEMA, "config-schema.json")) ? undefined : `${RUNTIME_SPEC_SCHEMA} not found`),
+  "cgroup2-controller": () => {
+    const mp = cgroup2Mount();
+    if (mp === undefined) return "no cgroup2 mount";
+    const file = hostCgroupLayout().layout === "v2" ? "cgroup.controllers" : "cgroup.subtree_control";
+    let list = "";
+    try { list = readFileSync(join(mp, file), "utf8").trim(); } catch { /* reported below */ }
+    return list !== "" ? undefined : `${mp}/${file} lists no controller`;
+  },
 };
 
 /** The runtime-spec schema directory, ../shared/oci-runtime-spec/schema from the repository root. */

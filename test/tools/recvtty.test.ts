@@ -4,12 +4,13 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTools, haveCompiler, startRecvtty, type ToolBox } from "./tools.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { needs } from "../helpers/host.js";
+import { buildTools, startRecvtty, type ToolBox } from "./tools.js";
 
 const run = promisify(execFile);
 
-describe.skipIf(!haveCompiler())("recvtty", () => {
+needs("cc").describe("recvtty", () => {
   let tools: ToolBox;
   let dir: string;
   beforeAll(() => {

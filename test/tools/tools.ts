@@ -11,16 +11,6 @@ const TOOLS_DIR = dirname(fileURLToPath(import.meta.url));
 
 export type ToolName = "recvtty" | "sendtty";
 
-/** True when a C compiler is available to build the test peers. */
-export function haveCompiler(): boolean {
-  try {
-    execFileSync(process.env.CC ?? "gcc", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A directory holding freshly compiled tools; remove() deletes it. */
 export interface ToolBox {
   dir: string;

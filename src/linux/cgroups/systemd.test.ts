@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { needs } from "../../../test/helpers/host.js";
 import { BerthError } from "../../errors.js";
 import type { CgroupLayout } from "./detect.js";
 import { createCgroupManager, loadCgroupManager } from "./manager.js";
-import { SYSTEMD_RUNTIME_DIR } from "./paths.js";
 import { resolveSystemdCgroup, SystemdCgroupManager } from "./systemd.js";
 import type { CgroupManager, CgroupState } from "./types.js";
 
@@ -65,7 +64,7 @@ describe("resolveSystemdCgroup", () => {
   });
 });
 
-describe.skipIf(existsSync(SYSTEMD_RUNTIME_DIR))("on a host without systemd", () => {
+needs("no-systemd").describe("on a host without systemd", () => {
   it("createCgroupManager with systemd gives the no-systemd error", () => {
     expect(() => createCgroupManager({ cgroupsPath: "system.slice:berth:c1", id: "c1", systemd: true })).toThrow(/needs a running systemd/);
   });

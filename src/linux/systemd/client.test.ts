@@ -10,7 +10,8 @@ import type { CgroupManager, CgroupState } from "../cgroups/types.js";
 import { DBUS_NAME, DBUS_PATH, DBusConnection, DBusError } from "./dbusConnection.js";
 import type { DBusValue, Message, Variant } from "./dbusWire.js";
 import { busCandidates, MANAGER_IFACE, SYSTEMD_NAME, SYSTEMD_PATH, SystemdClient } from "./client.js";
-import { DBUS_DAEMON, startPrivateBus, type PrivateBus } from "./privateBus.testutil.js";
+import { needs } from "../../../test/helpers/host.js";
+import { startPrivateBus, type PrivateBus } from "./privateBus.testutil.js";
 
 interface FakeSystemd {
   conn: DBusConnection;
@@ -92,9 +93,7 @@ describe("busCandidates", () => {
   });
 });
 
-const maybe = DBUS_DAEMON === undefined ? describe.skip : describe;
-
-maybe("SystemdClient against a stand-in systemd on a private bus", () => {
+needs("dbus-daemon").describe("SystemdClient against a stand-in systemd on a private bus", () => {
   let bus: PrivateBus | undefined;
   let fake: FakeSystemd;
   const savedAddress = process.env.DBUS_SYSTEM_BUS_ADDRESS;

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BerthError } from "../../errors.js";
 import { DBUS_NAME, DBUS_PATH, DBusConnection, DBusError } from "./dbusConnection.js";
 import { MessageType, type Message } from "./dbusWire.js";
-import { DBUS_DAEMON, startPrivateBus, type PrivateBus } from "./privateBus.testutil.js";
+import { needs } from "../../../test/helpers/host.js";
+import { startPrivateBus, type PrivateBus } from "./privateBus.testutil.js";
 
 let privateBus: PrivateBus | undefined;
 let socketPath = "";
@@ -14,9 +15,7 @@ function bus(member: string, signature?: string, body?: (string | number)[]) {
   return { destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member, signature, body };
 }
 
-const maybe = DBUS_DAEMON === undefined ? describe.skip : describe;
-
-maybe("DBusConnection against dbus-daemon", () => {
+needs("dbus-daemon").describe("DBusConnection against dbus-daemon", () => {
   beforeAll(async () => {
     privateBus = await startPrivateBus();
     socketPath = privateBus.socketPath;

@@ -5,7 +5,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const DBUS_DAEMON = ["/usr/bin/dbus-daemon", "/bin/dbus-daemon"].find((p) => existsSync(p));
+/** The dbus-daemon binary; callers declare needs("dbus-daemon") (test/helpers/host.ts). */
+const DBUS_DAEMON = ["/usr/bin/dbus-daemon", "/bin/dbus-daemon"].find((p) => existsSync(p));
 
 export interface PrivateBus {
   socketPath: string;
