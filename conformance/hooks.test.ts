@@ -2,12 +2,13 @@
 // each kind runs in.
 
 import { readFileSync, readlinkSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
+import { needs } from "../test/helpers/host.js";
 import {
-  CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, addAllRecordingHooks, readHookLog, recordingHook, type Bundle, type HookKind,
+  Sandbox, addAllRecordingHooks, readHookLog, recordingHook, type Bundle, type HookKind,
 } from "../test/helpers/index.js";
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("conformance: config.md hooks", () => {
+needs("containers").describe("conformance: config.md hooks", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
@@ -73,7 +74,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("conformance: config.md hooks", () => {
   });
 
   // runc 1.1 calls poststart hooks at the end of create.
-  it.skipIf(!IS_BERTH)("config.md poststart: called after the user process has started, as part of start", async () => {
+  needs("berth").it("config.md poststart: called after the user process has started, as part of start", async () => {
     const b = sb.bundle({ args: ["sleep", "30"] });
     addAllRecordingHooks(b);
     b.write();

@@ -1,10 +1,11 @@
 // runtime-linux.md: file descriptors and /dev symbolic links.
 
-import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, Sandbox } from "../test/helpers/index.js";
+import { afterAll, expect, it } from "vitest";
+import { needs } from "../test/helpers/host.js";
+import { Sandbox } from "../test/helpers/index.js";
 import { runLines } from "./common.js";
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("conformance: runtime-linux.md", () => {
+needs("containers").describe("conformance: runtime-linux.md", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 

@@ -2,12 +2,13 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, Sandbox, describeResult, isAlive, sleep } from "../test/helpers/index.js";
+import { afterAll, expect, it } from "vitest";
+import { needs } from "../test/helpers/host.js";
+import { Sandbox, describeResult, isAlive, sleep } from "../test/helpers/index.js";
 
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("conformance: runtime.md", () => {
+needs("containers").describe("conformance: runtime.md", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 

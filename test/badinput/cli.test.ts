@@ -2,13 +2,14 @@
 // flags, missing arguments. Each must exit 1 with a message naming what is
 // wrong and leave nothing behind.
 
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, IS_BERTH, RUNTIME_PRESENT, Sandbox, describeResult, disposeSharedRoot, runtime } from "../helpers/index.js";
+import { afterAll, afterEach, expect, it } from "vitest";
+import { has, needs } from "../helpers/host.js";
+import { Sandbox, describeResult, disposeSharedRoot, runtime } from "../helpers/index.js";
 import { expectCleanFailure, expectFailure } from "./common.js";
 
 afterAll(() => disposeSharedRoot());
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("bad input: container ids and create flags", () => {
+needs("containers").describe("bad input: container ids and create flags", () => {
   let sb = new Sandbox();
   const all: Sandbox[] = [];
   afterEach(() => {
@@ -53,11 +54,11 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("bad input: container ids and create flags"
     const r = sb.rt(["create", "--preserve-fds", "x", "--bundle", b.dir, id]);
     await expectCleanFailure(sb, r, id, { usageOnStdout: true });
     expect(r.stderr).toContain("preserve-fds");
-    if (IS_BERTH) expect(r.stderr).toContain("--preserve-fds");
+    if (has("berth")) expect(r.stderr).toContain("--preserve-fds");
   });
 
   // runc 1.1 silently treats a negative count as 0.
-  it.skipIf(!IS_BERTH)("--preserve-fds with a negative number fails naming the flag", async () => {
+  needs("berth").it("--preserve-fds with a negative number fails naming the flag", async () => {
     const b = sb.bundle();
     const id = sb.id();
     sb.track(id, b);
@@ -111,7 +112,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("bad input: container ids and create flags"
       const r = sb.rt(["kill", id, sig]);
       expect(r.code, describeResult(r)).not.toBe(0);
       expect(sb.status(id)).toBe("running");
-      if (IS_BERTH) {
+      if (has("berth")) {
         expect(r.code).toBe(1);
         expect(r.stderr).toContain(sig);
       }
@@ -126,7 +127,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("bad input: container ids and create flags"
     const r = sb.rt(["exec", "--user", "1000:abc", id, "true"]);
     expect(r.code).not.toBe(0);
     expect(sb.status(id)).toBe("running");
-    if (IS_BERTH) expect(r.stderr).toContain("--user");
+    if (has("berth")) expect(r.stderr).toContain("--user");
     sb.ok(["delete", "--force", id]);
   });
 
@@ -141,7 +142,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("bad input: container ids and create flags"
   });
 });
 
-describe.skipIf(!RUNTIME_PRESENT)("bad input: missing arguments and unknown flags", () => {
+needs("runtime").describe("bad input: missing arguments and unknown flags", () => {
   const cases: Array<[string, string[]]> = [
     ["create without an id", ["create"]],
     ["start without an id", ["start"]],
@@ -168,7 +169,7 @@ describe.skipIf(!RUNTIME_PRESENT)("bad input: missing arguments and unknown flag
     expect(r.code).not.toBe(0);
   });
 
-  it.skipIf(!IS_BERTH)("a missing id is reported by name", () => {
+  needs("berth").it("a missing id is reported by name", () => {
     const r = runtime(["start"]);
     expect(r.stderr).toMatch(/container[ -]id/i);
   });

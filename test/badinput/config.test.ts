@@ -3,11 +3,12 @@
 
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, TMP_PREFIX, type Bundle } from "../helpers/index.js";
+import { afterAll, afterEach, expect, it } from "vitest";
+import { has, needs } from "../helpers/host.js";
+import { Sandbox, TMP_PREFIX, type Bundle } from "../helpers/index.js";
 import { expectCleanFailure } from "./common.js";
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("bad input: bundle and config.json", () => {
+needs("containers").describe("bad input: bundle and config.json", () => {
   // One sandbox per test: every test checks that its root is left empty.
   let sb = new Sandbox();
   const all: Sandbox[] = [];
@@ -56,7 +57,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("bad input: bundle and config.json", () => 
     b.write("{\"ociVersion\": \"1.0.2\", bad");
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
-    if (IS_BERTH) expect(r.stderr).toContain("config.json");
+    if (has("berth")) expect(r.stderr).toContain("config.json");
   });
 
   it("config.json that is an empty file", async () => {
@@ -85,21 +86,21 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("bad input: bundle and config.json", () => 
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toContain("bogus");
-    if (IS_BERTH) expect(r.stderr).toContain("linux.namespaces[5].type");
+    if (has("berth")) expect(r.stderr).toContain("linux.namespaces[5].type");
   });
 
   it("schema violation: process.user.uid is negative", async () => {
     const b = badConfig((c) => { c.process.user.uid = -1; });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
-    if (IS_BERTH) expect(r.stderr).toContain("process.user.uid");
+    if (has("berth")) expect(r.stderr).toContain("process.user.uid");
   });
 
   it("schema violation: mounts is an object", async () => {
     const b = badConfig((c) => { c.mounts = { destination: "/x" }; });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
-    if (IS_BERTH) expect(r.stderr).toContain("mounts");
+    if (has("berth")) expect(r.stderr).toContain("mounts");
   });
 
   it("missing process.cwd", async () => {
@@ -107,18 +108,18 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("bad input: bundle and config.json", () => 
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toMatch(/cwd/i);
-    if (IS_BERTH) expect(r.stderr).toContain("process.cwd");
+    if (has("berth")) expect(r.stderr).toContain("process.cwd");
   });
 
   // runc 1.1 accepts any ociVersion string; berth checks it against the versions it supports.
-  it.skipIf(!IS_BERTH)("bad ociVersion", async () => {
+  needs("berth").it("bad ociVersion", async () => {
     const b = badConfig((c) => { c.ociVersion = "banana"; });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toContain("ociVersion");
   });
 
-  it.skipIf(!IS_BERTH)("ociVersion of an unsupported major version", async () => {
+  needs("berth").it("ociVersion of an unsupported major version", async () => {
     const b = badConfig((c) => { c.ociVersion = "2.0.0"; });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
@@ -130,7 +131,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("bad input: bundle and config.json", () => 
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toContain("no-such-rootfs");
-    if (IS_BERTH) expect(r.stderr).toMatch(/root\.path/);
+    if (has("berth")) expect(r.stderr).toMatch(/root\.path/);
   });
 
   it("rootfs directory missing from the bundle", async () => {
@@ -165,7 +166,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("bad input: bundle and config.json", () => 
     const b = badConfig((c) => { c.linux.namespaces.push({ type: "pid" }); });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
-    if (IS_BERTH) expect(r.stderr).toContain("linux.namespaces[5]");
+    if (has("berth")) expect(r.stderr).toContain("linux.namespaces[5]");
   });
 
   // config.md process.capabilities: unknown names are logged as a warning, not an error (runc does the same).

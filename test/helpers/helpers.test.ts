@@ -3,7 +3,8 @@
 
 import { existsSync, lstatSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, makeBundle, makeRootfs, Sandbox, uniqueId, findLeaks, cgroupDirsMatching } from "./index.js";
+import { needs } from "./host.js";
+import { makeBundle, makeRootfs, Sandbox, uniqueId, findLeaks, cgroupDirsMatching } from "./index.js";
 
 describe("makeRootfs / makeBundle", () => {
   const bundle = makeBundle({ args: ["sh", "-c", "exit 0"] });
@@ -51,7 +52,7 @@ describe("makeRootfs / makeBundle", () => {
   });
 });
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("leak detection sees a live container", () => {
+needs("containers").describe("leak detection sees a live container", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 

@@ -52,6 +52,7 @@ const REQUIREMENTS = {
   selinux: "SELinux enabled in the kernel",
   "runtime-spec-schema": "the runtime-spec JSON schema in ../shared/oci-runtime-spec/schema beside the repository",
   "cgroup2-controller": "a cgroup made under the cgroup2 root gets a controller (pure v2: the root offers one, which berth enables; hybrid: one is enabled in the root's cgroup.subtree_control)",
+  "no-swap": "no swap is in use (/proc/swaps lists none), so a memory limit bounds a container's memory even without swap accounting",
 } as const;
 
 /** A host requirement: a fixed name, or `controller:<name>` for one cgroup controller. */
@@ -292,6 +293,11 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
     let list = "";
     try { list = readFileSync(join(mp, file), "utf8").trim(); } catch { /* reported below */ }
     return list !== "" ? undefined : `${mp}/${file} lists no controller`;
+  },
+  "no-swap": () => {
+    let lines: string[] = [];
+    try { lines = readFileSync("/proc/swaps", "utf8").split("\n").slice(1).filter((l) => l.trim() !== ""); } catch { /* no CONFIG_SWAP: no swap */ }
+    return lines.length === 0 ? undefined : `swap is in use: ${lines.map((l) => l.split(/\s+/)[0]).join(", ")} (/proc/swaps)`;
   },
 };
 

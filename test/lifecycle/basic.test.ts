@@ -3,10 +3,11 @@
 // the wrong state (callers match these substrings).
 
 import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, Sandbox, describeResult, isAlive, sleep } from "../helpers/index.js";
+import { afterAll, expect, it } from "vitest";
+import { needs } from "../helpers/host.js";
+import { Sandbox, describeResult, isAlive, sleep } from "../helpers/index.js";
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: create, start, kill, delete", () => {
+needs("containers").describe("lifecycle: create, start, kill, delete", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 

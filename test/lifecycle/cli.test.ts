@@ -4,15 +4,16 @@
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, RUNTIME_PRESENT, Sandbox, TMP_PREFIX, describeResult, disposeSharedRoot, newRoot, runtime } from "../helpers/index.js";
+import { afterAll, expect, it } from "vitest";
+import { needs } from "../helpers/host.js";
+import { Sandbox, TMP_PREFIX, describeResult, disposeSharedRoot, newRoot, runtime } from "../helpers/index.js";
 
 afterAll(() => disposeSharedRoot());
 
 // events and update come with cgroup resource support.
 const COMMANDS = ["create", "start", "run", "state", "kill", "delete", "list", "exec", "spec", "features", "ps", "pause", "resume"];
 
-describe.skipIf(!RUNTIME_PRESENT)("cli: commands that need no container", () => {
+needs("runtime").describe("cli: commands that need no container", () => {
   it("--version prints the version and the spec version, exit 0", () => {
     const r = runtime(["--version"], { root: null });
     expect(r.code, describeResult(r)).toBe(0);
@@ -144,7 +145,7 @@ describe.skipIf(!RUNTIME_PRESENT)("cli: commands that need no container", () => 
   });
 });
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("cli: commands on containers", () => {
+needs("containers").describe("cli: commands on containers", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 

@@ -2,10 +2,11 @@
 // --env, --cwd, --user, --detach with a pid file, and exit status propagation.
 
 import { readFileSync, writeFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, DEFAULT_ENV, Sandbox, describeResult, isAlive, sleep, type Bundle } from "../helpers/index.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { needs } from "../helpers/host.js";
+import { DEFAULT_ENV, Sandbox, describeResult, isAlive, sleep, type Bundle } from "../helpers/index.js";
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: exec", () => {
+needs("containers").describe("lifecycle: exec", () => {
   const sb = new Sandbox();
   let b: Bundle;
   let id: string;

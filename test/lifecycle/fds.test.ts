@@ -2,14 +2,15 @@
 // ones --preserve-fds and LISTEN_FDS ask for, as fd 3, 4, …
 
 import { closeSync, openSync, writeFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, Sandbox, describeResult } from "../helpers/index.js";
+import { afterAll, expect, it } from "vitest";
+import { needs } from "../helpers/host.js";
+import { Sandbox, describeResult } from "../helpers/index.js";
 
 function fdList(stdout: string): string[] {
   return stdout.split("\n").filter((l) => /^\d+$/.test(l));
 }
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: file descriptors", () => {
+needs("containers").describe("lifecycle: file descriptors", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 

@@ -2,13 +2,14 @@
 // timeouts, and what a failing hook does to the lifecycle.
 
 import { existsSync, readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
+import { has, needs } from "../helpers/host.js";
 import {
-  CAN_RUN_CONTAINERS, IS_BERTH, HOOK_KINDS, Sandbox, addAllRecordingHooks, describeResult,
+  HOOK_KINDS, Sandbox, addAllRecordingHooks, describeResult,
   failingHook, readHookLog, recordingHook, type Bundle, type HookKind,
 } from "../helpers/index.js";
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: hooks", () => {
+needs("containers").describe("lifecycle: hooks", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
@@ -50,7 +51,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: hooks", () => {
   });
 
   // runc 1.1 runs poststart hooks at the end of create; runtime-spec (and runc ≥ 1.2) run them after start.
-  it.skipIf(!IS_BERTH)("the six hooks run in lifecycle order: create, start, then delete", async () => {
+  needs("berth").it("the six hooks run in lifecycle order: create, start, then delete", async () => {
     const b = hookedBundle();
     const id = sb.id();
     sb.create(id, b);
@@ -134,7 +135,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: hooks", () => {
 
   // berth follows runc 1.1 and runtime-spec 1.0 here: a failing poststart hook is a
   // warning, the container keeps running and start succeeds (runtime-tools poststart_fail).
-  it.skipIf(!IS_BERTH)("a failing poststart hook is a warning: start succeeds and the container runs", async () => {
+  needs("berth").it("a failing poststart hook is a warning: start succeeds and the container runs", async () => {
     const b = withFailing("poststart");
     const id = sb.id();
     sb.create(id, b);
@@ -156,7 +157,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: hooks", () => {
     expect(sb.status(id)).toBe("absent");
     expect(tags(b)).toContain("poststop-fail");
     // runtime.md step 13: the remaining poststop hooks still run (runc 1.1 stops at the first failure).
-    if (IS_BERTH) expect(tags(b)).toContain("poststop");
+    if (has("berth")) expect(tags(b)).toContain("poststop");
     expect(await sb.waitClean(id)).toEqual([]);
   });
 

@@ -4,19 +4,20 @@
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readlinkSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, describeResult } from "../helpers/index.js";
+import { afterAll, expect } from "vitest";
+import { needs } from "../helpers/host.js";
+import { Sandbox, describeResult } from "../helpers/index.js";
 
 function mountsBelow(dir: string): string[] {
   return readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "").filter((mp) => mp === dir || mp.startsWith(dir + "/"));
 }
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: no mount namespace", () => {
+needs("containers").describe("lifecycle: no mount namespace", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
   // runc 1.1 leaves these mounts on the host after delete.
-  it.skipIf(!IS_BERTH)("runs chrooted in berth's namespaces and delete removes its mounts but not ones that were there before", async () => {
+  needs("berth").it("runs chrooted in berth's namespaces and delete removes its mounts but not ones that were there before", async () => {
     const b = sb.bundle({
       args: ["sh", "-c", "readlink /proc/self/ns/net > /tmp/net; ls / > /tmp/ls; sleep 30"],
       edit: (c) => {
@@ -49,7 +50,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: no mount namespace", () => {
     }
   });
 
-  it.skipIf(!IS_BERTH)("refuses root.readonly without a mount namespace, naming the field", () => {
+  needs("berth").it("refuses root.readonly without a mount namespace, naming the field", () => {
     const b = sb.bundle({ edit: (c) => { c.linux!.namespaces = []; delete c.hostname; c.linux!.maskedPaths = []; c.linux!.readonlyPaths = []; c.root!.readonly = true; } });
     const r = sb.rt(["create", "--bundle", b.dir, sb.id()]);
     expect(r.code).toBe(1);

@@ -1,10 +1,11 @@
 // runc gives every container a session keyring of its own (`_ses.<id>`), so it
 // does not share the caller's session keys; --no-new-keyring keeps the caller's.
 
-import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, Sandbox, describeResult } from "../helpers/index.js";
+import { afterAll, expect, it } from "vitest";
+import { needs } from "../helpers/host.js";
+import { Sandbox, describeResult } from "../helpers/index.js";
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: session keyring", () => {
+needs("containers", "keyctl").describe("lifecycle: session keyring", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 

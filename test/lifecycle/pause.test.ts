@@ -2,8 +2,9 @@
 // treat a paused container, as runc's do.
 
 import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, Sandbox, describeResult } from "../helpers/index.js";
+import { afterAll, expect, it } from "vitest";
+import { needs } from "../helpers/host.js";
+import { Sandbox, describeResult } from "../helpers/index.js";
 
 function procState(pid: number): string {
   try {
@@ -13,7 +14,7 @@ function procState(pid: number): string {
   }
 }
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: pause and resume", () => {
+needs("containers").describe("lifecycle: pause and resume", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 

@@ -2,10 +2,11 @@
 // passthrough, --keep, and the pid file.
 
 import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, Sandbox, describeResult, runtimeAsync } from "../helpers/index.js";
+import { afterAll, expect, it } from "vitest";
+import { needs } from "../helpers/host.js";
+import { Sandbox, describeResult, runtimeAsync } from "../helpers/index.js";
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: run", () => {
+needs("containers").describe("lifecycle: run", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 

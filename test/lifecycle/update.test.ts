@@ -5,19 +5,19 @@
 // container is given cgroupsPath "/<id>", and v2 files are read on cgroup v2.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { detectCgroupLayout, UNIFIED } from "../../src/linux/cgroups/detect.js";
-import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, describeResult } from "../helpers/index.js";
+import { afterAll, expect, it } from "vitest";
+import { UNIFIED } from "../../src/linux/cgroups/detect.js";
+import { cgroup2Mount, has, hostCgroupLayout, needs } from "../helpers/host.js";
+import { Sandbox, describeResult } from "../helpers/index.js";
 
-const LAYOUT = CAN_RUN_CONTAINERS ? detectCgroupLayout() : undefined;
-const V2 = LAYOUT?.layout === "v2";
+const LAYOUT = hostCgroupLayout();
+const V2 = LAYOUT.layout === "v2";
 const MiB = 1024 * 1024;
-const HAS_SYSTEMD = existsSync("/run/systemd/system");
 
 function cg(ctrl: string, id: string, file: string): string {
-  const h = V2 ? LAYOUT!.hierarchies[UNIFIED] : LAYOUT!.hierarchies[ctrl];
+  const h = V2 ? LAYOUT.hierarchies[UNIFIED] : LAYOUT.hierarchies[ctrl];
   if (h === undefined) throw new Error(`${ctrl} is not mounted`);
   return readFileSync(join(h.mountPoint, id, file), "utf8").trim();
 }
@@ -27,7 +27,7 @@ const pidsLimit = (id: string): string => cg("pids", id, "pids.max");
 /** "quota period" as cgroup v2 spells it, from either layout. */
 const cpuMax = (id: string): string => (V2 ? cg("cpu", id, "cpu.max") : `${cg("cpu", id, "cpu.cfs_quota_us")} ${cg("cpu", id, "cpu.cfs_period_us")}`);
 
-describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: update", () => {
+needs("containers", "controller:memory", "controller:pids").describe("lifecycle: update", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
@@ -56,7 +56,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: update", () => {
     sb.ok(["update", "--memory", "100M", "--pids-limit", "50", id]);
     expect(memoryLimit(id)).toBe(100 * MiB);
     expect(pidsLimit(id)).toBe("50");
-    if (IS_BERTH) {
+    if (has("berth")) {
       expect(recorded(id).memory.limit).toBe(100 * MiB);
       expect(recorded(id).pids.limit).toBe(50);
     }
@@ -66,12 +66,12 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: update", () => {
     expect(pidsLimit(id)).toBe("50");
     sb.ok(["update", "--pids-limit", "-1", id]);
     expect(pidsLimit(id)).toBe("max");
-    if (IS_BERTH) expect(recorded(id).pids.limit).toBe(-1);
+    if (has("berth")) expect(recorded(id).pids.limit).toBe(-1);
     sb.ok(["delete", "--force", id]);
     expect(await sb.waitClean(id)).toEqual([]);
   });
 
-  it("a resources document from stdin or a file is applied (a lone CPU quota keeps the period)", async () => {
+  needs("controller:cpu").it("a resources document from stdin or a file is applied (a lone CPU quota keeps the period)", async () => {
     const id = running("up-json");
     sb.ok(["update", "--resources", "-", id], { input: JSON.stringify({ memory: { limit: 200 * MiB }, cpu: { quota: 50000, period: 100000 } }) });
     expect(memoryLimit(id)).toBe(200 * MiB);
@@ -82,7 +82,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: update", () => {
     expect(cpuMax(id)).toBe("25000 100000");
     expect(pidsLimit(id)).toBe("20");
     expect(memoryLimit(id)).toBe(200 * MiB);
-    if (IS_BERTH) expect(recorded(id)).toMatchObject({ memory: { limit: 200 * MiB }, cpu: { quota: 25000, period: 100000 }, pids: { limit: 20 } });
+    if (has("berth")) expect(recorded(id)).toMatchObject({ memory: { limit: 200 * MiB }, cpu: { quota: 25000, period: 100000 }, pids: { limit: 20 } });
     sb.ok(["delete", "--force", id]);
     expect(await sb.waitClean(id)).toEqual([]);
   });
@@ -101,7 +101,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: update", () => {
       expect(r.stderr).toMatch(pattern);
     }
     expect(memoryLimit(id)).toBe(256 * MiB);
-    if (IS_BERTH) {
+    if (has("berth")) {
       expect(recorded(id).memory.limit).toBe(256 * MiB);
       const rdt = sb.rt(["update", "--l3-cache-schema", "L3:0=f", id]);
       expect(rdt.code, describeResult(rdt)).toBe(1);
@@ -129,7 +129,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS)("lifecycle: update", () => {
 // Under the systemd driver the limits are unit properties too (systemd writes them
 // again on daemon-reload), so update must change both. Runs where systemd does
 // (the qemu guest of scripts/vm/); each command costs seconds there.
-describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH || !HAS_SYSTEMD || !V2)("lifecycle: update under --systemd-cgroup", { timeout: 180_000 }, () => {
+needs("containers", "berth", "systemd", "cgroup-v2").describe("lifecycle: update under --systemd-cgroup", { timeout: 180_000 }, () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
   const SD = { globalArgs: ["--systemd-cgroup"] };
@@ -154,7 +154,7 @@ describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH || !HAS_SYSTEMD || !V2)("lifecy
     sb.ok(["update", "--memory", "128M", "--pids-limit", "42", id]);
     const pid = Number(sb.state(id).pid);
     const rel = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.startsWith("0::"))!.slice(3);
-    expect(readFileSync(join("/sys/fs/cgroup", rel, "memory.max"), "utf8").trim()).toBe(String(128 * MiB));
+    expect(readFileSync(join(cgroup2Mount()!, rel, "memory.max"), "utf8").trim()).toBe(String(128 * MiB));
     expect(unitProp(unit, "MemoryMax")).toBe(String(128 * MiB));
     expect(unitProp(unit, "TasksMax")).toBe("42");
     expect(recordedIn(sb.root, id).memory.limit).toBe(128 * MiB);

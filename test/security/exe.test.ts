@@ -3,10 +3,11 @@
 // the container overwrite the runtime binary on the host.
 
 import { openSync, readlinkSync, constants, closeSync, readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
-import { CAN_RUN_CONTAINERS, IS_BERTH, Sandbox, describeResult } from "../helpers/index.js";
+import { afterAll, expect, it } from "vitest";
+import { needs } from "../helpers/host.js";
+import { Sandbox, describeResult } from "../helpers/index.js";
 
-describe.skipIf(!CAN_RUN_CONTAINERS || !IS_BERTH)("security: the runtime binary behind /proc/<pid>/exe", () => {
+needs("containers", "berth").describe("security: the runtime binary behind /proc/<pid>/exe", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
