@@ -24,8 +24,9 @@ die() { echo "setup: $*" >&2; exit 1; }
 #   runc, crun        reference runtimes for differential tests and the benchmark
 #   iproute2 procps util-linux   ip, ps, nsenter/unshare used by the integration tests
 #   dbus              dbus-daemon, the private bus the D-Bus client tests run against
+#   golang-github-containers-common   podman's default seccomp profile, which the seccomp tests apply
 #   qemu-system-x86 debootstrap e2fsprogs   the cgroup v2 + systemd test guest (scripts/vm/)
-PACKAGES="build-essential libseccomp-dev busybox-static runc crun iproute2 procps util-linux dbus
+PACKAGES="build-essential libseccomp-dev busybox-static runc crun iproute2 procps util-linux dbus golang-github-containers-common
   qemu-system-x86 debootstrap e2fsprogs"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (it installs Debian packages, and containers need root); try: sudo sh scripts/$(basename "$0")"

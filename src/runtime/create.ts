@@ -24,7 +24,7 @@ import { runHooks, runHooksWarn } from "./hooks.js";
 import { startTimeOf } from "./procfs.js";
 import {
   claimContainerDir, removeContainerDir, saveRecord, writeFileAtomic, hookState, rfc3339Nano,
-  FIFO_FILE, OCI_VERSION, type ContainerRecord,
+  FIFO_FILE, OCI_VERSION, seccompCacheDir, type ContainerRecord,
 } from "./stateStore.js";
 import { namespacePathsOf } from "../linux/namespaces.js";
 
@@ -96,6 +96,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const plan = buildInitPlan(spec, {
       bundle, fifoPath, noPivot: opts.noPivot, preserveFds: opts.preserveFds, listenFds,
       consoleSocket: opts.consoleSocket !== undefined, wait: opts.wait, warn: (m) => log.warn(m),
+      seccompCacheDir: seccompCacheDir(opts.root),
     });
     // runc's default: the container gets a session keyring of its own.
     if (!opts.noNewKeyring) plan.sessionKeyring = sessionKeyringName(opts.id);

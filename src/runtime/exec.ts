@@ -12,7 +12,8 @@ import { buildExecPlan } from "./planBuilder.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
 import { runHelper } from "./spawnInit.js";
 import { sessionKeyringName } from "./create.js";
-import { loadRecord, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
+import { loadRecord, seccompCacheDir, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
+import type { Seccomp } from "../linux/seccomp/profile.js";
 import { statusOf } from "./lifecycle.js";
 import { forwardSignals } from "./signalForward.js";
 import { namespacePathsOf } from "../linux/namespaces.js";
@@ -123,6 +124,8 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       oomScoreAdj: rec.config.process?.oomScoreAdj,
       umask: rec.config.process?.user.umask,
     },
+    seccomp: rec.config.linux?.seccomp as Seccomp | null | undefined,
+    seccompCacheDir: seccompCacheDir(opts.root),
     warn: (m) => log.warn(m),
   });
   // A container without a mount namespace runs chrooted in its rootfs: exec joins it there.

@@ -32,7 +32,13 @@ describe("features", () => {
     expect(f.ociVersionMax).toBe("1.3.0");
     expect(f.hooks).toEqual(["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]);
     expect(Object.keys(f.linux.cgroup).sort()).toEqual(["rdma", "systemd", "systemdUser", "v1", "v2"]);
-    expect(f.linux.seccomp).toEqual({ enabled: false });
+    // seccomp: what libseccomp and this kernel offer; NOTIFY is not claimed until berth can hand on the listener.
+    expect(f.linux.seccomp.enabled).toBe(true);
+    expect(f.linux.seccomp.actions).toContain("SCMP_ACT_ERRNO");
+    expect(f.linux.seccomp.actions).not.toContain("SCMP_ACT_NOTIFY");
+    expect(f.linux.seccomp.archs).toEqual(expect.arrayContaining(["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]));
+    expect(f.linux.seccomp.operators).toHaveLength(7);
+    expect(f.linux.seccomp.supportedFlags).toEqual(expect.arrayContaining(["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"]));
     expect(f.linux.apparmor).toEqual({ enabled: false });
     expect(f.linux.selinux).toEqual({ enabled: false });
     expect(f.linux.mountExtensions).toEqual({ idmap: { enabled: false } });

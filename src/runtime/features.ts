@@ -8,6 +8,7 @@ import { SYSTEMD_RUNTIME_DIR } from "../linux/cgroups/paths.js";
 import { hostCgroupFeatures, type CgroupFeatures } from "../linux/cgroups/features.js";
 import { supportedMountOptions } from "../linux/mountOptions.js";
 import { namespaceTypes } from "../linux/namespaces.js";
+import { seccompFeatures, type SeccompFeatures } from "../linux/seccomp/features.js";
 
 export const OCI_VERSION_MIN = "1.0.0";
 export const OCI_VERSION_MAX = "1.3.0";
@@ -23,7 +24,7 @@ export interface Features {
     namespaces: string[];
     capabilities: string[];
     cgroup: CgroupFeatures;
-    seccomp: { enabled: boolean };
+    seccomp: SeccompFeatures;
     apparmor: { enabled: boolean };
     selinux: { enabled: boolean };
     mountExtensions: { idmap: { enabled: boolean } };
@@ -42,7 +43,7 @@ export function features(): Features {
       capabilities: capabilityNames(),
       // The systemd driver needs a running systemd (its runtime directory).
       cgroup: hostCgroupFeatures(existsSync(SYSTEMD_RUNTIME_DIR)),
-      seccomp: { enabled: false },
+      seccomp: seccompFeatures(),
       apparmor: { enabled: false },
       selinux: { enabled: false },
       mountExtensions: { idmap: { enabled: false } },

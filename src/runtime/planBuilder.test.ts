@@ -310,12 +310,23 @@ describe("buildInitPlan: linux", () => {
     expect(p.domainname).toBe("example.org");
   });
 
-  it("warns that seccomp is not applied", () => {
+  it("compiles linux.seccomp into the plan's filter, with its flags", () => {
     const s = baseSpec();
-    s.linux!.seccomp = { defaultAction: "SCMP_ACT_ALLOW" };
+    s.linux!.seccomp = { defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_LOG"], syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] };
     const warnings: string[] = [];
-    buildInitPlan(s, opts({ warn: (m) => warnings.push(m) }));
-    expect(warnings.join()).toContain("seccomp");
+    const p = buildInitPlan(s, opts({ warn: (m) => warnings.push(m) }));
+    expect(warnings).toEqual([]);
+    expect(p.seccomp?.flags).toBe(2);
+    expect(p.seccomp!.bpf.length % 8).toBe(0);
+    expect(buildInitPlan(baseSpec(), opts()).seccomp).toBeUndefined();
+  });
+
+  it("gives exec plans the container's filter", () => {
+    const p = buildExecPlan({ user: { uid: 0, gid: 0 }, args: ["true"], cwd: "/" }, {
+      initPid: 1, namespaces: [], userns: false, preserveFds: 0, consoleSocket: false, wait: true, detach: false,
+      seccomp: { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] },
+    });
+    expect(p.seccomp!.bpf.length).toBeGreaterThan(0);
   });
 });
 

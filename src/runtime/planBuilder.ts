@@ -15,6 +15,8 @@ import { rlimitNumber, rlimitValue } from "../linux/rlimits.js";
 import { DEFAULT_DEVICES, devSymlinks, deviceType } from "../linux/devices.js";
 import { sysctlKeyToPath } from "../linux/sysctl.js";
 import { homeDirFor } from "../linux/passwd.js";
+import { seccompProgram } from "../linux/seccomp/cache.js";
+import type { Seccomp } from "../linux/seccomp/profile.js";
 
 /** PATH used to find args[0] when the process environment has no PATH (runc's default). */
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -71,9 +73,11 @@ export interface InitPlanOptions {
   wait: boolean;
   /** Stop for MSG_HOOKS even without hooks (the caller wants the state JSON round trip). */
   stateJsonHooks?: boolean;
-  /** Receives notes about things berth leaves out (unknown-to-the-kernel capabilities, seccomp). */
+  /** Receives notes about things berth leaves out (unknown-to-the-kernel capabilities, unknown syscall names). */
   warn?: (msg: string) => void;
   host?: Partial<HostProbe>;
+  /** Where compiled seccomp programs are cached (none: compile every time). */
+  seccompCacheDir?: string;
 }
 
 export interface ExecDefaults {
@@ -96,6 +100,9 @@ export interface ExecPlanOptions {
   wait: boolean;
   detach: boolean;
   defaults?: ExecDefaults;
+  /** The container's linux.seccomp: runc applies it to exec'd processes too. */
+  seccomp?: Seccomp | null;
+  seccompCacheDir?: string;
   warn?: (msg: string) => void;
   host?: Partial<HostProbe>;
 }
@@ -456,9 +463,9 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
   const hasHooks = (["prestart", "createRuntime", "createContainer", "startContainer"] as const)
     .some((k) => (hooks[k]?.length ?? 0) > 0);
 
-  if (spec.linux?.seccomp !== undefined && spec.linux.seccomp !== null) {
-    warn("linux.seccomp is set but berth does not support seccomp; the container runs without a seccomp filter");
-  }
+  const seccomp = spec.linux?.seccomp === undefined || spec.linux.seccomp === null
+    ? undefined
+    : seccompProgram(spec.linux.seccomp as Seccomp, warn, { cacheDir: opts.seccompCacheDir });
   for (const [path, value] of notApplied(spec)) {
     if (value !== undefined && value !== null && value !== "") warn(`${path} is set but berth does not apply it yet; it is ignored`);
   }
@@ -494,6 +501,7 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
     defaultPath: DEFAULT_PATH,
   };
   if (timensOffsets !== undefined) plan.timensOffsets = timensOffsets;
+  if (seccomp !== undefined) plan.seccomp = seccomp;
   if (spec.hostname !== undefined) plan.hostname = spec.hostname;
   if (spec.domainname !== undefined) plan.domainname = spec.domainname;
   return plan;
@@ -513,7 +521,11 @@ export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
   const process = buildProcess(proc, {
     path: "process", host, warn, homeRoot: `/proc/${opts.initPid}/root`, defaults: opts.defaults,
   });
+  const seccomp = opts.seccomp === undefined || opts.seccomp === null
+    ? undefined
+    : seccompProgram(opts.seccomp, warn, { cacheDir: opts.seccompCacheDir });
   return {
+    ...(seccomp === undefined ? {} : { seccomp }),
     mode: "exec",
     cloneFlags: 0,
     userns: false,

@@ -168,6 +168,11 @@ export function hookState(rec: { id: string; bundle: string; annotations?: Recor
   return JSON.stringify(s);
 }
 
+/** Where compiled seccomp programs are cached: "@" cannot be part of a container id. */
+export function seccompCacheDir(root: string): string {
+  return join(root, "@seccomp-cache");
+}
+
 /** Ids of every container directory under root that has a state file. */
 export function listIds(root: string): string[] {
   let names: string[];

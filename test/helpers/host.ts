@@ -51,6 +51,7 @@ const REQUIREMENTS = {
   apparmor: "AppArmor enabled in the kernel",
   selinux: "SELinux enabled in the kernel",
   "runtime-spec-schema": "the runtime-spec JSON schema in ../shared/oci-runtime-spec/schema beside the repository",
+  "podman-seccomp-profile": "podman's default seccomp profile, /usr/share/containers/seccomp.json (Debian package golang-github-containers-common)",
   "cgroup2-controller": "a cgroup made under the cgroup2 root gets a controller (pure v2: the root offers one, which berth enables; hybrid: one is enabled in the root's cgroup.subtree_control)",
   "no-swap": "no swap is in use (/proc/swaps lists none), so a memory limit bounds a container's memory even without swap accounting",
 } as const;
@@ -286,6 +287,7 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
   apparmor: () => (lsmEnabled("apparmor") ? undefined : "AppArmor is not an active LSM (/sys/kernel/security/lsm)"),
   selinux: () => (lsmEnabled("selinux") && existsSync("/sys/fs/selinux/enforce") ? undefined : "SELinux is not an active LSM"),
   "runtime-spec-schema": () => (existsSync(join(RUNTIME_SPEC_SCHEMA, "config-schema.json")) ? undefined : `${RUNTIME_SPEC_SCHEMA} not found`),
+  "podman-seccomp-profile": () => (existsSync("/usr/share/containers/seccomp.json") ? undefined : "no /usr/share/containers/seccomp.json"),
   "cgroup2-controller": () => {
     const mp = cgroup2Mount();
     if (mp === undefined) return "no cgroup2 mount";

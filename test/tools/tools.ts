@@ -9,7 +9,10 @@ import { fileURLToPath } from "node:url";
 
 const TOOLS_DIR = dirname(fileURLToPath(import.meta.url));
 
-export type ToolName = "recvtty" | "sendtty";
+export type ToolName = "recvtty" | "sendtty" | "scprobe";
+
+/** Tools that run inside test containers are linked statically (the busybox rootfs has no libc). */
+const STATIC: ReadonlySet<ToolName> = new Set(["scprobe"]);
 
 /** A directory holding freshly compiled tools; remove() deletes it. */
 export interface ToolBox {
@@ -23,7 +26,7 @@ export function buildTools(names: ToolName[] = ["recvtty", "sendtty"]): ToolBox 
   const dir = mkdtempSync("/tmp/berth-test-tools-");
   try {
     for (const name of names) {
-      execFileSync(process.env.CC ?? "gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-o", join(dir, name), join(TOOLS_DIR, `${name}.c`)], {
+      execFileSync(process.env.CC ?? "gcc", ["-O2", "-Wall", "-Wextra", "-Werror", ...(STATIC.has(name) ? ["-static"] : []), "-o", join(dir, name), join(TOOLS_DIR, `${name}.c`)], {
         stdio: ["ignore", "ignore", "pipe"],
       });
     }
