@@ -14,6 +14,7 @@ import { runHelper } from "./spawnInit.js";
 import { sessionKeyringName } from "./create.js";
 import { loadRecord, seccompCacheDir, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
 import type { Seccomp } from "../linux/seccomp/profile.js";
+import { activeLsms, refuseLabel } from "../linux/lsm.js";
 import { statusOf } from "./lifecycle.js";
 import { forwardSignals } from "./signalForward.js";
 import { namespacePathsOf } from "../linux/namespaces.js";
@@ -35,6 +36,9 @@ export interface ExecOptions {
   noNewPrivs: boolean;
   preserveFds: number;
   ignorePaused: boolean;
+  /** --apparmor and --process-label: labels for the new process (refused while berth cannot apply them). */
+  apparmor?: string;
+  processLabel?: string;
 }
 
 function parseUser(spec: string): { uid: number; gid: number } {
@@ -58,6 +62,8 @@ function mergeEnv(base: string[], extra: string[]): string[] {
 
 /** The process to run: --process FILE as is, or the container's process adjusted by the flags. */
 export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
+  refuseLabel("--apparmor", opts.apparmor, "apparmor", activeLsms(), "exec");
+  refuseLabel("--process-label", opts.processLabel, "selinux", activeLsms(), "exec");
   if (opts.processFile !== undefined) {
     let proc: Process;
     try {

@@ -321,6 +321,23 @@ describe("buildInitPlan: linux", () => {
     expect(buildInitPlan(baseSpec(), opts()).seccomp).toBeUndefined();
   });
 
+  it("refuses LSM labels, naming the field: without the LSM, and with it (berth cannot apply them yet)", () => {
+    const cases: [(s: Spec) => void, RegExp][] = [
+      [(s) => { s.process!.apparmorProfile = "p"; }, /process\.apparmorProfile: AppArmor is not enabled on this host/],
+      [(s) => { s.process!.selinuxLabel = "l"; }, /process\.selinuxLabel: SELinux is not enabled on this host/],
+      [(s) => { s.linux!.mountLabel = "m"; }, /linux\.mountLabel: SELinux is not enabled on this host/],
+    ];
+    for (const [edit, re] of cases) {
+      const s = baseSpec();
+      edit(s);
+      expect(thrown(() => buildInitPlan(s, opts({ host: { lsms: () => [] } }))).message).toMatch(re);
+      expect(thrown(() => buildInitPlan(s, opts({ host: { lsms: () => ["apparmor", "selinux"] } }))).message).toMatch(/berth cannot apply (AppArmor|SELinux) labels yet/);
+    }
+    const s = baseSpec();
+    s.process!.apparmorProfile = "";
+    expect(() => buildInitPlan(s, opts({ host: { lsms: () => [] } }))).not.toThrow();
+  });
+
   it("gives exec plans the container's filter", () => {
     const p = buildExecPlan({ user: { uid: 0, gid: 0 }, args: ["true"], cwd: "/" }, {
       initPid: 1, namespaces: [], userns: false, preserveFds: 0, consoleSocket: false, wait: true, detach: false,
@@ -507,12 +524,10 @@ describe("runningInUserNs", () => {
 describe("settings berth does not apply yet", () => {
   it("are reported by name, not dropped silently", () => {
     const s = baseSpec();
-    s.process!.apparmorProfile = "docker-default";
     s.linux!.personality = { domain: "LINUX" };
     const warnings: string[] = [];
     buildInitPlan(s, { ...opts(), warn: (m) => warnings.push(m) });
     expect(warnings).toEqual([
-      "process.apparmorProfile is set but berth does not apply it yet; it is ignored",
       "linux.personality is set but berth does not apply it yet; it is ignored",
     ]);
   });

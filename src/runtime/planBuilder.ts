@@ -15,6 +15,7 @@ import { rlimitNumber, rlimitValue } from "../linux/rlimits.js";
 import { DEFAULT_DEVICES, devSymlinks, deviceType } from "../linux/devices.js";
 import { sysctlKeyToPath } from "../linux/sysctl.js";
 import { homeDirFor } from "../linux/passwd.js";
+import { activeLsms, refuseLabel } from "../linux/lsm.js";
 import { seccompProgram } from "../linux/seccomp/cache.js";
 import type { Seccomp } from "../linux/seccomp/profile.js";
 
@@ -38,6 +39,8 @@ export interface HostProbe {
   inUserNs(): boolean;
   /** HOME for a uid, looked up in `<root>/etc/passwd`. */
   homeDir(root: string, uid: number): string;
+  /** The active Linux security modules (/sys/kernel/security/lsm). */
+  lsms(): string[];
 }
 
 export const realHost: HostProbe = {
@@ -47,6 +50,7 @@ export const realHost: HostProbe = {
   lastCap: () => hostLastCap(),
   inUserNs: () => runningInUserNs(),
   homeDir: (root, uid) => homeDirFor(root, uid),
+  lsms: () => activeLsms(),
 };
 
 /** True unless /proc/self/uid_map is the initial namespace's identity map. */
@@ -114,12 +118,9 @@ function notApplied(spec: Spec): [string, unknown][] {
   const p = spec.process;
   const l = spec.linux;
   return [
-    ["process.apparmorProfile", p?.apparmorProfile],
-    ["process.selinuxLabel", p?.selinuxLabel],
     ["process.scheduler", p?.scheduler],
     ["process.ioPriority", p?.ioPriority],
     ["process.execCPUAffinity", p?.execCPUAffinity],
-    ["linux.mountLabel", l?.mountLabel],
     ["linux.personality", l?.personality],
     ["linux.intelRdt", l?.intelRdt],
     ["linux.memoryPolicy", l?.memoryPolicy],
@@ -189,6 +190,8 @@ function buildProcess(proc: Process, ctx: ProcessContext): PlanProcess {
   if (typeof proc.cwd !== "string" || !proc.cwd.startsWith("/")) {
     fail(`cwd "${String(proc.cwd)}" is not an absolute path`, `${ctx.path}.cwd`, "use an absolute path such as \"/\"");
   }
+  refuseLabel(`${ctx.path}.apparmorProfile`, proc.apparmorProfile, "apparmor", ctx.host.lsms(), OP);
+  refuseLabel(`${ctx.path}.selinuxLabel`, proc.selinuxLabel, "selinux", ctx.host.lsms(), OP);
   const uid = proc.user?.uid ?? 0;
   const gid = proc.user?.gid ?? 0;
   const env = [...(proc.env ?? [])];
@@ -471,6 +474,7 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
   }
 
   const process = buildProcess(spec.process, { path: "process", host, warn, homeRoot: rootfs });
+  refuseLabel("linux.mountLabel", spec.linux?.mountLabel, "selinux", host.lsms(), OP);
 
   const plan: Plan = {
     mode: "init",

@@ -15,6 +15,7 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { describe, it, type TestFunction, type TestOptions } from "vitest";
+import { activeLsms } from "../../src/linux/lsm.js";
 import { CGROUP2_SUPER_MAGIC, detectCgroupLayout, UNIFIED, type CgroupLayout } from "../../src/linux/cgroups/detect.js";
 import { IS_BERTH, IS_ROOT, REPO_ROOT, RUNTIME_BIN, RUNTIME_PRESENT } from "./env.js";
 
@@ -208,13 +209,6 @@ function memlockMissing(): string | undefined {
   return undefined;
 }
 
-function lsmEnabled(name: string): boolean {
-  try {
-    return readFileSync("/sys/kernel/security/lsm", "utf8").split(",").includes(name);
-  } catch {
-    return false;
-  }
-}
 
 const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
   root: needRoot,
@@ -284,8 +278,8 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
     return r.status === 0 ? undefined : `criu check failed: ${(r.stderr ?? "").trim().split("\n").pop() ?? ""}`;
   },
   qemu: () => (onPath("qemu-system-x86_64") !== undefined ? undefined : "no qemu-system-x86_64 on PATH"),
-  apparmor: () => (lsmEnabled("apparmor") ? undefined : "AppArmor is not an active LSM (/sys/kernel/security/lsm)"),
-  selinux: () => (lsmEnabled("selinux") && existsSync("/sys/fs/selinux/enforce") ? undefined : "SELinux is not an active LSM"),
+  apparmor: () => (activeLsms().includes("apparmor") ? undefined : "AppArmor is not enabled (/sys/module/apparmor/parameters/enabled)"),
+  selinux: () => (activeLsms().includes("selinux") ? undefined : "SELinux is not enabled (no /sys/fs/selinux)"),
   "runtime-spec-schema": () => (existsSync(join(RUNTIME_SPEC_SCHEMA, "config-schema.json")) ? undefined : `${RUNTIME_SPEC_SCHEMA} not found`),
   "podman-seccomp-profile": () => (existsSync("/usr/share/containers/seccomp.json") ? undefined : "no /usr/share/containers/seccomp.json"),
   "cgroup2-controller": () => {

@@ -28,5 +28,7 @@ export async function handler(argv: Record<string, unknown> & GlobalArgs): Promi
     noNewPrivs: argv["no-new-privs"] === true,
     preserveFds: nonNegativeInt(argv["preserve-fds"], "--preserve-fds"),
     ignorePaused: argv["ignore-paused"] === true,
+    apparmor: argv.apparmor as string | undefined,
+    processLabel: argv["process-label"] as string | undefined,
   });
 }
