@@ -22,9 +22,10 @@
 
 static int make_fifo(const char *path)
 {
-	if (mkfifo(path, 0622) < 0)
+	/* Only the creating user (who runs `berth start`) may start or abort the container. */
+	if (mkfifo(path, 0600) < 0)
 		die(errno, "mkfifo \"%s\"", path);
-	if (chmod(path, 0622) < 0) /* undo the umask */
+	if (chmod(path, 0600) < 0) /* undo the umask */
 		die(errno, "chmod \"%s\"", path);
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)

@@ -3,7 +3,7 @@
 // mkdir, so two concurrent creates of one id have exactly one winner. Writes go
 // to a temp file and are renamed into place. Status is derived, never stored.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync, existsSync } from "node:fs";
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { BerthError, isErrno } from "../errors.js";
 import type { Spec, OciState } from "../spec/types.js";
@@ -51,9 +51,17 @@ export function containerDir(root: string, id: string): string {
   return join(root, id);
 }
 
+/**
+ * Create the state root 0700, or tighten an existing one of ours to 0700: other users
+ * must not reach the containers' fifos and state. A sticky directory (a shared one such
+ * as /tmp) or one owned by someone else is left as it is.
+ */
 export function ensureRoot(root: string): void {
   try {
     mkdirSync(root, { recursive: true, mode: 0o700 });
+    const st = statSync(root);
+    const uid = process.geteuid?.() ?? 0;
+    if ((st.mode & 0o077) !== 0 && (st.mode & 0o1000) === 0 && st.uid === uid) chmodSync(root, 0o700);
   } catch (err) {
     throw BerthError.fromSys("create state root", root, err, "check --root");
   }
