@@ -1,12 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { thrown } from "../testing/thrown.js";
 import {
   dottedPath,
+  jsonDepth,
   jsonErrorOffset,
   loadAndValidateConfig,
+  MAX_JSON_BYTES,
   parseJsonText,
   pointerSegments,
   readJsonFile,
@@ -71,6 +73,26 @@ describe("loadAndValidateConfig: reading the file", () => {
     mkdirSync(join(dir, "config.json"));
     const e = thrown(() => loadAndValidateConfig(dir));
     expect(e.errno).toBe("EISDIR");
+  });
+
+  test("config.json that is a device (a link to /dev/zero) is refused before anything is read", () => {
+    const dir = bundle(undefined);
+    symlinkSync("/dev/zero", join(dir, "config.json"));
+    const e = thrown(() => loadAndValidateConfig(dir));
+    expect(e.message).toMatch(/config\.json: not a regular file \(a device, fifo or socket\)/);
+  });
+
+  test("a config.json larger than the bound is refused by its size", () => {
+    const dir = bundle(undefined);
+    writeFileSync(join(dir, "config.json"), Buffer.alloc(MAX_JSON_BYTES + 1, 0x20));
+    expect(thrown(() => loadAndValidateConfig(dir)).message).toMatch(/bytes is more than the 16777216 berth reads/);
+  });
+
+  test("JSON nested 100000 deep gets an error naming the file, not a stack overflow", () => {
+    const dir = bundle(`${"[".repeat(100_000)}${"]".repeat(100_000)}`);
+    const e = thrown(() => loadAndValidateConfig(dir));
+    expect(e.message).toMatch(/config\.json: objects and arrays nest deeper than 512 levels/);
+    expect(jsonDepth('{"a":"[[[[","b":[[1]]}')).toBe(3);
   });
 
   test("invalid JSON names the file, line and column", () => {

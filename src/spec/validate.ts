@@ -4,7 +4,7 @@
 // compiled at run time); every failure becomes one BerthError that names the
 // offending JSON path in dotted form, e.g. `linux.namespaces[2].type`.
 
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { BerthError } from "../errors.js";
 import type { OciState, Spec } from "./types.js";
@@ -53,20 +53,70 @@ export function validateFeatures(doc: unknown): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
-/** Read and parse a JSON file; errors name the file and, for syntax errors, the line and column. */
-export function readJsonFile(file: string, op: string): unknown {
-  let text: string;
+/** The largest JSON document berth reads (config.json, --process, update's resources). */
+export const MAX_JSON_BYTES = 16 * 1024 * 1024;
+/** The deepest nesting of objects and arrays it accepts; real configs nest fewer than ten levels. */
+export const MAX_JSON_DEPTH = 512;
+
+/** Read a regular file of at most MAX_JSON_BYTES; never follows it into a device or a growing stream. */
+function readBounded(file: string, op: string): string {
+  let fd: number;
   try {
-    text = readFileSync(file, "utf8");
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException)?.code;
-    const hint =
-      code === "ENOENT"
-        ? "the bundle directory must contain config.json (`berth spec` writes an example)"
-        : code === "EISDIR"
-          ? "config.json must be a regular file"
-          : undefined;
+    const hint = code === "ENOENT" ? "the bundle directory must contain config.json (`berth spec` writes an example)" : undefined;
     throw BerthError.fromSys(op, file, err, hint);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      throw new BerthError(`not a regular file (${st.isDirectory() ? "a directory" : "a device, fifo or socket"})`, {
+        op, path: file, errno: st.isDirectory() ? "EISDIR" : "EINVAL", hint: "it must be a regular JSON file",
+      });
+    }
+    if (st.size > MAX_JSON_BYTES) {
+      throw new BerthError(`${st.size} bytes is more than the ${MAX_JSON_BYTES} berth reads`, { op, path: file, hint: "a JSON document this large is not a runtime config" });
+    }
+    const buf = Buffer.alloc(st.size + 1);
+    let n = 0;
+    for (;;) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+      if (n === buf.length) throw new BerthError("the file grew while it was read", { op, path: file });
+    }
+    return buf.toString("utf8", 0, n);
+  } catch (err) {
+    if (err instanceof BerthError) throw err;
+    throw BerthError.fromSys(op, file, err);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The deepest nesting of objects and arrays in JSON text (strings skipped), stopping past `limit`. */
+export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
+  let depth = 0, max = 0, inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) max = depth;
+      if (max > limit) return max;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
+/** Read and parse a JSON file; errors name the file and, for syntax errors, the line and column. */
+export function readJsonFile(file: string, op: string): unknown {
+  const text = readBounded(file, op);
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new BerthError(`objects and arrays nest deeper than ${MAX_JSON_DEPTH} levels`, { op, path: file, hint: "a runtime config nests a few levels; this is not one" });
   }
   return parseJsonText(text, file, op);
 }
