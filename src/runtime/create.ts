@@ -102,6 +102,32 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     if (!opts.noNewKeyring) plan.sessionKeyring = sessionKeyringName(opts.id);
     const cgm = cg;
     cgm.create();
+    const record = (pid: number): ContainerRecord => {
+      const startTime = pid === 0 ? "" : startTimeOf(pid);
+      if (startTime === undefined) throw new BerthError("container process exited during create", { op: "create" });
+      const namespaces: Record<string, string> = {};
+      if (pid > 0) for (const ns of namespacePathsOf(spec.linux?.namespaces, pid)) namespaces[ns.type] = ns.path;
+      return {
+        ociVersion: OCI_VERSION,
+        id: opts.id,
+        bundle,
+        rootfs,
+        pid,
+        initStartTime: startTime,
+        created: rfc3339Nano(),
+        owner: "",
+        annotations: spec.annotations,
+        config: spec,
+        cgroup: cgm.state,
+        namespaces,
+        systemdCgroup: opts.systemdCgroup,
+        hostMounts,
+        noNewKeyring: opts.noNewKeyring,
+        creating: true,
+      };
+    };
+    // From here on a berth killed mid-create would leave cgroups: record them at once.
+    saveRecord(opts.root, record(0));
     // Device rules always apply: runc's defaults hold even without linux.resources.
     cgm.apply({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec.linux) }, { warn: (m) => log.warn(m) });
     const entry = cgm.selfEntry();
@@ -121,6 +147,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         // The systemd driver starts the container's unit with stage 1 in it.
         await cgm.start?.(pid);
       },
+      // Recorded at once, so a berth killed before create ends leaves a container that
+      // `delete --force` finds (status "creating") instead of an init nobody knows of.
+      onPid: (pid) => saveRecord(opts.root, record(pid)),
       onUserMap: (pid) => {
         writeIdMap(`/proc/${pid}/uid_map`, spec.linux?.uidMappings);
         writeIdMap(`/proc/${pid}/gid_map`, spec.linux?.gidMappings);
@@ -137,27 +166,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       },
       onWarn: (m) => log.warn(m),
     }, consoleSocket);
-    const startTime = startTimeOf(helper.pid);
-    if (startTime === undefined) throw new BerthError("container process exited during create", { op: "create" });
-    const namespaces: Record<string, string> = {};
-    for (const ns of namespacePathsOf(spec.linux?.namespaces, helper.pid)) namespaces[ns.type] = ns.path;
-    const rec: ContainerRecord = {
-      ociVersion: OCI_VERSION,
-      id: opts.id,
-      bundle,
-      rootfs,
-      pid: helper.pid,
-      initStartTime: startTime,
-      created: rfc3339Nano(),
-      owner: "",
-      annotations: spec.annotations,
-      config: spec,
-      cgroup: cgm.state,
-      namespaces,
-      systemdCgroup: opts.systemdCgroup,
-      hostMounts,
-      noNewKeyring: opts.noNewKeyring,
-    };
+    const rec = record(helper.pid);
+    delete rec.creating;
     saveRecord(opts.root, rec);
     if (opts.pidFile !== undefined) {
       writeFileAtomic(resolve(opts.pidFile), String(helper.pid));

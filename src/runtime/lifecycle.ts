@@ -118,6 +118,7 @@ export function killContainer(root: string, id: string, signal: number, all: boo
     signalCgroup(rec, signal);
     return;
   }
+  if (!(rec.pid > 0)) throw new BerthError("container has no process yet", { op: "kill", path: id, errno: "ESRCH", hint: "it is being created; delete it with `berth delete --force`" });
   try {
     process.kill(rec.pid, signal);
     // A frozen process acts on SIGKILL only once thawed (runc thaws too).
@@ -152,7 +153,8 @@ export async function destroyContainer(root: string, rec: ContainerRecord): Prom
 
 async function killAndWait(rec: ContainerRecord): Promise<void> {
   signalCgroup(rec, 9);
-  try { process.kill(rec.pid, 9); } catch { /* gone */ }
+  // pid 0 is a create that died before berth-init started: never kill(0, …), our own group.
+  if (rec.pid > 0) try { process.kill(rec.pid, 9); } catch { /* gone */ }
   if (hasCgroup(rec)) loadCgroupManager(rec.cgroup).thaw();
   if (!(await waitGone(rec.pid, rec.initStartTime, 10_000))) {
     throw new BerthError("container process did not die after SIGKILL", { op: "delete", path: rec.id, hint: "the process may be stuck in the kernel (D state); try again" });

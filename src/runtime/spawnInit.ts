@@ -20,6 +20,8 @@ import { SyncChannel, decodeError } from "./syncChannel.js";
 export interface HelperCallbacks {
   /** Called with stage 1's pid before the plan is sent: enter cgroups here (awaited when it returns a promise). */
   beforePlan(stage1Pid: number): void | Promise<void>;
+  /** Called once the container process's pid is known (before hooks and readiness). */
+  onPid?(pid: number): void;
   /** Write uid/gid maps for pid. */
   onUserMap?(pid: number): void;
   /** Run prestart/createRuntime; return the state JSON for in-container hooks. */
@@ -114,6 +116,7 @@ export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, con
           break;
         case Msg.PID:
           pid = frame.payload.readUInt32LE(0);
+          cb.onPid?.(pid);
           break;
         case Msg.HOOKS: {
           const state = cb.onHooks?.(pid) ?? "{}";

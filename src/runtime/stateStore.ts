@@ -36,6 +36,12 @@ export interface ContainerRecord {
   hostMounts?: { rootfs: string; keep: number[] };
   /** Created with --no-new-keyring: exec'd processes keep the caller's session keyring too. */
   noNewKeyring?: boolean;
+  /**
+   * Written once the cgroups exist (pid 0) and again when the container's pid is known,
+   * before create finishes: a create that dies half-way leaves a record that
+   * `delete --force` can act on.
+   */
+  creating?: boolean;
 }
 
 export type Status = OciState["status"];
@@ -145,7 +151,10 @@ export function loadRecord(root: string, id: string): ContainerRecord {
 
 /** Derive the status from the world: init liveness (pid + start time), freezer, exec fifo. */
 export function deriveStatus(root: string, rec: ContainerRecord, frozen?: () => boolean): Status {
+  // pid 0: cgroups made, berth-init not started yet (or a create that died then).
+  if (rec.creating === true && rec.pid === 0) return "creating";
   if (!isAlive(rec.pid, rec.initStartTime)) return "stopped";
+  if (rec.creating === true) return "creating";
   if (frozen !== undefined && frozen()) return "paused";
   if (existsSync(join(containerDir(root, rec.id), FIFO_FILE))) return "created";
   return "running";
