@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +57,19 @@ static void wait_fifo(int fd)
 	 * writing until EPIPE, which tells it the user program now runs. */
 }
 
+/* After chdir: the working directory must be inside this process's root. A cwd reached
+ * through a magic link (/proc/self/fd/N of an fd from outside) is not, and the kernel's
+ * getcwd says "(unreachable)" for it. */
+static void verify_cwd(void)
+{
+	char buf[4096];
+	long n = syscall(SYS_getcwd, buf, sizeof(buf));
+	if (n < 0)
+		die(errno, "getcwd after chdir");
+	if (buf[0] != '/')
+		die(EPERM, "cwd is outside the container's root filesystem");
+}
+
 /* chdir, no_new_privs, identity and capabilities, umask; returns the program to execve. */
 static const char *finish_process(const struct plan *p)
 {
@@ -69,6 +83,7 @@ static const char *finish_process(const struct plan *p)
 	apply_user(p);
 	if (!cwd_done && chdir(p->cwd) < 0)
 		die(errno, "chdir to cwd \"%s\"", p->cwd);
+	verify_cwd();
 	apply_caps(p);
 	if (p->has_umask)
 		umask((mode_t)p->umask);
@@ -188,6 +203,10 @@ static int stage1(const struct plan *p, int sync)
 	if (pid < 0)
 		die(errno, "fork the container process");
 	if (pid == 0) {
+		/* The cgroup directory fd is a host directory: it must not reach the container,
+		 * where /proc/1/fd/N would lead out of the rootfs. */
+		if (cgfd >= 0)
+			close(cgfd);
 		if (p->wait)
 			sigprocmask(SIG_SETMASK, &old, NULL);
 		close(go[1]);
