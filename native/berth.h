@@ -41,6 +41,8 @@ void send_go(int fd);
 
 /* ---- path.c: resolution inside the rootfs ---- */
 enum { P_NOCREATE = 0, P_MKDIR = 1, P_MKFILE = 2 };
+/* Open `path` inside the root with no symlink anywhere on it (ELOOP otherwise); O_PATH. */
+int open_in_root_nosymlinks(int rootfd, const char *path);
 /* O_PATH fd for path (absolute or not, always taken relative to rootfd, never escaping it).
  * P_MKDIR creates missing directories, P_MKFILE also creates the last component as an empty file.
  * Returns -1 with errno on failure. */

@@ -11,7 +11,10 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -176,12 +179,30 @@ static void remount_bind(int fd, const struct mnt *m, unsigned long flags)
 	die(err, "remount \"%s\" on \"%s\" with flags 0x%lx", m->source, m->dest, flags);
 }
 
+/* proc and sysfs carry the masks and read-only paths: they go on ordinary directories. */
+static int is_kernel_fs(const struct mnt *m)
+{
+	return !m->bind && (strcmp(m->fstype, "proc") == 0 || strcmp(m->fstype, "sysfs") == 0);
+}
+
 void mount_one(int rootfd, const struct mnt *m)
 {
 	char fp[64];
 	int fd = open_in_root(rootfd, m->dest, m->dest_is_file ? P_MKFILE : P_MKDIR);
 	if (fd < 0)
 		die(errno, "create mountpoint \"%s\" in the rootfs", m->dest);
+	if (is_kernel_fs(m)) {
+		close(fd);
+		fd = open_in_root_nosymlinks(rootfd, m->dest);
+		if (fd < 0 && errno == ELOOP)
+			die(ELOOP, "%s must be mounted on an ordinary directory, but \"%s\" in the rootfs is or passes through a symlink",
+			    m->fstype, m->dest);
+		if (fd < 0)
+			die(errno, "open mountpoint \"%s\"", m->dest);
+		struct stat st;
+		if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
+			die(ENOTDIR, "%s must be mounted on a directory: \"%s\" in the rootfs is not one", m->fstype, m->dest);
+	}
 	fdpath(fd, fp, sizeof(fp));
 	if (m->bind) {
 		unsigned long fl = MS_BIND | (m->flags & MS_REC);
@@ -335,8 +356,25 @@ fail:
 	return -1;
 }
 
+/* The file masks are bound from: the container's /dev/null, checked to be the null
+ * device (char 1:3) on the very fd that is then bound. A symlink or a regular file
+ * there would unmask or expose what it points to. */
+static int null_device(int root)
+{
+	int fd = open_in_root_nosymlinks(root, "/dev/null");
+	if (fd < 0)
+		die(errno, "open \"/dev/null\" (without symlinks) as the source of masks");
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		die(errno, "stat \"/dev/null\"");
+	if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3)
+		die(EPERM, "\"/dev/null\" in the container is not the null device (char 1:3); it cannot mask paths");
+	return fd;
+}
+
 static void mask_paths(const struct plan *p, int root)
 {
+	int devnull = -1;
 	for (size_t i = 0; i < p->masked.n; i++) {
 		const char *path = p->masked.v[i];
 		int fd = open_in_root(root, path, P_NOCREATE);
@@ -351,11 +389,16 @@ static void mask_paths(const struct plan *p, int root)
 		if (S_ISDIR(st.st_mode)) {
 			if (mount_ro_tmpfs(fd) < 0)
 				die(errno, "mask \"%s\" with a read-only tmpfs", path);
-		} else if (bind_onto(AT_FDCWD, "/dev/null", fd, 0, 0) < 0) {
-			die(errno, "mask \"%s\" with \"/dev/null\"", path);
+		} else {
+			if (devnull < 0)
+				devnull = null_device(root);
+			if (bind_onto(devnull, "", fd, 0, 0) < 0)
+				die(errno, "mask \"%s\" with \"/dev/null\"", path);
 		}
 		close(fd);
 	}
+	if (devnull >= 0)
+		close(devnull);
 }
 
 static void readonly_paths(const struct plan *p, int root)
@@ -396,6 +439,20 @@ void finish_rootfs(const struct plan *p)
 	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		die(errno, "open \"/\"");
+	/* The masks below are paths under these mounts: if the rootfs was changed under us
+	 * (a directory renamed, a link swapped in), they would land elsewhere. Fail instead. */
+	for (size_t i = 0; i < p->nmounts; i++) {
+		const struct mnt *m = &p->mounts[i];
+		if (!is_kernel_fs(m))
+			continue;
+		int fd = open_in_root_nosymlinks(root, m->dest);
+		struct statfs sf;
+		long want = strcmp(m->fstype, "proc") == 0 ? PROC_SUPER_MAGIC : SYSFS_MAGIC;
+		if (fd < 0 || fstatfs(fd, &sf) < 0 || (long)sf.f_type != want)
+			die(fd < 0 ? errno : EXDEV, "\"%s\" is no longer the %s mount made there: the rootfs changed during create",
+			    m->dest, m->fstype);
+		close(fd);
+	}
 	write_sysctls(p);
 	/* read-only paths first, then masks (runc's order: masks stay visible on top) */
 	readonly_paths(p, root);

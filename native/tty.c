@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -51,9 +52,18 @@ void setup_console(const struct plan *p, int ttysock)
 		int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (root < 0)
 			die(errno, "open \"/\"");
+		/* Never follow a /dev/console link: the pty would be bound over its target. */
 		int fd = open_in_root(root, "/dev/console", P_MKFILE);
+		if (fd >= 0)
+			close(fd);
+		fd = open_in_root_nosymlinks(root, "/dev/console");
+		if (fd < 0 && errno == ELOOP)
+			die(ELOOP, "\"/dev/console\" in the container is a symlink; refusing to follow it");
 		if (fd < 0)
 			die(errno, "create \"/dev/console\"");
+		struct stat cst;
+		if (fstat(fd, &cst) < 0 || !(S_ISREG(cst.st_mode) || S_ISCHR(cst.st_mode)))
+			die(EPERM, "\"/dev/console\" in the container is not a file or a character device");
 		if (bind_onto(slave, "", fd, 0, 0) < 0)
 			die(errno, "bind mount \"%s\" on \"/dev/console\"", name);
 		close(fd);

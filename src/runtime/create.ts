@@ -149,7 +149,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       },
       // Recorded at once, so a berth killed before create ends leaves a container that
       // `delete --force` finds (status "creating") instead of an init nobody knows of.
-      onPid: (pid) => saveRecord(opts.root, record(pid)),
+      // A process already gone has sent, or is sending, its error: that is the one to report.
+      onPid: (pid) => { if (startTimeOf(pid) !== undefined) saveRecord(opts.root, record(pid)); },
       onUserMap: (pid) => {
         writeIdMap(`/proc/${pid}/uid_map`, spec.linux?.uidMappings);
         writeIdMap(`/proc/${pid}/gid_map`, spec.linux?.gidMappings);
