@@ -62,6 +62,7 @@ void create_namespaces(const struct plan *p, int sync);
 
 /* ---- mount.c ---- */
 struct minfo {
+	int id, parent;     /* mount id and parent mount id */
 	char *root, *mp;    /* unescaped */
 	char *fstype, *superopts;
 	int shared;

@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <linux/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <linux/magic.h>
@@ -73,6 +74,8 @@ struct minfo *read_mountinfo(size_t *count, char **buf)
 		if (nf < 10)
 			continue;
 		struct minfo *m = grow((void **)&v, count, sizeof(*m));
+		m->id = atoi(f[0]);
+		m->parent = atoi(f[1]);
 		m->root = f[3];
 		unescape(m->root);
 		m->mp = f[4];
@@ -151,38 +154,111 @@ int prepare_rootfs(const struct plan *p)
 
 /* ---- plan mounts ---- */
 
-static int reopen(int rootfd, const struct mnt *m)
-{
-	int fd = open_in_root(rootfd, m->dest, P_NOCREATE);
-	if (fd < 0)
-		die(errno, "reopen mountpoint \"%s\"", m->dest);
-	return fd;
-}
-
-static void remount_bind(int fd, const struct mnt *m, unsigned long flags)
-{
-	char fp[64];
-	fdpath(fd, fp, sizeof(fp));
-	if (mount(NULL, fp, NULL, MS_BIND | MS_REMOUNT | flags, NULL) == 0)
-		return;
-	int err = errno;
-	if (err == EPERM) {
-		/* In a user namespace the flags the source carries are locked: keep them. */
-		struct statvfs sv;
-		if (fstatvfs(fd, &sv) == 0) {
-			unsigned long keep = sv.f_flag & (ST_NOSUID | ST_NODEV | ST_NOEXEC | ST_NOATIME |
-							  ST_NODIRATIME | ST_RELATIME | ST_RDONLY);
-			if (mount(NULL, fp, NULL, MS_BIND | MS_REMOUNT | flags | keep, NULL) == 0)
-				return;
-		}
-	}
-	die(err, "remount \"%s\" on \"%s\" with flags 0x%lx", m->source, m->dest, flags);
-}
-
 /* proc and sysfs carry the masks and read-only paths: they go on ordinary directories. */
 static int is_kernel_fs(const struct mnt *m)
 {
 	return !m->bind && (strcmp(m->fstype, "proc") == 0 || strcmp(m->fstype, "sysfs") == 0);
+}
+
+/* The mount id of what fd names, and whether fd is the root of that mount. */
+static int mount_id_of(int fd, int *is_root)
+{
+	struct statx sx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0)
+		die(errno, "statx a mountpoint");
+	if (is_root)
+		*is_root = (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+	return (int)sx.stx_mnt_id;
+}
+
+/* MS_* per-mount flags as mount_setattr(2) attributes. */
+static uint64_t mount_attrs(uint64_t ms, uint64_t *atime)
+{
+	uint64_t a = 0;
+	*atime = 0;
+	if (ms & MS_RDONLY)
+		a |= MOUNT_ATTR_RDONLY;
+	if (ms & MS_NOSUID)
+		a |= MOUNT_ATTR_NOSUID;
+	if (ms & MS_NODEV)
+		a |= MOUNT_ATTR_NODEV;
+	if (ms & MS_NOEXEC)
+		a |= MOUNT_ATTR_NOEXEC;
+	if (ms & MS_NODIRATIME)
+		a |= MOUNT_ATTR_NODIRATIME;
+	if (ms & MS_NOATIME)
+		*atime = MOUNT_ATTR_NOATIME;
+	else if (ms & MS_STRICTATIME)
+		*atime = MOUNT_ATTR_STRICTATIME;
+	else if (ms & MS_RELATIME)
+		*atime = MOUNT_ATTR_RELATIME;
+	return a;
+}
+
+/* A bind mount made whole before it is attached: clone the source tree, give it its
+ * flags (read-only and the rest), then move it onto the target fd. Nothing is looked
+ * up by path after the target was opened, so a swapped path cannot get a read-only
+ * bind attached read-write, or its flags put on another mount. Returns the mount's fd. */
+static int bind_one(int target, const struct mnt *m)
+{
+	unsigned fl = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+	int tree = open_tree(AT_FDCWD, m->source, fl);
+	if (tree < 0)
+		die(errno, "bind mount \"%s\" on \"%s\"", m->source, m->dest);
+	if (m->remount_flags != 0) {
+		uint64_t atime;
+		uint64_t set = mount_attrs(m->remount_flags, &atime);
+		/* like MS_BIND|MS_REMOUNT: exactly these flags on the top mount ... */
+		struct mount_attr a = {
+			.attr_set = set | atime,
+			.attr_clr = ((MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+				      MOUNT_ATTR_NODIRATIME) & ~set) | (atime ? MOUNT_ATTR__ATIME : 0),
+		};
+		int r = mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a));
+		if (r < 0 && errno == EPERM) {
+			/* ... except flags a user namespace locks on the source: those stay. */
+			a.attr_clr = atime ? MOUNT_ATTR__ATIME : 0;
+			r = mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a));
+			if (r < 0 && errno == EPERM) {
+				a.attr_set = set;
+				a.attr_clr = 0;
+				r = mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a));
+			}
+		}
+		if (r < 0)
+			die(errno, "remount \"%s\" on \"%s\" with flags 0x%llx", m->source, m->dest,
+			    (unsigned long long)m->remount_flags);
+	}
+	if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die(errno, "bind mount \"%s\" on \"%s\"", m->source, m->dest);
+	return tree;
+}
+
+/* After mount(2) onto the target fd, the mount made there, found again and checked: it
+ * must be a mount root whose parent is the mount the target was on. Otherwise the
+ * rootfs changed under us (a component swapped for a link or renamed): fail. */
+static int reopen_checked(int rootfd, int target, const struct mnt *m)
+{
+	int parent = mount_id_of(target, NULL);
+	int fd = open_in_root(rootfd, m->dest, P_NOCREATE);
+	if (fd < 0)
+		die(errno, "reopen mountpoint \"%s\"", m->dest);
+	int is_root = 0;
+	int id = mount_id_of(fd, &is_root);
+	int ok = 0;
+	if (is_root && id != parent) {
+		size_t n;
+		char *buf;
+		struct minfo *mi = read_mountinfo(&n, &buf);
+		for (size_t i = 0; i < n; i++)
+			if (mi[i].id == id)
+				ok = mi[i].parent == parent;
+		free(mi);
+		free(buf);
+	}
+	if (!ok)
+		die(EXDEV, "the mount on \"%s\" is not where it was made: the rootfs changed during create", m->dest);
+	return fd;
 }
 
 void mount_one(int rootfd, const struct mnt *m)
@@ -203,27 +279,23 @@ void mount_one(int rootfd, const struct mnt *m)
 		if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
 			die(ENOTDIR, "%s must be mounted on a directory: \"%s\" in the rootfs is not one", m->fstype, m->dest);
 	}
-	fdpath(fd, fp, sizeof(fp));
+	int mnt;
 	if (m->bind) {
-		unsigned long fl = MS_BIND | (m->flags & MS_REC);
-		if (mount(m->source, fp, NULL, fl, NULL) < 0)
-			die(errno, "bind mount \"%s\" on \"%s\"", m->source, m->dest);
+		mnt = bind_one(fd, m);
 	} else {
+		fdpath(fd, fp, sizeof(fp));
 		unsigned long fl = (unsigned long)(m->flags & ~(uint64_t)PROP_FLAGS);
 		if (mount(m->source, fp, m->fstype, fl, m->data) < 0)
 			die(errno, "mount \"%s\" on \"%s\"%s%s%s", m->source, m->dest,
 			    m->data ? " with data \"" : "", m->data ? m->data : "", m->data ? "\"" : "");
+		mnt = reopen_checked(rootfd, fd, m);
 	}
 	close(fd);
-	/* The fd still names what was under the new mount: reopen to get the mount itself. */
-	fd = reopen(rootfd, m);
-	fdpath(fd, fp, sizeof(fp));
-	if (m->bind && m->remount_flags != 0)
-		remount_bind(fd, m, (unsigned long)m->remount_flags);
+	fdpath(mnt, fp, sizeof(fp));
 	for (size_t j = 0; j < m->nprop; j++)
 		if (mount(NULL, fp, NULL, m->prop[j], NULL) < 0)
 			die(errno, "set propagation 0x%x on \"%s\"", m->prop[j], m->dest);
-	close(fd);
+	close(mnt);
 }
 
 void do_mounts(const struct plan *p, int rootfd)

@@ -101,7 +101,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // runc's default: the container gets a session keyring of its own.
     if (!opts.noNewKeyring) plan.sessionKeyring = sessionKeyringName(opts.id);
     const cgm = cg;
-    cgm.create();
     const record = (pid: number): ContainerRecord => {
       const startTime = pid === 0 ? "" : startTimeOf(pid);
       if (startTime === undefined) throw new BerthError("container process exited during create", { op: "create" });
@@ -126,8 +125,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         creating: true,
       };
     };
-    // From here on a berth killed mid-create would leave cgroups: record them at once.
-    saveRecord(opts.root, record(0));
+    // A berth killed from here on would leave cgroups: record the ones it is about to
+    // make before making them, so that delete --force can remove them.
+    const planned = cgm.plannedDirs?.() ?? [];
+    const early = record(0);
+    early.cgroup = { ...early.cgroup, created: [...early.cgroup.created, ...planned.filter((d) => !early.cgroup.created.includes(d))] };
+    saveRecord(opts.root, early);
+    cgm.create();
     // Device rules always apply: runc's defaults hold even without linux.resources.
     cgm.apply({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec.linux) }, { warn: (m) => log.warn(m) });
     const entry = cgm.selfEntry();

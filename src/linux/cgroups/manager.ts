@@ -146,9 +146,44 @@ class FsCgroupManager implements CgroupManager {
     return { tasks, into };
   }
 
+  /**
+   * The leaves whose processes are the container's: those berth created. Every process of
+   * the container is in each of its leaves, so these find them all, while a leaf that
+   * already existed (a cgroup2 directory made by someone else, say) may hold bystanders.
+   * Only when no leaf was created (a shared cgroup) are all of them the container's.
+   */
+  private ownLeaves(): string[] {
+    const leaves = [...this.dirs().keys()];
+    const own = leaves.filter((d) => this.state.created.includes(d));
+    return own.length > 0 ? own : leaves;
+  }
+
+  /** Directories berth may create for this container that do not exist yet, parents first. */
+  plannedDirs(): string[] {
+    const out: string[] = [];
+    for (const [dir, keys] of this.dirs()) {
+      let mount: string;
+      try {
+        mount = this.mountOf(keys[0]!);
+      } catch {
+        continue;
+      }
+      const rel = relative(mount, dir);
+      if (rel.startsWith("..")) continue;
+      let cur = mount;
+      for (const part of rel === "" ? [] : rel.split("/")) {
+        cur = join(cur, part);
+        let exists = true;
+        try { statSync(cur); } catch { exists = false; }
+        if (!exists && !out.includes(cur)) out.push(cur);
+      }
+    }
+    return out;
+  }
+
   pids(): number[] {
     const all = new Set<number>();
-    for (const dir of this.dirs().keys()) readPids(dir, true, all);
+    for (const dir of this.ownLeaves()) readPids(dir, true, all);
     return [...all].sort((a, b) => a - b);
   }
 
@@ -186,8 +221,11 @@ class FsCgroupManager implements CgroupManager {
   }
 
   signalAll(signal: NodeJS.Signals | number): void {
-    const unified = this.state.paths[UNIFIED];
-    const freezer = this.state.paths["freezer"];
+    // cgroup.kill and freezing act on everything in a directory: only on the container's own.
+    const own = this.ownLeaves();
+    const mine = (d: string | undefined): string | undefined => (d !== undefined && own.includes(d) ? d : undefined);
+    const unified = mine(this.state.paths[UNIFIED]);
+    const freezer = mine(this.state.paths["freezer"]);
     if (isKillSignal(signal) && unified !== undefined && hasCgroupKill(unified)) {
       // Atomic and race-free for the cgroup2 part; the walk below still covers
       // v1-only hierarchies and processes moved out of the cgroup2 one.

@@ -23,6 +23,8 @@ export interface CgroupManager {
   readonly state: CgroupState;
   /** Create the directories (recording which ones berth made). Throws BerthError naming cgroupsPath. */
   create(): void;
+  /** The directories create() would make (those missing now), parents first: recorded before it runs. */
+  plannedDirs?(): string[];
   /**
    * Drivers that need the container's first process to make its cgroup (systemd)
    * do that here, with berth-init's stage 1 before it gets its plan, and then
