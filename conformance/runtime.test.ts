@@ -1,6 +1,6 @@
 // runtime.md: the state document and the lifecycle operations.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { needs } from "../test/helpers/host.js";
@@ -47,11 +47,14 @@ needs("containers").describe("conformance: runtime.md", () => {
   });
 
   it("runtime.md state: status is running after start and stopped after the process exits", async () => {
-    const b = sb.bundle({ args: ["sh", "-c", "sleep 0.3"] });
+    // It runs until told to stop (a file appears): a fixed sleep can end before `state`
+    // answers on a slow machine.
+    const b = sb.bundle({ args: ["sh", "-c", "while [ ! -e /tmp/stop ]; do sleep 0.05; done"] });
     const id = sb.id();
     sb.create(id, b);
     sb.ok(["start", id]);
     expect(sb.state(id).status).toBe("running");
+    writeFileSync(b.inRootfs("/tmp/stop"), "");
     await sb.waitStatus(id, "stopped");
     sb.ok(["delete", id]);
   });

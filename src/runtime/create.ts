@@ -212,7 +212,8 @@ function expandCgroupMounts(plan: Plan, cg: CgroupManager): void {
       mounts.push(m);
       continue;
     }
-    const x = cgroupMounts(m, cg.state, layout, (plan.cloneFlags & CLONE_NEWCGROUP) !== 0);
+    const userns = plan.userns || plan.nsJoin.some((n) => n.type === CLONE_NEWUSER);
+    const x = cgroupMounts(m, cg.state, layout, (plan.cloneFlags & CLONE_NEWCGROUP) !== 0, userns);
     mounts.push(...x.mounts);
     plan.symlinks.push(...x.symlinks);
   }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { needs, RUNC_BIN } from "../../test/helpers/host.js";
+import { has, needs, RUNC_BIN } from "../../test/helpers/host.js";
 import { defaultSpec } from "./specTemplate.js";
 
 /** What the reference runc writes for `runc spec [--rootless]`. */
@@ -21,7 +21,7 @@ describe("defaultSpec", () => {
   for (const rootless of [false, true]) {
     needs("runc").it(`matches runc spec${rootless ? " --rootless" : ""} apart from ociVersion`, () => {
       const runc = runcSpec(rootless);
-      const ours = defaultSpec({ rootless }) as Record<string, unknown>;
+      const ours = defaultSpec({ rootless, cgroupV2: has("cgroup-v2") }) as Record<string, unknown>;
       expect(ours.ociVersion).toBe("1.3.0");
       expect({ ...ours, ociVersion: runc.ociVersion }).toEqual(runc);
       // Same key order too, so the written files read the same.

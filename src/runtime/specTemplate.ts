@@ -13,6 +13,8 @@ export interface DefaultSpecOptions {
   /** Host ids mapped to root in the rootless user namespace (default: the caller's effective ids). */
   uid?: number;
   gid?: number;
+  /** The host has pure cgroup v2: runc's spec then adds a cgroup namespace. */
+  cgroupV2?: boolean;
 }
 
 function mounts(rootless: boolean): Mount[] {
@@ -66,6 +68,7 @@ export function defaultSpec(opts: DefaultSpecOptions): Spec {
     linux.resources = { devices: [{ allow: false, access: "rwm" }] };
     linux.namespaces = [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
   }
+  if (opts.cgroupV2 === true) linux.namespaces.push({ type: "cgroup" });
   linux.maskedPaths = [
     "/proc/acpi",
     "/proc/asound",

@@ -3,7 +3,7 @@
 // a process of the container, and runc's errors. Layout-aware: the container
 // is given cgroupsPath "/<id>", so its files are found on v1, hybrid and v2.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { UNIFIED } from "../../src/linux/cgroups/detect.js";
@@ -108,15 +108,21 @@ needs("containers").describe("lifecycle: events", () => {
   // The limit must bound what the process can use. With swap accounting, swap equal to
   // the limit leaves it no swap; without, the process could swap instead of being
   // OOM-killed, unless the host has no swap at all.
-  needs("controller:memory", ...(has("swap-accounting") ? [] : ["no-swap" as const])).it("reports an oom event when the container outgrows an 8 MiB memory limit", async () => {
+  needs("controller:memory", ...(has("swap-accounting") ? [] : ["no-swap" as const])).it("reports an oom event when the container outgrows an 8 MiB memory limit", { timeout: 150_000 }, async () => {
     const limit = 8 * MiB;
-    const { id } = running("ev-oom", ["sh", "-c", 'sleep 1; x=$(head -c 50000000 /dev/zero | tr "\\0" a); sleep 3'], (c) => {
+    // The container outgrows its limit only once told to (a file appears), after the
+    // events stream has printed its first stats: on a slow machine a fixed delay could
+    // let the OOM happen before `events` is watching.
+    const { id, b } = running("ev-oom", ["sh", "-c", 'while [ ! -e /tmp/go ]; do sleep 0.05; done; x=$(head -c 50000000 /dev/zero | tr "\\0" a); sleep 3'], (c) => {
       c.linux!.resources = { ...c.linux!.resources, memory: has("swap-accounting") ? { limit, swap: limit } : { limit } };
     });
     const limitFile = join(memoryDir(id), V2 ? "memory.max" : "memory.limit_in_bytes");
     expect(Number(readFileSync(limitFile, "utf8").trim()), limitFile).toBe(limit);
-    const ev = sb.rtAsync(["events", "--interval", "10s", id], { timeoutMs: 20_000 });
-    await sb.waitStatus(id, "stopped", 12_000);
+    const ev = sb.rtAsync(["events", "--interval", "1s", id], { timeoutMs: 90_000 });
+    const deadline = Date.now() + 60_000;
+    while (linesSoFar(ev) < 1 && Date.now() < deadline) await sleep(100);
+    writeFileSync(b.inRootfs("/tmp/go"), "");
+    await sb.waitStatus(id, "stopped", 60_000);
     const r = await streamEnd(ev, id);
     expect(r.timedOut, describeResult(r)).toBe(false);
     expect(r.code, describeResult(r)).toBe(0);

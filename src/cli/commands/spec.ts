@@ -2,6 +2,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BerthError } from "../../errors.js";
 import { defaultSpec } from "../../runtime/specTemplate.js";
+import { isPureCgroupV2 } from "../../linux/cgroups/detect.js";
 import type { GlobalArgs } from "../options.js";
 
 export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
@@ -11,7 +12,7 @@ export async function handler(argv: Record<string, unknown> & GlobalArgs): Promi
     throw new BerthError("File config.json exists. Remove it first", { op: "spec", path: file, errno: "EEXIST" });
   }
   try {
-    writeFileSync(file, JSON.stringify(defaultSpec({ rootless: (argv.rootless as unknown) === true || (argv.rootless as unknown) === "true" }), null, "\t") + "\n", { mode: 0o666 });
+    writeFileSync(file, JSON.stringify(defaultSpec({ rootless: (argv.rootless as unknown) === true || (argv.rootless as unknown) === "true", cgroupV2: isPureCgroupV2() }), null, "\t") + "\n", { mode: 0o666 });
   } catch (err) {
     throw BerthError.fromSys("spec: write", file, err, "--bundle must name an existing directory");
   }

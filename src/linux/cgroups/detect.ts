@@ -149,3 +149,12 @@ export function detectCgroupLayout(): CgroupLayout {
   cached = { layout, hierarchies };
   return cached;
 }
+
+/** Whether /sys/fs/cgroup itself is a cgroup2 mount (a pure v2 host), as runc's spec checks. */
+export function isPureCgroupV2(): boolean {
+  try {
+    return statfsSync(CGROUP_ROOT).type === CGROUP2_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
+}

@@ -46,12 +46,19 @@ describe("cgroupMounts", () => {
     ]);
   });
 
-  it("v2: one bind of the container's cgroup2 directory with the mount's flags", () => {
+  it("v2: a fresh cgroup2 mount with the mount's source and flags, as runc's", () => {
     const r = cgroupMounts(m, { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/c1" } }, {
       layout: "v2", hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } },
     });
     expect(r.mounts).toHaveLength(1);
-    expect(r.mounts[0]).toMatchObject({ source: "/sys/fs/cgroup/c1", destination: "/sys/fs/cgroup", bind: true, remountFlags: RO_FLAGS });
+    expect(r.mounts[0]).toMatchObject({ source: "cgroup", destination: "/sys/fs/cgroup", fstype: "cgroup2", bind: false, flags: m.flags });
     expect(r.symlinks).toEqual([]);
+  });
+
+  it("v2 in a user namespace without a cgroup namespace: one bind of the container's cgroup2 directory", () => {
+    const r = cgroupMounts(m, { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/c1" } }, {
+      layout: "v2", hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } },
+    }, false, true);
+    expect(r.mounts[0]).toMatchObject({ source: "/sys/fs/cgroup/c1", destination: "/sys/fs/cgroup", bind: true, remountFlags: RO_FLAGS });
   });
 });

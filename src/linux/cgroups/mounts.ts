@@ -1,7 +1,11 @@
 // What a `cgroup` mount in config.json becomes inside the container, as runc
 // does it with the cgroupfs driver: the container sees its own cgroup as the
 // root of every hierarchy.
-// - cgroup v2: a bind of the container's cgroup2 directory.
+// - cgroup v2: a fresh cgroup2 mount with the mount's source, flags and data (it
+//   shows the root of the caller's cgroup namespace: the container's cgroup with a
+//   cgroup namespace, the host's hierarchy read-only without); in a user namespace
+//   without a cgroup namespace the kernel refuses that, and runc binds the
+//   container's cgroup2 directory instead, as berth does.
 // - v1 and hybrid: a tmpfs (the mount's flags without ro, mode=755), then for
 //   each v1 hierarchy a bind of the container's directory at
 //   <dest>/<basename of the host mount point> remounted with the mount's flags,
@@ -28,10 +32,17 @@ function bind(source: string, destination: string, flags: bigint, propagation: n
   };
 }
 
-export function cgroupMounts(m: PlanMount, state: CgroupState, layout: CgroupLayout, cgroupns = false): CgroupMountPlan {
+export function cgroupMounts(m: PlanMount, state: CgroupState, layout: CgroupLayout, cgroupns = false, userns = false): CgroupMountPlan {
   if (layout.layout === "v2") {
     const dir = state.paths[UNIFIED];
-    return { mounts: dir === undefined ? [] : [bind(dir, m.destination, m.flags, m.propagation)], symlinks: [] };
+    if (userns && !cgroupns) return { mounts: dir === undefined ? [] : [bind(dir, m.destination, m.flags, m.propagation)], symlinks: [] };
+    return {
+      mounts: [{
+        source: m.source === "" ? "cgroup" : m.source, destination: m.destination, fstype: "cgroup2", flags: m.flags & ~BigInt(MS_BIND | MS_REC),
+        data: m.data, propagation: m.propagation, bind: false, remountFlags: 0n, destIsFile: false, cgroup: false,
+      }],
+      symlinks: [],
+    };
   }
   const mounts: PlanMount[] = [{
     source: "tmpfs", destination: m.destination, fstype: "tmpfs", flags: m.flags & ~BigInt(MS_RDONLY), data: "mode=755",
