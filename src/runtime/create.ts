@@ -116,7 +116,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         created: rfc3339Nano(),
         owner: "",
         annotations: spec.annotations,
-        config: spec,
+        config: recordedConfig(spec),
         cgroup: cgm.state,
         namespaces,
         systemdCgroup: opts.systemdCgroup,
@@ -218,6 +218,17 @@ function expandCgroupMounts(plan: Plan, cg: CgroupManager): void {
     plan.symlinks.push(...x.symlinks);
   }
   plan.mounts = mounts;
+}
+
+/**
+ * The config as state.json keeps it: without process.env, which often carries secrets
+ * and which no later command needs from there (exec reads the bundle's, as runc does).
+ */
+export function recordedConfig(spec: Spec): Spec {
+  if (spec.process?.env === undefined) return spec;
+  const process = { ...spec.process };
+  delete process.env;
+  return { ...spec, process };
 }
 
 export function sessionKeyringName(id: string): string {

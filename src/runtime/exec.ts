@@ -3,11 +3,12 @@
 // init (user, groups, capabilities, rlimits, no_new_privs, cwd, terminal).
 
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { checkTerminal, connectConsole } from "./consoleSocket.js";
 import { BerthError } from "../errors.js";
 import { log } from "../log.js";
-import type { Process } from "../spec/types.js";
+import type { Process, Spec } from "../spec/types.js";
+import { readJsonFile } from "../spec/validate.js";
 import { buildExecPlan } from "./planBuilder.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
 import { runHelper } from "./spawnInit.js";
@@ -61,6 +62,17 @@ function mergeEnv(base: string[], extra: string[]): string[] {
 }
 
 /** The process to run: --process FILE as is, or the container's process adjusted by the flags. */
+/** process.env of the container's bundle config.json, or none (with a warning) when it cannot be read. */
+function bundleEnv(rec: ContainerRecord): string[] {
+  try {
+    const doc = readJsonFile(join(rec.bundle, "config.json"), "exec: read the bundle's config.json") as Spec;
+    return Array.isArray(doc?.process?.env) ? doc.process.env.map(String) : [];
+  } catch (err) {
+    log.warn(`${(err as Error).message}; the process starts without the container's environment`);
+    return [];
+  }
+}
+
 export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
   refuseLabel("--apparmor", opts.apparmor, "apparmor", activeLsms(), "exec");
   refuseLabel("--process-label", opts.processLabel, "selinux", activeLsms(), "exec");
@@ -82,6 +94,8 @@ export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
     throw new BerthError("a command to run is required", { op: "exec", path: "<command>", hint: "berth exec <container-id> <command> [args…], or --process FILE" });
   }
   const base = structuredClone(rec.config.process ?? { cwd: "/", user: { uid: 0, gid: 0 } }) as Process;
+  // state.json keeps no environment: the base env is the bundle's, as runc exec reads it.
+  if (base.env === undefined) base.env = bundleEnv(rec);
   const proc: Process = { ...base, args: opts.args, terminal: opts.tty };
   delete proc.consoleSize;
   proc.env = mergeEnv(base.env ?? [], opts.env);
