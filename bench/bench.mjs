@@ -4,15 +4,19 @@
 //   --steps N   create/state/start/delete iterations per runtime (default 20)
 //   --pss N     containers created to sample Pss(created) (default 5)
 //   --berth P   berth binary (default bin/berth)     --runc P   runc binary (default /usr/sbin/runc)
+//   --seccomp F an engine's seccomp profile (Docker's format, e.g. podman's
+//               /usr/share/containers/seccomp.json) applied to both runtimes' containers;
+//               adds berth's create on first use of the profile (nothing cached yet)
 // Everything it makes lives in one /tmp/berth-bench-* directory and is removed at the end.
 
 import fs from "node:fs";
 import path from "node:path";
+import { engineSeccomp } from "./engineSeccomp.mjs";
 import {
   REPO, breathe, fail, invoke, mean, median, ms, parseArgs, prepare, pssOf, ratio, runtimes, table, track, waitStopped, workDir,
 } from "./common.mjs";
 
-const USAGE = "sh bench/run.sh [--runs N] [--steps N] [--pss N] [--berth PATH] [--runc PATH]";
+const USAGE = "sh bench/run.sh [--runs N] [--steps N] [--pss N] [--berth PATH] [--runc PATH] [--seccomp FILE]";
 
 // ---- measurements --------------------------------------------------------------------------
 
@@ -94,17 +98,35 @@ async function benchPss(n) {
   return kb;
 }
 
+// berth's create when its seccomp program is not cached yet (the cache is emptied first).
+async function benchColdCreate(n) {
+  const rt = runtimes.find((x) => x.name === "berth");
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    await breathe();
+    fs.rmSync(path.join(rt.root, "@seccomp-cache"), { recursive: true, force: true });
+    const id = newId("cold");
+    track(rt, id, true);
+    out.push(invoke(rt, ["create", "--bundle", rt.bundle, id]).ms);
+    invoke(rt, ["delete", "--force", id]);
+    track(rt, id, false);
+  }
+  return out;
+}
+
 // ---- report -------------------------------------------------------------------------------
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2), { runs: 30, steps: 20, pss: 5, berth: path.join(REPO, "bin/berth"), runc: "/usr/sbin/runc" }, USAGE);
+  const opts = parseArgs(process.argv.slice(2), { runs: 30, steps: 20, pss: 5, berth: path.join(REPO, "bin/berth"), runc: "/usr/sbin/runc", seccomp: "" }, USAGE);
   if (process.getuid?.() !== 0) fail("must run as root (it starts containers)");
+  if (opts.seccomp !== "" && !fs.existsSync(opts.seccomp)) fail(`--seccomp ${opts.seccomp}: no such file (podman's profile comes with Debian's golang-github-containers-common)`, 2);
   prepare("berth-bench-", [["berth", opts.berth], ["runc", opts.runc]], (config) => {
     config.process.args = ["true"];
+    if (opts.seccomp !== "") config.linux.seccomp = engineSeccomp(opts.seccomp, config.process.capabilities?.bounding ?? []);
   });
   const [b, r] = runtimes;
   process.stdout.write(`berth: ${b.bin}  ${b.version}\nrunc:  ${r.bin}  ${r.version}\n`);
-  process.stdout.write(`bundle: busybox rootfs, args ["true"], terminal false; state roots under ${workDir()}\n\n`);
+  process.stdout.write(`bundle: busybox rootfs, args ["true"], terminal false${opts.seccomp !== "" ? `, seccomp profile ${opts.seccomp}` : ""}; state roots under ${workDir()}\n\n`);
 
   process.stderr.write(`bench: run true × ${opts.runs} each …\n`);
   const run = await benchRun(opts.runs);
@@ -112,6 +134,7 @@ async function main() {
   const steps = await benchSteps(opts.steps);
   process.stderr.write(`bench: Pss(created) × ${opts.pss} each …\n\n`);
   const pss = await benchPss(opts.pss);
+  const cold = opts.seccomp !== "" ? await benchColdCreate(5) : undefined;
 
   const rows = [["", "berth", "runc", "berth/runc"]];
   const timeRows = (label, bx, rx) => {
@@ -122,6 +145,7 @@ async function main() {
   for (const op of ["create", "state", "start", "delete"]) {
     timeRows(`${op} (×${opts.steps})`, steps.berth[op], steps.runc[op]);
   }
+  if (cold !== undefined) rows.push(["berth create, profile not cached (×5) median", ms(median(cold)), "", ratio(median(cold), median(steps.runc.create))]);
   const pb = Math.round(median(pss.berth));
   const pr = Math.round(median(pss.runc));
   rows.push([`Pss(created) median (×${opts.pss})`, `${pb} kB`, `${pr} kB`, ratio(pb, pr)]);
@@ -133,6 +157,10 @@ async function main() {
     `run true ≤ 2.0× runc: ${verdict(runRatio <= 2.0)} (median ${runRatio.toFixed(2)}×, mean ${(mean(run.berth) / mean(run.runc)).toFixed(2)}×)\n`,
   );
   process.stdout.write(`Pss(created) ≤ runc: ${verdict(pb <= pr)} (berth ${pb} kB, runc ${pr} kB)\n`);
+  if (opts.seccomp !== "") {
+    const c = median(steps.berth.create) / median(steps.runc.create);
+    process.stdout.write(`create with the seccomp profile ≤ runc: ${verdict(c <= 1)} (median ${c.toFixed(2)}×)\n`);
+  }
 }
 
 await main();

@@ -13,11 +13,11 @@
 
 #include "berth.h"
 
-static int openat2_in_root(int rootfd, const char *path)
+static int openat2_resolve(int rootfd, const char *path, unsigned long long resolve)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
 	};
 	if (*path == 0)
 		path = ".";
@@ -28,19 +28,14 @@ static int openat2_in_root(int rootfd, const char *path)
 	return fd;
 }
 
+static int openat2_in_root(int rootfd, const char *path)
+{
+	return openat2_resolve(rootfd, path, 0);
+}
+
 int open_in_root_nosymlinks(int rootfd, const char *path)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	if (*path == 0)
-		path = ".";
-	int fd;
-	do
-		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	while (fd < 0 && (errno == EINTR || errno == EAGAIN));
-	return fd;
+	return openat2_resolve(rootfd, path, RESOLVE_NO_SYMLINKS);
 }
 
 const char *fdpath(int fd, char *buf, size_t len)

@@ -72,6 +72,22 @@ export class Sandbox {
     return r;
   }
 
+  /**
+   * `create` of `bundle` that must be refused: exit status 1, stderr matching `pattern`,
+   * the container absent afterwards and nothing left on the host. Returns stderr.
+   */
+  async refuseCreate(bundle: Bundle, pattern: RegExp, extra: string[] = []): Promise<string> {
+    const id = this.id("refused");
+    this.track(id, bundle);
+    const r = this.rt(["create", ...extra, "--bundle", bundle.dir, id]);
+    if (r.code !== 1 || !pattern.test(r.stderr)) throw new Error(`expected create to fail with exit status 1 and ${pattern}:\n${describeResult(r)}`);
+    const status = this.status(id);
+    if (status !== "absent") throw new Error(`after the refused create the container is ${status}, not absent`);
+    const leaks = await this.waitClean(id);
+    if (leaks.length > 0) throw new Error(`the refused create left: ${leaks.join(", ")}`);
+    return r.stderr;
+  }
+
   /** `create --bundle <dir> <id>` (plus extra flags), must succeed; records the init pid. */
   create(id: string, bundle: Bundle, extra: string[] = [], opts: Omit<RunOptions, "root"> = {}): RunResult {
     this.track(id, bundle);

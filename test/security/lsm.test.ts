@@ -21,14 +21,7 @@ needs("containers", "berth").describe("security: LSM labels berth cannot apply a
   ];
   for (const [field, edit, re] of cases) {
     it(`create with ${field} fails naming it and leaves nothing behind`, async () => {
-      const id = sb.id("lsm");
-      const b = sb.bundle({ args: ["true"], edit });
-      sb.track(id, b);
-      const r = sb.rt(["create", "--bundle", b.dir, id]);
-      expect(r.code, describeResult(r)).toBe(1);
-      expect(r.stderr).toMatch(re);
-      expect(sb.status(id)).toBe("absent");
-      expect(await sb.waitClean(id)).toEqual([]);
+      await sb.refuseCreate(sb.bundle({ args: ["true"], edit }), re);
     });
   }
 

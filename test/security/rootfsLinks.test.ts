@@ -10,7 +10,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { Sandbox, describeResult, type Bundle } from "../helpers/index.js";
+import { Sandbox, type Bundle } from "../helpers/index.js";
 import { needs } from "../helpers/host.js";
 import { buildTools, startRecvtty } from "../tools/tools.js";
 
@@ -18,15 +18,7 @@ needs("containers", "berth").describe("security: links in the rootfs", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
-  async function refused(b: Bundle, re: RegExp, extra: string[] = []): Promise<void> {
-    const id = sb.id("links");
-    sb.track(id, b);
-    const r = sb.rt(["create", ...extra, "--bundle", b.dir, id]);
-    expect(r.code, describeResult(r)).toBe(1);
-    expect(r.stderr).toMatch(re);
-    expect(sb.status(id)).toBe("absent");
-    expect(await sb.waitClean(id)).toEqual([]);
-  }
+  const refused = (b: Bundle, re: RegExp, extra: string[] = []): Promise<string> => sb.refuseCreate(b, re, extra);
 
   it("a /proc that is a symlink (to /sys) is refused: proc goes on an ordinary directory", async () => {
     const b = sb.bundle({ args: ["true"] });

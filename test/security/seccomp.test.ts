@@ -171,14 +171,7 @@ needs("containers", "berth").describe("seccomp: exec, and what berth refuses", (
   ];
   for (const [what, seccomp, re] of refusals) {
     it(`create with ${what} fails naming the JSON path and leaves nothing behind`, async () => {
-      const id = sb.id("screfuse");
-      const b = sb.bundle({ args: ["true"], edit: (c) => { c.linux!.seccomp = seccomp; } });
-      sb.track(id, b);
-      const r = sb.rt(["create", "--bundle", b.dir, id]);
-      expect(r.code, describeResult(r)).toBe(1);
-      expect(r.stderr).toMatch(re);
-      expect(sb.status(id)).toBe("absent");
-      expect(await sb.waitClean(id)).toEqual([]);
+      await sb.refuseCreate(sb.bundle({ args: ["true"], edit: (c) => { c.linux!.seccomp = seccomp; } }), re);
     });
   }
 
