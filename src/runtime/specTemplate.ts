@@ -63,12 +63,14 @@ export function defaultSpec(opts: DefaultSpecOptions): Spec {
   if (rootless) {
     linux.uidMappings = [{ containerID: 0, hostID: opts.uid ?? process.geteuid?.() ?? 0, size: 1 }];
     linux.gidMappings = [{ containerID: 0, hostID: opts.gid ?? process.getegid?.() ?? 0, size: 1 }];
-    linux.namespaces = [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }, { type: "user" }];
+    linux.namespaces = [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
   } else {
     linux.resources = { devices: [{ allow: false, access: "rwm" }] };
     linux.namespaces = [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
   }
-  if (opts.cgroupV2 === true) linux.namespaces.push({ type: "cgroup" });
+  // runc adds the cgroup namespace first; its rootless adaptation then appends the user one.
+  if (opts.cgroupV2 === true) linux.namespaces!.push({ type: "cgroup" });
+  if (rootless) linux.namespaces!.push({ type: "user" });
   linux.maskedPaths = [
     "/proc/acpi",
     "/proc/asound",
