@@ -103,6 +103,12 @@ void apply_caps(const struct plan *p);
 void apply_nnp(const struct plan *p);
 void apply_seccomp(const struct plan *p);
 
+/* ---- label.c ---- */
+void label_prepare(const struct plan *p);  /* stage 1, before joining namespaces */
+void label_close_proc(void);               /* stage 1 after fork */
+void label_open(const struct plan *p);     /* the container process, right after fork */
+void label_apply(const struct plan *p);    /* before no_new_privs, credentials and capabilities */
+
 /* ---- hooks.c ---- */
 void run_hooks(const char *kind, const struct hook *h, size_t n, const char *state, size_t statelen);
 

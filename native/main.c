@@ -76,6 +76,7 @@ static const char *finish_process(const struct plan *p)
 	int cwd_done = chdir(p->cwd) == 0;
 	if (!cwd_done && errno != EACCES && errno != EPERM)
 		die(errno, "chdir to cwd \"%s\"", p->cwd);
+	label_apply(p); /* as runc: before no_new_privs, which would forbid the change */
 	apply_nnp(p);
 	if (!p->no_new_privs)
 		apply_seccomp(p); /* needs CAP_SYS_ADMIN without no_new_privs */
@@ -176,6 +177,7 @@ static int stage1(const struct plan *p, int sync)
 	if (p->mode == MODE_INIT && p->fifo_path != NULL)
 		fifofd = make_fifo(p->fifo_path);
 	apply_oom_rlimits(p);
+	label_prepare(p); /* the host's procfs, before any mount namespace is joined */
 	/* Nothing of the container may ptrace or open /proc/<pid> of ours from here on. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die(errno, "prctl PR_SET_DUMPABLE");
@@ -207,6 +209,7 @@ static int stage1(const struct plan *p, int sync)
 		 * where /proc/1/fd/N would lead out of the rootfs. */
 		if (cgfd >= 0)
 			close(cgfd);
+		label_open(p);
 		if (p->wait)
 			sigprocmask(SIG_SETMASK, &old, NULL);
 		close(go[1]);
@@ -227,6 +230,7 @@ static int stage1(const struct plan *p, int sync)
 	}
 	if (cgfd >= 0)
 		close(cgfd);
+	label_close_proc();
 	close(go[0]);
 	if (errp[1] >= 0)
 		close(errp[1]);

@@ -251,6 +251,22 @@ static void parse_seccomp(struct plan *p, const struct rec *outer)
 		die(EINVAL, "plan SECCOMP: filter length %zu is not a multiple of 8", p->seccomp_len);
 }
 
+static void parse_label(struct plan *p, const struct rec *outer)
+{
+	struct cursor c = nest(outer, "plan EXEC_LABEL");
+	struct rec r;
+	while (next_rec(&c, &r)) {
+		switch (r.tag) {
+		case LABEL_ATTR: p->label_attr = str(&c, &r); break;
+		case LABEL_VALUE: p->label_value = str(&c, &r); break;
+		case LABEL_WHAT: p->label_what = str(&c, &r); break;
+		default: unknown(&c, &r);
+		}
+	}
+	if (p->label_attr == NULL || p->label_value == NULL || p->label_what == NULL)
+		die(EINVAL, "plan EXEC_LABEL: LABEL_ATTR, LABEL_VALUE and LABEL_WHAT are all required");
+}
+
 void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 {
 	struct cursor c = { buf, len, "plan" };
@@ -319,6 +335,7 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		case T_SESSION_KEYRING: p->session_keyring = str(&c, &r); break;
 		case T_CGROUP_TASKS: push_str(&c, &r, &p->cgroup_tasks); break;
 		case T_CGROUP_INTO: p->cgroup_into = str(&c, &r); break;
+		case T_EXEC_LABEL: parse_label(p, &r); break;
 		default: unknown(&c, &r);
 		}
 	}

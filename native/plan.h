@@ -69,7 +69,8 @@ struct plan {
 	const char *default_path;
 	const char *session_keyring;
 	struct strv cgroup_tasks;       /* v1 "tasks" files stage 1 writes "0" to (itself) */
-	const char *cgroup_into;        /* cgroup2 directory the container process is cloned into */    /* NULL: keep the caller's session keyring */
+	const char *cgroup_into;        /* cgroup2 directory the container process is cloned into */
+	const char *label_attr, *label_value, *label_what; /* EXEC_LABEL; label_attr NULL: none */
 };
 
 /* Parse a MSG_PLAN payload. The plan keeps pointers into buf. Dies on any malformed record. */

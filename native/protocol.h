@@ -72,6 +72,7 @@ enum {
 	T_SESSION_KEYRING = 49,
 	T_CGROUP_TASKS = 50,
 	T_CGROUP_INTO = 51,
+	T_EXEC_LABEL = 56,
 };
 
 /* Nested tags, each nest has its own numbering */
@@ -87,6 +88,7 @@ enum { SYSCTL_KEY = 1, SYSCTL_VALUE = 2 };
 enum { H_PATH = 1, H_ARG = 2, H_ENV = 3, H_TIMEOUT = 4 };
 enum { CONSOLE_HEIGHT = 1, CONSOLE_WIDTH = 2 };
 enum { SECCOMP_BPF = 1, SECCOMP_FLAGS = 2 };
+enum { LABEL_ATTR = 1, LABEL_VALUE = 2, LABEL_WHAT = 3 };
 
 enum { MODE_INIT = 0, MODE_EXEC = 1 };
 

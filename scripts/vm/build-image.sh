@@ -42,9 +42,9 @@ BUSYBOX=/bin/busybox
 
 # Packages of the guest beyond debootstrap's minbase: systemd as init with the D-Bus system
 # bus (systemd's cgroup driver talks to it), the static busybox the test root filesystems
-# copy, the tools the integration tests call, and runc for the tests that compare berth's
-# cgroup files with runc's.
-GUEST_PACKAGES="systemd systemd-sysv dbus busybox-static procps iproute2 libseccomp2 kmod runc"
+# copy, the tools the integration tests call, runc for the tests that compare berth's
+# cgroup files with runc's, and apparmor (apparmor_parser) to load the AppArmor test profile.
+GUEST_PACKAGES="systemd systemd-sysv dbus busybox-static procps iproute2 libseccomp2 kmod runc apparmor"
 
 # Modules the initramfs loads, in dependency order (each followed by what it needs).
 MODULES="virtio_ring virtio virtio_mmio virtio_blk crc16 mbcache jbd2 crc32c_generic ext4

@@ -37,7 +37,7 @@ export interface ExecOptions {
   noNewPrivs: boolean;
   preserveFds: number;
   ignorePaused: boolean;
-  /** --apparmor and --process-label: labels for the new process (refused while berth cannot apply them). */
+  /** --apparmor: the new process's AppArmor profile; --process-label (SELinux) is refused: berth cannot apply it yet. */
   apparmor?: string;
   processLabel?: string;
 }
@@ -74,7 +74,7 @@ function bundleEnv(rec: ContainerRecord): string[] {
 }
 
 export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
-  refuseLabel("--apparmor", opts.apparmor, "apparmor", activeLsms(), "exec");
+  refuseLabel("--apparmor", opts.apparmor, "apparmor", activeLsms(), "exec", true);
   refuseLabel("--process-label", opts.processLabel, "selinux", activeLsms(), "exec");
   if (opts.processFile !== undefined) {
     let proc: Process;
@@ -88,6 +88,9 @@ export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
     }
     if (typeof proc.cwd !== "string" || proc.cwd === "") proc.cwd = rec.config.process?.cwd ?? "/";
     if (proc.user === undefined) proc.user = { uid: 0, gid: 0 };
+    // As runc: the container's profile unless the process names its own (or --apparmor does).
+    const profile = opts.apparmor ?? (proc.apparmorProfile || rec.config.process?.apparmorProfile);
+    if (profile) proc.apparmorProfile = profile;
     return proc;
   }
   if (opts.args.length === 0) {
@@ -104,6 +107,7 @@ export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
   else proc.user = { ...base.user };
   if (opts.additionalGids.length > 0) proc.user.additionalGids = opts.additionalGids;
   if (opts.noNewPrivs) proc.noNewPrivileges = true;
+  if (opts.apparmor !== undefined) proc.apparmorProfile = opts.apparmor;
   if (opts.caps.length > 0) {
     const caps = { ...(proc.capabilities ?? {}) };
     for (const c of opts.caps) {

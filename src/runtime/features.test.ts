@@ -39,7 +39,7 @@ describe("features", () => {
     expect(f.linux.seccomp.archs).toEqual(expect.arrayContaining(["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]));
     expect(f.linux.seccomp.operators).toHaveLength(7);
     expect(f.linux.seccomp.supportedFlags).toEqual(expect.arrayContaining(["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"]));
-    expect(f.linux.apparmor).toEqual({ enabled: false });
+    expect(f.linux.apparmor).toEqual({ enabled: true });
     expect(f.linux.selinux).toEqual({ enabled: false });
     expect(f.linux.mountExtensions).toEqual({ idmap: { enabled: false } });
     const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };

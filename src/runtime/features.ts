@@ -44,7 +44,7 @@ export function features(): Features {
       // The systemd driver needs a running systemd (its runtime directory).
       cgroup: hostCgroupFeatures(existsSync(SYSTEMD_RUNTIME_DIR)),
       seccomp: seccompFeatures(),
-      apparmor: { enabled: false },
+      apparmor: { enabled: true },
       selinux: { enabled: false },
       mountExtensions: { idmap: { enabled: false } },
     },

@@ -54,6 +54,8 @@ export interface PlanProcess {
   consoleSize?: { height: number; width: number };
   rlimits: PlanRlimit[];
   oomScoreAdj?: number;
+  /** An LSM label for the next execve: `value` written to /proc/thread-self/`attr`; `what` names it in errors. */
+  execLabel?: { attr: string; value: string; what: string };
 }
 
 export interface Plan {

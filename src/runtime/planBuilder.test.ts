@@ -321,7 +321,7 @@ describe("buildInitPlan: linux", () => {
     expect(buildInitPlan(baseSpec(), opts()).seccomp).toBeUndefined();
   });
 
-  it("refuses LSM labels, naming the field: without the LSM, and with it (berth cannot apply them yet)", () => {
+  it("refuses LSM labels it cannot apply, naming the field: any without the LSM, SELinux with it", () => {
     const cases: [(s: Spec) => void, RegExp][] = [
       [(s) => { s.process!.apparmorProfile = "p"; }, /process\.apparmorProfile: AppArmor is not enabled on this host/],
       [(s) => { s.process!.selinuxLabel = "l"; }, /process\.selinuxLabel: SELinux is not enabled on this host/],
@@ -331,11 +331,26 @@ describe("buildInitPlan: linux", () => {
       const s = baseSpec();
       edit(s);
       expect(thrown(() => buildInitPlan(s, opts({ host: { lsms: () => [] } }))).message).toMatch(re);
-      expect(thrown(() => buildInitPlan(s, opts({ host: { lsms: () => ["apparmor", "selinux"] } }))).message).toMatch(/berth cannot apply (AppArmor|SELinux) labels yet/);
+    }
+    for (const edit of cases.slice(1).map((c) => c[0])) {
+      const s = baseSpec();
+      edit(s);
+      expect(thrown(() => buildInitPlan(s, opts({ host: { lsms: () => ["apparmor", "selinux"] } }))).message).toMatch(/berth cannot apply SELinux labels yet/);
     }
     const s = baseSpec();
     s.process!.apparmorProfile = "";
     expect(() => buildInitPlan(s, opts({ host: { lsms: () => [] } }))).not.toThrow();
+  });
+
+  it("turns an AppArmor profile into an exec label where AppArmor is enabled", () => {
+    const s = baseSpec();
+    s.process!.apparmorProfile = "berth-default";
+    const label = buildInitPlan(s, opts({ host: { lsms: () => ["apparmor"] } })).process.execLabel!;
+    expect(label.value).toBe("exec berth-default");
+    expect(label.attr).toMatch(/^attr\/(apparmor\/)?exec$/);
+    expect(label.what).toContain("process.apparmorProfile");
+    s.process!.apparmorProfile = "bad\nname";
+    expect(thrown(() => buildInitPlan(s, opts({ host: { lsms: () => ["apparmor"] } }))).message).toMatch(/process\.apparmorProfile/);
   });
 
   it("gives exec plans the container's filter", () => {

@@ -15,7 +15,7 @@ import { rlimitNumber, rlimitValue } from "../linux/rlimits.js";
 import { DEFAULT_DEVICES, devSymlinks, deviceType } from "../linux/devices.js";
 import { sysctlKeyToPath } from "../linux/sysctl.js";
 import { homeDirFor } from "../linux/passwd.js";
-import { activeLsms, refuseLabel } from "../linux/lsm.js";
+import { activeLsms, apparmorExecLabel, refuseLabel } from "../linux/lsm.js";
 import { seccompProgram } from "../linux/seccomp/cache.js";
 import type { Seccomp } from "../linux/seccomp/profile.js";
 
@@ -190,7 +190,7 @@ function buildProcess(proc: Process, ctx: ProcessContext): PlanProcess {
   if (typeof proc.cwd !== "string" || !proc.cwd.startsWith("/")) {
     fail(`cwd "${String(proc.cwd)}" is not an absolute path`, `${ctx.path}.cwd`, "use an absolute path such as \"/\"");
   }
-  refuseLabel(`${ctx.path}.apparmorProfile`, proc.apparmorProfile, "apparmor", ctx.host.lsms(), OP);
+  const execLabel = apparmorExecLabel(`${ctx.path}.apparmorProfile`, proc.apparmorProfile, ctx.host.lsms(), OP);
   refuseLabel(`${ctx.path}.selinuxLabel`, proc.selinuxLabel, "selinux", ctx.host.lsms(), OP);
   const uid = proc.user?.uid ?? 0;
   const gid = proc.user?.gid ?? 0;
@@ -212,6 +212,7 @@ function buildProcess(proc: Process, ctx: ProcessContext): PlanProcess {
     terminal,
     rlimits: buildRlimits(rlimits, rlimitPath),
   };
+  if (execLabel !== undefined) out.execLabel = execLabel;
   if (terminal && proc.consoleSize !== undefined) {
     out.consoleSize = { height: proc.consoleSize.height, width: proc.consoleSize.width };
   }

@@ -7,7 +7,7 @@ import { BerthError } from "../errors.js";
 import type { Plan, PlanHook, PlanMount, PlanDevice } from "./plan.js";
 import {
   ConsoleSizeTag, DeviceTag, HookTag, MountTag, Mode, NsJoinTag, PROTOCOL_VERSION, RlimitTag,
-  SeccompTag, SymlinkTag, SysctlTag, Tag,
+  LabelTag, SeccompTag, SymlinkTag, SysctlTag, Tag,
 } from "./protocol.js";
 
 const U32_MAX = 0xffff_ffff;
@@ -198,6 +198,14 @@ export function encodePlan(plan: Plan): Buffer {
   w.u64(Tag.CAP_AMBIENT, proc.caps.ambient, "process.caps.ambient");
   w.bool(Tag.NO_NEW_PRIVS, proc.noNewPrivileges);
   w.bool(Tag.TERMINAL, proc.terminal);
+  if (proc.execLabel !== undefined) {
+    const l = proc.execLabel;
+    w.nest(Tag.EXEC_LABEL, (n) => {
+      n.str(LabelTag.ATTR, l.attr, "process.execLabel.attr");
+      n.str(LabelTag.VALUE, l.value, "process.execLabel.value");
+      n.str(LabelTag.WHAT, l.what, "process.execLabel.what");
+    });
+  }
   if (plan.consoleSocketFd !== undefined) w.u32(Tag.CONSOLE_SOCKET_FD, plan.consoleSocketFd, "consoleSocketFd");
   if (proc.consoleSize !== undefined) {
     const size = proc.consoleSize;

@@ -67,6 +67,7 @@ export const enum Tag {
   SESSION_KEYRING = 49,
   CGROUP_TASKS = 50,
   CGROUP_INTO = 51,
+  EXEC_LABEL = 56,
 }
 
 export const enum NsJoinTag { TYPE = 1, PATH = 2 }
@@ -81,5 +82,6 @@ export const enum SysctlTag { KEY = 1, VALUE = 2 }
 export const enum HookTag { PATH = 1, ARG = 2, ENV = 3, TIMEOUT = 4 }
 export const enum ConsoleSizeTag { HEIGHT = 1, WIDTH = 2 }
 export const enum SeccompTag { BPF = 1, FLAGS = 2 }
+export const enum LabelTag { ATTR = 1, VALUE = 2, WHAT = 3 }
 
 export const enum Mode { INIT = 0, EXEC = 1 }

@@ -50,6 +50,8 @@ const REQUIREMENTS = {
   criu: "criu, passing `criu check`",
   qemu: "qemu-system-x86_64",
   apparmor: "AppArmor enabled in the kernel",
+  "no-apparmor": "AppArmor is not enabled (berth's error for a profile it cannot apply is tested)",
+  "apparmor-parser": "apparmor_parser (Debian package apparmor) and AppArmor's securityfs directory, to load a test profile",
   selinux: "SELinux enabled in the kernel",
   "runtime-spec-schema": "the runtime-spec JSON schema in ../shared/oci-runtime-spec/schema beside the repository",
   "podman-seccomp-profile": "podman's default seccomp profile, /usr/share/containers/seccomp.json (Debian package golang-github-containers-common)",
@@ -279,6 +281,11 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
   },
   qemu: () => (onPath("qemu-system-x86_64") !== undefined ? undefined : "no qemu-system-x86_64 on PATH"),
   apparmor: () => (activeLsms().includes("apparmor") ? undefined : "AppArmor is not enabled (/sys/module/apparmor/parameters/enabled)"),
+  "no-apparmor": () => (activeLsms().includes("apparmor") ? "AppArmor is enabled" : undefined),
+  "apparmor-parser": () => {
+    if (onPath("apparmor_parser") === undefined) return "no apparmor_parser on PATH";
+    return existsSync("/sys/kernel/security/apparmor/.replace") ? undefined : "no /sys/kernel/security/apparmor (securityfs not mounted or AppArmor off)";
+  },
   selinux: () => (activeLsms().includes("selinux") ? undefined : "SELinux is not enabled (no /sys/fs/selinux)"),
   "runtime-spec-schema": () => (existsSync(join(RUNTIME_SPEC_SCHEMA, "config-schema.json")) ? undefined : `${RUNTIME_SPEC_SCHEMA} not found`),
   "podman-seccomp-profile": () => (existsSync("/usr/share/containers/seccomp.json") ? undefined : "no /usr/share/containers/seccomp.json"),

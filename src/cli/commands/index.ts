@@ -94,7 +94,7 @@ export const COMMANDS: CommandDef[] = [
       { name: "no-new-privs", type: "boolean", default: false, describe: "set the no new privileges value for the process" },
       { name: "preserve-fds", type: "string", default: "0", describe: "pass N additional file descriptors" },
       { name: "ignore-paused", type: "boolean", default: false, describe: "allow exec in a paused container" },
-      { name: "apparmor", type: "string", describe: "AppArmor profile for the process (refused: berth cannot apply labels yet)" },
+      { name: "apparmor", type: "string", describe: "AppArmor profile for the process (default: the container's)" },
       { name: "process-label", type: "string", describe: "SELinux label for the process (refused: berth cannot apply labels yet)" },
     ],
     load: () => import("./exec.js"),
