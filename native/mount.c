@@ -267,6 +267,13 @@ void mount_one(int rootfd, const struct mnt *m)
 	int fd = open_in_root(rootfd, m->dest, m->dest_is_file ? P_MKFILE : P_MKDIR);
 	if (fd < 0)
 		die(errno, "create mountpoint \"%s\" in the rootfs", m->dest);
+	/* A mount over the rootfs's own root is never what was asked: a destination that got
+	 * there went through a symlink (perhaps swapped in during create). */
+	struct stat dst, rst;
+	if (fstat(fd, &dst) < 0 || fstat(rootfd, &rst) < 0)
+		die(errno, "stat mountpoint \"%s\"", m->dest);
+	if (dst.st_dev == rst.st_dev && dst.st_ino == rst.st_ino)
+		die(ELOOP, "mount destination \"%s\" resolves to the root of the rootfs; refusing to mount over it", m->dest);
 	if (is_kernel_fs(m)) {
 		close(fd);
 		fd = open_in_root_nosymlinks(rootfd, m->dest);
