@@ -119,6 +119,13 @@ needs("containers").describe("conformance: config-linux.md", () => {
     expect(lines).toEqual(["character special file 1:5 640 1000:1001"]);
   });
 
+  it("devices (runc compatibility): a fileMode with file type bits, as podman sends it, gives the permission bits", () => {
+    const lines = runLines(sb, "stat -c '%F %t:%T %a' /dev/berth-test-dev", (c) => {
+      c.linux!.devices = [{ path: "/dev/berth-test-dev", type: "c", major: 1, minor: 5, fileMode: 0o20600 }];
+    });
+    expect(lines).toEqual(["character special file 1:5 600"]);
+  });
+
   it("config-linux.md sysctl: the listed kernel parameters are set", () => {
     const lines = runLines(sb, "cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/ping_group_range", (c) => {
       c.linux!.sysctl = { "net.ipv4.ip_forward": "1", "net.ipv4.ping_group_range": "0 1000" };

@@ -262,6 +262,9 @@ describe("buildInitPlan: /dev", () => {
     expect(d[8]).toMatchObject({ type: S_IFCHR, major: 4, minor: 64 });
     s.linux!.devices = [{ type: "c", path: "/dev/x" }];
     expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.devices[0]");
+    // podman sends the whole st_mode (0o20600: a character device, 0600): the permission bits are used.
+    s.linux!.devices = [{ type: "c", path: "/dev/fuse", major: 10, minor: 229, fileMode: 0o20600 }];
+    expect(buildInitPlan(s, opts()).devices.at(-1)).toMatchObject({ path: "/dev/fuse", type: S_IFCHR, mode: 0o600 });
   });
 
   it("binds devices from the host in a user namespace", () => {

@@ -97,6 +97,10 @@ const KNOWN_DIFFERENCES: { pattern: RegExp; why: string }[] = [
     pattern: /^linux\.rootfsPropagation = "r(private|shared|slave|unbindable)"$/,
     why: "recursive propagation values are accepted, as runc does (containerd and CRI-O send them)",
   },
+  {
+    pattern: /^linux\.devices\.\d+\.fileMode = \d+$/,
+    why: "a fileMode with file type bits is accepted and its permission bits used, as runc does (podman sends the whole st_mode); semantic checks refuse what is not a mode",
+  },
 ];
 
 // ---------------------------------------------------------------------------
@@ -322,5 +326,10 @@ SCHEMA.describe("deliberate differences from the official schema", () => {
       expect(validateConfig(doc)).toBe(true);
     }
     expect(validateConfig({ ociVersion: "1.3.0", root: { path: "rootfs" }, linux: { rootfsPropagation: "rbogus" } })).toBe(false);
+  });
+  test("a device fileMode with file type bits (podman's 0o20600): official rejects, berth accepts (runc compatibility)", () => {
+    const doc = { ociVersion: "1.3.0", root: { path: "rootfs" }, linux: { devices: [{ type: "c", path: "/dev/fuse", major: 10, minor: 229, fileMode: 0o20600 }] } };
+    expect(official.config(doc)).toBe(false);
+    expect(validateConfig(doc)).toBe(true);
   });
 });

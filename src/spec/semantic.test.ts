@@ -135,6 +135,13 @@ describe("mounts", () => {
   });
 });
 
+describe("devices", () => {
+  test("fileMode may carry file type bits (as podman sends it), but no more than a mode holds", () => {
+    expect(check((c) => (c.linux.devices = [{ type: "c", path: "/dev/fuse", major: 10, minor: 229, fileMode: 0o20600 }]))).toEqual([]);
+    rejects((c) => (c.linux.devices = [{ type: "c", path: "/dev/fuse", major: 10, minor: 229, fileMode: 0o1000000 }]), "linux.devices[0].fileMode", "is not a file mode");
+  });
+});
+
 describe("process", () => {
   test("process is required by default, optional on request", () => {
     rejects((c) => delete c.process, "process", "is required to create a container");

@@ -323,6 +323,11 @@ function checkDevices(spec: Spec): void {
   (spec.linux?.devices ?? []).forEach((d, i) => {
     const at = `linux.devices[${i}]`;
     if (!d.path.startsWith("/")) fail(`${at}.path`, `${JSON.stringify(d.path)} is not an absolute path`, "give the full path inside the container, e.g. /dev/fuse");
+    // Engines (podman) send the whole st_mode, file type bits included: only the permission
+    // bits are used, as runc does. More than a mode holds cannot be made.
+    if (d.fileMode !== undefined && d.fileMode > 0o177777) {
+      fail(`${at}.fileMode`, `${d.fileMode} (0o${d.fileMode.toString(8)}) is not a file mode`, "give the permission bits, e.g. 0o666 (438)");
+    }
     if (d.type !== "p") {
       if (d.major === undefined) fail(`${at}.major`, `is required for a device of type "${d.type}"`);
       if (d.minor === undefined) fail(`${at}.minor`, `is required for a device of type "${d.type}"`);
