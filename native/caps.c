@@ -90,7 +90,7 @@ void apply_nnp(const struct plan *p)
 		die(errno, "prctl PR_SET_NO_NEW_PRIVS");
 }
 
-void apply_seccomp(const struct plan *p)
+void apply_seccomp(const struct plan *p, int sync)
 {
 	if (!p->has_seccomp)
 		return;
@@ -100,6 +100,10 @@ void apply_seccomp(const struct plan *p)
 	};
 	if (p->seccomp_len / sizeof(struct sock_filter) > 0xffff)
 		die(EINVAL, "seccomp filter of %zu instructions", p->seccomp_len / 8);
+	if (p->seccomp_agent_fd >= 0) {
+		load_seccomp_listener(p, &prog, sync);
+		return;
+	}
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->seccomp_flags, &prog) < 0)
 		die(errno, "load the seccomp filter");
 }

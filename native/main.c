@@ -70,8 +70,9 @@ static void verify_cwd(void)
 		die(EPERM, "cwd is outside the container's root filesystem");
 }
 
-/* chdir, no_new_privs, identity and capabilities, umask; returns the program to execve. */
-static const char *finish_process(const struct plan *p)
+/* chdir, no_new_privs, identity and capabilities, umask; returns the program to execve.
+ * sync: the socket to ask TS for the seccomp agent's message on (-1: none). */
+static const char *finish_process(const struct plan *p, int sync)
 {
 	int cwd_done = chdir(p->cwd) == 0;
 	if (!cwd_done && errno != EACCES && errno != EPERM)
@@ -79,7 +80,7 @@ static const char *finish_process(const struct plan *p)
 	label_apply(p); /* as runc: before no_new_privs, which would forbid the change */
 	apply_nnp(p);
 	if (!p->no_new_privs)
-		apply_seccomp(p); /* needs CAP_SYS_ADMIN without no_new_privs */
+		apply_seccomp(p, sync); /* needs CAP_SYS_ADMIN without no_new_privs */
 	apply_bounding(p);
 	apply_user(p);
 	if (!cwd_done && chdir(p->cwd) < 0)
@@ -127,7 +128,12 @@ static __attribute__((noreturn)) void container_init(const struct plan *p, int s
 		close(fd);
 		close(root);
 	}
-	const char *path = finish_process(p);
+	const char *path = finish_process(p, sync);
+	/* A listener goes to the seccomp agent before create returns (runc does the same), so
+	 * with no_new_privs such a filter is loaded now rather than right before execve. */
+	int listener = p->seccomp_agent_fd >= 0;
+	if (p->no_new_privs && listener)
+		apply_seccomp(p, sync);
 
 	if (sync_send(sync, MSG_READY, NULL, 0) < 0)
 		die(errno, "send MSG_READY");
@@ -135,12 +141,13 @@ static __attribute__((noreturn)) void container_init(const struct plan *p, int s
 	set_sink(SINK_STDERR, 2);
 	wait_fifo(fifofd);
 	run_hooks("startContainer", p->start_hooks, p->nstart_hooks, (const char *)state, statelen);
-	if (p->no_new_privs)
-		apply_seccomp(p);
+	if (p->no_new_privs && !listener)
+		apply_seccomp(p, -1);
 	exec_process(p, path);
 }
 
-static __attribute__((noreturn)) void container_exec(const struct plan *p, int ttysock)
+/* sync: kept open only when the filter makes a listener (MSG_SECCOMP); -1 otherwise. */
+static __attribute__((noreturn)) void container_exec(const struct plan *p, int ttysock, int sync)
 {
 	/* A container without a mount namespace was entered with chroot: so is exec. */
 	if (p->rootfs != NULL && host_mount_ns(p)) {
@@ -153,10 +160,10 @@ static __attribute__((noreturn)) void container_exec(const struct plan *p, int t
 		die(errno, "setsid");
 	join_session_keyring(p);
 	setup_console(p, ttysock);
-	const char *path = finish_process(p);
+	const char *path = finish_process(p, sync);
 	if (p->no_new_privs)
-		apply_seccomp(p);
-	exec_process(p, path);
+		apply_seccomp(p, sync);
+	exec_process(p, path); /* sync is close-on-exec */
 }
 
 static void put_u32(unsigned char *b, uint32_t v)
@@ -224,9 +231,14 @@ static int stage1(const struct plan *p, int sync)
 			die(errno, "unshare cgroup namespace");
 		if (p->mode == MODE_INIT)
 			container_init(p, sync, fifofd, tty[1]);
-		close(sync);
+		/* The exec'd process writes to the sync socket only to ask for the seccomp
+		 * agent's message; its errors go through the pipe stage 1 reads. */
+		if (p->seccomp_agent_fd < 0) {
+			close(sync);
+			sync = -1;
+		}
 		set_sink(SINK_PIPE, errp[1]);
-		container_exec(p, tty[1]);
+		container_exec(p, tty[1], sync);
 	}
 	if (cgfd >= 0)
 		close(cgfd);
@@ -238,6 +250,10 @@ static int stage1(const struct plan *p, int sync)
 		close(tty[1]);
 	if (fifofd >= 0)
 		close(fifofd);
+	/* Only the container process hands on the listener; the agent sees the connection
+	 * close once it has its message. */
+	if (p->seccomp_agent_fd >= 0)
+		close(p->seccomp_agent_fd);
 
 	unsigned char pidbuf[4];
 	put_u32(pidbuf, (uint32_t)pid);
@@ -299,5 +315,7 @@ int main(int argc, char **argv)
 	plan_parse(&p, buf, len);
 	if (p.console_socket_fd >= 0)
 		set_cloexec(p.console_socket_fd, 1);
+	if (p.seccomp_agent_fd >= 0)
+		set_cloexec(p.seccomp_agent_fd, 1);
 	return stage1(&p, sync);
 }

@@ -2,6 +2,7 @@
  * copied: strings point into the received buffer, which ends each one with a NUL. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <string.h>
 
 #include "berth.h"
@@ -244,11 +245,15 @@ static void parse_seccomp(struct plan *p, const struct rec *outer)
 		switch (r.tag) {
 		case SECCOMP_BPF: p->seccomp_bpf = r.val; p->seccomp_len = r.len; break;
 		case SECCOMP_FLAGS: p->seccomp_flags = u32(&c, &r); break;
+		case SECCOMP_AGENT_FD: p->seccomp_agent_fd = (int)u32(&c, &r); break;
 		default: unknown(&c, &r);
 		}
 	}
 	if (p->seccomp_len == 0 || p->seccomp_len % 8 != 0)
 		die(EINVAL, "plan SECCOMP: filter length %zu is not a multiple of 8", p->seccomp_len);
+	/* A listener needs someone to hand it to, and an agent socket is only for a listener. */
+	if ((p->seccomp_agent_fd >= 0) != ((p->seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) != 0))
+		die(EINVAL, "plan SECCOMP: SECCOMP_AGENT_FD and the NEW_LISTENER flag must come together");
 }
 
 static void parse_label(struct plan *p, const struct rec *outer)
@@ -274,6 +279,7 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 
 	memset(p, 0, sizeof(*p));
 	p->console_socket_fd = -1;
+	p->seccomp_agent_fd = -1;
 	while (next_rec(&c, &r)) {
 		switch (r.tag) {
 		case T_VERSION: p->version = u32(&c, &r); break;

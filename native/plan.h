@@ -65,6 +65,7 @@ struct plan {
 	struct hook *start_hooks; size_t nstart_hooks;
 	uint32_t wait, check_exec;
 	const unsigned char *seccomp_bpf; size_t seccomp_len; uint32_t seccomp_flags; int has_seccomp;
+	int seccomp_agent_fd;            /* -1: the filter makes no listener */
 	uint32_t setsid, devpts_ptmx, listen_fds, userns;
 	const char *default_path;
 	const char *session_keyring;

@@ -14,9 +14,11 @@ enum {
 	MSG_READY = 13,
 	MSG_ERROR = 14,
 	MSG_WARN = 15,
+	MSG_SECCOMP = 16,
 	MSG_USERMAP_DONE = 20,
 	MSG_HOOKS_DONE = 22,
 	MSG_ABORT = 23,
+	MSG_SECCOMP_STATE = 24,
 };
 
 /* Top-level plan tags */
@@ -87,7 +89,7 @@ enum { LINK_TARGET = 1, LINK_PATH = 2 };
 enum { SYSCTL_KEY = 1, SYSCTL_VALUE = 2 };
 enum { H_PATH = 1, H_ARG = 2, H_ENV = 3, H_TIMEOUT = 4 };
 enum { CONSOLE_HEIGHT = 1, CONSOLE_WIDTH = 2 };
-enum { SECCOMP_BPF = 1, SECCOMP_FLAGS = 2 };
+enum { SECCOMP_BPF = 1, SECCOMP_FLAGS = 2, SECCOMP_AGENT_FD = 3 };
 enum { LABEL_ATTR = 1, LABEL_VALUE = 2, LABEL_WHAT = 3 };
 
 enum { MODE_INIT = 0, MODE_EXEC = 1 };

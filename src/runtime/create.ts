@@ -27,6 +27,8 @@ import {
   FIFO_FILE, OCI_VERSION, seccompCacheDir, type ContainerRecord,
 } from "./stateStore.js";
 import { namespacePathsOf } from "../linux/namespaces.js";
+import { connectAgent, containerProcessState } from "../linux/seccomp/agent.js";
+import { SECCOMP_FILTER_FLAG_NEW_LISTENER, type Seccomp } from "../linux/seccomp/profile.js";
 
 export interface CreateOptions {
   root: string;
@@ -86,6 +88,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const dir = claimContainerDir(opts.root, opts.id);
   let cg: CgroupManager | undefined;
   let consoleSocket: Socket | undefined;
+  let agentSocket: Socket | undefined;
   let pidFileWritten = false;
   // Once hooks have begun, a failure stops the container and continues at
   // runtime.md step 12: destroy, then the poststop hooks.
@@ -144,6 +147,10 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     expandCgroupMounts(plan, cgm);
     if (opts.consoleSocket !== undefined) consoleSocket = await connectConsole(opts.consoleSocket);
     const base = { id: opts.id, bundle, annotations: spec.annotations };
+    // SCMP_ACT_NOTIFY: the listener goes to the agent at listenerPath (resolveProfile made sure there is one).
+    const seccomp = spec.linux?.seccomp as Seccomp | null | undefined;
+    const listenerPath = ((plan.seccomp?.flags ?? 0) & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0 ? seccomp?.listenerPath : undefined;
+    if (listenerPath !== undefined) agentSocket = await connectAgent(listenerPath, "create");
     const helper = await runHelper(plan, "create", {
       // berth-init places itself and the container (plan.cgroupTasks/cgroupInto).
       beforePlan: async (pid) => {
@@ -169,8 +176,15 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         runHooks("createRuntime", spec.hooks?.createRuntime, created);
         return created;
       },
+      // runc's: the state as it is while being created, its pid that of the init process.
+      seccompState: (pid) => containerProcessState({
+        pid, metadata: seccomp?.listenerMetadata, container: base, status: "creating", initPid: pid,
+      }),
       onWarn: (m) => log.warn(m),
-    }, consoleSocket);
+    }, {
+      console: consoleSocket,
+      seccompAgent: agentSocket === undefined || listenerPath === undefined ? undefined : { socket: agentSocket, path: listenerPath },
+    });
     const rec = record(helper.pid);
     delete rec.creating;
     saveRecord(opts.root, rec);
@@ -186,6 +200,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     return { rec, helper };
   } catch (err) {
     consoleSocket?.destroy();
+    agentSocket?.destroy();
     if (pidFileWritten && opts.pidFile !== undefined) removeQuiet(resolve(opts.pidFile));
     if (cg !== undefined) {
       try { await cg.destroy(); } catch (e) { log.warn(`cleanup: ${(e as Error).message}`); }

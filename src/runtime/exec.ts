@@ -14,7 +14,8 @@ import { loadCgroupManager } from "../linux/cgroups/manager.js";
 import { runHelper } from "./spawnInit.js";
 import { sessionKeyringName } from "./create.js";
 import { loadRecord, seccompCacheDir, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
-import type { Seccomp } from "../linux/seccomp/profile.js";
+import { SECCOMP_FILTER_FLAG_NEW_LISTENER, type Seccomp } from "../linux/seccomp/profile.js";
+import { connectAgent, containerProcessState } from "../linux/seccomp/agent.js";
 import { activeLsms, refuseLabel } from "../linux/lsm.js";
 import { statusOf } from "./lifecycle.js";
 import { forwardSignals } from "./signalForward.js";
@@ -133,6 +134,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   if (opts.tty) proc.terminal = true;
   checkTerminal("exec", proc.terminal === true, opts);
   const namespaces = namespacePathsOf(rec.config.linux?.namespaces, rec.pid);
+  const seccomp = rec.config.linux?.seccomp as Seccomp | null | undefined;
   const plan = buildExecPlan(proc, {
     initPid: rec.pid,
     namespaces,
@@ -148,7 +150,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
       oomScoreAdj: rec.config.process?.oomScoreAdj,
       umask: rec.config.process?.user.umask,
     },
-    seccomp: rec.config.linux?.seccomp as Seccomp | null | undefined,
+    seccomp,
     seccompCacheDir: seccompCacheDir(opts.root),
     warn: (m) => log.warn(m),
   });
@@ -157,11 +159,22 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   if (rec.noNewKeyring !== true) plan.sessionKeyring = sessionKeyringName(rec.id);
   const console = opts.consoleSocket !== undefined ? await connectConsole(opts.consoleSocket) : undefined;
   const cg = rec.cgroup.paths !== undefined && Object.keys(rec.cgroup.paths).length > 0 ? loadCgroupManager(rec.cgroup) : undefined;
+  // runc sends the new process's listener to the agent too, with the container "running".
+  const listenerPath = ((plan.seccomp?.flags ?? 0) & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0 ? seccomp?.listenerPath : undefined;
+  let agent;
   let helper;
   try {
-    helper = await runHelper(plan, "exec", { beforePlan: (pid) => cg?.enter(pid, rec.pid), onWarn: (m) => log.warn(m) }, console);
+    if (listenerPath !== undefined) agent = { socket: await connectAgent(listenerPath, "exec"), path: listenerPath };
+    helper = await runHelper(plan, "exec", {
+      beforePlan: (pid) => cg?.enter(pid, rec.pid),
+      seccompState: (pid) => containerProcessState({
+        pid, metadata: seccomp?.listenerMetadata, container: rec, status: "running", initPid: rec.pid,
+      }),
+      onWarn: (m) => log.warn(m),
+    }, { console, seccompAgent: agent });
   } finally {
     console?.destroy();
+    agent?.socket.destroy();
   }
   if (opts.detach) {
     if (opts.pidFile !== undefined) writeFileAtomic(resolve(opts.pidFile), String(helper.pid));

@@ -32,10 +32,10 @@ describe("features", () => {
     expect(f.ociVersionMax).toBe("1.3.0");
     expect(f.hooks).toEqual(["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]);
     expect(Object.keys(f.linux.cgroup).sort()).toEqual(["rdma", "systemd", "systemdUser", "v1", "v2"]);
-    // seccomp: what libseccomp and this kernel offer; NOTIFY is not claimed until berth can hand on the listener.
+    // seccomp: what libseccomp and this kernel offer; NOTIFY with a kernel that makes listeners (5.0+).
     expect(f.linux.seccomp.enabled).toBe(true);
     expect(f.linux.seccomp.actions).toContain("SCMP_ACT_ERRNO");
-    expect(f.linux.seccomp.actions).not.toContain("SCMP_ACT_NOTIFY");
+    expect(f.linux.seccomp.actions).toContain("SCMP_ACT_NOTIFY");
     expect(f.linux.seccomp.archs).toEqual(expect.arrayContaining(["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]));
     expect(f.linux.seccomp.operators).toHaveLength(7);
     expect(f.linux.seccomp.supportedFlags).toEqual(expect.arrayContaining(["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"]));

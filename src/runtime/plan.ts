@@ -98,5 +98,10 @@ export interface Plan {
   cgroupTasks?: string[];
   /** cgroup2 directory the container process is cloned into (CLONE_INTO_CGROUP). */
   cgroupInto?: string;
-  seccomp?: { bpf: Buffer; flags: number };
+  /**
+   * The compiled filter and its seccomp(2) flags. With SECCOMP_FILTER_FLAG_NEW_LISTENER the
+   * filter makes a listener, which berth-init sends to the seccomp agent on the socket at
+   * agentFd (filled in by the caller, like consoleSocketFd).
+   */
+  seccomp?: { bpf: Buffer; flags: number; agentFd?: number };
 }

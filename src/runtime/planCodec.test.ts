@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BerthError } from "../errors.js";
 import type { Plan } from "./plan.js";
 import { encodePlan } from "./planCodec.js";
-import { MountTag, Tag } from "./protocol.js";
+import { MountTag, SeccompTag, Tag } from "./protocol.js";
 
 interface Rec { tag: number; flags: number; value: Buffer }
 
@@ -174,6 +174,14 @@ describe("encodePlan", () => {
     const sc = records(get(Tag.SECCOMP));
     expect(sc[0]!.value).toEqual(Buffer.alloc(16, 7));
     expect(u32(sc[1]!.value)).toBe(1);
+    expect(sc).toHaveLength(2);
+  });
+
+  it("gives the seccomp agent's socket fd in the SECCOMP nest when the filter makes a listener", () => {
+    const recs = records(encodePlan({ ...basePlan(), seccomp: { bpf: Buffer.alloc(8), flags: 8, agentFd: 6 } }));
+    const sc = records(recs.find((r) => r.tag === Tag.SECCOMP)!.value);
+    expect(sc.map((r) => r.tag)).toEqual([SeccompTag.BPF, SeccompTag.FLAGS, SeccompTag.AGENT_FD]);
+    expect(u32(sc[2]!.value)).toBe(6);
   });
 
   it("counts LISTEN_FDS fds and --preserve-fds fds together in PRESERVE_FDS", () => {

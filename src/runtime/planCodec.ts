@@ -239,6 +239,7 @@ export function encodePlan(plan: Plan): Buffer {
     w.nest(Tag.SECCOMP, (n) => {
       n.bytes(SeccompTag.BPF, sc.bpf);
       n.u32(SeccompTag.FLAGS, sc.flags, "seccomp.flags");
+      if (sc.agentFd !== undefined) n.u32(SeccompTag.AGENT_FD, sc.agentFd, "seccomp.agentFd");
     });
   }
   return w.finish();

@@ -10,9 +10,11 @@ export const enum Msg {
   READY = 13,
   ERROR = 14,
   WARN = 15,
+  SECCOMP = 16,
   USERMAP_DONE = 20,
   HOOKS_DONE = 22,
   ABORT = 23,
+  SECCOMP_STATE = 24,
 }
 
 export const enum Tag {
@@ -81,7 +83,7 @@ export const enum SymlinkTag { TARGET = 1, PATH = 2 }
 export const enum SysctlTag { KEY = 1, VALUE = 2 }
 export const enum HookTag { PATH = 1, ARG = 2, ENV = 3, TIMEOUT = 4 }
 export const enum ConsoleSizeTag { HEIGHT = 1, WIDTH = 2 }
-export const enum SeccompTag { BPF = 1, FLAGS = 2 }
+export const enum SeccompTag { BPF = 1, FLAGS = 2, AGENT_FD = 3 }
 export const enum LabelTag { ATTR = 1, VALUE = 2, WHAT = 3 }
 
 export const enum Mode { INIT = 0, EXEC = 1 }

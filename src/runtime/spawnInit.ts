@@ -12,10 +12,11 @@ import { fileURLToPath } from "node:url";
 import type { Socket } from "node:net";
 import { constants as osConstants } from "node:os";
 import { BerthError } from "../errors.js";
+import { AGENT_TIMEOUT_MS, LISTENER_PATH } from "../linux/seccomp/agent.js";
 import { Msg } from "./protocol.js";
 import type { Plan } from "./plan.js";
 import { encodePlan } from "./planCodec.js";
-import { SyncChannel, decodeError } from "./syncChannel.js";
+import { SyncChannel, decodeError, type Frame } from "./syncChannel.js";
 
 export interface HelperCallbacks {
   /** Called with stage 1's pid before the plan is sent: enter cgroups here (awaited when it returns a promise). */
@@ -26,7 +27,16 @@ export interface HelperCallbacks {
   onUserMap?(pid: number): void;
   /** Run prestart/createRuntime; return the state JSON for in-container hooks. */
   onHooks?(pid: number): string;
+  /** The container process state berth-init sends to the seccomp agent with the listener. */
+  seccompState?(pid: number): string;
   onWarn?(msg: string): void;
+}
+
+/** Connected sockets berth-init uses: the caller's --console-socket, the seccomp agent's. */
+export interface HelperSockets {
+  console?: Socket;
+  /** With its listenerPath, for errors; needed when plan.seccomp makes a listener. */
+  seccompAgent?: { socket: Socket; path: string };
 }
 
 export interface HelperResult {
@@ -67,15 +77,20 @@ function signalNumber(sig: NodeJS.Signals): number {
  * Spawn berth-init with the plan and run the protocol until MSG_READY.
  * On any failure every process it made is killed before the error is thrown.
  */
-export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, consoleSocket?: Socket): Promise<HelperResult> {
+export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, sockets: HelperSockets = {}): Promise<HelperResult> {
   const n = plan.preserveFds + plan.listenFds;
   const stdio: (number | "inherit" | "pipe" | Socket)[] = ["inherit", "inherit", "inherit"];
   for (let i = 0; i < n; i++) stdio.push(3 + i);
   const syncIndex = stdio.length;
   stdio.push("pipe");
-  if (consoleSocket !== undefined) {
+  if (sockets.console !== undefined) {
     plan.consoleSocketFd = stdio.length;
-    stdio.push(consoleSocket);
+    stdio.push(sockets.console);
+  }
+  const agent = sockets.seccompAgent;
+  if (plan.seccomp !== undefined && agent !== undefined) {
+    plan.seccomp.agentFd = stdio.length;
+    stdio.push(agent.socket);
   }
   let child: ChildProcess;
   try {
@@ -85,9 +100,14 @@ export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, con
   }
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   const exited = exitStatus(child);
+  // berth-init has its own copy: the agent sees the connection close once berth-init sent its message.
+  agent?.socket.destroy();
   const socket = child.stdio[syncIndex] as Socket;
   const channel = new SyncChannel(socket);
   let pid = 0;
+  // Set once the container process asks for the seccomp agent's state: from then on it
+  // must be ready within AGENT_TIMEOUT_MS (its notified syscalls wait for the agent).
+  let agentDeadline: number | undefined;
   const fail = async (err: unknown): Promise<never> => {
     if (pid > 0) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
     if (child.pid !== undefined) try { process.kill(child.pid, "SIGKILL"); } catch { /* gone */ }
@@ -103,7 +123,7 @@ export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, con
     await cb.beforePlan(child.pid);
     channel.send(Msg.PLAN, encodePlan(plan));
     for (;;) {
-      const frame = await channel.next();
+      const frame = agentDeadline === undefined ? await channel.next() : await nextBefore(channel, agentDeadline, () => agentTimeout(op, agent?.path));
       if (frame === null) {
         const status = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), 1000))]);
         throw new BerthError(`container process exited before it was ready${status >= 0 ? ` (status ${status})` : ""}`, { op, hint: "run with --debug for details" });
@@ -123,12 +143,23 @@ export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, con
           channel.send(Msg.HOOKS_DONE, Buffer.from(state));
           break;
         }
+        case Msg.SECCOMP: {
+          if (cb.seccompState === undefined || agent === undefined) throw new BerthError("unexpected request for the seccomp agent's state", { op });
+          channel.send(Msg.SECCOMP_STATE, Buffer.from(cb.seccompState(pid)));
+          agentDeadline = Date.now() + AGENT_TIMEOUT_MS;
+          break;
+        }
         case Msg.WARN:
           cb.onWarn?.(frame.payload.toString("utf8"));
           break;
         case Msg.ERROR: {
           const e = decodeError(frame.payload);
-          throw new BerthError(e.message, { op, errno: e.errno > 0 ? errnoName(e.errno) : undefined });
+          const errno = e.errno > 0 ? errnoName(e.errno) : undefined;
+          // berth-init knows no config field: its hand-off errors say "seccomp agent: …".
+          if (agent !== undefined && e.message.startsWith("seccomp agent: ")) {
+            throw new BerthError(`${e.message} at ${JSON.stringify(agent.path)}`, { op, path: LISTENER_PATH, errno });
+          }
+          throw new BerthError(e.message, { op, errno });
         }
         case Msg.READY:
           if (pid <= 0) throw new BerthError("helper reported ready before the container pid", { op });
@@ -143,7 +174,25 @@ export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, con
   }
 }
 
-const ERRNO_NAMES: Record<number, string> = { 1: "EPERM", 2: "ENOENT", 3: "ESRCH", 5: "EIO", 9: "EBADF", 12: "ENOMEM", 13: "EACCES", 16: "EBUSY", 17: "EEXIST", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 28: "ENOSPC", 30: "EROFS", 38: "ENOSYS", 40: "ELOOP" };
+/** The next frame, or the error of onTimeout() once the deadline has passed. */
+function nextBefore(channel: SyncChannel, deadline: number, onTimeout: () => Error): Promise<Frame | null> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), Math.max(0, deadline - Date.now()));
+    channel.next().then(
+      (f) => { clearTimeout(timer); resolve(f); },
+      (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new Error(String(e))); },
+    );
+  });
+}
+
+function agentTimeout(op: string, path: string | undefined): BerthError {
+  return new BerthError(
+    `the container process was not ready ${AGENT_TIMEOUT_MS / 1000}s after it asked for its seccomp agent's state: the agent${path === undefined ? "" : ` at ${JSON.stringify(path)}`} has not taken the listener, or does not answer the notifications of the process's syscalls`,
+    { op, path: LISTENER_PATH, errno: "ETIMEDOUT", hint: "check that the seccomp agent receives the listener and answers every notification" },
+  );
+}
+
+const ERRNO_NAMES: Record<number, string> = { 1: "EPERM", 2: "ENOENT", 3: "ESRCH", 5: "EIO", 9: "EBADF", 12: "ENOMEM", 13: "EACCES", 16: "EBUSY", 17: "EEXIST", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 28: "ENOSPC", 30: "EROFS", 32: "EPIPE", 38: "ENOSYS", 40: "ELOOP", 104: "ECONNRESET", 110: "ETIMEDOUT", 111: "ECONNREFUSED" };
 
 function errnoName(n: number): string {
   return ERRNO_NAMES[n] ?? `errno ${n}`;

@@ -178,11 +178,16 @@ export function ociState(rec: ContainerRecord, status: Status): Record<string, u
 
 /** The state given to hooks on stdin (runtime.md "State"). */
 export function hookState(rec: { id: string; bundle: string; annotations?: Record<string, string> }, status: Status, pid?: number): string {
+  return JSON.stringify(specState(rec, status, pid));
+}
+
+/** runtime-spec's state of a container (runtime.md "State"), as hooks and seccomp agents get it. */
+export function specState(rec: { id: string; bundle: string; annotations?: Record<string, string> }, status: Status, pid?: number): Record<string, unknown> {
   const s: Record<string, unknown> = { ociVersion: OCI_VERSION, id: rec.id, status };
   if (pid !== undefined && pid > 0) s.pid = pid;
   s.bundle = rec.bundle;
   s.annotations = rec.annotations ?? {};
-  return JSON.stringify(s);
+  return s;
 }
 
 /** Where compiled seccomp programs are cached: "@" cannot be part of a container id. */

@@ -13,6 +13,7 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statfsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { release } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it, type TestFunction, type TestOptions } from "vitest";
 import { activeLsms } from "../../src/linux/lsm.js";
@@ -54,6 +55,7 @@ const REQUIREMENTS = {
   "apparmor-parser": "apparmor_parser (Debian package apparmor) and AppArmor's securityfs directory, to load a test profile",
   selinux: "SELinux enabled in the kernel",
   "runtime-spec-schema": "the runtime-spec JSON schema in ../shared/oci-runtime-spec/schema beside the repository",
+  "seccomp-notify": "seccomp user notification with SECCOMP_USER_NOTIF_FLAG_CONTINUE (Linux 5.5+: user_notif in /proc/sys/kernel/seccomp/actions_avail)",
   "podman-seccomp-profile": "podman's default seccomp profile, /usr/share/containers/seccomp.json (Debian package golang-github-containers-common)",
   "cgroup2-controller": "a cgroup made under the cgroup2 root gets a controller (pure v2: the root offers one, which berth enables; hybrid: one is enabled in the root's cgroup.subtree_control)",
   "no-swap": "no swap is in use (/proc/swaps lists none), so a memory limit bounds a container's memory even without swap accounting",
@@ -201,6 +203,18 @@ function keyctlMissing(): string | undefined {
   }
 }
 
+function seccompNotifyMissing(): string | undefined {
+  let avail: string;
+  try {
+    avail = readFileSync("/proc/sys/kernel/seccomp/actions_avail", "utf8");
+  } catch {
+    return "no /proc/sys/kernel/seccomp/actions_avail (kernel without seccomp filters)";
+  }
+  if (!avail.split(/\s+/).includes("user_notif")) return "the kernel does not offer user_notif";
+  const [major = 0, minor = 0] = release().split(".").map((n) => Number.parseInt(n, 10));
+  return major > 5 || (major === 5 && minor >= 5) ? undefined : `Linux ${release()} is older than 5.5 (no SECCOMP_USER_NOTIF_FLAG_CONTINUE)`;
+}
+
 function memlockMissing(): string | undefined {
   const prlimit = onPath("prlimit");
   if (prlimit === undefined) return "no prlimit binary on PATH (Debian package util-linux)";
@@ -288,6 +302,7 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
   },
   selinux: () => (activeLsms().includes("selinux") ? undefined : "SELinux is not enabled (no /sys/fs/selinux)"),
   "runtime-spec-schema": () => (existsSync(join(RUNTIME_SPEC_SCHEMA, "config-schema.json")) ? undefined : `${RUNTIME_SPEC_SCHEMA} not found`),
+  "seccomp-notify": seccompNotifyMissing,
   "podman-seccomp-profile": () => (existsSync("/usr/share/containers/seccomp.json") ? undefined : "no /usr/share/containers/seccomp.json"),
   "cgroup2-controller": () => {
     const mp = cgroup2Mount();

@@ -3,6 +3,7 @@
 // value, argument comparison, architecture list and flag; engines' default
 // profiles hold in the container and in exec'd processes; what berth cannot
 // carry out fails create, naming the JSON path, and leaves nothing behind.
+// SCMP_ACT_NOTIFY with a seccomp agent is in seccompNotify.test.ts.
 
 import { copyFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -165,8 +166,7 @@ needs("containers", "berth").describe("seccomp: exec, and what berth refuses", (
   });
 
   const refusals: [string, Seccomp, RegExp][] = [
-    ["SCMP_ACT_NOTIFY", allow([{ names: MKDIR, action: "SCMP_ACT_NOTIFY" }]), /linux\.seccomp\.syscalls\[0\]\.action: SCMP_ACT_NOTIFY is not supported/],
-    ["a listenerPath", allow([], { listenerPath: "/run/agent.sock" }), /linux\.seccomp\.listenerPath: /],
+    ["SCMP_ACT_NOTIFY but no listenerPath (runc: \"listenerPath is not set\")", allow([{ names: MKDIR, action: "SCMP_ACT_NOTIFY" }]), /linux\.seccomp\.listenerPath: SCMP_ACT_NOTIFY is used but listenerPath is not set/],
     ["an argument index past 5", allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO", args: [{ index: 7, value: 0, op: "SCMP_CMP_EQ" }] }]), /linux\.seccomp\.syscalls\[0\]\.args\[0\]\.index/],
   ];
   for (const [what, seccomp, re] of refusals) {
@@ -175,10 +175,10 @@ needs("containers", "berth").describe("seccomp: exec, and what berth refuses", (
     });
   }
 
-  it("features reports seccomp as enabled, without NOTIFY", () => {
+  it("features reports seccomp as enabled, with NOTIFY", () => {
     const f = JSON.parse(sb.ok(["features"]).stdout) as { linux: { seccomp: { enabled: boolean; actions: string[] } } };
     expect(f.linux.seccomp.enabled).toBe(true);
-    expect(f.linux.seccomp.actions).not.toContain("SCMP_ACT_NOTIFY");
+    expect(f.linux.seccomp.actions).toContain("SCMP_ACT_NOTIFY");
     expect(has("berth")).toBe(true);
   });
 });

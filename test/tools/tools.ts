@@ -3,13 +3,13 @@
 // result then never goes stale), and removes it at the end.
 
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const TOOLS_DIR = dirname(fileURLToPath(import.meta.url));
 
-export type ToolName = "recvtty" | "sendtty" | "scprobe";
+export type ToolName = "recvtty" | "sendtty" | "scprobe" | "seccompagent";
 
 /** Tools that run inside test containers are linked statically (the busybox rootfs has no libc). */
 const STATIC: ReadonlySet<ToolName> = new Set(["scprobe"]);
@@ -111,4 +111,81 @@ export async function startRecvtty(bin: string, dir: string, opts: RecvttyOption
     await new Promise((r) => setTimeout(r, 10));
   }
   return { socket, done, kill: () => child.kill("SIGKILL") };
+}
+
+export interface AgentOptions {
+  /** The answer to mkdir and mkdirat: an errno, or 0 for success without creating anything (default EPERM). */
+  errno?: number;
+  /** Accept connections but never read them. */
+  neverRead?: boolean;
+  /** Seconds until the agent gives up on its own (default 120). */
+  timeoutSec?: number;
+}
+
+/** One container process state the agent received. */
+export interface AgentState {
+  /** How many fds came with it, and whether the first is a seccomp listener. */
+  fds: number;
+  listener: boolean;
+  doc: Record<string, unknown>;
+}
+
+export interface SeccompAgent {
+  /** The socket path to put in linux.seccomp.listenerPath. */
+  socket: string;
+  /** What it received so far. */
+  states(): AgentState[];
+  /** "notif PID NR" lines so far, as [pid, syscall number]. */
+  notifications(): [number, number][];
+  /** Everything it printed (stdout and stderr), for failure messages. */
+  output(): string;
+  /** Stop it (SIGKILL) and wait for it to be gone; the socket file stays. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Start seccompagent listening on `<dir>/agent.sock`; resolves once the socket accepts
+ * connections. Its output goes to a file, so a test blocked in a synchronous runtime call
+ * never stalls it. `dir` must exist and is not removed.
+ */
+export async function startSeccompAgent(bin: string, dir: string, opts: AgentOptions = {}): Promise<SeccompAgent> {
+  const socket = join(dir, "agent.sock");
+  const ready = join(dir, "agent.ready");
+  const outFile = join(dir, "agent.out");
+  rmSync(ready, { force: true });
+  const args = ["-e", String(opts.errno ?? 1), "-r", ready, "-t", String(opts.timeoutSec ?? 120)];
+  if (opts.neverRead === true) args.push("-n");
+  args.push(socket);
+  const out = openSync(outFile, "w");
+  const child = spawn(bin, args, { stdio: ["ignore", out, out] });
+  closeSync(out);
+  const gone = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const output = (): string => (existsSync(outFile) ? readFileSync(outFile, "utf8") : "");
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await gone;
+  };
+  const deadline = Date.now() + 5000;
+  while (!existsSync(ready)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await kill();
+      throw new Error(`seccompagent did not start listening: ${output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const lines = (): string[] => output().split("\n");
+  return {
+    socket,
+    states: () => lines().filter((l) => l.startsWith("state ")).map((l) => {
+      const m = /^state (\d+) (listener|other) (.*)$/.exec(l);
+      if (m === null) throw new Error(`seccompagent printed a bad state line: ${l}`);
+      return { fds: Number(m[1]), listener: m[2] === "listener", doc: JSON.parse(m[3]!) as Record<string, unknown> };
+    }),
+    notifications: () => lines().filter((l) => /^notif \d+ \d+$/.test(l)).map((l) => {
+      const [, pid, nr] = l.split(" ");
+      return [Number(pid), Number(nr)] as [number, number];
+    }),
+    output,
+    kill,
+  };
 }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { compileProfile, type Seccomp } from "./profile.js";
 
 /** Bump when the compiler's output for the same profile changes. */
-const COMPILER_VERSION = "1";
+const COMPILER_VERSION = "2";
 const MAGIC = "BSC1";
 const LIBSECCOMP = "/usr/lib/x86_64-linux-gnu/libseccomp.so.2";
 

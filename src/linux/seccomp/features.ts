@@ -3,7 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import { archToken, kernelSupportsFilterFlag, libseccompAvailable } from "./libseccomp.js";
-import { archName, SECCOMP_ACTIONS, SECCOMP_FLAGS, SECCOMP_OPERATORS } from "./profile.js";
+import { archName, SECCOMP_ACTIONS, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FLAGS, SECCOMP_OPERATORS } from "./profile.js";
 
 /** Every architecture name runtime-spec 1.3 defines. */
 const SPEC_ARCHES = [
@@ -35,7 +35,8 @@ export function seccompFeatures(): SeccompFeatures {
   if (!kernelHasSeccomp() || !libseccompAvailable()) return { enabled: false };
   return {
     enabled: true,
-    actions: [...SECCOMP_ACTIONS],
+    // NOTIFY needs a kernel that makes listeners (5.0 and later).
+    actions: SECCOMP_ACTIONS.filter((a) => a !== "SCMP_ACT_NOTIFY" || kernelSupportsFilterFlag(SECCOMP_FILTER_FLAG_NEW_LISTENER)),
     operators: Object.keys(SECCOMP_OPERATORS),
     archs: SPEC_ARCHES.filter((a) => archToken(archName(a)) !== 0),
     knownFlags: Object.keys(SECCOMP_FLAGS),

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { thrown } from "../../testing/thrown.js";
 import { seccompProgram } from "./cache.js";
 import { syscallNumber } from "./libseccomp.js";
-import { actionValue, compileProfile, resolveProfile, type Seccomp } from "./profile.js";
+import { actionValue, compileProfile, resolveProfile, SECCOMP_FILTER_FLAG_NEW_LISTENER, usesNotify, type Seccomp } from "./profile.js";
 
 const noWarn = (): void => {};
 
@@ -19,6 +19,7 @@ describe("resolveProfile", () => {
     expect(actionValue("SCMP_ACT_KILL", undefined, "p")).toBe(0);
     expect(actionValue("SCMP_ACT_KILL_PROCESS", undefined, "p")).toBe(0x80000000);
     expect(actionValue("SCMP_ACT_ALLOW", undefined, "p")).toBe(0x7fff0000);
+    expect(actionValue("SCMP_ACT_NOTIFY", undefined, "p")).toBe(0x7fc00000);
   });
 
   it("leaves out rules whose action is the default, and splits comparisons on one argument into rules of their own", () => {
@@ -51,11 +52,27 @@ describe("resolveProfile", () => {
     expect(new Set(r.filter.arches).size).toBe(3);
   });
 
+  it("SCMP_ACT_NOTIFY makes a listener (NEW_LISTENER; with TSYNC also TSYNC_ESRCH); listenerPath alone is ignored, as runtime-spec says", () => {
+    const notify = resolveProfile({ defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/a.sock", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_NOTIFY" }] }, noWarn);
+    expect(notify.flags).toBe(SECCOMP_FILTER_FLAG_NEW_LISTENER);
+    expect(notify.filter.rules[0]!.action).toBe(0x7fc00000);
+    const tsync = resolveProfile({ defaultAction: "SCMP_ACT_NOTIFY", listenerPath: "/run/a.sock", flags: ["SECCOMP_FILTER_FLAG_TSYNC"] }, noWarn);
+    expect(tsync.flags).toBe(1 | 8 | 16);
+    expect(tsync.filter.defaultAction).toBe(0x7fc00000);
+    const ignored = resolveProfile({ defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/a.sock", listenerMetadata: "m", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] }, noWarn);
+    expect(ignored.flags).toBe(0);
+    // unlike runc, write may be notified: berth-init does not write between the load and the hand-off
+    expect(usesNotify({ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["write"], action: "SCMP_ACT_NOTIFY" }] })).toBe(true);
+    expect(usesNotify({ defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/x" })).toBe(false);
+    expect(compileProfile({ defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/x", syscalls: [{ names: ["write", "mkdir"], action: "SCMP_ACT_NOTIFY" }] }, noWarn).flags).toBe(8);
+  });
+
   it("refuses what it cannot carry out, naming the JSON path (fail closed)", () => {
     const cases: [Seccomp, RegExp][] = [
-      [{ defaultAction: "SCMP_ACT_NOTIFY" }, /linux\.seccomp\.defaultAction: SCMP_ACT_NOTIFY is not supported/],
-      [{ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_NOTIFY" }] }, /linux\.seccomp\.syscalls\[0\]\.action: SCMP_ACT_NOTIFY/],
-      [{ defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/run/agent.sock" }, /linux\.seccomp\.listenerPath: /],
+      [{ defaultAction: "SCMP_ACT_NOTIFY" }, /linux\.seccomp\.listenerPath: SCMP_ACT_NOTIFY is used but listenerPath is not set/],
+      [{ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_NOTIFY" }] }, /linux\.seccomp\.listenerPath: SCMP_ACT_NOTIFY is used/],
+      [{ defaultAction: "SCMP_ACT_ALLOW", listenerMetadata: "m" }, /linux\.seccomp\.listenerMetadata: listenerMetadata is set without listenerPath/],
+      [{ defaultAction: "SCMP_ACT_ALLOW", listenerPath: "/a.sock", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_NOTIFY", errnoRet: 1 }] }, /syscalls\[0\]\.errnoRet: errnoRet is only meaningful/],
       [{ defaultAction: "SCMP_ACT_ALLOW", defaultErrnoRet: 5 }, /linux\.seccomp\.defaultErrnoRet: defaultErrnoRet is only meaningful/],
       [{ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ALLOW", errnoRet: 1 }] }, /linux\.seccomp\.syscalls\[0\]\.errnoRet/],
       [{ defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO", args: [{ index: 6, value: 0, op: "SCMP_CMP_EQ" }] }] }, /syscalls\[0\]\.args\[0\]\.index: argument index 6/],

@@ -4,7 +4,13 @@
 // comparisons on one argument become one rule each (libseccomp allows one
 // comparison per argument in a rule); a syscall name libseccomp does not know
 // is skipped with a warning (it does not exist on this kernel's architectures).
-// NOTIFY is refused until berth can hand the listener to an agent: fail closed.
+// A profile that uses SCMP_ACT_NOTIFY gets SECCOMP_FILTER_FLAG_NEW_LISTENER, and its
+// listener goes to the agent at listenerPath (src/linux/seccomp/agent.ts,
+// native/listener.c); as with runc, NOTIFY without listenerPath is an error and a
+// listenerPath without NOTIFY is ignored (runtime-spec says so). Unlike runc, berth
+// allows NOTIFY on write and as the default action: berth-init makes no syscall between
+// loading the filter and handing on the listener, so none can wait on an agent that does
+// not have it yet.
 
 import { BerthError } from "../../errors.js";
 import { archToken, compileFilter, syscallNumber, type ArgCmp, type FilterIn, type RuleIn } from "./libseccomp.js";
@@ -27,13 +33,14 @@ const SCMP_ACT_KILL_THREAD = 0x00000000;
 const SCMP_ACT_TRAP = 0x00030000;
 const SCMP_ACT_LOG = 0x7ffc0000;
 const SCMP_ACT_ALLOW = 0x7fff0000;
+const SCMP_ACT_NOTIFY = 0x7fc00000;
 const errnoAction = (e: number): number => (0x00050000 | (e & 0xffff)) >>> 0;
 const traceAction = (e: number): number => (0x7ff00000 | (e & 0xffff)) >>> 0;
 
 /** The actions berth carries out (features lists them). */
 export const SECCOMP_ACTIONS = [
   "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-  "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
+  "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
 ] as const;
 
 export const SECCOMP_OPERATORS: Record<string, number> = {
@@ -47,6 +54,17 @@ export const SECCOMP_FLAGS: Record<string, number> = {
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 32,
 };
+
+/** Not a spec flag: added by berth when the profile uses SCMP_ACT_NOTIFY. */
+export const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
+const SECCOMP_FILTER_FLAG_TSYNC = 1;
+/** TSYNC and NEW_LISTENER together need this one too (seccomp(2)). */
+const SECCOMP_FILTER_FLAG_TSYNC_ESRCH = 16;
+
+/** Whether the profile sends syscalls to a seccomp agent (its default action or any rule). */
+export function usesNotify(s: Seccomp): boolean {
+  return s.defaultAction === "SCMP_ACT_NOTIFY" || (s.syscalls ?? []).some((r) => r.action === "SCMP_ACT_NOTIFY");
+}
 
 /** libseccomp's name for a spec architecture: SCMP_ARCH_X86_64 → x86_64. */
 export function archName(specName: string): string {
@@ -68,9 +86,7 @@ export function actionValue(action: string, errnoRet: number | undefined, path: 
     case "SCMP_ACT_TRACE": return traceAction(errnoRet ?? EPERM);
     case "SCMP_ACT_ALLOW": return SCMP_ACT_ALLOW;
     case "SCMP_ACT_LOG": return SCMP_ACT_LOG;
-    case "SCMP_ACT_NOTIFY":
-      return fail(path, "SCMP_ACT_NOTIFY is not supported by berth yet (the listener cannot be handed to an agent)",
-        "use another action; berth refuses rather than run the container without the notification");
+    case "SCMP_ACT_NOTIFY": return SCMP_ACT_NOTIFY;
     default: return fail(path, `unknown action "${action}"`, `use one of ${SECCOMP_ACTIONS.join(", ")}`);
   }
 }
@@ -91,9 +107,15 @@ export interface ResolvedFilter { filter: FilterIn; flags: number; rulePaths: st
 
 /** Check `s` and turn it into libseccomp input; `warn` gets the syscall names skipped. */
 export function resolveProfile(s: Seccomp, warn: (msg: string) => void, base = "linux.seccomp"): ResolvedFilter {
-  if (s.listenerPath !== undefined && s.listenerPath !== "") {
-    fail(`${base}.listenerPath`, "seccomp notification listeners are not supported by berth yet",
-      "remove listenerPath and SCMP_ACT_NOTIFY rules");
+  const hasListenerPath = s.listenerPath !== undefined && s.listenerPath !== "";
+  if (s.listenerMetadata !== undefined && s.listenerMetadata !== "" && !hasListenerPath) {
+    fail(`${base}.listenerMetadata`, "listenerMetadata is set without listenerPath (runtime-spec: it must not be)",
+      "set listenerPath to the seccomp agent's socket, or remove listenerMetadata");
+  }
+  const notify = usesNotify(s);
+  if (notify && !hasListenerPath) {
+    fail(`${base}.listenerPath`, "SCMP_ACT_NOTIFY is used but listenerPath is not set: nobody would answer the notifications",
+      "set listenerPath to the unix socket of the seccomp agent");
   }
   const defErrno = errnoIn(s.defaultErrnoRet, `${base}.defaultErrnoRet`);
   if (defErrno !== undefined && s.defaultAction !== "SCMP_ACT_ERRNO" && s.defaultAction !== "SCMP_ACT_TRACE") {
@@ -114,6 +136,10 @@ export function resolveProfile(s: Seccomp, warn: (msg: string) => void, base = "
     if (bit === undefined) fail(`${base}.flags[${i}]`, `unknown flag "${f}"`, `use one of ${Object.keys(SECCOMP_FLAGS).join(", ")}`);
     flags |= bit;
   });
+  if (notify) {
+    flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    if ((flags & SECCOMP_FILTER_FLAG_TSYNC) !== 0) flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+  }
 
   const rules: RuleIn[] = [];
   const rulePaths: string[] = [];
