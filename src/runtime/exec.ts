@@ -176,8 +176,9 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     console?.destroy();
     agent?.socket.destroy();
   }
+  // As runc: the pid file is written in the foreground too, before waiting, and stays.
+  if (opts.pidFile !== undefined) writeFileAtomic(resolve(opts.pidFile), String(helper.pid));
   if (opts.detach) {
-    if (opts.pidFile !== undefined) writeFileAtomic(resolve(opts.pidFile), String(helper.pid));
     helper.channel.destroy();
     helper.child.unref();
     return 0;

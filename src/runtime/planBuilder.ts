@@ -550,7 +550,7 @@ export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
     listenFds: 0,
     wait: opts.wait && !opts.detach,
     checkExec: true,
-    setsid: process.terminal,
+    setsid: true, // as runc: an exec'd process leads its own session and process group
     defaultPath: DEFAULT_PATH,
   };
 }

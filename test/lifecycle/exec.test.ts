@@ -93,6 +93,23 @@ needs("containers").describe("lifecycle: exec", () => {
     expect(isAlive(pid)).toBe(false);
   });
 
+  it("--pid-file in the foreground holds the exec'd process's pid, written before it ends (as runc)", () => {
+    const pidFile = b.path("exec-fg.pid");
+    const r = sb.rt(["exec", "--pid-file", pidFile, id, "sh", "-c", "echo $$"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(readFileSync(pidFile, "utf8")).toMatch(/^[1-9][0-9]*$/);
+  });
+
+  it("the exec'd process leads its own process group and session (as runc)", () => {
+    // Fields 5 and 6 of /proc/self/stat: pgrp and session, as seen in the container's pid namespace.
+    const r = sb.rt(["exec", id, "sh", "-c", "set -- $(cat /proc/self/stat); echo $1 $5 $6"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    const [pid, pgrp, session] = r.stdout.trim().split(" ");
+    expect(pgrp).not.toBe("0");
+    expect(pgrp).toBe(session);
+    expect(Number(pid)).toBeGreaterThanOrEqual(Number(pgrp));
+  });
+
   it("the exec'd process sees only fds 0, 1 and 2 (3 is ls's own directory)", () => {
     const r = sb.rt(["exec", id, "ls", "/proc/self/fd"]);
     expect(r.code, describeResult(r)).toBe(0);
