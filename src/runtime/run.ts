@@ -2,13 +2,10 @@
 // (relaying the pty when there is no console socket), berth forwards signals,
 // and the container is deleted when it exits unless --keep.
 
-import { log } from "../log.js";
 import { createContainer, type CreateOptions } from "./create.js";
-import { deleteContainer, destroyContainer, releaseBarrier, startContainer } from "./lifecycle.js";
+import { deleteContainer, destroyContainer, releaseBarrier, runPoststart, startContainer } from "./lifecycle.js";
 import { forwardSignals } from "./signalForward.js";
 import { waitGone } from "./procfs.js";
-import { runHooksWarn } from "./hooks.js";
-import { hookState } from "./stateStore.js";
 
 export interface RunOptions extends Omit<CreateOptions, "wait" | "detach"> {
   detach: boolean;
@@ -38,7 +35,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
       throw err;
     }
     helper.channel.destroy();
-    for (const w of runHooksWarn("poststart", rec.config.hooks?.poststart, hookState(rec, "running", rec.pid))) log.warn(w);
+    await runPoststart(rec);
     status = await helper.exited;
   } catch (err) {
     stop();
