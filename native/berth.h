@@ -109,6 +109,10 @@ void apply_seccomp(const struct plan *p, int sync);
 struct sock_fprog;
 void load_seccomp_listener(const struct plan *p, const struct sock_fprog *prog, int sync);
 
+/* ---- copyup.c ---- */
+/* Copy the tree under directory fd src into directory fd dst (tmpcopyup); dest names it in errors. */
+void copy_up(int src, int dst, const char *dest);
+
 /* ---- label.c ---- */
 void label_prepare(const struct plan *p);  /* stage 1, before joining namespaces */
 void label_close_proc(void);               /* stage 1 after fork */
