@@ -8,6 +8,7 @@ import { BerthError, isErrno } from "../errors.js";
 import { log } from "../log.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
 import { runHooks, runHooksWarn } from "./hooks.js";
+import { notifyProxy } from "./notifySocket.js";
 import { unmountUnder } from "../linux/mountinfo.js";
 import { isAlive, waitGone } from "./procfs.js";
 import {
@@ -59,8 +60,15 @@ export async function startContainer(root: string, id: string): Promise<Containe
     };
     throw new BerthError(why[status] ?? `cannot start a container in state ${status}`, { op: "start", path: id, hint: "only a container in state `created` can be started" });
   }
-  await releaseBarrier(root, rec);
-  await runPoststart(rec);
+  const notify = await notifyProxy(containerDir(root, id));
+  try {
+    await releaseBarrier(root, rec);
+    await runPoststart(rec);
+    // As runc: with NOTIFY_SOCKET, start returns once the container said READY (or ended).
+    await notify?.forward(rec.pid, rec.initStartTime);
+  } finally {
+    notify?.close();
+  }
   return rec;
 }
 

@@ -2,7 +2,10 @@
 // (relaying the pty when there is no console socket), berth forwards signals,
 // and the container is deleted when it exits unless --keep.
 
+import { log } from "../log.js";
 import { createContainer, type CreateOptions } from "./create.js";
+import { notifyProxy, type NotifyProxy } from "./notifySocket.js";
+import { containerDir } from "./stateStore.js";
 import { deleteContainer, destroyContainer, releaseBarrier, runPoststart, startContainer } from "./lifecycle.js";
 import { forwardSignals } from "./signalForward.js";
 import { waitGone } from "./procfs.js";
@@ -27,8 +30,10 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   const { rec, helper } = await createContainer({ ...opts, wait: true, detach: false });
   const stop = forwardSignals(rec.pid);
   let status: number;
+  let notify: NotifyProxy | undefined;
   try {
     try {
+      notify = await notifyProxy(containerDir(opts.root, opts.id));
       await releaseBarrier(opts.root, rec);
     } catch (err) {
       try { process.kill(rec.pid, "SIGKILL"); } catch { /* gone */ }
@@ -36,13 +41,18 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     }
     helper.channel.destroy();
     await runPoststart(rec);
+    // In the foreground READY is passed on while the container runs (as runc does).
+    const proxy = notify;
+    void proxy?.forward(rec.pid, rec.initStartTime).catch((e: Error) => log.warn(`NOTIFY_SOCKET: ${e.message}`)).finally(() => proxy.close());
     status = await helper.exited;
   } catch (err) {
+    notify?.close();
     stop();
     await waitGone(rec.pid, rec.initStartTime, 5000);
     if (!opts.keep) await destroyContainer(opts.root, rec).catch(() => undefined);
     throw err;
   }
+  notify?.close();
   stop();
   if (!opts.keep) {
     await waitGone(rec.pid, rec.initStartTime, 5000);
