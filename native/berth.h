@@ -101,6 +101,7 @@ void apply_bounding(const struct plan *p);
 void apply_user(const struct plan *p);
 void apply_caps(const struct plan *p);
 void apply_nnp(const struct plan *p);
+void fix_stdio_owner(const struct plan *p);
 /* Load the filter; with SECCOMP_AGENT_FD, also hand its listener to the agent (listener.c),
  * asking TS for the message over sync. */
 void apply_seccomp(const struct plan *p, int sync);
