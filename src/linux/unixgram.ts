@@ -5,6 +5,7 @@
 
 import { BerthError, describeErrno } from "../errors.js";
 import { getSystemErrorName } from "node:util";
+import { loadKoffi } from "./koffi.js";
 
 interface Libc {
   socket(domain: number, type: number, protocol: number): number;
@@ -28,7 +29,7 @@ let libc: Libc | undefined;
 
 async function load(): Promise<Libc> {
   if (libc !== undefined) return libc;
-  const { default: koffi } = await import("koffi");
+  const koffi = loadKoffi();
   const lib = koffi.load("libc.so.6");
   const f = {
     socket: lib.func("int socket(int domain, int type, int protocol)"),
