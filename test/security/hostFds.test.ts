@@ -45,7 +45,7 @@ needs("containers", "berth").describe("security: host directory fds", () => {
     expect(r.status, what).not.toBe(0);
     // Either berth-init got the fd and refused the cwd, or (the compiled berth marks every
     // inherited fd close-on-exec at start) the fd never reached it and the chdir found nothing.
-    expect(r.stderr, what).toMatch(/cwd is outside the container's root filesystem|chdir to cwd \\?"\/proc\/self\/fd\/20\\?": No such file or directory/);
+    expect(r.stderr, what).toMatch(/cwd is outside the container's root filesystem|chdir to cwd \\?"\/proc\/self\/fd\/20\\?": no such file or directory/);
     sb.ok(["delete", "--force", id]);
     expect(await sb.waitClean(id)).toEqual([]);
   });

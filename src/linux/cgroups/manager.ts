@@ -9,7 +9,7 @@
 //
 // Resource limits (linux.resources) are written by apply(); see resources.ts.
 
-import { mkdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { BerthError, isErrno } from "../../errors.js";
 import type { Resources } from "../../spec/types.js";
@@ -216,7 +216,8 @@ class FsCgroupManager implements CgroupManager {
 
   thaw(): void {
     const f = this.freezer();
-    if (f === undefined) return;
+    // A cgroup not made yet (a create killed half-way) holds nothing frozen.
+    if (f === undefined || !existsSync(f.dir)) return;
     if (f.kind === "v1") thawV1(f.dir); else thawV2(f.dir);
   }
 
