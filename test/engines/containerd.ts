@@ -172,16 +172,21 @@ export class Containerd {
     return findLeaks({ id, root: this.stateRoot() });
   }
 
-  /** Delete the task (killing it) and the container, then wait until nothing of it is left; returns the leftovers. */
-  async remove(id: string, timeoutMs = 5000): Promise<string[]> {
-    this.ctr(["task", "delete", "--force", id]);
-    this.ctr(["container", "delete", id]);
+  /** leaks(), polled until it is empty or `timeoutMs` passed (the engine's own processes exit a moment later). */
+  async waitLeaks(id: string, timeoutMs = 5000): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const leaks = this.leaks(id);
       if (leaks.length === 0 || Date.now() > deadline) return leaks;
       await sleep(100);
     }
+  }
+
+  /** Delete the task (killing it) and the container, then wait until nothing of it is left; returns the leftovers. */
+  async remove(id: string, timeoutMs = 5000): Promise<string[]> {
+    this.ctr(["task", "delete", "--force", id]);
+    this.ctr(["container", "delete", id]);
+    return this.waitLeaks(id, timeoutMs);
   }
 
   /** Remove every container, stop containerd and its shims, and remove what it made. Throws on leftovers. */

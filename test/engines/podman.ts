@@ -145,15 +145,20 @@ export class Podman {
     return findLeaks({ id, root: rt.defaultRoot });
   }
 
-  /** `podman rm -f` then wait until the container left nothing behind; returns the leftovers. */
-  async remove(rt: EngineRuntime, id: string, timeoutMs = 5000): Promise<string[]> {
-    this.podman(["rm", "-f", "-t", "0", id]);
+  /** leaks(), polled until it is empty or `timeoutMs` passed (the engine's own processes exit a moment later). */
+  async waitLeaks(rt: EngineRuntime, id: string, timeoutMs = 5000): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const leaks = this.leaks(rt, id);
       if (leaks.length === 0 || Date.now() > deadline) return leaks;
       await sleep(100);
     }
+  }
+
+  /** `podman rm -f` then wait until the container left nothing behind; returns the leftovers. */
+  async remove(rt: EngineRuntime, id: string, timeoutMs = 5000): Promise<string[]> {
+    this.podman(["rm", "-f", "-t", "0", id]);
+    return this.waitLeaks(rt, id, timeoutMs);
   }
 
   /**
