@@ -49,8 +49,14 @@ needs("root", "podman").describe("engines: podman container lifecycle", () => {
         });
       });
 
+      // The exec scenarios share one container, removed (and checked) after the last.
+      let shared = "";
+      beforeAll(() => { shared = pm.runDetached(rt, [], ["sleep", "1000"]); }, 60_000);
+      afterAll(async () => { if (shared !== "") expect(await pm.remove(rt, shared)).toEqual([]); }, 60_000);
+      const withShared = async (body: (id: string) => Promise<void> | void): Promise<void> => { await body(shared); };
+
       it("exec: output, stdin, exit codes and --user", async () => {
-        await withContainer([], ["sleep", "1000"], (id) => {
+        await withShared((id) => {
           expectRun(pm.podman(["exec", id, "echo", "inside"]), 0, "inside\n");
           expectRun(pm.podman(["exec", "-i", id, "cat"], { input: "piped\n" }), 0, "piped\n");
           expectRun(pm.podman(["exec", id, "sh", "-c", "exit 7"]), 7);
@@ -60,19 +66,19 @@ needs("root", "podman").describe("engines: podman container lifecycle", () => {
       });
 
       it("exec of a command that does not exist exits 127", async () => {
-        await withContainer([], ["sleep", "1000"], (id) => {
+        await withShared((id) => {
           expectRun(pm.podman(["exec", id, "/no/such/program"]), 127);
         });
       });
 
       it("exec --user NAME gets HOME from the user's passwd entry", async () => {
-        await withContainer([], ["sleep", "1000"], (id) => {
+        await withShared((id) => {
           expectRun(pm.podman(["exec", "--user", IMAGE_USER.name, id, "sh", "-c", 'echo "$HOME"']), 0, `${IMAGE_USER.home}\n`);
         });
       });
 
       it("exec'd processes lead their own process group", async () => {
-        await withContainer([], ["sleep", "1000"], (id) => {
+        await withShared((id) => {
           // field 5 of /proc/PID/stat is the process group; $$ is the exec'd shell itself
           const r = pm.podman(["exec", id, "sh", "-c", "cut -d' ' -f1,5 /proc/$$/stat"]);
           expect(r.code, describeCommand(r)).toBe(0);
@@ -83,12 +89,12 @@ needs("root", "podman").describe("engines: podman container lifecycle", () => {
       });
 
       it("exec --detach starts the process and returns", async () => {
-        await withContainer([], ["sleep", "1000"], async (id) => {
-          expectRun(pm.podman(["exec", "-d", id, "sh", "-c", "echo detached > /tmp/mark"]), 0);
-          let r = pm.podman(["exec", id, "cat", "/tmp/mark"]);
+        await withShared(async (id) => {
+          expectRun(pm.podman(["exec", "-d", id, "sh", "-c", "echo detached > /tmp/detached-mark"]), 0);
+          let r = pm.podman(["exec", id, "cat", "/tmp/detached-mark"]);
           for (let i = 0; i < 50 && r.stdout !== "detached\n"; i++) {
             await sleep(100);
-            r = pm.podman(["exec", id, "cat", "/tmp/mark"]);
+            r = pm.podman(["exec", id, "cat", "/tmp/detached-mark"]);
           }
           expectRun(r, 0, "detached\n");
         });
