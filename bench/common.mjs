@@ -68,7 +68,7 @@ export function parseArgs(argv, defaults, usage) {
 
 // stdout/stderr go to files, never pipes: the container process of `create` inherits them
 // and would keep a pipe open long after the command returns.
-export function invoke(rt, args, { check = true } = {}) {
+export function invoke(rt, args, { check = true, root = true } = {}) {
   const outFile = path.join(work, "out");
   const errFile = path.join(work, "err");
   const out = fs.openSync(outFile, "w");
@@ -76,7 +76,7 @@ export function invoke(rt, args, { check = true } = {}) {
   let res;
   const t0 = process.hrtime.bigint();
   try {
-    res = spawnSync(rt.bin, ["--root", rt.root, ...args], { stdio: ["ignore", out, err] });
+    res = spawnSync(rt.bin, root ? ["--root", rt.root, ...args] : args, { stdio: ["ignore", out, err] });
   } finally {
     fs.closeSync(out);
     fs.closeSync(err);
@@ -156,6 +156,8 @@ export function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 export const ms = (x) => `${x.toFixed(1)} ms`;
+/** "median (min–max)" of a list of times in ms. */
+export const spread = (xs) => `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}) ms`;
 export const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 
 export function table(rows) {

@@ -101,6 +101,7 @@ void apply_bounding(const struct plan *p);
 void apply_user(const struct plan *p);
 void apply_caps(const struct plan *p);
 void apply_nnp(const struct plan *p);
+void fix_stdio_owner(const struct plan *p);
 /* Load the filter; with SECCOMP_AGENT_FD, also hand its listener to the agent (listener.c),
  * asking TS for the message over sync. */
 void apply_seccomp(const struct plan *p, int sync);
@@ -108,6 +109,10 @@ void apply_seccomp(const struct plan *p, int sync);
 /* ---- listener.c ---- */
 struct sock_fprog;
 void load_seccomp_listener(const struct plan *p, const struct sock_fprog *prog, int sync);
+
+/* ---- copyup.c ---- */
+/* Copy the tree under directory fd src into directory fd dst (tmpcopyup); dest names it in errors. */
+void copy_up(int src, int dst, const char *dest);
 
 /* ---- label.c ---- */
 void label_prepare(const struct plan *p);  /* stage 1, before joining namespaces */

@@ -7,6 +7,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -106,4 +107,28 @@ void apply_seccomp(const struct plan *p, int sync)
 	}
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->seccomp_flags, &prog) < 0)
 		die(errno, "load the seccomp filter");
+}
+
+/* Give fds 0-2 to the process's user, as runc does: a pty (or pipe) made or passed in
+ * by root would otherwise stay out of a non-root process's reach. The group is kept;
+ * /dev/null and what the user already owns are left alone, and an owner that is not
+ * mapped in a user namespace (EINVAL, EPERM) is not an error. */
+void fix_stdio_owner(const struct plan *p)
+{
+	struct stat null;
+	int have_null = stat("/dev/null", &null) == 0;
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0) {
+			if (errno == EBADF)
+				continue;
+			die(errno, "fstat fd %d", fd);
+		}
+		if (have_null && S_ISCHR(st.st_mode) && st.st_rdev == null.st_rdev)
+			continue;
+		if (st.st_uid == p->uid)
+			continue;
+		if (fchown(fd, p->uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+			die(errno, "chown fd %d to uid %u", fd, p->uid);
+	}
 }

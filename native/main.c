@@ -78,6 +78,7 @@ static const char *finish_process(const struct plan *p, int sync)
 	if (!cwd_done && errno != EACCES && errno != EPERM)
 		die(errno, "chdir to cwd \"%s\"", p->cwd);
 	label_apply(p); /* as runc: before no_new_privs, which would forbid the change */
+	fix_stdio_owner(p);
 	apply_nnp(p);
 	if (!p->no_new_privs)
 		apply_seccomp(p, sync); /* needs CAP_SYS_ADMIN without no_new_privs */

@@ -292,10 +292,21 @@ void mount_one(int rootfd, const struct mnt *m)
 	} else {
 		fdpath(fd, fp, sizeof(fp));
 		unsigned long fl = (unsigned long)(m->flags & ~(uint64_t)PROP_FLAGS);
-		if (mount(m->source, fp, m->fstype, fl, m->data) < 0)
+		/* tmpcopyup: written first, made read-only (if asked) after the copy. */
+		unsigned long first = m->copyup ? fl & ~(unsigned long)MS_RDONLY : fl;
+		if (mount(m->source, fp, m->fstype, first, m->data) < 0)
 			die(errno, "mount \"%s\" on \"%s\"%s%s%s", m->source, m->dest,
 			    m->data ? " with data \"" : "", m->data ? m->data : "", m->data ? "\"" : "");
 		mnt = reopen_checked(rootfd, fd, m);
+		if (m->copyup) {
+			/* fd still names the directory under the new mount: copy what it holds. */
+			copy_up(fd, mnt, m->dest);
+			if (first != fl) {
+				fdpath(mnt, fp, sizeof(fp));
+				if (mount(NULL, fp, NULL, MS_REMOUNT | fl, m->data) < 0)
+					die(errno, "remount \"%s\" read-only after tmpcopyup", m->dest);
+			}
+		}
 	}
 	close(fd);
 	fdpath(mnt, fp, sizeof(fp));

@@ -149,6 +149,7 @@ static void parse_mount(struct plan *p, const struct rec *outer)
 		case M_REMOUNT_FLAGS: m->remount_flags = u64(&c, &r); break;
 		case M_DEST_IS_FILE: m->dest_is_file = u32(&c, &r) != 0; break;
 		case M_CGROUP: m->cgroup = u32(&c, &r) != 0; break;
+		case M_COPYUP: m->copyup = u32(&c, &r) != 0; break;
 		default: unknown(&c, &r);
 		}
 	}

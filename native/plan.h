@@ -19,7 +19,7 @@ struct mnt {
 	uint64_t flags, remount_flags;
 	uint32_t *prop;
 	size_t nprop;
-	int bind, dest_is_file, cgroup;
+	int bind, dest_is_file, cgroup, copyup;
 };
 
 struct dev {

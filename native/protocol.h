@@ -82,7 +82,7 @@ enum { NS_TYPE = 1, NS_PATH = 2 };
 enum { RL_TYPE = 1, RL_SOFT = 2, RL_HARD = 3 };
 enum {
 	M_SOURCE = 1, M_DEST = 2, M_FSTYPE = 3, M_FLAGS = 4, M_DATA = 5, M_PROPAGATION = 6,
-	M_BIND = 7, M_REMOUNT_FLAGS = 8, M_DEST_IS_FILE = 9, M_CGROUP = 10,
+	M_BIND = 7, M_REMOUNT_FLAGS = 8, M_DEST_IS_FILE = 9, M_CGROUP = 10, M_COPYUP = 11,
 };
 enum { D_PATH = 1, D_TYPE = 2, D_MAJOR = 3, D_MINOR = 4, D_MODE = 5, D_UID = 6, D_GID = 7, D_BIND = 8 };
 enum { LINK_TARGET = 1, LINK_PATH = 2 };

@@ -74,6 +74,14 @@ void setup_console(const struct plan *p, int ttysock)
 			die(errno, "send the pty master to the console socket");
 		close(p->console_socket_fd);
 	} else if (ttysock >= 0) {
+		/* berth-init relays it to its own stdout, which is rarely a terminal: plain "\n"
+		 * line ends, as runc's relay gives (it clears ONLCR too). */
+		struct termios t;
+		if (tcgetattr(slave, &t) < 0)
+			die(errno, "tcgetattr \"%s\"", name);
+		t.c_oflag &= ~(tcflag_t)ONLCR;
+		if (tcsetattr(slave, TCSANOW, &t) < 0)
+			die(errno, "clear ONLCR on \"%s\"", name);
 		if (send_fd(ttysock, name, strlen(name), master) < 0)
 			die(errno, "send the pty master to berth-init");
 	}

@@ -36,8 +36,14 @@ static void report(uint32_t type, int err, const char *fmt, va_list ap)
 		n = 0;
 	if ((size_t)n >= sizeof(text))
 		n = sizeof(text) - 1;
-	if (err != 0 && with_strerror)
+	if (err != 0 && with_strerror) {
+		/* Go's (runc's) wording: libc's text with a lower-case first letter, which
+		 * callers match case-sensitively ("no such file or directory"). */
+		int at = n + 2;
 		n += snprintf(text + n, sizeof(text) - n, ": %s", strerror(err));
+		if (at < (int)sizeof(text) && text[at] >= 'A' && text[at] <= 'Z')
+			text[at] = (char)(text[at] - 'A' + 'a');
+	}
 	if ((size_t)n >= sizeof(text))
 		n = sizeof(text) - 1;
 

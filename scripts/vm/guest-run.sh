@@ -5,7 +5,7 @@
 #   berthjob   writable: job.env (REPO=<the repository path on the host>), job.sh (the
 #              command), and what this script writes back: started, output.log, status;
 #   berthrepo  the repository, read-only. It is mounted at the same path as on the host
-#              (bin/berth names its node by absolute path) under an overlay whose upper
+#              (the tests name bin/berth and node by absolute path) under an overlay whose upper
 #              layer is a tmpfs, so the guest's writes (vitest cache, compile cache) stay in
 #              the guest and never reach the host tree.
 # Then it runs job.sh with sh from the repository, its output in output.log, writes the

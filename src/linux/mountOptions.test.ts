@@ -35,12 +35,12 @@ describe("mount options", () => {
     expect(p.data).toBe("mode=755,size=65536k");
     expect(parseMountOptions(["newinstance", "ptmxmode=0666", "mode=0620", "gid=5"], "m").data)
       .toBe("newinstance,ptmxmode=0666,mode=0620,gid=5");
-    expect(parseMountOptions(undefined, "m")).toEqual({ flags: 0, propagation: [], data: "" });
+    expect(parseMountOptions(undefined, "m")).toEqual({ flags: 0, propagation: [], data: "", copyUp: false });
+    expect(parseMountOptions(["tmpcopyup", "size=1m"], "m")).toEqual({ flags: 0, propagation: [], data: "size=1m", copyUp: true });
   });
 
   it("rejects recognised but unsupported options at their JSON path", () => {
     expect(() => parseMountOptions(["nosuid", "rro"], "mounts[2].options")).toThrowError(/mounts\[2\]\.options\[1\].*rro/);
-    expect(() => parseMountOptions(["tmpcopyup"], "mounts[0].options")).toThrowError(/mounts\[0\]\.options\[0\].*tmpcopyup/);
     expect(() => parseMountOptions(["idmap"], "x")).toThrowError(/idmap/);
     expect(() => parseMountOptions(["ridmap"], "x")).toThrowError(/ridmap/);
   });
@@ -49,7 +49,8 @@ describe("mount options", () => {
     expect(mountOptionKind("ro")).toBe("flag");
     expect(mountOptionKind("rslave")).toBe("propagation");
     expect(mountOptionKind("rnosuid")).toBe("recursive");
-    expect(mountOptionKind("tmpcopyup")).toBe("extension");
+    expect(mountOptionKind("tmpcopyup")).toBe("copyup");
+    expect(mountOptionKind("idmap")).toBe("extension");
     expect(mountOptionKind("mode=755")).toBe("data");
     expect(isMountOptionKnown("rro")).toBe(true);
     expect(isMountOptionSupported("rro")).toBe(false);
@@ -58,7 +59,7 @@ describe("mount options", () => {
     expect(list).toContain("bind");
     expect(list).toContain("rprivate");
     expect(list).not.toContain("rro");
-    expect(list).not.toContain("tmpcopyup");
+    expect(list).toContain("tmpcopyup");
     expect([...list].sort()).toEqual(list);
   });
 });

@@ -93,14 +93,18 @@ export const RECURSIVE_OPTIONS: readonly string[] = Object.freeze([
 ]);
 
 /** Options with a runtime-defined meaning that berth does not implement. */
-export const UNSUPPORTED_EXTENSIONS: readonly string[] = Object.freeze(["tmpcopyup", "idmap", "ridmap"]);
+export const UNSUPPORTED_EXTENSIONS: readonly string[] = Object.freeze(["idmap", "ridmap"]);
 
-export type MountOptionKind = "flag" | "propagation" | "recursive" | "extension" | "data";
+/** runc's extension: a tmpfs starts with a copy of what its destination held (podman --read-only). */
+export const COPYUP_OPTION = "tmpcopyup";
+
+export type MountOptionKind = "flag" | "propagation" | "recursive" | "copyup" | "extension" | "data";
 
 export function mountOptionKind(option: string): MountOptionKind {
   if (Object.hasOwn(FLAG_OPTIONS, option)) return "flag";
   if (Object.hasOwn(PROPAGATION_OPTIONS, option)) return "propagation";
   if (RECURSIVE_OPTIONS.includes(option)) return "recursive";
+  if (option === COPYUP_OPTION) return "copyup";
   if (UNSUPPORTED_EXTENSIONS.includes(option)) return "extension";
   return "data";
 }
@@ -113,12 +117,12 @@ export function isMountOptionKnown(option: string): boolean {
 /** True for an option berth recognises and applies (what `berth features` lists). */
 export function isMountOptionSupported(option: string): boolean {
   const kind = mountOptionKind(option);
-  return kind === "flag" || kind === "propagation";
+  return kind === "flag" || kind === "propagation" || kind === "copyup";
 }
 
-/** Sorted names of the options the plan builder applies (flags and propagation). */
+/** Sorted names of the options the plan builder applies (flags, propagation, tmpcopyup). */
 export function supportedMountOptions(): string[] {
-  return [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS)].sort();
+  return [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), COPYUP_OPTION].sort();
 }
 
 export interface ParsedMountOptions {
@@ -128,6 +132,8 @@ export interface ParsedMountOptions {
   propagation: number[];
   /** Filesystem data options joined with ",". */
   data: string;
+  /** tmpcopyup was given. */
+  copyUp: boolean;
 }
 
 /**
@@ -138,6 +144,7 @@ export function parseMountOptions(options: readonly string[] | undefined, path: 
   let flags = 0;
   const propagation: number[] = [];
   const data: string[] = [];
+  let copyUp = false;
   (options ?? []).forEach((opt, i) => {
     switch (mountOptionKind(opt)) {
       case "flag": {
@@ -154,20 +161,21 @@ export function parseMountOptions(options: readonly string[] | undefined, path: 
           path: `${path}[${i}]`,
           hint: `use the non-recursive form "${opt.slice(1)}" (applies to the top mount only), or drop it`,
         });
+      case "copyup":
+        copyUp = true;
+        break;
       case "extension":
         throw new BerthError(`mount option "${opt}" is not supported`, {
           op: "build plan",
           path: `${path}[${i}]`,
-          hint: opt === "tmpcopyup"
-            ? "drop tmpcopyup and populate the tmpfs another way"
-            : "idmapped mounts are not supported; drop the option and the mount's uidMappings/gidMappings",
+          hint: "idmapped mounts are not supported; drop the option and the mount's uidMappings/gidMappings",
         });
       case "data":
         data.push(opt);
         break;
     }
   });
-  return { flags, propagation, data: data.join(",") };
+  return { flags, propagation, data: data.join(","), copyUp };
 }
 
 /** rootfsPropagation value → flags for "/" (runc accepts these eight names). */

@@ -2,6 +2,7 @@
 // it costs more to load than most commands take).
 
 import { BerthError, describeErrno } from "../errors.js";
+import { loadKoffi } from "./koffi.js";
 
 interface Libc {
   umount2(target: string, flags: number): number;
@@ -12,7 +13,7 @@ let libc: Libc | undefined;
 
 async function load(): Promise<Libc> {
   if (libc !== undefined) return libc;
-  const { default: koffi } = await import("koffi");
+  const koffi = loadKoffi();
   const lib = koffi.load("libc.so.6");
   const umount2 = lib.func("int umount2(const char *target, int flags)");
   libc = { umount2: (t, f) => umount2(t, f) as number, errno: () => koffi.errno() };

@@ -21,6 +21,7 @@ import { CLONE_NEWCGROUP, CLONE_NEWUSER } from "../linux/namespaces.js";
 import type { Plan, PlanMount } from "./plan.js";
 import { runHelper, type HelperResult } from "./spawnInit.js";
 import { runHooks, runHooksWarn } from "./hooks.js";
+import { hostNotifySocket, setupNotify } from "./notifySocket.js";
 import { startTimeOf } from "./procfs.js";
 import {
   claimContainerDir, removeContainerDir, saveRecord, writeFileAtomic, hookState, rfc3339Nano,
@@ -94,6 +95,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   // runtime.md step 12: destroy, then the poststop hooks.
   let hooksBegan = false;
   try {
+    if (hostNotifySocket() !== undefined) setupNotify(spec, dir);
     cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id, systemd: opts.systemdCgroup, annotations: spec.annotations });
     const fifoPath = join(dir, FIFO_FILE);
     const plan = buildInitPlan(spec, {

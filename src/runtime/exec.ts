@@ -176,8 +176,18 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     console?.destroy();
     agent?.socket.destroy();
   }
+  // As runc: the pid file is written in the foreground too, before waiting, and stays. When
+  // it cannot be written the process is killed and exec fails, as with runc.
+  if (opts.pidFile !== undefined) {
+    try {
+      writeFileAtomic(resolve(opts.pidFile), String(helper.pid));
+    } catch (err) {
+      try { process.kill(helper.pid, "SIGKILL"); } catch { /* gone */ }
+      helper.channel.destroy();
+      throw new BerthError((err as Error).message, { op: "exec", path: "--pid-file", cause: err, hint: "--pid-file must name a file in an existing, writable directory" });
+    }
+  }
   if (opts.detach) {
-    if (opts.pidFile !== undefined) writeFileAtomic(resolve(opts.pidFile), String(helper.pid));
     helper.channel.destroy();
     helper.child.unref();
     return 0;

@@ -56,7 +56,7 @@ describe("features", () => {
     expect(f.mountOptions).toContain("rbind");
     expect(f.mountOptions).toContain("rslave");
     expect(f.mountOptions).not.toContain("rro");
-    expect(f.mountOptions).not.toContain("tmpcopyup");
+    expect(f.mountOptions).toContain("tmpcopyup");
     expect(f.mountOptions).not.toContain("idmap");
     for (const c of f.linux.capabilities) expect(() => capabilityNumber(c, "x")).not.toThrow();
     expect(f.linux.capabilities).toHaveLength(41);

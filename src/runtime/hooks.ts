@@ -1,8 +1,8 @@
 // Hooks that run on the host, in the runtime namespace: prestart, createRuntime,
 // poststart and poststop (createContainer and startContainer run inside the
 // container and are executed by berth-init). Each hook gets the container
-// state JSON on stdin, its own args (args[0] is argv[0]) and env, and is killed
-// when its timeout passes.
+// state JSON on stdin, its own args (args[0] is argv[0]) and env (berth's own when
+// the hook has none), and is killed when its timeout passes.
 
 import { childProcess } from "../lazy.js";
 import { BerthError } from "../errors.js";
@@ -14,7 +14,8 @@ export function runHook(kind: string, index: number, hook: Hook, stateJson: stri
   const args = hook.args ?? [hook.path];
   const res = childProcess().spawnSync(hook.path, args.slice(1), {
     argv0: args[0] ?? hook.path,
-    env: Object.fromEntries((hook.env ?? []).map((kv) => {
+    // Without env the hook inherits berth's environment, as runc's do; an empty list is an empty one.
+    env: hook.env === undefined || hook.env === null ? process.env : Object.fromEntries(hook.env.map((kv) => {
       const eq = kv.indexOf("=");
       return eq < 0 ? [kv, ""] : [kv.slice(0, eq), kv.slice(eq + 1)];
     })),

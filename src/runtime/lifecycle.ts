@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { BerthError, isErrno } from "../errors.js";
 import { log } from "../log.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
-import { runHooksWarn } from "./hooks.js";
+import { runHooks, runHooksWarn } from "./hooks.js";
+import { notifyProxy } from "./notifySocket.js";
 import { unmountUnder } from "../linux/mountinfo.js";
 import { isAlive, waitGone } from "./procfs.js";
 import {
@@ -59,9 +60,34 @@ export async function startContainer(root: string, id: string): Promise<Containe
     };
     throw new BerthError(why[status] ?? `cannot start a container in state ${status}`, { op: "start", path: id, hint: "only a container in state `created` can be started" });
   }
-  await releaseBarrier(root, rec);
-  for (const w of runHooksWarn("poststart", rec.config.hooks?.poststart, hookState(rec, "running", rec.pid))) log.warn(w);
+  const notify = await notifyProxy(containerDir(root, id));
+  try {
+    await releaseBarrier(root, rec);
+    await runPoststart(rec);
+    // As runc: with NOTIFY_SOCKET, start returns once the container said READY (or ended).
+    await notify?.forward(rec.pid, rec.initStartTime);
+  } finally {
+    notify?.close();
+  }
   return rec;
+}
+
+/**
+ * The poststart hooks. runtime-spec 1.3 (runtime.md, lifecycle step 9): a failing one is an
+ * error, and the container is stopped (as runc does); `delete` then removes it and runs the
+ * poststop hooks.
+ */
+export async function runPoststart(rec: ContainerRecord): Promise<void> {
+  try {
+    runHooks("poststart", rec.config.hooks?.poststart, hookState(rec, "running", rec.pid));
+  } catch (err) {
+    try {
+      await killAndWait(rec);
+    } catch (killErr) {
+      log.warn(`stop the container after a failed poststart hook: ${(killErr as Error).message}`);
+    }
+    throw err;
+  }
 }
 
 /**

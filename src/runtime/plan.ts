@@ -22,6 +22,8 @@ export interface PlanMount {
   /** Create the mountpoint as a file (bind of a non-directory). */
   destIsFile: boolean;
   cgroup: boolean;
+  /** tmpfs only: copy what the destination held into the new tmpfs (runc's tmpcopyup). */
+  copyUp?: boolean;
 }
 
 export interface PlanDevice {

@@ -333,7 +333,7 @@ function buildMount(m: Mount, i: number, bundle: string, host: HostProbe): PlanM
     remountFlags = BigInt(extra);
   }
   const fstype = bind ? "bind" : (m.type ?? "");
-  return {
+  const out: PlanMount = {
     source,
     destination,
     fstype,
@@ -345,6 +345,9 @@ function buildMount(m: Mount, i: number, bundle: string, host: HostProbe): PlanM
     destIsFile,
     cgroup: !bind && (fstype === "cgroup" || fstype === "cgroup2"),
   };
+  // As runc: tmpcopyup means something only for a tmpfs; elsewhere it is ignored.
+  if (parsed.copyUp && fstype === "tmpfs") out.copyUp = true;
+  return out;
 }
 
 function buildDevices(spec: Spec, useBind: boolean, skipPtmx: boolean): PlanDevice[] {
@@ -550,7 +553,7 @@ export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
     listenFds: 0,
     wait: opts.wait && !opts.detach,
     checkExec: true,
-    setsid: process.terminal,
+    setsid: true, // as runc: an exec'd process leads its own session and process group
     defaultPath: DEFAULT_PATH,
   };
 }

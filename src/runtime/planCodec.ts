@@ -110,6 +110,7 @@ function encodeMount(w: RecordWriter, m: PlanMount, where: string): void {
   if (m.remountFlags !== 0n) w.u64(MountTag.REMOUNT_FLAGS, m.remountFlags, `${where}.remountFlags`);
   w.bool(MountTag.DEST_IS_FILE, m.destIsFile);
   w.bool(MountTag.CGROUP, m.cgroup);
+  if (m.copyUp === true) w.bool(MountTag.COPYUP, true);
 }
 
 function encodeDevice(w: RecordWriter, d: PlanDevice, where: string): void {

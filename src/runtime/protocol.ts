@@ -76,7 +76,7 @@ export const enum NsJoinTag { TYPE = 1, PATH = 2 }
 export const enum RlimitTag { TYPE = 1, SOFT = 2, HARD = 3 }
 export const enum MountTag {
   SOURCE = 1, DEST = 2, FSTYPE = 3, FLAGS = 4, DATA = 5, PROPAGATION = 6, BIND = 7,
-  REMOUNT_FLAGS = 8, DEST_IS_FILE = 9, CGROUP = 10,
+  REMOUNT_FLAGS = 8, DEST_IS_FILE = 9, CGROUP = 10, COPYUP = 11,
 }
 export const enum DeviceTag { PATH = 1, TYPE = 2, MAJOR = 3, MINOR = 4, MODE = 5, UID = 6, GID = 7, BIND = 8 }
 export const enum SymlinkTag { TARGET = 1, PATH = 2 }

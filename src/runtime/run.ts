@@ -4,11 +4,11 @@
 
 import { log } from "../log.js";
 import { createContainer, type CreateOptions } from "./create.js";
-import { deleteContainer, destroyContainer, releaseBarrier, startContainer } from "./lifecycle.js";
+import { notifyProxy, type NotifyProxy } from "./notifySocket.js";
+import { containerDir } from "./stateStore.js";
+import { deleteContainer, destroyContainer, releaseBarrier, runPoststart, startContainer } from "./lifecycle.js";
 import { forwardSignals } from "./signalForward.js";
 import { waitGone } from "./procfs.js";
-import { runHooksWarn } from "./hooks.js";
-import { hookState } from "./stateStore.js";
 
 export interface RunOptions extends Omit<CreateOptions, "wait" | "detach"> {
   detach: boolean;
@@ -30,22 +30,29 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   const { rec, helper } = await createContainer({ ...opts, wait: true, detach: false });
   const stop = forwardSignals(rec.pid);
   let status: number;
+  let notify: NotifyProxy | undefined;
   try {
     try {
+      notify = await notifyProxy(containerDir(opts.root, opts.id));
       await releaseBarrier(opts.root, rec);
     } catch (err) {
       try { process.kill(rec.pid, "SIGKILL"); } catch { /* gone */ }
       throw err;
     }
     helper.channel.destroy();
-    for (const w of runHooksWarn("poststart", rec.config.hooks?.poststart, hookState(rec, "running", rec.pid))) log.warn(w);
+    await runPoststart(rec);
+    // In the foreground READY is passed on while the container runs (as runc does).
+    const proxy = notify;
+    void proxy?.forward(rec.pid, rec.initStartTime).catch((e: Error) => log.warn(`NOTIFY_SOCKET: ${e.message}`)).finally(() => proxy.close());
     status = await helper.exited;
   } catch (err) {
+    notify?.close();
     stop();
     await waitGone(rec.pid, rec.initStartTime, 5000);
     if (!opts.keep) await destroyContainer(opts.root, rec).catch(() => undefined);
     throw err;
   }
+  notify?.close();
   stop();
   if (!opts.keep) {
     await waitGone(rec.pid, rec.initStartTime, 5000);

@@ -50,11 +50,21 @@ export interface HelperResult {
 
 let cachedInitPath: string | undefined;
 
+/** Defined (true) by scripts/compile.mjs in the compiled executable; absent elsewhere. */
+declare const BERTH_COMPILED: boolean | undefined;
+
 export function initBinaryPath(): string {
   if (cachedInitPath !== undefined) return cachedInitPath;
   const env = process.env.BERTH_INIT;
+  // The compiled executable's modules live in a file system embedded in it, so it
+  // looks beside itself; otherwise beside the module (dist/ for the Node bundle) or
+  // in the source tree (tests run from src/).
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = env !== undefined && env !== "" ? [env] : [join(here, "berth-init"), join(here, "../../native/berth-init"), join(here, "../native/berth-init")];
+  const candidates = env !== undefined && env !== ""
+    ? [env]
+    : typeof BERTH_COMPILED !== "undefined" && BERTH_COMPILED
+      ? [join(dirname(process.execPath), "berth-init")]
+      : [join(here, "berth-init"), join(here, "../../native/berth-init"), join(here, "../native/berth-init")];
   for (const c of candidates) {
     if (existsSync(c)) return (cachedInitPath = c);
   }

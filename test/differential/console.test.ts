@@ -2,10 +2,11 @@
 // the pty master (checked strictly by recvtty) and the container sees a
 // terminal of the configured size on stdin, stdout, stderr and /dev/console.
 
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { buildTools, startRecvtty, type RecvttyResult, type ToolBox } from "../tools/tools.js";
-import { DIFFERENTIAL, Pair, describeOutcome, type Outcome, type Which } from "./harness.js";
+import { DIFFERENTIAL, Pair, RUNTIMES, describeOutcome, type Outcome, type Which } from "./harness.js";
 import { normaliseTty } from "./normalise.js";
 
 const SCRIPT = [
@@ -71,5 +72,42 @@ needs(...DIFFERENTIAL, "cc").describe("differential: terminal with --console-soc
     const berth = normaliseTty(got.berth.tty.output).split("\n");
     expect(runc).toContain("isatty");
     expect(berth).toEqual(runc);
+  });
+});
+
+// `run` in the foreground with a terminal and no console socket: the runtime relays the pty.
+// The caller's stdin is a terminal (script gives one); stdout is a pipe, as when a script
+// reads the output. Carriage returns the runtime relays show as "#".
+needs(...DIFFERENTIAL, "script").describe("differential: terminal relayed by run in the foreground", () => {
+  const pair = new Pair();
+  const got = {} as Record<Which, string[]>;
+
+  beforeAll(() => {
+    const bundle = pair.bundle({
+      args: ["sh", "-c", "echo one; echo two; stat -c '%u' $(tty)"],
+      edit: (c) => {
+        c.process!.terminal = true;
+        c.process!.user = { uid: 1000, gid: 1000 };
+      },
+    });
+    for (const which of ["runc", "berth"] as const) {
+      const root = pair.scratch();
+      const id = `berth-test-fg-${which}-${process.pid}`;
+      const inner = `${RUNTIMES[which]} --root ${root} run --bundle ${bundle.dir} ${id} | tr '\\r' '#'`;
+      const r = spawnSync("script", ["-qec", inner, "/dev/null"], { encoding: "utf8", timeout: 30_000 });
+      got[which] = (r.stdout ?? "").replace(/\r/g, "").replace(/\0|\^@/g, "").split("\n").filter((l) => l !== "");
+      spawnSync(RUNTIMES[which], ["--root", root, "delete", "--force", id]);
+    }
+  });
+  afterAll(() => pair.cleanup());
+
+  it("output lines end in plain \\n, as runc relays them", () => {
+    expect(got.runc.slice(0, 2)).toEqual(["one", "two"]);
+    expect(got.berth.slice(0, 2)).toEqual(got.runc.slice(0, 2));
+  });
+
+  it("the pty belongs to the process's user", () => {
+    expect(got.runc[2]).toBe("1000");
+    expect(got.berth[2]).toBe(got.runc[2]);
   });
 });

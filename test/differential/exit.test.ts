@@ -43,6 +43,18 @@ needs(...DIFFERENTIAL).describe("differential: run exit status", () => {
     const r = pair.runBoth(bundle);
     expect(r.runc.code).not.toBe(0);
     expect(r.berth.code, describeOutcome(r.berth)).toBe(r.runc.code);
-    expect(r.berth.stderr).toMatch(/no such file or directory|not found/i);
+    // Engines match runc's wording case-sensitively: the errno text is Go's, lower case.
+    const want = 'exec: \\"/no/such/binary\\": stat /no/such/binary: no such file or directory'; // as logfmt quotes it
+    expect(r.runc.stderr).toContain(want);
+    expect(r.berth.stderr).toContain(want);
+  });
+
+  it("a command not on PATH fails both with runc's \"executable file not found in $PATH\"", () => {
+    const bundle = pair.bundle({ args: ["no-such-command"] });
+    const r = pair.runBoth(bundle);
+    expect(r.runc.code).not.toBe(0);
+    expect(r.berth.code, describeOutcome(r.berth)).toBe(r.runc.code);
+    expect(r.runc.stderr).toContain("executable file not found in $PATH");
+    expect(r.berth.stderr).toContain("executable file not found in $PATH");
   });
 });

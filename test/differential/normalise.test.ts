@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sections } from "./harness.js";
 import {
-  mountPoints, normaliseMountLine, normaliseTty, nsDisposition, parseNsLinks, parseStatus, parseUlimit,
+  maskControllersUnknownToRunc, mountPoints, normaliseMountLine, normaliseTty, nsDisposition, parseNsLinks, parseStatus, parseUlimit,
 } from "./normalise.js";
 
 describe("normalising container output", () => {
@@ -12,6 +12,12 @@ describe("normalising container output", () => {
     expect(normaliseMountLine(a)).toBe(normaliseMountLine(b));
     expect(normaliseMountLine("30 25 0:26 / /proc rw,relatime - proc proc rw")).toBe("/proc proc proc / rw,relatime - rw");
     expect(mountPoints(["1 0 8:1 /x / rw - ext4 /dev/sda1 rw", "2 1 0:5 / /proc rw - proc proc rw"])).toEqual(["/", "/proc"]);
+  });
+
+  it("leaves the cgroup path of controllers runc 1.1 does not know out of the comparison", () => {
+    const misc = "/sys/fs/cgroup/misc cgroup cgroup /berth-x ro,nosuid master rw,misc";
+    const cpu = "/sys/fs/cgroup/cpu cgroup cgroup /berth-x ro,nosuid master rw,cpu";
+    expect(maskControllersUnknownToRunc([misc, cpu])).toEqual(["/sys/fs/cgroup/misc cgroup cgroup <not compared> ro,nosuid master rw,misc", cpu]);
   });
 
   it("classifies namespaces as shared with the host or new", () => {

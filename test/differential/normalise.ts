@@ -26,6 +26,23 @@ export function normaliseMountinfo(lines: string[]): string[] {
   return lines.filter((l) => l.trim() !== "").map(normaliseMountLine);
 }
 
+/**
+ * cgroup v1 controllers runc 1.1 does not know (misc): it leaves the container in the
+ * hierarchy's root there, where berth gives it its own cgroup as in every other one.
+ * On normalised lines, the cgroup path of such a hierarchy becomes "<not compared>".
+ */
+export const CONTROLLERS_UNKNOWN_TO_RUNC_1_1 = ["misc"];
+
+export function maskControllersUnknownToRunc(lines: string[]): string[] {
+  return lines.map((l) => {
+    const f = l.split(" ");
+    const controllers = (f[6] ?? "").split(",");
+    if (f[1] !== "cgroup" || !controllers.some((c) => CONTROLLERS_UNKNOWN_TO_RUNC_1_1.includes(c))) return l;
+    f[3] = "<not compared>";
+    return f.join(" ");
+  });
+}
+
 /** Only the mount points of a table, in order. */
 export function mountPoints(lines: string[]): string[] {
   return normaliseMountinfo(lines).map((l) => l.split(" ")[0] ?? "");

@@ -93,6 +93,23 @@ needs("containers").describe("lifecycle: exec", () => {
     expect(isAlive(pid)).toBe(false);
   });
 
+  it("--pid-file in the foreground holds the exec'd process's pid, written before it ends (as runc)", () => {
+    const pidFile = b.path("exec-fg.pid");
+    const r = sb.rt(["exec", "--pid-file", pidFile, id, "sh", "-c", "echo $$"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(readFileSync(pidFile, "utf8")).toMatch(/^[1-9][0-9]*$/);
+  });
+
+  it("the exec'd process leads its own process group and session (as runc)", () => {
+    // Fields 5 and 6 of /proc/self/stat: pgrp and session, as seen in the container's pid namespace.
+    const r = sb.rt(["exec", id, "sh", "-c", "set -- $(cat /proc/self/stat); echo $1 $5 $6"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    const [pid, pgrp, session] = r.stdout.trim().split(" ");
+    expect(pgrp).not.toBe("0");
+    expect(pgrp).toBe(session);
+    expect(Number(pid)).toBeGreaterThanOrEqual(Number(pgrp));
+  });
+
   it("the exec'd process sees only fds 0, 1 and 2 (3 is ls's own directory)", () => {
     const r = sb.rt(["exec", id, "ls", "/proc/self/fd"]);
     expect(r.code, describeResult(r)).toBe(0);
@@ -117,6 +134,14 @@ needs("containers").describe("lifecycle: exec", () => {
     expect(r.code).toBe(255);
     expect(r.stderr).toMatch(/no such file or directory|not found/i);
     expect(() => readFileSync(pidFile)).toThrow();
+  });
+
+  it("fails with status 255 when the pid file cannot be written, and the process does not stay (as runc)", async () => {
+    const r = sb.rt(["exec", "--detach", "--pid-file", "/nonexistent-berth-dir/pid", id, "sh", "-c", "echo leaked > /tmp/pidfile-leak; sleep 30"]);
+    expect(r.code, describeResult(r)).toBe(255);
+    expect(r.stderr).toMatch(/pid.file/i);
+    await sleep(300);
+    expect(sb.rt(["exec", id, "sh", "-c", "pgrep -f pidfile-leak || echo none"]).stdout.trim()).toBe("none");
   });
 
   it("works in a created container before start", async () => {

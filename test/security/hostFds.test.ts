@@ -43,6 +43,22 @@ needs("containers", "berth").describe("security: host directory fds", () => {
     const what = `exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
     expect(r.stdout, what).not.toMatch(/ran|passwd|hostname/);
     expect(r.status, what).not.toBe(0);
+    // Either berth-init got the fd and refused the cwd, or (the compiled berth marks every
+    // inherited fd close-on-exec at start) the fd never reached it and the chdir found nothing.
+    expect(r.stderr, what).toMatch(/cwd is outside the container's root filesystem|chdir to cwd \\?"\/proc\/self\/fd\/20\\?": No such file or directory/);
+    sb.ok(["delete", "--force", id]);
+    expect(await sb.waitClean(id)).toEqual([]);
+  });
+
+  it("exec --cwd through a host directory fd handed over with --preserve-fds is refused", async () => {
+    const id = sb.id("cwdpfd");
+    sb.runDetached(id, sb.bundle({ args: ["sleep", "60"] }));
+    // This time the fd reaches berth-init for sure: it is one berth was asked to pass on.
+    const r = spawnSync("bash", ["-c", 'exec 3</etc; exec "$0" "$@"', RUNTIME_BIN, "--root", sb.root,
+      "exec", "--preserve-fds", "1", "--cwd", "/proc/self/fd/3", id, "sh", "-c", "echo ran; pwd; ls"], { encoding: "utf8", timeout: 20_000, env: cleanEnv() });
+    const what = `exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+    expect(r.stdout, what).not.toMatch(/ran|passwd|hostname/);
+    expect(r.status, what).not.toBe(0);
     expect(r.stderr, what).toMatch(/cwd is outside the container's root filesystem/);
     sb.ok(["delete", "--force", id]);
     expect(await sb.waitClean(id)).toEqual([]);

@@ -24,7 +24,7 @@ needs("containers", "berth").describe("security: a bind destination swapped duri
     rmSync(source, { recursive: true, force: true });
   });
 
-  it(`a read-only bind stays read-only, where it was asked for (${RUNS} racing creates)`, { timeout: 300_000 }, async () => {
+  it(`a read-only bind stays read-only, where it was asked for (${RUNS} racing creates)`, { timeout: 900_000 }, async () => {
     const b = sb.bundle({
       // The racer goes on while the container runs, so it tries the directory under both its names.
       args: ["sh", "-c", "cat /proc/self/mountinfo; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do for d in a a2; do [ -d /mnt/$d ] && [ ! -L /mnt/$d ] && echo x > /mnt/$d/owned 2>/dev/null; done; done; true"],
@@ -66,7 +66,7 @@ needs("containers", "berth").describe("security: a bind destination swapped duri
     expect(started).toBeGreaterThan(0);
   });
 
-  it(`a tmpfs lands on its destination or create fails (${RUNS} racing creates)`, { timeout: 300_000 }, async () => {
+  it(`a tmpfs lands on its destination or create fails (${RUNS} racing creates)`, { timeout: 900_000 }, async () => {
     const b = sb.bundle({
       args: ["cat", "/proc/self/mountinfo"],
       edit: (c) => {

@@ -9,10 +9,10 @@ import { fileURLToPath } from "node:url";
 
 const TOOLS_DIR = dirname(fileURLToPath(import.meta.url));
 
-export type ToolName = "recvtty" | "sendtty" | "scprobe" | "seccompagent";
+export type ToolName = "recvtty" | "sendtty" | "scprobe" | "seccompagent" | "sdnotify";
 
 /** Tools that run inside test containers are linked statically (the busybox rootfs has no libc). */
-const STATIC: ReadonlySet<ToolName> = new Set(["scprobe"]);
+const STATIC: ReadonlySet<ToolName> = new Set(["scprobe", "sdnotify"]);
 
 /** A directory holding freshly compiled tools; remove() deletes it. */
 export interface ToolBox {

@@ -4,8 +4,8 @@
 // structure the kernel reads through a pointer lives in memory from
 // koffi.alloc, so its address is stable for the duration of the call.
 
-import { createRequire } from "node:module";
 import { BerthError, describeErrno } from "../../errors.js";
+import { loadKoffi } from "../koffi.js";
 
 export const BPF_PROG_LOAD = 5;
 export const BPF_PROG_ATTACH = 8;
@@ -40,7 +40,7 @@ let sys: { koffi: Koffi; syscall: Fn; getrlimit: Fn; setrlimit: Fn } | undefined
 
 function lib(): NonNullable<typeof sys> {
   if (sys !== undefined) return sys;
-  const koffi = createRequire(import.meta.url)("koffi") as Koffi;
+  const koffi = loadKoffi() as unknown as Koffi;
   const libc = koffi.load("libc.so.6");
   sys = {
     koffi,

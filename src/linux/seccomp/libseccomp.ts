@@ -4,8 +4,8 @@
 // as bytes in the plan and loads it with seccomp(2); it never sees rules.
 
 import { closeSync, fstatSync, readSync } from "node:fs";
-import { createRequire } from "node:module";
 import { BerthError } from "../../errors.js";
+import { loadKoffi } from "../koffi.js";
 
 /** One comparison of a rule, as libseccomp's struct scmp_arg_cmp. */
 export interface ArgCmp { arg: number; op: number; a: bigint; b: bigint }
@@ -41,7 +41,7 @@ function load(jsonPath: string): Lib {
   if (lib !== undefined) return lib;
   if (loadError === undefined) {
     try {
-      const koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
+      const koffi = loadKoffi();
       const so = koffi.load("libseccomp.so.2");
       const libc = koffi.load("libc.so.6");
       koffi.opaque("scmp_filter_ctx_t");
