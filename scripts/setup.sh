@@ -27,8 +27,11 @@ die() { echo "setup: $*" >&2; exit 1; }
 #   dbus              dbus-daemon, the private bus the D-Bus client tests run against
 #   golang-github-containers-common   podman's default seccomp profile, which the seccomp tests apply
 #   qemu-system-x86 debootstrap e2fsprogs   the cgroup v2 + systemd test guest (scripts/vm/)
+#   podman conmon catatonit containerd   the engine suite (test/engines/): podman drives the runtime
+#                     through conmon (catatonit is its --init), and a private containerd through
+#                     its runc v2 shim
 PACKAGES="build-essential libseccomp-dev busybox-static runc crun iproute2 procps util-linux dbus golang-github-containers-common
-  qemu-system-x86 debootstrap e2fsprogs"
+  qemu-system-x86 debootstrap e2fsprogs podman conmon catatonit containerd"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (it installs Debian packages, and containers need root); try: sudo sh scripts/$(basename "$0")"
 command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \

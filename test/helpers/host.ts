@@ -59,6 +59,9 @@ const REQUIREMENTS = {
   "podman-seccomp-profile": "podman's default seccomp profile, /usr/share/containers/seccomp.json (Debian package golang-github-containers-common)",
   "cgroup2-controller": "a cgroup made under the cgroup2 root gets a controller (pure v2: the root offers one, which berth enables; hybrid: one is enabled in the root's cgroup.subtree_control)",
   "no-swap": "no swap is in use (/proc/swaps lists none), so a memory limit bounds a container's memory even without swap accounting",
+  podman: "podman 4.x and conmon on PATH (Debian packages podman, conmon), for the engine suite (test/engines/)",
+  "podman-init": "podman's init for --init, /usr/libexec/podman/catatonit (Debian package catatonit)",
+  containerd: "containerd, ctr and containerd-shim-runc-v2 on PATH (Debian package containerd), for the engine suite's private containerd",
 } as const;
 
 /** A host requirement: a fixed name, or `controller:<name>` for one cgroup controller. */
@@ -225,6 +228,14 @@ function memlockMissing(): string | undefined {
   return undefined;
 }
 
+function podmanMissing(): string | undefined {
+  if (onPath("podman") === undefined) return "no podman on PATH";
+  if (onPath("conmon") === undefined) return "no conmon on PATH";
+  const r = spawnSync("podman", ["--version"], { encoding: "utf8", timeout: 10_000 });
+  const v = /podman version (\S+)/.exec(r.stdout ?? "")?.[1];
+  if (v === undefined) return `podman --version failed: ${(r.stderr ?? String(r.error)).trim()}`;
+  return v.startsWith("4.") ? undefined : `podman ${v}; the engine suite is written against podman 4`;
+}
 
 const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
   root: needRoot,
@@ -316,6 +327,12 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
     let lines: string[] = [];
     try { lines = readFileSync("/proc/swaps", "utf8").split("\n").slice(1).filter((l) => l.trim() !== ""); } catch { /* no CONFIG_SWAP: no swap */ }
     return lines.length === 0 ? undefined : `swap is in use: ${lines.map((l) => l.split(/\s+/)[0]).join(", ")} (/proc/swaps)`;
+  },
+  podman: podmanMissing,
+  "podman-init": () => (executable("/usr/libexec/podman/catatonit") ? undefined : "no /usr/libexec/podman/catatonit"),
+  containerd: () => {
+    const absent = ["containerd", "ctr", "containerd-shim-runc-v2"].filter((b) => onPath(b) === undefined);
+    return absent.length === 0 ? undefined : `not on PATH: ${absent.join(", ")}`;
   },
 };
 

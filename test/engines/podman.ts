@@ -1,0 +1,189 @@
+// A private podman for the engine scenarios: its own storage (vfs), run and tmp
+// directories, containers.conf, storage.conf and network config directory under one
+// temporary directory, the cgroupfs manager (no systemd needed), file events, and one
+// cgroup parent for all its containers. Nothing of the host's podman setup is read or
+// written. One instance per test file shares the image between the runtimes.
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { TMP_PREFIX } from "../helpers/env.js";
+import { findLeaks, mountsMatching, processesMatching, sleep } from "../helpers/leaks.js";
+import { command, describeCommand, expectOk, type CommandOptions, type CommandResult } from "./command.js";
+import { buildImageRootfs, tarRootfs } from "./image.js";
+import { removeCgroupTree, type EngineRuntime } from "./runtimes.js";
+
+/** A hard limit of this process from /proc/self/limits ("Max open files" …), capped at `cap`. */
+function hardLimit(row: string, cap: number): number {
+  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith(row));
+  const hard = line?.slice(26).trim().split(/\s+/)[1];
+  if (hard === undefined || hard === "unlimited") return cap;
+  return Math.min(Number(hard), cap);
+}
+
+export interface RunFlags {
+  /** --network value (default "none"). */
+  network?: string;
+  /** Leave out --rm. */
+  keep?: boolean;
+}
+
+export class Podman {
+  /** The image every scenario runs. */
+  readonly image = "localhost/berth-test-busybox:latest";
+  /** The cgroup parent of every container (and of conmon): "/berth-test-podman-<hex>". */
+  readonly cgroupParent = `/berth-test-podman-${randomBytes(4).toString("hex")}`;
+  readonly dir: string;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly global: string[];
+  private readonly nproc: number;
+
+  private constructor() {
+    this.dir = mkdtempSync(`${TMP_PREFIX}podman-`);
+    const d = (name: string): string => {
+      const p = join(this.dir, name);
+      mkdirSync(p, { recursive: true });
+      return p;
+    };
+    // podman as root raises a container's RLIMIT_NOFILE and RLIMIT_NPROC to its own ceiling,
+    // which fails where the test process's hard limits are lower and it may not raise them
+    // (no CAP_SYS_RESOURCE); default to limits the runtimes can set.
+    const nofile = hardLimit("Max open files", 1_048_576);
+    const nproc = hardLimit("Max processes", 32_768);
+    this.nproc = nproc;
+    writeFileSync(join(this.dir, "containers.conf"), [
+      "[containers]",
+      `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]`,
+      'log_driver = "k8s-file"',
+      "[engine]",
+      'cgroup_manager = "cgroupfs"',
+      'events_logger = "file"',
+      "",
+    ].join("\n"));
+    writeFileSync(join(this.dir, "storage.conf"), [
+      "[storage]",
+      'driver = "vfs"',
+      `graphroot = "${d("root")}"`,
+      `runroot = "${d("run")}"`,
+      "",
+    ].join("\n"));
+    this.env = { ...process.env, CONTAINERS_CONF: join(this.dir, "containers.conf"), CONTAINERS_STORAGE_CONF: join(this.dir, "storage.conf") };
+    delete this.env.NOTIFY_SOCKET;
+    delete this.env.LISTEN_FDS;
+    delete this.env.LISTEN_PID;
+    this.global = [
+      "--root", join(this.dir, "root"), "--runroot", join(this.dir, "run"), "--storage-driver", "vfs",
+      "--tmpdir", d("tmp"), "--network-config-dir", d("net"),
+      "--cgroup-manager", "cgroupfs", "--events-backend", "file",
+    ];
+  }
+
+  /** A private podman with the test image imported. */
+  static start(): Podman {
+    const p = new Podman();
+    const rootfs = buildImageRootfs(join(p.dir, "image-rootfs"));
+    const tar = tarRootfs(rootfs, join(p.dir, "image.tar"));
+    p.ok(["import", "--quiet", tar, p.image]);
+    rmSync(rootfs, { recursive: true, force: true });
+    rmSync(tar, { force: true });
+    return p;
+  }
+
+  /** `podman <private globals> args…`. */
+  podman(args: string[], opts: CommandOptions = {}): CommandResult {
+    return command("podman", [...this.global, ...args], { env: this.env, ...opts });
+  }
+
+  /** As podman(), throwing with the whole output unless it exits 0. */
+  ok(args: string[], opts: CommandOptions = {}): CommandResult {
+    return expectOk(this.podman(args, opts));
+  }
+
+  /**
+   * --ulimit for RLIMIT_NPROC at the default of this podman: a container given any --ulimit
+   * loses containers.conf's default_ulimits and would get podman's ceiling again.
+   */
+  nprocUlimit(): string[] {
+    return ["--ulimit", `nproc=${this.nproc}:${this.nproc}`];
+  }
+
+  /** Flags that put a new container on `rt`, under this podman's cgroup parent, with no network. */
+  containerFlags(rt: EngineRuntime, f: RunFlags = {}): string[] {
+    return ["--runtime", rt.bin, "--cgroup-parent", this.cgroupParent, "--pull", "never", "--network", f.network ?? "none"];
+  }
+
+  /** `podman run --rm <flags> IMAGE cmd…` on `rt`. */
+  run(rt: EngineRuntime, flags: string[], cmd: string[], opts: CommandOptions & RunFlags = {}): CommandResult {
+    return this.podman(["run", ...(opts.keep === true ? [] : ["--rm"]), ...this.containerFlags(rt, opts), ...flags, this.image, ...cmd], opts);
+  }
+
+  /** `podman run -d …`: the new container's full id. */
+  runDetached(rt: EngineRuntime, flags: string[], cmd: string[], opts: RunFlags = {}): string {
+    const r = this.ok(["run", "-d", ...this.containerFlags(rt, opts), ...flags, this.image, ...cmd]);
+    return r.stdout.trim().split("\n").pop() ?? "";
+  }
+
+  /** `podman inspect --format F id`. */
+  inspect(id: string, format: string): string {
+    return this.ok(["inspect", "--format", format, id]).stdout.trim();
+  }
+
+  /** Wait until the container's State.Status is `status`. */
+  async waitStatus(id: string, status: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < deadline) {
+      last = this.inspect(id, "{{.State.Status}}");
+      if (last === status) return;
+      await sleep(100);
+    }
+    throw new Error(`container ${id} is ${last}, not ${status}, after ${timeoutMs} ms`);
+  }
+
+  /** What container `id` left behind: the runtime's state, cgroups, mounts, processes. */
+  leaks(rt: EngineRuntime, id: string): string[] {
+    return findLeaks({ id, root: rt.defaultRoot });
+  }
+
+  /** leaks(), polled until it is empty or `timeoutMs` passed (the engine's own processes exit a moment later). */
+  async waitLeaks(rt: EngineRuntime, id: string, timeoutMs = 5000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const leaks = this.leaks(rt, id);
+      if (leaks.length === 0 || Date.now() > deadline) return leaks;
+      await sleep(100);
+    }
+  }
+
+  /** `podman rm -f` then wait until the container left nothing behind; returns the leftovers. */
+  async remove(rt: EngineRuntime, id: string, timeoutMs = 5000): Promise<string[]> {
+    this.podman(["rm", "-f", "-t", "0", id]);
+    return this.waitLeaks(rt, id, timeoutMs);
+  }
+
+  /**
+   * Remove every container, then this podman's directories and cgroups. Throws when
+   * something remains (processes, mounts, cgroups) after the containers are gone.
+   */
+  async stop(): Promise<void> {
+    const problems: string[] = [];
+    const rm = this.podman(["rm", "-a", "-f", "-t", "0"]);
+    if (rm.code !== 0) problems.push(`rm -a -f: ${describeCommand(rm)}`);
+    const deadline = Date.now() + 5000;
+    let procs = processesMatching([this.dir]);
+    while (procs.length > 0 && Date.now() < deadline) {
+      await sleep(100);
+      procs = processesMatching([this.dir]);
+    }
+    problems.push(...procs.map((p) => `process ${p}`));
+    this.podman(["rmi", "-a", "-f"]);
+    for (const m of mountsMatching([this.dir])) {
+      const mp = m.split(" ")[4];
+      if (mp !== undefined) command("umount", ["-l", mp]);
+      problems.push(`mount ${m}`);
+    }
+    problems.push(...removeCgroupTree(this.cgroupParent).map((c) => `cgroup ${c}`));
+    rmSync(this.dir, { recursive: true, force: true });
+    if (problems.length > 0) throw new Error(`podman left behind:\n${problems.join("\n")}`);
+  }
+}

@@ -1,0 +1,71 @@
+// The runtimes every engine scenario runs against: the runtime under test ($BERTH_BIN,
+// normally berth) and runc, the reference. The same scenario code runs for both, so a
+// scenario that fails only under berth points at berth, not at the scenario.
+
+import { readdirSync, rmdirSync } from "node:fs";
+import { join } from "node:path";
+import { IS_BERTH, RUNTIME_BIN, RUNTIME_NAME } from "../helpers/env.js";
+import { RUNC_BIN, type Requirement } from "../helpers/host.js";
+
+export interface EngineRuntime {
+  /** "berth", "runc" … (test titles). */
+  name: string;
+  /** Absolute path handed to the engine. */
+  bin: string;
+  /** The runtime's default state root, where podman (which passes no --root) leaves its state. */
+  defaultRoot: string;
+  /** True for the runtime under test when it is berth. */
+  isBerth: boolean;
+  /** What this runtime needs of the host besides the engine. */
+  needs: Requirement[];
+}
+
+/** The runtime under test, then runc (unless the runtime under test is runc itself). */
+export function engineRuntimes(): EngineRuntime[] {
+  const out: EngineRuntime[] = [{
+    name: RUNTIME_NAME,
+    bin: RUNTIME_BIN,
+    defaultRoot: IS_BERTH ? "/run/berth" : `/run/${RUNTIME_NAME}`,
+    isBerth: IS_BERTH,
+    needs: ["containers"],
+  }];
+  if (RUNTIME_BIN !== RUNC_BIN) {
+    out.push({ name: "runc", bin: RUNC_BIN, defaultRoot: "/run/runc", isBerth: false, needs: ["root", "runc"] });
+  }
+  return out;
+}
+
+/** Cgroup controllers' mount points (v1 hierarchies and the cgroup2 mount). */
+function cgroupMounts(): string[] {
+  let names: string[] = [];
+  try { names = readdirSync("/sys/fs/cgroup"); } catch { return []; }
+  const hasDirs = names.some((n) => n === "cgroup.procs");
+  if (hasDirs) return ["/sys/fs/cgroup"];
+  return names.map((n) => join("/sys/fs/cgroup", n));
+}
+
+/**
+ * Remove the cgroup `rel` ("/berth-test-…") and everything below it in every hierarchy
+ * (deepest first). The engines leave their parent cgroups (podman's conmon cgroup, the
+ * parent given with --cgroup-parent or --cgroup) once their containers are gone.
+ * Returns what could not be removed.
+ */
+export function removeCgroupTree(rel: string): string[] {
+  const failed: string[] = [];
+  const remove = (dir: string): void => {
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) remove(join(dir, e.name));
+    try {
+      rmdirSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") failed.push(`${dir}: ${(err as Error).message}`);
+    }
+  };
+  for (const mp of cgroupMounts()) remove(join(mp, rel));
+  return failed;
+}
