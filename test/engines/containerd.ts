@@ -10,10 +10,10 @@ import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TMP_PREFIX } from "../helpers/env.js";
-import { findLeaks, isAlive, mountsMatching, processesMatching, sleep } from "../helpers/leaks.js";
+import { findLeaks, isAlive, processesMatching, sleep } from "../helpers/leaks.js";
 import { command, expectOk, type CommandOptions, type CommandResult } from "./command.js";
 import { buildImageRootfs, ociArchive, tarRootfs } from "./image.js";
-import { removeCgroupTree, type EngineRuntime } from "./runtimes.js";
+import { sweepMountsAndCgroups, type EngineRuntime } from "./runtimes.js";
 
 /** Directories the shims and ctr make under /run/containerd whatever the config says. */
 const FIXED_RUN_DIRS = ["/run/containerd/fifo", "/run/containerd/s", "/run/containerd"];
@@ -213,12 +213,7 @@ export class Containerd {
       problems.push(`process ${p}`);
       if (isAlive(pid)) process.kill(pid, "SIGKILL");
     }
-    for (const m of mountsMatching([this.dir])) {
-      const mp = m.split(" ")[4];
-      if (mp !== undefined) command("umount", ["-l", mp]);
-      problems.push(`mount ${m}`);
-    }
-    problems.push(...removeCgroupTree(this.cgroupParent).map((c) => `cgroup ${c}`));
+    problems.push(...sweepMountsAndCgroups(this.dir, this.cgroupParent));
     rmSync(this.dir, { recursive: true, force: true });
     for (const d of FIXED_RUN_DIRS) {
       if (this.preexistingRunDirs.has(d)) continue;

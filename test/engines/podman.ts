@@ -8,10 +8,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { TMP_PREFIX } from "../helpers/env.js";
-import { findLeaks, mountsMatching, processesMatching, sleep } from "../helpers/leaks.js";
+import { findLeaks, processesMatching, sleep } from "../helpers/leaks.js";
 import { command, describeCommand, expectOk, type CommandOptions, type CommandResult } from "./command.js";
 import { buildImageRootfs, tarRootfs } from "./image.js";
-import { removeCgroupTree, type EngineRuntime } from "./runtimes.js";
+import { sweepMountsAndCgroups, type EngineRuntime } from "./runtimes.js";
 
 /** A hard limit of this process from /proc/self/limits ("Max open files" …), capped at `cap`. */
 function hardLimit(row: string, cap: number): number {
@@ -177,12 +177,7 @@ export class Podman {
     }
     problems.push(...procs.map((p) => `process ${p}`));
     this.podman(["rmi", "-a", "-f"]);
-    for (const m of mountsMatching([this.dir])) {
-      const mp = m.split(" ")[4];
-      if (mp !== undefined) command("umount", ["-l", mp]);
-      problems.push(`mount ${m}`);
-    }
-    problems.push(...removeCgroupTree(this.cgroupParent).map((c) => `cgroup ${c}`));
+    problems.push(...sweepMountsAndCgroups(this.dir, this.cgroupParent));
     rmSync(this.dir, { recursive: true, force: true });
     if (problems.length > 0) throw new Error(`podman left behind:\n${problems.join("\n")}`);
   }

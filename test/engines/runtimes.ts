@@ -2,10 +2,12 @@
 // normally berth) and runc, the reference. The same scenario code runs for both, so a
 // scenario that fails only under berth points at berth, not at the scenario.
 
+import { spawnSync } from "node:child_process";
 import { readdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { IS_BERTH, RUNTIME_BIN, RUNTIME_NAME } from "../helpers/env.js";
 import { RUNC_BIN, type Requirement } from "../helpers/host.js";
+import { mountsMatching } from "../helpers/leaks.js";
 
 export interface EngineRuntime {
   /** "berth", "runc" … (test titles). */
@@ -68,4 +70,19 @@ export function removeCgroupTree(rel: string): string[] {
   };
   for (const mp of cgroupMounts()) remove(join(mp, rel));
   return failed;
+}
+
+/**
+ * What an engine's private directory `dir` left mounted is unmounted (lazily) and the
+ * cgroup tree `cgroupParent` removed; returns what was found, for the leftover report.
+ */
+export function sweepMountsAndCgroups(dir: string, cgroupParent: string): string[] {
+  const problems: string[] = [];
+  for (const m of mountsMatching([dir])) {
+    const mp = m.split(" ")[4];
+    if (mp !== undefined) spawnSync("umount", ["-l", mp], { stdio: "ignore" });
+    problems.push(`mount ${m}`);
+  }
+  problems.push(...removeCgroupTree(cgroupParent).map((c) => `cgroup ${c}`));
+  return problems;
 }
