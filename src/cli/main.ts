@@ -8,7 +8,7 @@ import { configureLog, log } from "../log.js";
 import { BerthError } from "../errors.js";
 import { fastParse } from "./fastParse.js";
 import { splitCommandArgs } from "./argv.js";
-import { versionText } from "./version.js";
+import { versionText } from "../version.js";
 import type { CommandDef } from "./commands/index.js";
 
 let running: string | undefined;

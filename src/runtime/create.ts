@@ -14,7 +14,7 @@ import { buildInitPlan } from "./planBuilder.js";
 import { createCgroupManager } from "../linux/cgroups/manager.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
-import { cgroupMounts } from "../linux/cgroups/mounts.js";
+import { cgroupMounts } from "./cgroupMounts.js";
 import { detectCgroupLayout } from "../linux/cgroups/detect.js";
 import { mountsUnder, unmountUnder } from "../linux/mountinfo.js";
 import { CLONE_NEWCGROUP, CLONE_NEWUSER } from "../linux/namespaces.js";
@@ -28,7 +28,7 @@ import {
   FIFO_FILE, OCI_VERSION, seccompCacheDir, type ContainerRecord,
 } from "./stateStore.js";
 import { namespacePathsOf } from "../linux/namespaces.js";
-import { connectAgent, containerProcessState } from "../linux/seccomp/agent.js";
+import { connectAgent, containerProcessState } from "./seccompAgent.js";
 import { SECCOMP_FILTER_FLAG_NEW_LISTENER, type Seccomp } from "../linux/seccomp/profile.js";
 
 export interface CreateOptions {

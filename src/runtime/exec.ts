@@ -15,7 +15,7 @@ import { runHelper } from "./spawnInit.js";
 import { sessionKeyringName } from "./create.js";
 import { loadRecord, seccompCacheDir, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
 import { SECCOMP_FILTER_FLAG_NEW_LISTENER, type Seccomp } from "../linux/seccomp/profile.js";
-import { connectAgent, containerProcessState } from "../linux/seccomp/agent.js";
+import { connectAgent, containerProcessState } from "./seccompAgent.js";
 import { activeLsms, refuseLabel } from "../linux/lsm.js";
 import { statusOf } from "./lifecycle.js";
 import { forwardSignals } from "./signalForward.js";

@@ -1,7 +1,7 @@
 // `berth features`: what this build of berth implements (runtime-spec features.md and
 // features-linux.md). Every list comes from the same tables the plan builder uses, so
 // nothing is claimed that the code does not do; the cgroup entry describes this host.
-import { VERSION } from "../cli/version.js";
+import { VERSION } from "../version.js";
 import { existsSync } from "node:fs";
 import { capabilityNames } from "../linux/capabilities.js";
 import { SYSTEMD_RUNTIME_DIR } from "../linux/cgroups/paths.js";

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { Socket } from "node:net";
 import { constants as osConstants } from "node:os";
 import { BerthError } from "../errors.js";
-import { AGENT_TIMEOUT_MS, LISTENER_PATH } from "../linux/seccomp/agent.js";
+import { AGENT_TIMEOUT_MS, LISTENER_PATH } from "./seccompAgent.js";
 import { Msg } from "./protocol.js";
 import type { Plan } from "./plan.js";
 import { encodePlan } from "./planCodec.js";

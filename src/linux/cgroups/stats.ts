@@ -15,38 +15,8 @@ import { hostHugePageSizes } from "./statsParse.js";
 import { readFromDisk, readStatsV1 } from "./statsV1.js";
 import { hugetlbV2, pidsV2, readStatsV2 } from "./statsV2.js";
 
-export interface MemoryEntry { limit: bigint; usage: bigint; max: bigint; failcnt: bigint }
-export interface BlkioEntry { major: bigint; minor: bigint; op: string; value: bigint }
-export interface HugetlbEntry { usage: bigint; max: bigint; failcnt: bigint }
-
-export interface BlkioStats {
-  ioServiceBytesRecursive: BlkioEntry[];
-  ioServicedRecursive: BlkioEntry[];
-  ioQueueRecursive: BlkioEntry[];
-  ioServiceTimeRecursive: BlkioEntry[];
-  ioWaitTimeRecursive: BlkioEntry[];
-  ioMergedRecursive: BlkioEntry[];
-  ioTimeRecursive: BlkioEntry[];
-  sectorsRecursive: BlkioEntry[];
-}
-
-export interface Stats {
-  cpu: {
-    /** Nanoseconds. */
-    usage: { total: bigint; percpu: bigint[]; percpu_kernel: bigint[]; percpu_user: bigint[]; kernel: bigint; user: bigint };
-    throttling: { periods: bigint; throttledPeriods: bigint; throttledTime: bigint };
-  };
-  cpuset: {
-    cpus: number[]; cpu_exclusive: bigint; mems: number[]; mem_hardwall: bigint; mem_exclusive: bigint;
-    memory_migrate: bigint; memory_spread_page: bigint; memory_spread_slab: bigint; memory_pressure: bigint;
-    sched_load_balance: bigint; sched_relax_domain_level: bigint;
-  };
-  memory: { cache: bigint; usage: MemoryEntry; swap: MemoryEntry; kernel: MemoryEntry; kernelTCP: MemoryEntry; raw: Record<string, bigint> };
-  pids: { current: bigint; limit: bigint };
-  blkio: BlkioStats;
-  /** Page size as runc names it ("2MB", "1GB", "64KB") → usage. */
-  hugetlb: Record<string, HugetlbEntry>;
-}
+export type { BlkioEntry, BlkioStats, HugetlbEntry, MemoryEntry, Stats } from "./statsTypes.js";
+import type { BlkioEntry, MemoryEntry, Stats } from "./statsTypes.js";
 
 export function emptyMemoryEntry(): MemoryEntry {
   return { limit: 0n, usage: 0n, max: 0n, failcnt: 0n };

@@ -4,7 +4,7 @@
 
 import { join } from "node:path";
 import { readCgroupFile } from "./files.js";
-import type { BlkioEntry, BlkioStats, MemoryEntry, Stats } from "./stats.js";
+import type { BlkioEntry, BlkioStats, MemoryEntry, Stats } from "./statsTypes.js";
 import {
   hostHugePageSizes, MAX_UINT64, parseCpuList, parseKeyValues, parseSingleInt, parseSingleUint, parseUintValue, statsParseError,
 } from "./statsParse.js";

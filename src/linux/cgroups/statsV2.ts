@@ -4,7 +4,7 @@
 // wbytes/rios/wios as Read/Write entries, pids.max "max" as 0.
 
 import { join } from "node:path";
-import type { BlkioEntry, Stats } from "./stats.js";
+import type { BlkioEntry, Stats } from "./statsTypes.js";
 import { hostHugePageSizes, MAX_UINT64, parseKeyValues, parseSingleUint, parseUintValue, valueByKey } from "./statsParse.js";
 import { readFromDisk, type FileReader } from "./statsV1.js";
 

@@ -5,7 +5,7 @@
 // comparison per argument in a rule); a syscall name libseccomp does not know
 // is skipped with a warning (it does not exist on this kernel's architectures).
 // A profile that uses SCMP_ACT_NOTIFY gets SECCOMP_FILTER_FLAG_NEW_LISTENER, and its
-// listener goes to the agent at listenerPath (src/linux/seccomp/agent.ts,
+// listener goes to the agent at listenerPath (src/runtime/seccompAgent.ts,
 // native/listener.c); as with runc, NOTIFY without listenerPath is an error and a
 // listenerPath without NOTIFY is ignored (runtime-spec says so). Unlike runc, berth
 // allows NOTIFY on write and as the default action: berth-init makes no syscall between

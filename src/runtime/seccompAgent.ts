@@ -12,10 +12,10 @@
 // console socket; to berth-init the state is opaque bytes.
 
 import type { Socket } from "node:net";
-import { BerthError, describeErrno } from "../../errors.js";
-import { net } from "../../lazy.js";
-import { OCI_VERSION, specState } from "../../runtime/stateStore.js";
-import type { Status } from "../../runtime/stateStore.js";
+import { BerthError, describeErrno } from "../errors.js";
+import { net } from "../lazy.js";
+import { OCI_VERSION, specState } from "./stateStore.js";
+import type { Status } from "./stateStore.js";
 
 export const LISTENER_PATH = "linux.seccomp.listenerPath";
 

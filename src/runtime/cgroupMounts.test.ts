@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { cgroupMounts } from "./mounts.js";
-import type { PlanMount } from "../../runtime/plan.js";
-import { HYBRID_LAYOUT } from "../../testing/layouts.js";
+import { cgroupMounts } from "./cgroupMounts.js";
+import type { PlanMount } from "./plan.js";
+import { HYBRID_LAYOUT } from "../testing/layouts.js";
 
 const RO_FLAGS = 0x1n | 0x2n | 0x4n | 0x8n | 0x200000n; // ro nosuid nodev noexec relatime
 const m: PlanMount = {

@@ -15,10 +15,10 @@
 //   cgroup). The hybrid host's cgroup2 mount is left out, as runc leaves it out.
 
 import { posix } from "node:path";
-import type { PlanMount } from "../../runtime/plan.js";
-import { MS_BIND, MS_RDONLY, MS_REC } from "../mountOptions.js";
-import { UNIFIED, type CgroupLayout } from "./detect.js";
-import type { CgroupState } from "./types.js";
+import type { PlanMount } from "./plan.js";
+import { MS_BIND, MS_RDONLY, MS_REC } from "../linux/mountOptions.js";
+import { UNIFIED, type CgroupLayout } from "../linux/cgroups/detect.js";
+import type { CgroupState } from "../linux/cgroups/types.js";
 
 export interface CgroupMountPlan {
   mounts: PlanMount[];

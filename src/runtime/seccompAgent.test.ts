@@ -5,8 +5,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BerthError } from "../../errors.js";
-import { connectAgent, containerProcessState } from "./agent.js";
+import { BerthError } from "../errors.js";
+import { connectAgent, containerProcessState } from "./seccompAgent.js";
 
 describe("containerProcessState", () => {
   it("has runtime-spec's fields: ociVersion, fds, pid, metadata and the container's state", () => {
