@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { thrown } from "../testing/thrown.js";
 import type { Process, Spec } from "../spec/types.js";
-import { DEFAULT_PATH, buildExecPlan, buildInitPlan, renderTimeOffsets, runningInUserNs, type InitPlanOptions } from "./planBuilder.js";
+import { DEFAULT_PATH, buildExecPlan, dedupEnv, buildInitPlan, renderTimeOffsets, runningInUserNs, type InitPlanOptions } from "./planBuilder.js";
 
 const MS_RDONLY = 1n, MS_NOSUID = 2n, MS_NODEV = 4n, MS_NOEXEC = 8n, MS_BIND = 0x1000n, MS_REC = 0x4000n;
 const MS_PRIVATE = 0x40000, MS_SLAVE = 0x80000, MS_SHARED = 0x100000, MS_UNBINDABLE = 0x20000;
@@ -354,6 +354,15 @@ describe("buildInitPlan: linux", () => {
     expect(label.what).toContain("process.apparmorProfile");
     s.process!.apparmorProfile = "bad\nname";
     expect(thrown(() => buildInitPlan(s, opts({ host: { lsms: () => ["apparmor"] } }))).message).toMatch(/process\.apparmorProfile/);
+  });
+
+  it("keeps one entry per variable, the last, and fills a missing or empty HOME from passwd (as runc)", () => {
+    expect(dedupEnv(["TERM=vt100", "HOME=/home/one", "HOME=/home/two", "TERM=xterm", "HOME=/home/three", "FOO=bar"]))
+      .toEqual(["TERM=xterm", "HOME=/home/three", "FOO=bar"]);
+    expect(dedupEnv(["A=a", "A=b", "A=c"])).toEqual(["A=c"]);
+    const s = baseSpec();
+    s.process!.env = ["ONE=two", "ONE=", "HOME="];
+    expect(buildInitPlan(s, opts()).process.env).toEqual(["ONE=", "HOME=/root"]);
   });
 
   it("gives exec plans the container's filter", () => {

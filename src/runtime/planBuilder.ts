@@ -183,6 +183,21 @@ function buildRlimits(rlimits: Rlimit[] | undefined, path: string): PlanRlimit[]
   });
 }
 
+/** One entry per variable, the last value given winning, in the order of those last entries (runc's). */
+export function dedupEnv(env: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (let i = env.length - 1; i >= 0; i--) {
+    const kv = env[i]!;
+    const eq = kv.indexOf("=");
+    const key = eq < 0 ? kv : kv.slice(0, eq);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(kv);
+  }
+  return out.reverse();
+}
+
 function buildProcess(proc: Process, ctx: ProcessContext): PlanProcess {
   const d = ctx.defaults ?? {};
   const args = proc.args ?? [];
@@ -194,8 +209,13 @@ function buildProcess(proc: Process, ctx: ProcessContext): PlanProcess {
   refuseLabel(`${ctx.path}.selinuxLabel`, proc.selinuxLabel, "selinux", ctx.host.lsms(), OP);
   const uid = proc.user?.uid ?? 0;
   const gid = proc.user?.gid ?? 0;
-  const env = [...(proc.env ?? [])];
-  if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${ctx.host.homeDir(ctx.homeRoot, uid)}`);
+  const env = dedupEnv(proc.env ?? []);
+  // As runc: a missing or empty HOME is the user's home from the container's passwd.
+  const home = env.findIndex((e) => e.startsWith("HOME="));
+  if (home < 0 || env[home] === "HOME=") {
+    const value = `HOME=${ctx.host.homeDir(ctx.homeRoot, uid)}`;
+    if (home < 0) env.push(value); else env[home] = value;
+  }
   const rlimits = proc.rlimits !== undefined && proc.rlimits.length > 0 ? proc.rlimits : d.rlimits;
   const rlimitPath = proc.rlimits !== undefined && proc.rlimits.length > 0 ? `${ctx.path}.rlimits` : "defaults.rlimits";
   const terminal = proc.terminal === true;
