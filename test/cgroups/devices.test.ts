@@ -228,6 +228,16 @@ needs(...DIFFERENTIAL, "v1-devices").describe("berth containers against runc (v1
     expect(berth.probe).toEqual(runc.probe);
   });
 
+  it("access letters other than r, w and m are dropped, as runc drops them (\"ra\" is \"r\")", () => {
+    const got = both((c) => {
+      c.linux!.resources!.devices!.push({ allow: true, type: "c", major: 1, minor: 4, access: "ra" });
+    });
+    const runc = split(got.runc);
+    const berth = split(got.berth);
+    expect(runc.list).toContain("c 1:4 r");
+    expect(berth.list).toEqual(runc.list);
+  });
+
   it("a deny rule for a default device is overridden by runc's defaults, in berth too", () => {
     const got = both((c) => {
       c.linux!.resources!.devices!.push({ allow: false, type: "c", major: 1, minor: 3, access: "w" });

@@ -82,11 +82,18 @@ describe("effectiveDeviceRules", () => {
   });
 });
 
+describe("access letters", () => {
+  it("other letters than r, w and m are dropped, as runc does", () => {
+    const out = effectiveDeviceRules({ resources: { devices: [{ allow: true, type: "c", major: 1, minor: 4, access: "ra" }] } });
+    expect(out[0]).toEqual({ allow: true, type: "c", major: 1, minor: 4, access: "r" });
+  });
+});
+
 describe("checkDeviceRules", () => {
   const cases: [string, DeviceCgroup, string][] = [
     ["unknown type", { allow: true, type: "u", access: "r" }, ".type"],
     ["fifo type", { allow: true, type: "p", access: "r" }, ".type"],
-    ["access letter", { allow: true, type: "c", access: "rx" }, ".access"],
+    ["an access without r, w or m", { allow: true, type: "c", access: "x" }, ".access"],
     ["upper-case access", { allow: true, type: "c", access: "RWM" }, ".access"],
     ["empty access", { allow: true, type: "c", access: "" }, ".access"],
     ["missing access", { allow: true, type: "c" }, ".access"],

@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { BerthError } from "../../errors.js";
 import type { DeviceCgroup, Linux } from "../../spec/types.js";
 import type { CgroupState } from "./types.js";
-import { accessMask, DeviceEmulator, DeviceRuleError, ruleString, WILDCARD, type DevRule, type DevType } from "./devicesEmulator.js";
+import { accessMask, accessString, DeviceEmulator, DeviceRuleError, ruleString, WILDCARD, type DevRule, type DevType } from "./devicesEmulator.js";
 import { applyDevicesV1 } from "./devicesV1.js";
 import { applyDevicesV2 } from "./devicesV2.js";
 
@@ -42,9 +42,9 @@ const MAX_DEV = 0xffffffff;
 
 /**
  * Throw a BerthError naming `linux.resources.devices[i].<field>` for the first
- * rule runc would refuse: a type other than "a", "b" or "c", an access that is
- * empty or has letters other than r, w and m, or a major/minor that is not a
- * device number (-1 is accepted as "any", as runc reads it).
+ * rule runc would refuse: a type other than "a", "b" or "c", an access with none
+ * of the letters r, w and m (others are ignored, as runc ignores them), or a
+ * major/minor that is not a device number (-1 is accepted as "any", as runc reads it).
  */
 export function checkDeviceRules(rules: readonly DeviceCgroup[] | undefined, base = "linux.resources.devices"): void {
   (rules ?? []).forEach((r, i) => {
@@ -66,8 +66,8 @@ export function checkDeviceRules(rules: readonly DeviceCgroup[] | undefined, bas
     }
     if (typeof r.access !== "string" || r.access === "") {
       bad(".access", "device access must not be empty", 'use a combination of "r" (read), "w" (write) and "m" (mknod)');
-    } else if (!/^[rwm]+$/.test(r.access)) {
-      bad(".access", `unknown access ${JSON.stringify(r.access)}`, 'use only "r" (read), "w" (write) and "m" (mknod)');
+    } else if (accessMask(r.access) === 0) {
+      bad(".access", `access ${JSON.stringify(r.access)} has none of r, w and m`, 'use "r" (read), "w" (write) and "m" (mknod)');
     }
   });
 }
@@ -82,7 +82,8 @@ export function effectiveDeviceRules(linux: Linux | undefined): DeviceCgroup[] {
   const own = linux?.resources?.devices ?? [];
   checkDeviceRules(own);
   const redefined = new Set((linux?.devices ?? []).map((d) => d?.path));
-  const out: DeviceCgroup[] = own.map((r) => ({ ...r, type: r.type ?? "a" }));
+  // Letters other than r, w and m are dropped, as runc does ("rwa" is "rw").
+  const out: DeviceCgroup[] = own.map((r) => ({ ...r, type: r.type ?? "a", access: accessString(accessMask(r.access ?? "")) }));
   for (const d of DEFAULT_RULES) {
     if (d.path === undefined || !redefined.has(d.path)) out.push({ ...d.rule });
   }
