@@ -13,6 +13,7 @@ import { loadAndValidateConfig, validateContainerId } from "../spec/validate.js"
 import { buildInitPlan } from "./planBuilder.js";
 import { createCgroupManager } from "../linux/cgroups/manager.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
+import { readPids } from "../linux/cgroups/files.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
 import { cgroupMounts } from "./cgroupMounts.js";
 import { detectCgroupLayout } from "../linux/cgroups/detect.js";
@@ -137,6 +138,15 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     early.cgroup = { ...early.cgroup, created: [...early.cgroup.created, ...planned.filter((d) => !early.cgroup.created.includes(d))] };
     saveRecord(opts.root, early);
     cgm.create();
+    // As runc (1.2 on): a cgroup that already has processes is another container's or the
+    // host's; limits set here would change theirs, and delete could not remove it.
+    const busy = new Set<number>();
+    for (const dir of new Set(Object.values(cgm.state.paths))) readPids(dir, true, busy);
+    if (busy.size > 0) {
+      throw new BerthError(`container's cgroup is not empty: ${busy.size} process(es) found`, {
+        op: "create", path: "linux.cgroupsPath", hint: "give each container a cgroup of its own (a cgroupsPath no running container uses)",
+      });
+    }
     // Device rules always apply: runc's defaults hold even without linux.resources.
     cgm.apply({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec.linux) }, { warn: (m) => log.warn(m) });
     const entry = cgm.selfEntry();

@@ -1,6 +1,8 @@
 // delete --force kills only the container's processes (probe finding F6): with a
 // cgroupsPath whose cgroup2 directory already existed (berth made only the v1
-// ones), a process living in that directory was killed with the container.
+// ones), a process living in that directory was killed with the container. A
+// directory that holds processes at create is refused outright (test/cgroups/
+// shared.test.ts); one that gains a process after create keeps it on delete.
 
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -13,15 +15,15 @@ needs("containers", "berth", "cgroup-hybrid").describe("security: a bystander in
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
-  it("survives delete --force of a container that shares only that directory", async () => {
+  it("survives delete --force of a container that shares only that directory (joined after create)", async () => {
     const id = sb.id("bystander");
     const dir = join(cgroup2Mount()!, id);
     mkdirSync(dir);
     const bystander = spawn("sleep", ["120"], { stdio: "ignore" });
     try {
-      writeFileSync(join(dir, "cgroup.procs"), String(bystander.pid));
       const b = sb.bundle({ args: ["sleep", "60"], edit: (c) => { c.linux!.cgroupsPath = `/${id}`; } });
       sb.runDetached(id, b);
+      writeFileSync(join(dir, "cgroup.procs"), String(bystander.pid));
       sb.ok(["delete", "--force", id]);
       await sleep(200);
       expect(bystander.exitCode, "the bystander was killed").toBeNull();
