@@ -491,6 +491,25 @@ static void mask_paths(const struct plan *p, int root)
 		close(devnull);
 }
 
+/* A read-only /dev or tmpfs: the mount (not its filesystem) becomes read-only, once filled. */
+static void remount_readonly(const struct plan *p, int root)
+{
+	for (size_t i = 0; i < p->remount_ro.n; i++) {
+		const char *path = p->remount_ro.v[i];
+		int fd = open_in_root(root, path, P_NOCREATE);
+		if (fd < 0)
+			die(errno, "open \"%s\" to make it read-only", path);
+		int is_root = 0;
+		mount_id_of(fd, &is_root);
+		if (!is_root)
+			die(EXDEV, "\"%s\" is no longer a mount point: the rootfs changed during create", path);
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+		if (mount_setattr(fd, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+			die(errno, "make \"%s\" read-only", path);
+		close(fd);
+	}
+}
+
 static void readonly_paths(const struct plan *p, int root)
 {
 	for (size_t i = 0; i < p->readonly.n; i++) {
@@ -544,6 +563,7 @@ void finish_rootfs(const struct plan *p)
 		close(fd);
 	}
 	write_sysctls(p);
+	remount_readonly(p, root);
 	/* read-only paths first, then masks (runc's order: masks stay visible on top) */
 	readonly_paths(p, root);
 	mask_paths(p, root);

@@ -301,6 +301,7 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 			break;
 		case T_MASKED_PATH: push_str(&c, &r, &p->masked); break;
 		case T_READONLY_PATH: push_str(&c, &r, &p->readonly); break;
+		case T_REMOUNT_READONLY: push_str(&c, &r, &p->remount_ro); break;
 		case T_SYSCTL:
 			parse_pair(&r, "plan SYSCTL", &p->sysctl, &p->nsysctl, SYSCTL_KEY, SYSCTL_VALUE);
 			break;
@@ -358,6 +359,7 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 	empty_strv(&p->masked);
 	empty_strv(&p->cgroup_tasks);
 	empty_strv(&p->readonly);
+	empty_strv(&p->remount_ro);
 	if (p->cwd == NULL)
 		p->cwd = "/";
 }

@@ -46,7 +46,7 @@ struct plan {
 	struct mnt *mounts; size_t nmounts;
 	struct dev *devs; size_t ndevs;
 	struct pair *links; size_t nlinks;
-	struct strv masked, readonly;
+	struct strv masked, readonly, remount_ro;
 	struct pair *sysctl; size_t nsysctl;
 	const char *hostname, *domainname;
 	struct strv args, env;

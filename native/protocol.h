@@ -75,6 +75,7 @@ enum {
 	T_CGROUP_TASKS = 50,
 	T_CGROUP_INTO = 51,
 	T_EXEC_LABEL = 56,
+	T_REMOUNT_READONLY = 57,
 };
 
 /* Nested tags, each nest has its own numbering */

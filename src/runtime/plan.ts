@@ -79,6 +79,8 @@ export interface Plan {
   devptsPtmx: boolean;
   maskedPaths: string[];
   readonlyPaths: string[];
+  /** Mount points whose mount is made read-only after the pivot (a read-only /dev or tmpfs, filled first). */
+  remountReadonly: string[];
   sysctl: { key: string; value: string }[];
   hostname?: string;
   domainname?: string;

@@ -568,6 +568,15 @@ describe("a read-only /dev", () => {
     const p = buildInitPlan(s, opts());
     expect(p.mounts.find((m) => m.destination === "/dev")!.flags & 1n).toBe(0n);
     expect(p.devices.length).toBeGreaterThan(0);
-    expect(p.readonlyPaths[0]).toBe("/dev");
+    expect(p.remountReadonly).toEqual(["/dev"]);
+    expect(p.readonlyPaths).not.toContain("/dev");
+  });
+
+  it("a read-only tmpfs is made the same way (runc's order), a read-only bind is not", () => {
+    const s = baseSpec();
+    s.mounts!.push({ destination: "/t", type: "tmpfs", source: "tmpfs", options: ["ro"] }, { destination: "/b", type: "bind", source: "/", options: ["rbind", "ro"] });
+    const p = buildInitPlan(s, opts());
+    expect(p.mounts.find((m) => m.destination === "/t")!.flags & 1n).toBe(0n);
+    expect(p.remountReadonly).toEqual(["/t"]);
   });
 });

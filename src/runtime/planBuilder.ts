@@ -458,13 +458,14 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
   // /dev is populated unless it is bind-mounted from somewhere (runc's needsSetupDev).
   const setupDev = !mounts.some((m) => m.bind && m.destination === "/dev");
   const devptsPtmx = setupDev && mounts.some((m) => m.fstype === "devpts" && m.destination === "/dev/pts");
-  // A read-only /dev is mounted writable, filled, and made read-only after the
-  // pivot with the read-only paths (runc likewise delays that remount).
-  const lateReadonly: string[] = [];
+  // As runc: a read-only /dev or tmpfs is mounted writable (to be filled), and that
+  // mount is made read-only after the pivot (the filesystem itself stays writable).
+  const remountReadonly: string[] = [];
   for (const m of mounts) {
-    if (setupDev && ns.hasMountNs && !m.bind && m.destination === "/dev" && (m.flags & BigInt(MS_RDONLY)) !== 0n) {
+    const late = !m.bind && (m.fstype === "tmpfs" || (setupDev && m.destination === "/dev"));
+    if (ns.hasMountNs && late && (m.flags & BigInt(MS_RDONLY)) !== 0n) {
       m.flags &= ~BigInt(MS_RDONLY);
-      lateReadonly.push("/dev");
+      remountReadonly.push(m.destination);
     }
   }
   const useBind = ns.anyUserNs || host.inUserNs();
@@ -515,7 +516,8 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
     symlinks,
     devptsPtmx,
     maskedPaths: [...(spec.linux?.maskedPaths ?? [])],
-    readonlyPaths: [...lateReadonly, ...(spec.linux?.readonlyPaths ?? [])],
+    readonlyPaths: [...(spec.linux?.readonlyPaths ?? [])],
+    remountReadonly,
     sysctl,
     fifoPath: opts.fifoPath,
     hooksSync: hasHooks || opts.stateJsonHooks === true,
@@ -565,6 +567,7 @@ export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
     devptsPtmx: false,
     maskedPaths: [],
     readonlyPaths: [],
+    remountReadonly: [],
     sysctl: [],
     hooksSync: false,
     createContainerHooks: [],

@@ -73,6 +73,7 @@ function basePlan(): Plan {
     devptsPtmx: true,
     maskedPaths: ["/proc/kcore"],
     readonlyPaths: ["/proc/sys"],
+    remountReadonly: [],
     sysctl: [{ key: "net/ipv4/ip_forward", value: "1" }],
     hostname: "box",
     fifoPath: "/run/berth/x/exec.fifo",

@@ -176,6 +176,7 @@ export function encodePlan(plan: Plan): Buffer {
   w.bool(Tag.DEVPTS_PTMX, plan.devptsPtmx);
   plan.maskedPaths.forEach((p, i) => w.str(Tag.MASKED_PATH, p, `maskedPaths[${i}]`));
   plan.readonlyPaths.forEach((p, i) => w.str(Tag.READONLY_PATH, p, `readonlyPaths[${i}]`));
+  plan.remountReadonly.forEach((p, i) => w.str(Tag.REMOUNT_READONLY, p, `remountReadonly[${i}]`));
   plan.sysctl.forEach((s, i) =>
     w.nest(Tag.SYSCTL, (n) => {
       n.str(SysctlTag.KEY, s.key, `sysctl[${i}].key`);

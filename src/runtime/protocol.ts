@@ -70,6 +70,7 @@ export const enum Tag {
   CGROUP_TASKS = 50,
   CGROUP_INTO = 51,
   EXEC_LABEL = 56,
+  REMOUNT_READONLY = 57,
 }
 
 export const enum NsJoinTag { TYPE = 1, PATH = 2 }

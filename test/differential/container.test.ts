@@ -67,6 +67,14 @@ const VARIANTS: Variant[] = [
     },
   },
   {
+    name: "a read-only /dev and a read-only tmpfs (filled, then the mount made read-only)",
+    edit: (c) => {
+      const dev = c.mounts!.find((m) => m.destination === "/dev")!;
+      dev.options = [...(dev.options ?? []), "ro"];
+      c.mounts!.push({ destination: "/run", type: "tmpfs", source: "tmpfs", options: ["ro", "nosuid", "size=1m"] });
+    },
+  },
+  {
     name: "every namespace berth and runc both support on this host (adds cgroup)",
     edit: (c) => {
       c.linux!.namespaces = [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }, { type: "cgroup" }];
