@@ -80,6 +80,7 @@ function initPlan(args: string[], fifo: string, over: Partial<Plan> = {}): Plan 
     devptsPtmx: true,
     maskedPaths: ["/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/proc/nonexistent"],
     readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+    remountReadonly: [],
     sysctl: [{ key: "net/ipv4/ip_forward", value: "1" }],
     hostname: "berthbox",
     domainname: "example.org",
@@ -307,7 +308,7 @@ async function main(): Promise<number> {
       if (rest.includes("--user")) types.unshift(["user", NS.user]);
       const plan = initPlan(sh(rest[1], "hostname; echo pid=$$; ps; id; grep Cap /proc/self/status; ls -l /proc/self/fd"), "", {
         mode: "exec", cloneFlags: 0, fifoPath: undefined, rootfs: undefined, mounts: [], devices: [], symlinks: [],
-        devptsPtmx: false, maskedPaths: [], readonlyPaths: [], sysctl: [], hostname: undefined, domainname: undefined,
+        devptsPtmx: false, maskedPaths: [], readonlyPaths: [], remountReadonly: [], sysctl: [], hostname: undefined, domainname: undefined,
         hooksSync: false, wait: true, setsid: rest.includes("-t"),
         nsJoin: types.map(([n, t]) => ({ type: t, path: `/proc/${pid}/ns/${n}` })),
       });
