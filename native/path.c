@@ -44,7 +44,49 @@ const char *fdpath(int fd, char *buf, size_t len)
 	return buf;
 }
 
+#define MAX_LINKS 40
+
+static int open_in_root_links(int rootfd, const char *path, int create, int links);
+
+/* comp (in the directory cur, reached as prefix) is a symlink whose target does not
+ * exist: resolve the rest of the path through the link's text, inside the root, as
+ * runc does for a dangling link on a mount destination (/etc/resolv.conf ->
+ * /run/systemd/resolve/stub-resolv.conf). Every lookup stays RESOLVE_IN_ROOT. */
+static int follow_dangling(int rootfd, int cur, const char *comp, const char *prefix, size_t plen,
+			   const char *rest, int create, int links)
+{
+	if (links >= MAX_LINKS) {
+		errno = ELOOP;
+		return -1;
+	}
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(cur, comp, target, sizeof(target) - 1);
+	if (n < 0)
+		return -1;
+	target[n] = 0;
+	char next[PATH_MAX];
+	int len;
+	if (target[0] == '/') {
+		len = snprintf(next, sizeof(next), "%s%s%s", target, *rest ? "/" : "", rest);
+	} else {
+		size_t parent = plen;
+		while (parent > 0 && prefix[parent - 1] != '/')
+			parent--;
+		len = snprintf(next, sizeof(next), "%.*s%s%s%s", (int)parent, prefix, target, *rest ? "/" : "", rest);
+	}
+	if (len < 0 || (size_t)len >= sizeof(next)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return open_in_root_links(rootfd, next, create, links + 1);
+}
+
 int open_in_root(int rootfd, const char *path, int create)
+{
+	return open_in_root_links(rootfd, path, create, 0);
+}
+
+static int open_in_root_links(int rootfd, const char *path, int create, int links)
 {
 	int fd = openat2_in_root(rootfd, path);
 	if (fd >= 0 || errno != ENOENT || create == P_NOCREATE)
@@ -103,6 +145,15 @@ int open_in_root(int rootfd, const char *path, int create)
 				close(cur);
 				errno = err;
 				return -1;
+			}
+			struct stat lst;
+			if (r < 0 && fstatat(cur, comp, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode)) {
+				/* It exists, but as a link that leads nowhere yet. */
+				r = follow_dangling(rootfd, cur, comp, prefix, plen, rest, create, links);
+				int err = errno;
+				close(cur);
+				errno = err;
+				return r;
 			}
 			fd = openat2_in_root(rootfd, prefix);
 		}
