@@ -2,7 +2,7 @@
 // exit codes, stdin, the process's environment, users, the root filesystem, privileges,
 // seccomp, sysctls, limits, cgroup resources, mounts, networks and --init.
 
-import { mkdtempSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
@@ -34,6 +34,18 @@ needs("root", "podman").describe("engines: podman run", () => {
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {
+      it("an image whose /etc/hosts and /etc/resolv.conf are dangling links gets podman's files where they point", () => {
+        const image = pm.importVariant("dangling-links", (rootfs) => {
+          rmSync(join(rootfs, "etc/hosts"), { force: true });
+          rmSync(join(rootfs, "etc/resolv.conf"), { force: true });
+          symlinkSync("/run/systemd/resolve/stub-resolv.conf", join(rootfs, "etc/resolv.conf"));
+          symlinkSync("../run/hosts", join(rootfs, "etc/hosts"));
+        });
+        const r = pm.run(rt, ["--add-host", "engine-peer:10.1.2.3"],
+          ["sh", "-c", "grep -c engine-peer /run/hosts; [ -f /run/systemd/resolve/stub-resolv.conf ] && echo 1; readlink /etc/resolv.conf"], { image, network: "host" });
+        expectRun(r, 0, "1\n1\n/run/systemd/resolve/stub-resolv.conf\n");
+      });
+
       it("prints what the container writes and exits 0", () => {
         expectRun(pm.run(rt, [], ["echo", "hello", "world"]), 0, "hello world\n");
       });

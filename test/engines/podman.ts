@@ -26,6 +26,8 @@ export interface RunFlags {
   network?: string;
   /** Leave out --rm. */
   keep?: boolean;
+  /** Run this image instead of the test image. */
+  image?: string;
 }
 
 export class Podman {
@@ -89,6 +91,18 @@ export class Podman {
     return p;
   }
 
+  /** Import another image made from the test image's contents, changed by `edit` (its rootfs directory). */
+  importVariant(name: string, edit: (rootfs: string) => void): string {
+    const rootfs = buildImageRootfs(join(this.dir, `${name}-rootfs`));
+    edit(rootfs);
+    const tar = tarRootfs(rootfs, join(this.dir, `${name}.tar`));
+    const image = `localhost/berth-test-${name}:latest`;
+    this.ok(["import", "--quiet", tar, image]);
+    rmSync(rootfs, { recursive: true, force: true });
+    rmSync(tar, { force: true });
+    return image;
+  }
+
   /** `podman <private globals> args…`. */
   podman(args: string[], opts: CommandOptions = {}): CommandResult {
     return command("podman", [...this.global, ...args], { env: this.env, ...opts });
@@ -114,7 +128,7 @@ export class Podman {
 
   /** `podman run --rm <flags> IMAGE cmd…` on `rt`. */
   run(rt: EngineRuntime, flags: string[], cmd: string[], opts: CommandOptions & RunFlags = {}): CommandResult {
-    return this.podman(["run", ...(opts.keep === true ? [] : ["--rm"]), ...this.containerFlags(rt, opts), ...flags, this.image, ...cmd], opts);
+    return this.podman(["run", ...(opts.keep === true ? [] : ["--rm"]), ...this.containerFlags(rt, opts), ...flags, opts.image ?? this.image, ...cmd], opts);
   }
 
   /** `podman run -d …`: the new container's full id. */
