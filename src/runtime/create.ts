@@ -79,6 +79,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const bundle = resolve(opts.bundle ?? ".");
   const { spec, warnings } = loadAndValidateConfig(bundle);
   for (const w of warnings) log.warn(w);
+  log.debug(`create ${opts.id}: bundle ${bundle}, config valid`);
   checkTerminal("create", spec.process?.terminal === true, opts);
   const listenFds = listenFdsFor(spec);
   const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
@@ -138,6 +139,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     early.cgroup = { ...early.cgroup, created: [...early.cgroup.created, ...planned.filter((d) => !early.cgroup.created.includes(d))] };
     saveRecord(opts.root, early);
     cgm.create();
+    log.debug(`create ${opts.id}: cgroups ${Object.values(cgm.state.paths).join(" ")}`);
     // As runc (1.2 on): a cgroup that already has processes is another container's or the
     // host's; limits set here would change theirs, and delete could not remove it.
     const busy = new Set<number>();
@@ -163,6 +165,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const seccomp = spec.linux?.seccomp as Seccomp | null | undefined;
     const listenerPath = ((plan.seccomp?.flags ?? 0) & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0 ? seccomp?.listenerPath : undefined;
     if (listenerPath !== undefined) agentSocket = await connectAgent(listenerPath, "create");
+    log.debug(`create ${opts.id}: plan ready (${plan.mounts.length} mounts, ${plan.devices.length} devices${plan.seccomp !== undefined ? ", seccomp" : ""}); starting berth-init`);
     const helper = await runHelper(plan, "create", {
       // berth-init places itself and the container (plan.cgroupTasks/cgroupInto).
       beforePlan: async (pid) => {
@@ -180,6 +183,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       },
       onHooks: (pid) => {
         hooksBegan = true;
+        log.debug(`create ${opts.id}: running prestart and createRuntime hooks`);
         // The environment is in place (runtime.md lifecycle step 2 is done), so
         // the hooks of steps 3-5 see the container as `created`, which is also
         // what the runtime-tools hooks_stdin check expects.
@@ -200,6 +204,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const rec = record(helper.pid);
     delete rec.creating;
     saveRecord(opts.root, rec);
+    log.debug(`create ${opts.id}: created, init pid ${helper.pid}`);
     if (opts.pidFile !== undefined) {
       writeFileAtomic(resolve(opts.pidFile), String(helper.pid));
       pidFileWritten = true;

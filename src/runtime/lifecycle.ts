@@ -98,6 +98,7 @@ export async function runPoststart(rec: ContainerRecord): Promise<void> {
  * hooks need that, so without them start returns as soon as the byte is out.
  */
 export async function releaseBarrier(root: string, rec: ContainerRecord): Promise<void> {
+  log.debug(`start ${rec.id}: releasing the exec barrier of pid ${rec.pid}`);
   const fifo = join(containerDir(root, rec.id), FIFO_FILE);
   let fd: number;
   try {
@@ -132,6 +133,7 @@ export async function releaseBarrier(root: string, rec: ContainerRecord): Promis
 export function killContainer(root: string, id: string, signal: number, all: boolean): void {
   const rec = loadRecord(root, id);
   const status = statusOf(root, rec);
+  log.debug(`kill ${id}: signal ${signal}${all ? " to every process of the container" : ` to pid ${rec.pid}`} (${status})`);
   if (status === "stopped") {
     if (all) {
       // containerd sends `kill --all <id> 9` after init died: kill what is left, succeed.
@@ -200,6 +202,7 @@ export async function deleteContainer(root: string, id: string, force: boolean):
     throw err;
   }
   const status = statusOf(root, rec);
+  log.debug(`delete ${id}: status ${status}${force ? ", --force" : ""}`);
   switch (status) {
     case "stopped":
       break;
@@ -214,6 +217,7 @@ export async function deleteContainer(root: string, id: string, force: boolean):
       await killAndWait(rec);
   }
   await destroyContainer(root, rec);
+  log.debug(`delete ${id}: cgroups and state removed`);
 }
 
 export function listContainers(root: string): Record<string, unknown>[] {

@@ -215,3 +215,31 @@ needs("containers").describe("cli: commands on containers", () => {
     sb.ok(["delete", "--force", id]);
   });
 });
+
+needs("containers").describe("cli: --debug", () => {
+  const sb = new Sandbox();
+  afterAll(() => sb.cleanup());
+
+  it("logs the steps of a command at debug level, to stderr or --log (also as JSON); nothing without it", () => {
+    const b = sb.bundle({ args: ["true"] });
+    const plain = sb.rt(["run", "--bundle", b.dir, sb.id("nodebug")]);
+    expect(plain.code, describeResult(plain)).toBe(0);
+    expect(plain.stderr).not.toContain("level=debug");
+
+    const text = sb.rt(["run", "--bundle", b.dir, sb.id("debug")], { globalArgs: ["--debug"] });
+    expect(text.code, describeResult(text)).toBe(0);
+    expect(text.stderr).toMatch(/level=debug msg="create [^"]*: created, init pid \d+"/);
+    expect(text.stderr).toMatch(/level=debug msg="start [^"]*: releasing the exec barrier/);
+
+    const dir = mkdtempSync(`${TMP_PREFIX}log-`);
+    try {
+      const file = join(dir, "log.json");
+      const json = sb.rt(["run", "--bundle", b.dir, sb.id("debugjson")], { globalArgs: ["--debug", "--log", file, "--log-format", "json"] });
+      expect(json.code, describeResult(json)).toBe(0);
+      const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { level: string; msg: string });
+      expect(lines.some((l) => l.level === "debug" && /^create .*: created, init pid \d+$/.test(l.msg))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
