@@ -2,10 +2,12 @@
 // exit codes, stdin, the process's environment, users, the root filesystem, privileges,
 // seccomp, sysctls, limits, cgroup resources, mounts, networks and --init.
 
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { bindUnixgram } from "../../src/linux/unixgram.js";
 import { needs } from "../helpers/host.js";
+import { buildTools } from "../tools/tools.js";
 import { describeCommand, type CommandResult } from "./command.js";
 import { IMAGE_MARKER, IMAGE_USER } from "./image.js";
 import { Podman } from "./podman.js";
@@ -44,6 +46,25 @@ needs("root", "podman").describe("engines: podman run", () => {
         const r = pm.run(rt, ["--add-host", "engine-peer:10.1.2.3"],
           ["sh", "-c", "grep -c engine-peer /run/hosts; [ -f /run/systemd/resolve/stub-resolv.conf ] && echo 1; readlink /etc/resolv.conf"], { image, network: "host" });
         expectRun(r, 0, "1\n1\n/run/systemd/resolve/stub-resolv.conf\n");
+      });
+
+      needs("cc").it("--sdnotify=container: the container's READY=1 reaches the caller's NOTIFY_SOCKET through the runtime", async () => {
+        const tools = buildTools(["sdnotify"]);
+        const dir = mkdtempSync("/tmp/berth-test-sdnotify-");
+        const path = join(dir, "notify.sock");
+        const sock = await bindUnixgram(path);
+        try {
+          const image = pm.importVariant("sdnotify", (rootfs) => copyFileSync(tools.path("sdnotify"), join(rootfs, "bin/sdnotify")));
+          const r = pm.run(rt, ["--sdnotify=container"], ["sh", "-c", "sdnotify READY=1; echo done"], { image, env: pm.envWith({ NOTIFY_SOCKET: path }) });
+          expectRun(r, 0, "done\n");
+          const got: string[] = [];
+          for (let m = sock.receive(); m !== undefined; m = sock.receive()) got.push(m.toString());
+          expect(got.join(""), got.join("|")).toContain("READY=1");
+        } finally {
+          sock.close();
+          tools.remove();
+          rmSync(dir, { recursive: true, force: true });
+        }
       });
 
       it("prints what the container writes and exits 0", () => {

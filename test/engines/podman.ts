@@ -103,6 +103,11 @@ export class Podman {
     return image;
   }
 
+  /** This podman's environment with `extra` added (for CommandOptions.env). */
+  envWith(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    return { ...this.env, ...extra };
+  }
+
   /** `podman <private globals> args…`. */
   podman(args: string[], opts: CommandOptions = {}): CommandResult {
     return command("podman", [...this.global, ...args], { env: this.env, ...opts });
