@@ -8,7 +8,8 @@ import type { Spec } from "../../src/spec/types.js";
 import { needs } from "../helpers/host.js";
 import { Sandbox } from "../helpers/index.js";
 
-needs("containers").describe("cgroups: a cgroupsPath in use", () => {
+// A deliberate difference from runc 1.1, which only warned (runc 1.2 refuses, as berth does).
+needs("containers", "berth").describe("cgroups: a cgroupsPath in use", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 

@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { needs } from "../helpers/host.js";
+import { has, needs } from "../helpers/host.js";
 import { Sandbox, TMP_PREFIX, describeResult, disposeSharedRoot, newRoot, runtime } from "../helpers/index.js";
 
 afterAll(() => disposeSharedRoot());
@@ -228,8 +228,11 @@ needs("containers").describe("cli: --debug", () => {
 
     const text = sb.rt(["run", "--bundle", b.dir, sb.id("debug")], { globalArgs: ["--debug"] });
     expect(text.code, describeResult(text)).toBe(0);
-    expect(text.stderr).toMatch(/level=debug msg="create [^"]*: created, init pid \d+"/);
-    expect(text.stderr).toMatch(/level=debug msg="start [^"]*: releasing the exec barrier/);
+    expect(text.stderr).toMatch(/level=debug msg=/);
+    if (has("berth")) {
+      expect(text.stderr).toMatch(/level=debug msg="create [^"]*: created, init pid \d+"/);
+      expect(text.stderr).toMatch(/level=debug msg="start [^"]*: releasing the exec barrier/);
+    }
 
     const dir = mkdtempSync(`${TMP_PREFIX}log-`);
     try {
@@ -237,7 +240,8 @@ needs("containers").describe("cli: --debug", () => {
       const json = sb.rt(["run", "--bundle", b.dir, sb.id("debugjson")], { globalArgs: ["--debug", "--log", file, "--log-format", "json"] });
       expect(json.code, describeResult(json)).toBe(0);
       const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { level: string; msg: string });
-      expect(lines.some((l) => l.level === "debug" && /^create .*: created, init pid \d+$/.test(l.msg))).toBe(true);
+      expect(lines.some((l) => l.level === "debug")).toBe(true);
+      if (has("berth")) expect(lines.some((l) => l.level === "debug" && /^create .*: created, init pid \d+$/.test(l.msg))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

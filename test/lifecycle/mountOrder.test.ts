@@ -3,7 +3,7 @@
 // with and without a user namespace (runc 1.1 gets the latter wrong; runc 1.2 does not).
 
 import { chmodSync, mkdirSync } from "node:fs";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, expect } from "vitest";
 import type { Spec } from "../../src/spec/types.js";
 import { needs } from "../helpers/host.js";
 import { Sandbox } from "../helpers/index.js";
@@ -13,7 +13,8 @@ needs("containers").describe("mounts: order", () => {
   afterAll(() => sb.cleanup());
 
   for (const userns of [false, true]) {
-    it(`a bind of a directory an earlier tmpfs covered sees that tmpfs${userns ? " (user namespace)" : ""}`, () => {
+    // runc 1.1 binds the directory under the tmpfs in a user namespace; runc 1.2 and berth do not.
+    needs(...(userns ? (["berth"] as const) : [])).it(`a bind of a directory an earlier tmpfs covered sees that tmpfs${userns ? " (user namespace)" : ""}`, () => {
       const b = sb.bundle({
         args: ["sh", "-c", "echo hi > /data/x; cat /mnt/view/x; grep -c ' /mnt/view .* - tmpfs ' /proc/self/mountinfo"],
         edit: (c: Spec) => {
