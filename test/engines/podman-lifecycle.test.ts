@@ -171,6 +171,14 @@ needs("root", "podman").describe("engines: podman container lifecycle", () => {
         expect(pm.podman(["inspect", id]).code).not.toBe(0);
       });
 
+      it("--uidmap: the container runs in a user namespace with the mapping asked for", () => {
+        const r = pm.run(rt, ["--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536"],
+          ["sh", "-c", "cat /proc/self/uid_map; id -u; touch /tmp/x && echo wrote"]);
+        expectRun(r, 0);
+        expect(r.stdout.split("\n")[0]!.trim().split(/\s+/)).toEqual(["0", "100000", "65536"]);
+        expect(r.stdout).toContain("\n0\nwrote\n");
+      });
+
       it("a stopped container starts again with podman start", async () => {
         await withContainer([], ["sh", "-c", "echo run; exit 0"], async (id) => {
           await pm.waitStatus(id, "exited");
