@@ -18,7 +18,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-native/berth-init: $(wildcard native/*.c native/*.h) native/Makefile
+# The wire numbers of the berth <-> berth-init protocol have one definition,
+# native/protocol.json; the C header, the TypeScript enums and PROTOCOL.md's tables
+# are generated from it (src/runtime/protocol.test.ts fails when they differ).
+native/protocol.h src/runtime/protocol.ts &: native/protocol.json scripts/protocol.mjs
+	$(NODE_BIN) scripts/protocol.mjs
+
+native/berth-init: $(wildcard native/*.c native/*.h) native/protocol.h native/Makefile
 	$(MAKE) -C native
 
 dist/berth-init: native/berth-init
