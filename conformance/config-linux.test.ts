@@ -126,6 +126,14 @@ needs("containers").describe("conformance: config-linux.md", () => {
     expect(lines).toEqual(["character special file 1:5 600"]);
   });
 
+  it("config-linux.md personality: LINUX32 makes uname report a 32-bit machine, for exec'd processes too", async () => {
+    const id = uniqueId("persona");
+    const b = sb.bundle({ args: ["sh", "-c", "uname -m; sleep 30"], edit: (c) => { (c.linux as Record<string, unknown>).personality = { domain: "LINUX32" }; } });
+    sb.runDetached(id, b);
+    expect(sb.ok(["exec", id, "uname", "-m"]).stdout).toBe("i686\n"); // the x86-64 kernel's 32-bit persona
+    sb.ok(["delete", "--force", id]);
+  });
+
   it("config-linux.md sysctl: the listed kernel parameters are set", () => {
     const lines = runLines(sb, "cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/ping_group_range", (c) => {
       c.linux!.sysctl = { "net.ipv4.ip_forward": "1", "net.ipv4.ping_group_range": "0 1000" };

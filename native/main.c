@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -78,6 +79,8 @@ static const char *finish_process(const struct plan *p, int sync)
 	if (!cwd_done && errno != EACCES && errno != EPERM)
 		die(errno, "chdir to cwd \"%s\"", p->cwd);
 	label_apply(p); /* as runc: before no_new_privs, which would forbid the change */
+	if (p->has_personality && personality(p->personality) < 0)
+		die(errno, "personality 0x%x", p->personality);
 	fix_stdio_owner(p);
 	apply_nnp(p);
 	if (!p->no_new_privs)

@@ -72,6 +72,7 @@ struct plan {
 	struct strv cgroup_tasks;       /* v1 "tasks" files stage 1 writes "0" to (itself) */
 	const char *cgroup_into;        /* cgroup2 directory the container process is cloned into */
 	const char *label_attr, *label_value, *label_what; /* EXEC_LABEL; label_attr NULL: none */
+	int has_personality; uint32_t personality;
 };
 
 /* Parse a MSG_PLAN payload. The plan keeps pointers into buf. Dies on any malformed record. */

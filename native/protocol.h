@@ -76,6 +76,7 @@ enum {
 	T_CGROUP_INTO = 51,
 	T_EXEC_LABEL = 56,
 	T_REMOUNT_READONLY = 57,
+	T_PERSONALITY = 58,
 };
 
 /* Nested tags, each nest has its own numbering */

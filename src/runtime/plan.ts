@@ -108,4 +108,6 @@ export interface Plan {
    * agentFd (filled in by the caller, like consoleSocketFd).
    */
   seccomp?: { bpf: Buffer; flags: number; agentFd?: number };
+  /** personality(2) persona for the process (linux.personality). */
+  personality?: number;
 }

@@ -365,6 +365,19 @@ describe("buildInitPlan: linux", () => {
     expect(buildInitPlan(s, opts()).process.env).toEqual(["ONE=", "HOME=/root"]);
   });
 
+  it("linux.personality: LINUX and LINUX32 become personas; other domains and any flag are refused", () => {
+    const s = baseSpec();
+    (s.linux as Record<string, unknown>).personality = { domain: "LINUX32" };
+    expect(buildInitPlan(s, opts()).personality).toBe(8);
+    (s.linux as Record<string, unknown>).personality = { domain: "LINUX", flags: [] };
+    expect(buildInitPlan(s, opts()).personality).toBe(0);
+    (s.linux as Record<string, unknown>).personality = { domain: "SVR4" };
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.personality.domain");
+    (s.linux as Record<string, unknown>).personality = { domain: "LINUX", flags: ["ADDR_NO_RANDOMIZE"] };
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.personality.flags");
+    expect(buildInitPlan(baseSpec(), opts()).personality).toBeUndefined();
+  });
+
   it("gives exec plans the container's filter", () => {
     const p = buildExecPlan({ user: { uid: 0, gid: 0 }, args: ["true"], cwd: "/" }, {
       initPid: 1, namespaces: [], userns: false, preserveFds: 0, consoleSocket: false, wait: true, detach: false,

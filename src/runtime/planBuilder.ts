@@ -104,6 +104,8 @@ export interface ExecPlanOptions {
   wait: boolean;
   detach: boolean;
   defaults?: ExecDefaults;
+  /** The container's linux.personality: exec'd processes get it too. */
+  personality?: unknown;
   /** The container's linux.seccomp: runc applies it to exec'd processes too. */
   seccomp?: Seccomp | null;
   seccompCacheDir?: string;
@@ -121,7 +123,6 @@ function notApplied(spec: Spec): [string, unknown][] {
     ["process.scheduler", p?.scheduler],
     ["process.ioPriority", p?.ioPriority],
     ["process.execCPUAffinity", p?.execCPUAffinity],
-    ["linux.personality", l?.personality],
     ["linux.intelRdt", l?.intelRdt],
     ["linux.memoryPolicy", l?.memoryPolicy],
     ["linux.netDevices", l?.netDevices],
@@ -130,6 +131,22 @@ function notApplied(spec: Spec): [string, unknown][] {
 
 function fail(detail: string, path: string, hint?: string): never {
   throw new BerthError(detail, { op: OP, path, hint });
+}
+
+/** personality(2) personas for linux.personality.domain (runtime-spec 1.3 lists these two). */
+const PERSONAS: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
+
+/** linux.personality as a persona for berth-init, or undefined when the config sets none. */
+export function buildPersonality(p: unknown): number | undefined {
+  if (p === undefined || p === null) return undefined;
+  const { domain, flags } = p as { domain?: unknown; flags?: unknown };
+  if (typeof domain !== "string" || !Object.hasOwn(PERSONAS, domain)) {
+    fail(`unknown execution domain ${JSON.stringify(domain)}`, "linux.personality.domain", 'use "LINUX" or "LINUX32"');
+  }
+  if (Array.isArray(flags) && flags.length > 0) {
+    fail(`flags ${JSON.stringify(flags)} are not supported`, "linux.personality.flags", "runtime-spec 1.3 defines no flag values; remove them");
+  }
+  return PERSONAS[domain];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -532,6 +549,8 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
   };
   if (timensOffsets !== undefined) plan.timensOffsets = timensOffsets;
   if (seccomp !== undefined) plan.seccomp = seccomp;
+  const persona = buildPersonality(spec.linux?.personality);
+  if (persona !== undefined) plan.personality = persona;
   if (spec.hostname !== undefined) plan.hostname = spec.hostname;
   if (spec.domainname !== undefined) plan.domainname = spec.domainname;
   return plan;
@@ -554,8 +573,10 @@ export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
   const seccomp = opts.seccomp === undefined || opts.seccomp === null
     ? undefined
     : seccompProgram(opts.seccomp, warn, { cacheDir: opts.seccompCacheDir });
+  const persona = buildPersonality(opts.personality);
   return {
     ...(seccomp === undefined ? {} : { seccomp }),
+    ...(persona === undefined ? {} : { personality: persona }),
     mode: "exec",
     cloneFlags: 0,
     userns: false,

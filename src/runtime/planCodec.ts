@@ -236,6 +236,7 @@ export function encodePlan(plan: Plan): Buffer {
   if (plan.sessionKeyring !== undefined) w.str(Tag.SESSION_KEYRING, plan.sessionKeyring, "sessionKeyring");
   (plan.cgroupTasks ?? []).forEach((t, i) => w.str(Tag.CGROUP_TASKS, t, `cgroupTasks[${i}]`));
   if (plan.cgroupInto !== undefined) w.str(Tag.CGROUP_INTO, plan.cgroupInto, "cgroupInto");
+  if (plan.personality !== undefined) w.u32(Tag.PERSONALITY, plan.personality, "personality");
   if (plan.seccomp !== undefined) {
     const sc = plan.seccomp;
     w.nest(Tag.SECCOMP, (n) => {

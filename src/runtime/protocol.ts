@@ -72,6 +72,7 @@ export const enum Tag {
   CGROUP_INTO = 51,
   EXEC_LABEL = 56,
   REMOUNT_READONLY = 57,
+  PERSONALITY = 58,
 }
 
 export const enum NsJoinTag { TYPE = 1, PATH = 2 }
