@@ -564,11 +564,11 @@ describe("runningInUserNs", () => {
 describe("settings berth does not apply yet", () => {
   it("are reported by name, not dropped silently", () => {
     const s = baseSpec();
-    s.linux!.personality = { domain: "LINUX" };
+    (s.linux as Record<string, unknown>).intelRdt = { closID: "x" };
     const warnings: string[] = [];
     buildInitPlan(s, { ...opts(), warn: (m) => warnings.push(m) });
     expect(warnings).toEqual([
-      "linux.personality is set but berth does not apply it yet; it is ignored",
+      "linux.intelRdt is set but berth does not apply it yet; it is ignored",
     ]);
   });
 });
