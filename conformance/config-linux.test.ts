@@ -128,7 +128,7 @@ needs("containers").describe("conformance: config-linux.md", () => {
 
   it("config-linux.md personality: LINUX32 makes uname report a 32-bit machine, for exec'd processes too", async () => {
     const id = uniqueId("persona");
-    const b = sb.bundle({ args: ["sh", "-c", "uname -m; sleep 30"], edit: (c) => { (c.linux as Record<string, unknown>).personality = { domain: "LINUX32" }; } });
+    const b = sb.bundle({ args: ["sh", "-c", "uname -m; sleep 30"], edit: (c) => { c.linux!.personality = { domain: "LINUX32" }; } });
     sb.runDetached(id, b);
     expect(sb.ok(["exec", id, "uname", "-m"]).stdout).toBe("i686\n"); // the x86-64 kernel's 32-bit persona
     sb.ok(["delete", "--force", id]);

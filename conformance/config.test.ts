@@ -5,12 +5,21 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { needs } from "../test/helpers/host.js";
-import { Sandbox, describeResult } from "../test/helpers/index.js";
+import { Sandbox, describeResult, uniqueId } from "../test/helpers/index.js";
 import { CAP, capMask, runLines, runScript, statusField } from "./common.js";
 
 needs("containers").describe("conformance: config.md", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
+
+  it("config.md ioPriority: the process runs with the class and level asked for, exec'd processes too", async () => {
+    const id = uniqueId("ioprio");
+    const b = sb.bundle({ args: ["sleep", "30"], edit: (c) => { c.process!.ioPriority = { class: "IOPRIO_CLASS_BE", priority: 6 }; } });
+    sb.runDetached(id, b);
+    expect(sb.ok(["exec", id, "ionice", "-p", "1"]).stdout).toBe("best-effort: prio 6\n");
+    expect(sb.ok(["exec", id, "sh", "-c", "ionice -p $$"]).stdout).toBe("best-effort: prio 6\n");
+    sb.ok(["delete", "--force", id]);
+  });
 
   it("config.md root: with readonly true the root filesystem is read-only", () => {
     const r = runScript(sb, "touch /newfile 2>/dev/null && echo writable || echo readonly; awk '$5 == \"/\" {print $6}' /proc/self/mountinfo", (c) => {

@@ -81,6 +81,9 @@ static const char *finish_process(const struct plan *p, int sync)
 	label_apply(p); /* as runc: before no_new_privs, which would forbid the change */
 	if (p->has_personality && personality(p->personality) < 0)
 		die(errno, "personality 0x%x", p->personality);
+	/* IOPRIO_WHO_PROCESS (1), this process; needs CAP_SYS_ADMIN for the RT class. */
+	if (p->has_ioprio && syscall(SYS_ioprio_set, 1, 0, (int)p->ioprio) < 0)
+		die(errno, "set the I/O priority 0x%x (process.ioPriority)", p->ioprio);
 	fix_stdio_owner(p);
 	apply_nnp(p);
 	if (!p->no_new_privs)

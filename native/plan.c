@@ -345,6 +345,7 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		case T_CGROUP_INTO: p->cgroup_into = str(&c, &r); break;
 		case T_EXEC_LABEL: parse_label(p, &r); break;
 		case T_PERSONALITY: p->has_personality = 1; p->personality = u32(&c, &r); break;
+		case T_IOPRIO: p->has_ioprio = 1; p->ioprio = u32(&c, &r); break;
 		default: unknown(&c, &r);
 		}
 	}

@@ -73,6 +73,7 @@ struct plan {
 	const char *cgroup_into;        /* cgroup2 directory the container process is cloned into */
 	const char *label_attr, *label_value, *label_what; /* EXEC_LABEL; label_attr NULL: none */
 	int has_personality; uint32_t personality;
+	int has_ioprio; uint32_t ioprio;
 };
 
 /* Parse a MSG_PLAN payload. The plan keeps pointers into buf. Dies on any malformed record. */

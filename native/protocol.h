@@ -77,6 +77,7 @@ enum {
 	T_EXEC_LABEL = 56,
 	T_REMOUNT_READONLY = 57,
 	T_PERSONALITY = 58,
+	T_IOPRIO = 59,
 };
 
 /* Nested tags, each nest has its own numbering */

@@ -367,15 +367,25 @@ describe("buildInitPlan: linux", () => {
 
   it("linux.personality: LINUX and LINUX32 become personas; other domains and any flag are refused", () => {
     const s = baseSpec();
-    (s.linux as Record<string, unknown>).personality = { domain: "LINUX32" };
+    s.linux!.personality = { domain: "LINUX32" };
     expect(buildInitPlan(s, opts()).personality).toBe(8);
-    (s.linux as Record<string, unknown>).personality = { domain: "LINUX", flags: [] };
+    s.linux!.personality = { domain: "LINUX", flags: [] };
     expect(buildInitPlan(s, opts()).personality).toBe(0);
-    (s.linux as Record<string, unknown>).personality = { domain: "SVR4" };
+    s.linux!.personality = { domain: "SVR4" };
     expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.personality.domain");
-    (s.linux as Record<string, unknown>).personality = { domain: "LINUX", flags: ["ADDR_NO_RANDOMIZE"] };
+    s.linux!.personality = { domain: "LINUX", flags: ["ADDR_NO_RANDOMIZE"] };
     expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.personality.flags");
     expect(buildInitPlan(baseSpec(), opts()).personality).toBeUndefined();
+  });
+
+  it("process.ioPriority: class and level become one ioprio value; bad ones are refused by name", () => {
+    const s = baseSpec();
+    s.process!.ioPriority = { class: "IOPRIO_CLASS_BE", priority: 6 };
+    expect(buildInitPlan(s, opts()).process.ioPriority).toBe((2 << 13) | 6);
+    s.process!.ioPriority = { class: "IOPRIO_CLASS_NONE", priority: 0 };
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("process.ioPriority.class");
+    s.process!.ioPriority = { class: "IOPRIO_CLASS_IDLE", priority: 8 };
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("process.ioPriority.priority");
   });
 
   it("gives exec plans the container's filter", () => {

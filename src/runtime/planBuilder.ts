@@ -121,7 +121,6 @@ function notApplied(spec: Spec): [string, unknown][] {
   const l = spec.linux;
   return [
     ["process.scheduler", p?.scheduler],
-    ["process.ioPriority", p?.ioPriority],
     ["process.execCPUAffinity", p?.execCPUAffinity],
     ["linux.intelRdt", l?.intelRdt],
     ["linux.memoryPolicy", l?.memoryPolicy],
@@ -135,6 +134,21 @@ function fail(detail: string, path: string, hint?: string): never {
 
 /** personality(2) personas for linux.personality.domain (runtime-spec 1.3 lists these two). */
 const PERSONAS: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
+
+const IOPRIO_CLASSES: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
+
+/** process.ioPriority as an ioprio_set(2) value (class << 13 | level), or undefined when unset. */
+export function buildIoPriority(io: unknown, path: string): number | undefined {
+  if (io === undefined || io === null) return undefined;
+  const { class: cls, priority } = io as { class?: unknown; priority?: unknown };
+  if (typeof cls !== "string" || !Object.hasOwn(IOPRIO_CLASSES, cls)) {
+    fail(`unknown I/O priority class ${JSON.stringify(cls)}`, `${path}.class`, "use IOPRIO_CLASS_RT, IOPRIO_CLASS_BE or IOPRIO_CLASS_IDLE");
+  }
+  if (typeof priority !== "number" || !Number.isInteger(priority) || priority < 0 || priority > 7) {
+    fail(`I/O priority ${JSON.stringify(priority)} is out of range`, `${path}.priority`, "use an integer from 0 (highest) to 7 (lowest)");
+  }
+  return (IOPRIO_CLASSES[cls]! << 13) | priority;
+}
 
 /** linux.personality as a persona for berth-init, or undefined when the config sets none. */
 export function buildPersonality(p: unknown): number | undefined {
@@ -249,6 +263,8 @@ function buildProcess(proc: Process, ctx: ProcessContext): PlanProcess {
     terminal,
     rlimits: buildRlimits(rlimits, rlimitPath),
   };
+  const ioprio = buildIoPriority(proc.ioPriority, `${ctx.path}.ioPriority`);
+  if (ioprio !== undefined) out.ioPriority = ioprio;
   if (execLabel !== undefined) out.execLabel = execLabel;
   if (terminal && proc.consoleSize !== undefined) {
     out.consoleSize = { height: proc.consoleSize.height, width: proc.consoleSize.width };

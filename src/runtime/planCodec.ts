@@ -200,6 +200,7 @@ export function encodePlan(plan: Plan): Buffer {
   w.u64(Tag.CAP_AMBIENT, proc.caps.ambient, "process.caps.ambient");
   w.bool(Tag.NO_NEW_PRIVS, proc.noNewPrivileges);
   w.bool(Tag.TERMINAL, proc.terminal);
+  if (proc.ioPriority !== undefined) w.u32(Tag.IOPRIO, proc.ioPriority, "process.ioPriority");
   if (proc.execLabel !== undefined) {
     const l = proc.execLabel;
     w.nest(Tag.EXEC_LABEL, (n) => {

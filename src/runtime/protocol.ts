@@ -73,6 +73,7 @@ export const enum Tag {
   EXEC_LABEL = 56,
   REMOUNT_READONLY = 57,
   PERSONALITY = 58,
+  IOPRIO = 59,
 }
 
 export const enum NsJoinTag { TYPE = 1, PATH = 2 }
