@@ -12,6 +12,16 @@ needs("containers").describe("conformance: config.md", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
+  it("config.md execCPUAffinity: an exec'd process runs on the final CPUs; the init process is not affected", async () => {
+    const id = uniqueId("affinity");
+    const b = sb.bundle({ args: ["sleep", "30"], edit: (c) => { c.process!.execCPUAffinity = { initial: "0", final: "0" }; } });
+    sb.runDetached(id, b);
+    expect(sb.ok(["exec", id, "sh", "-c", "taskset -p $$"]).stdout).toMatch(/affinity mask: 1$/m);
+    const all = sb.ok(["exec", id, "taskset", "-p", "1"]).stdout;
+    expect(all).toMatch(/affinity mask: [0-9a-f]+$/m);
+    sb.ok(["delete", "--force", id]);
+  });
+
   it("config.md ioPriority: the process runs with the class and level asked for, exec'd processes too", async () => {
     const id = uniqueId("ioprio");
     const b = sb.bundle({ args: ["sleep", "30"], edit: (c) => { c.process!.ioPriority = { class: "IOPRIO_CLASS_BE", priority: 6 }; } });

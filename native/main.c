@@ -71,6 +71,15 @@ static void verify_cwd(void)
 		die(EPERM, "cwd is outside the container's root filesystem");
 }
 
+/* sched_setaffinity with a cpu_set_t mask from the plan (none: leave it). */
+static void set_affinity(const unsigned char *mask, size_t len, const char *what)
+{
+	if (mask == NULL)
+		return;
+	if (sched_setaffinity(0, len, (const cpu_set_t *)(const void *)mask) < 0)
+		die(errno, "set %s", what);
+}
+
 /* chdir, no_new_privs, identity and capabilities, umask; returns the program to execve.
  * sync: the socket to ask TS for the seccomp agent's message on (-1: none). */
 static const char *finish_process(const struct plan *p, int sync)
@@ -84,6 +93,8 @@ static const char *finish_process(const struct plan *p, int sync)
 	/* IOPRIO_WHO_PROCESS (1), this process; needs CAP_SYS_ADMIN for the RT class. */
 	if (p->has_ioprio && syscall(SYS_ioprio_set, 1, 0, (int)p->ioprio) < 0)
 		die(errno, "set the I/O priority 0x%x (process.ioPriority)", p->ioprio);
+	/* exec: in the container's cgroup now (process.execCPUAffinity.final) */
+	set_affinity(p->cpus_final, p->cpus_final_len, "the CPU affinity (process.execCPUAffinity.final)");
 	fix_stdio_owner(p);
 	apply_nnp(p);
 	if (!p->no_new_privs)
@@ -183,6 +194,7 @@ static void put_u32(unsigned char *b, uint32_t v)
 
 static int stage1(const struct plan *p, int sync)
 {
+	set_affinity(p->cpus_initial, p->cpus_initial_len, "berth-init's CPU affinity (process.execCPUAffinity.initial)");
 	/* Into the container's cgroups before anything else, so every process made below inherits them. */
 	cgroup_enter_self(p);
 	int cgfd = cgroup_into_fd(p);

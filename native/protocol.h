@@ -78,6 +78,8 @@ enum {
 	T_REMOUNT_READONLY = 57,
 	T_PERSONALITY = 58,
 	T_IOPRIO = 59,
+	T_CPU_AFFINITY_INITIAL = 60,
+	T_CPU_AFFINITY_FINAL = 61,
 };
 
 /* Nested tags, each nest has its own numbering */

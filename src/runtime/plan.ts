@@ -110,6 +110,9 @@ export interface Plan {
    * agentFd (filled in by the caller, like consoleSocketFd).
    */
   seccomp?: { bpf: Buffer; flags: number; agentFd?: number };
+  /** exec: CPU masks (cpu_set_t) for stage 1 once it has the plan, and for the process before execve. */
+  cpuAffinityInitial?: Buffer;
+  cpuAffinityFinal?: Buffer;
   /** personality(2) persona for the process (linux.personality). */
   personality?: number;
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { thrown } from "../testing/thrown.js";
 import type { Process, Spec } from "../spec/types.js";
-import { DEFAULT_PATH, buildExecPlan, dedupEnv, buildInitPlan, renderTimeOffsets, runningInUserNs, type InitPlanOptions } from "./planBuilder.js";
+import { DEFAULT_PATH, buildExecPlan, cpuMask, dedupEnv, buildInitPlan, renderTimeOffsets, runningInUserNs, type InitPlanOptions } from "./planBuilder.js";
 
 const MS_RDONLY = 1n, MS_NOSUID = 2n, MS_NODEV = 4n, MS_NOEXEC = 8n, MS_BIND = 0x1000n, MS_REC = 0x4000n;
 const MS_PRIVATE = 0x40000, MS_SLAVE = 0x80000, MS_SHARED = 0x100000, MS_UNBINDABLE = 0x20000;
@@ -386,6 +386,20 @@ describe("buildInitPlan: linux", () => {
     expect(thrown(() => buildInitPlan(s, opts())).path).toBe("process.ioPriority.class");
     s.process!.ioPriority = { class: "IOPRIO_CLASS_IDLE", priority: 8 };
     expect(thrown(() => buildInitPlan(s, opts())).path).toBe("process.ioPriority.priority");
+  });
+
+  it("process.execCPUAffinity: CPU lists become masks for exec plans only; a bad list is refused by name", () => {
+    expect([...cpuMask("0-2,7", "x")!.subarray(0, 2)]).toEqual([0b10000111, 0]);
+    expect(cpuMask("", "x")).toBeUndefined();
+    expect(thrown(() => cpuMask("3-1", "process.execCPUAffinity.final")).path).toBe("process.execCPUAffinity.final");
+    expect(thrown(() => cpuMask("a", "p")).path).toBe("p");
+    const pr = { user: { uid: 0, gid: 0 }, args: ["true"], cwd: "/", execCPUAffinity: { initial: "0", final: "1" } };
+    const p = buildExecPlan(pr, { initPid: 1, namespaces: [], userns: false, preserveFds: 0, consoleSocket: false, wait: true, detach: false });
+    expect(p.cpuAffinityInitial![0]).toBe(1);
+    expect(p.cpuAffinityFinal![0]).toBe(2);
+    const s = baseSpec();
+    s.process!.execCPUAffinity = { final: "1" };
+    expect(buildInitPlan(s, opts()).cpuAffinityFinal).toBeUndefined(); // not for the init process
   });
 
   it("gives exec plans the container's filter", () => {

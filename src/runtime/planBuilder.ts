@@ -121,7 +121,6 @@ function notApplied(spec: Spec): [string, unknown][] {
   const l = spec.linux;
   return [
     ["process.scheduler", p?.scheduler],
-    ["process.execCPUAffinity", p?.execCPUAffinity],
     ["linux.intelRdt", l?.intelRdt],
     ["linux.memoryPolicy", l?.memoryPolicy],
     ["linux.netDevices", l?.netDevices],
@@ -148,6 +147,23 @@ export function buildIoPriority(io: unknown, path: string): number | undefined {
     fail(`I/O priority ${JSON.stringify(priority)} is out of range`, `${path}.priority`, "use an integer from 0 (highest) to 7 (lowest)");
   }
   return (IOPRIO_CLASSES[cls]! << 13) | priority;
+}
+
+/** A CPU list ("0-3,7") as a cpu_set_t mask (CPU n = bit n), or undefined when empty. */
+export function cpuMask(list: unknown, path: string): Buffer | undefined {
+  if (list === undefined || list === null || list === "") return undefined;
+  const bad = (): never => fail(`${JSON.stringify(list)} is not a CPU list`, path, 'write CPUs and ranges separated by commas, e.g. "0-3,7"');
+  if (typeof list !== "string") return bad();
+  const mask = Buffer.alloc(128); // 1024 CPUs, glibc's cpu_set_t
+  for (const part of list.split(",")) {
+    const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part);
+    if (m === null) return bad();
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    if (hi < lo || hi >= mask.length * 8) return bad();
+    for (let c = lo; c <= hi; c++) mask[c >> 3]! |= 1 << (c & 7);
+  }
+  return mask;
 }
 
 /** linux.personality as a persona for berth-init, or undefined when the config sets none. */
@@ -590,7 +606,13 @@ export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
     ? undefined
     : seccompProgram(opts.seccomp, warn, { cacheDir: opts.seccompCacheDir });
   const persona = buildPersonality(opts.personality);
+  // runtime-spec: for exec'd processes only (not the container's init).
+  const affinity = proc.execCPUAffinity as { initial?: unknown; final?: unknown } | undefined;
+  const initial = cpuMask(affinity?.initial, "process.execCPUAffinity.initial");
+  const final = cpuMask(affinity?.final, "process.execCPUAffinity.final");
   return {
+    ...(initial === undefined ? {} : { cpuAffinityInitial: initial }),
+    ...(final === undefined ? {} : { cpuAffinityFinal: final }),
     ...(seccomp === undefined ? {} : { seccomp }),
     ...(persona === undefined ? {} : { personality: persona }),
     mode: "exec",

@@ -238,6 +238,8 @@ export function encodePlan(plan: Plan): Buffer {
   (plan.cgroupTasks ?? []).forEach((t, i) => w.str(Tag.CGROUP_TASKS, t, `cgroupTasks[${i}]`));
   if (plan.cgroupInto !== undefined) w.str(Tag.CGROUP_INTO, plan.cgroupInto, "cgroupInto");
   if (plan.personality !== undefined) w.u32(Tag.PERSONALITY, plan.personality, "personality");
+  if (plan.cpuAffinityInitial !== undefined) w.bytes(Tag.CPU_AFFINITY_INITIAL, plan.cpuAffinityInitial);
+  if (plan.cpuAffinityFinal !== undefined) w.bytes(Tag.CPU_AFFINITY_FINAL, plan.cpuAffinityFinal);
   if (plan.seccomp !== undefined) {
     const sc = plan.seccomp;
     w.nest(Tag.SECCOMP, (n) => {

@@ -74,6 +74,8 @@ export const enum Tag {
   REMOUNT_READONLY = 57,
   PERSONALITY = 58,
   IOPRIO = 59,
+  CPU_AFFINITY_INITIAL = 60,
+  CPU_AFFINITY_FINAL = 61,
 }
 
 export const enum NsJoinTag { TYPE = 1, PATH = 2 }
