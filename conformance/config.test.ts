@@ -22,6 +22,17 @@ needs("containers").describe("conformance: config.md", () => {
     sb.ok(["delete", "--force", id]);
   });
 
+  it("config.md scheduler: the process runs with the policy and nice value asked for", () => {
+    const id = uniqueId("sched");
+    const b = sb.bundle({ args: ["sh", "-c", "grep -E '^policy' /proc/self/sched | tr -d ' '; cut -d' ' -f19 /proc/self/stat"], edit: (c) => { c.process!.scheduler = { policy: "SCHED_BATCH", nice: 5 }; } });
+    expect(sb.ok(["run", "--bundle", b.dir, id]).stdout).toBe("policy:3\n5\n");
+  });
+
+  it("config.md scheduler: a deadline policy whose runtime, deadline and period do not fit is an error naming it", async () => {
+    const b = sb.bundle({ edit: (c) => { c.process!.scheduler = { policy: "SCHED_DEADLINE", runtime: 3000000, deadline: 2000000, period: 4000000 }; } });
+    await sb.refuseCreate(b, /process\.scheduler: runtime 3000000 <= deadline 2000000 <= period 4000000 does not hold/);
+  });
+
   it("config.md ioPriority: the process runs with the class and level asked for, exec'd processes too", async () => {
     const id = uniqueId("ioprio");
     const b = sb.bundle({ args: ["sleep", "30"], edit: (c) => { c.process!.ioPriority = { class: "IOPRIO_CLASS_BE", priority: 6 }; } });

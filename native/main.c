@@ -93,6 +93,14 @@ static const char *finish_process(const struct plan *p, int sync)
 	/* IOPRIO_WHO_PROCESS (1), this process; needs CAP_SYS_ADMIN for the RT class. */
 	if (p->has_ioprio && syscall(SYS_ioprio_set, 1, 0, (int)p->ioprio) < 0)
 		die(errno, "set the I/O priority 0x%x (process.ioPriority)", p->ioprio);
+	if (p->sched_attr != NULL) {
+		uint64_t attr[8] = { 0 }; /* aligned copy of the struct sched_attr berth built */
+		if (p->sched_attr_len > sizeof(attr))
+			die(EINVAL, "plan SCHED_ATTR: %zu bytes", p->sched_attr_len);
+		memcpy(attr, p->sched_attr, p->sched_attr_len);
+		if (syscall(SYS_sched_setattr, 0, attr, 0) < 0)
+			die(errno, "set the scheduling policy (process.scheduler)");
+	}
 	/* exec: in the container's cgroup now (process.execCPUAffinity.final) */
 	set_affinity(p->cpus_final, p->cpus_final_len, "the CPU affinity (process.execCPUAffinity.final)");
 	fix_stdio_owner(p);

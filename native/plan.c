@@ -346,6 +346,7 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		case T_EXEC_LABEL: parse_label(p, &r); break;
 		case T_PERSONALITY: p->has_personality = 1; p->personality = u32(&c, &r); break;
 		case T_IOPRIO: p->has_ioprio = 1; p->ioprio = u32(&c, &r); break;
+		case T_SCHED_ATTR: p->sched_attr = r.val; p->sched_attr_len = r.len; break;
 		case T_CPU_AFFINITY_INITIAL: p->cpus_initial = r.val; p->cpus_initial_len = r.len; break;
 		case T_CPU_AFFINITY_FINAL: p->cpus_final = r.val; p->cpus_final_len = r.len; break;
 		default: unknown(&c, &r);

@@ -74,6 +74,7 @@ struct plan {
 	const char *label_attr, *label_value, *label_what; /* EXEC_LABEL; label_attr NULL: none */
 	int has_personality; uint32_t personality;
 	int has_ioprio; uint32_t ioprio;
+	const unsigned char *sched_attr; size_t sched_attr_len;
 	const unsigned char *cpus_initial, *cpus_final; size_t cpus_initial_len, cpus_final_len;
 };
 

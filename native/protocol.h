@@ -80,6 +80,7 @@ enum {
 	T_IOPRIO = 59,
 	T_CPU_AFFINITY_INITIAL = 60,
 	T_CPU_AFFINITY_FINAL = 61,
+	T_SCHED_ATTR = 62,
 };
 
 /* Nested tags, each nest has its own numbering */

@@ -56,6 +56,8 @@ export interface PlanProcess {
   consoleSize?: { height: number; width: number };
   rlimits: PlanRlimit[];
   oomScoreAdj?: number;
+  /** struct sched_attr for sched_setattr(2) (process.scheduler). */
+  schedAttr?: Buffer;
   /** ioprio_set(2) value (process.ioPriority). */
   ioPriority?: number;
   /** An LSM label for the next execve: `value` written to /proc/thread-self/`attr`; `what` names it in errors. */

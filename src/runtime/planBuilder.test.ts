@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { thrown } from "../testing/thrown.js";
 import type { Process, Spec } from "../spec/types.js";
-import { DEFAULT_PATH, buildExecPlan, cpuMask, dedupEnv, buildInitPlan, renderTimeOffsets, runningInUserNs, type InitPlanOptions } from "./planBuilder.js";
+import { DEFAULT_PATH, buildExecPlan, buildSchedAttr, cpuMask, dedupEnv, buildInitPlan, renderTimeOffsets, runningInUserNs, type InitPlanOptions } from "./planBuilder.js";
 
 const MS_RDONLY = 1n, MS_NOSUID = 2n, MS_NODEV = 4n, MS_NOEXEC = 8n, MS_BIND = 0x1000n, MS_REC = 0x4000n;
 const MS_PRIVATE = 0x40000, MS_SLAVE = 0x80000, MS_SHARED = 0x100000, MS_UNBINDABLE = 0x20000;
@@ -400,6 +400,20 @@ describe("buildInitPlan: linux", () => {
     const s = baseSpec();
     s.process!.execCPUAffinity = { final: "1" };
     expect(buildInitPlan(s, opts()).cpuAffinityFinal).toBeUndefined(); // not for the init process
+  });
+
+  it("process.scheduler: a struct sched_attr as the kernel reads it; bad policies, ranges and deadline triples are refused by name", () => {
+    const a = buildSchedAttr({ policy: "SCHED_FIFO", priority: 10, flags: ["SCHED_FLAG_RESET_ON_FORK"] }, "process.scheduler")!;
+    expect([a.readUInt32LE(0), a.readUInt32LE(4), a.readBigUInt64LE(8), a.readInt32LE(16), a.readUInt32LE(20)]).toEqual([56, 1, 1n, 0, 10]);
+    const d = buildSchedAttr({ policy: "SCHED_DEADLINE", runtime: 1000000, deadline: 2000000, period: 4000000 }, "p")!;
+    expect([d.readBigUInt64LE(24), d.readBigUInt64LE(32), d.readBigUInt64LE(40)]).toEqual([1000000n, 2000000n, 4000000n]);
+    const path = (v: unknown): string | undefined => thrown(() => buildSchedAttr(v, "process.scheduler")).path;
+    expect(path({ policy: "SCHED_NOPE" })).toBe("process.scheduler.policy");
+    expect(path({ policy: "SCHED_ISO" })).toBe("process.scheduler.policy");
+    expect(path({ policy: "SCHED_FIFO", priority: 0 })).toBe("process.scheduler.priority");
+    expect(path({ policy: "SCHED_OTHER", nice: 20 })).toBe("process.scheduler.nice");
+    expect(path({ policy: "SCHED_OTHER", flags: ["SCHED_FLAG_X"] })).toBe("process.scheduler.flags[0]");
+    expect(path({ policy: "SCHED_DEADLINE", runtime: 3, deadline: 2, period: 4 })).toBe("process.scheduler");
   });
 
   it("gives exec plans the container's filter", () => {

@@ -117,10 +117,8 @@ const OP = "build plan";
 
 /** Settings berth accepts but does not carry out yet: each is reported, never silently dropped. */
 function notApplied(spec: Spec): [string, unknown][] {
-  const p = spec.process;
   const l = spec.linux;
   return [
-    ["process.scheduler", p?.scheduler],
     ["linux.intelRdt", l?.intelRdt],
     ["linux.memoryPolicy", l?.memoryPolicy],
     ["linux.netDevices", l?.netDevices],
@@ -147,6 +145,63 @@ export function buildIoPriority(io: unknown, path: string): number | undefined {
     fail(`I/O priority ${JSON.stringify(priority)} is out of range`, `${path}.priority`, "use an integer from 0 (highest) to 7 (lowest)");
   }
   return (IOPRIO_CLASSES[cls]! << 13) | priority;
+}
+
+const SCHED_POLICIES: Record<string, number> = {
+  SCHED_OTHER: 0, SCHED_FIFO: 1, SCHED_RR: 2, SCHED_BATCH: 3, SCHED_ISO: 4, SCHED_IDLE: 5, SCHED_DEADLINE: 6,
+};
+const SCHED_FLAGS: Record<string, bigint> = {
+  SCHED_FLAG_RESET_ON_FORK: 0x01n, SCHED_FLAG_RECLAIM: 0x02n, SCHED_FLAG_DL_OVERRUN: 0x04n, SCHED_FLAG_KEEP_POLICY: 0x08n,
+  SCHED_FLAG_KEEP_PARAMS: 0x10n, SCHED_FLAG_UTIL_CLAMP_MIN: 0x20n, SCHED_FLAG_UTIL_CLAMP_MAX: 0x40n,
+};
+
+/** process.scheduler as a struct sched_attr for sched_setattr(2), or undefined when unset. */
+export function buildSchedAttr(sched: unknown, path: string): Buffer | undefined {
+  if (sched === undefined || sched === null) return undefined;
+  const s = sched as { policy?: unknown; nice?: unknown; priority?: unknown; flags?: unknown; runtime?: unknown; deadline?: unknown; period?: unknown };
+  if (typeof s.policy !== "string" || !Object.hasOwn(SCHED_POLICIES, s.policy)) {
+    fail(`unknown scheduling policy ${JSON.stringify(s.policy)}`, `${path}.policy`, `use one of ${Object.keys(SCHED_POLICIES).join(", ")}`);
+  }
+  if (s.policy === "SCHED_ISO") fail("SCHED_ISO is not implemented by Linux", `${path}.policy`, "use SCHED_OTHER, SCHED_BATCH or SCHED_IDLE");
+  const int = (v: unknown, name: string, lo: number, hi: number): number => {
+    if (v === undefined) return 0;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) fail(`${name} ${JSON.stringify(v)} is out of range`, `${path}.${name}`, `use an integer from ${lo} to ${hi}`);
+    return v as number;
+  };
+  const u64 = (v: unknown, name: string): bigint => {
+    if (v === undefined) return 0n;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) fail(`${name} ${JSON.stringify(v)} is not a number of nanoseconds`, `${path}.${name}`);
+    return BigInt(v as number);
+  };
+  const realtime = s.policy === "SCHED_FIFO" || s.policy === "SCHED_RR";
+  const nice = int(s.nice, "nice", -20, 19);
+  const priority = int(s.priority, "priority", realtime ? 1 : 0, realtime ? 99 : 0);
+  let flags = 0n;
+  if (s.flags !== undefined) {
+    if (!Array.isArray(s.flags)) fail("flags must be an array of names", `${path}.flags`);
+    (s.flags as unknown[]).forEach((f, i) => {
+      if (typeof f !== "string" || !Object.hasOwn(SCHED_FLAGS, f)) fail(`unknown scheduling flag ${JSON.stringify(f)}`, `${path}.flags[${i}]`, `use ${Object.keys(SCHED_FLAGS).join(", ")}`);
+      flags |= SCHED_FLAGS[f as string]!;
+    });
+  }
+  const runtime = u64(s.runtime, "runtime");
+  const deadline = u64(s.deadline, "deadline");
+  const period = u64(s.period, "period");
+  if (s.policy === "SCHED_DEADLINE") {
+    // The kernel's own rule: runtime <= deadline <= period (a period of 0 means the deadline).
+    if (runtime === 0n || deadline === 0n) fail("SCHED_DEADLINE needs runtime and deadline", path, "set runtime and deadline (nanoseconds), runtime <= deadline <= period");
+    if (runtime > deadline || (period !== 0n && deadline > period)) fail(`runtime ${runtime} <= deadline ${deadline} <= period ${period} does not hold`, path, "make runtime <= deadline <= period");
+  }
+  const b = Buffer.alloc(56);
+  b.writeUInt32LE(56, 0);
+  b.writeUInt32LE(SCHED_POLICIES[s.policy]!, 4);
+  b.writeBigUInt64LE(flags, 8);
+  b.writeInt32LE(nice, 16);
+  b.writeUInt32LE(priority, 20);
+  b.writeBigUInt64LE(runtime, 24);
+  b.writeBigUInt64LE(deadline, 32);
+  b.writeBigUInt64LE(period, 40);
+  return b;
 }
 
 /** A CPU list ("0-3,7") as a cpu_set_t mask (CPU n = bit n), or undefined when empty. */
@@ -281,6 +336,8 @@ function buildProcess(proc: Process, ctx: ProcessContext): PlanProcess {
   };
   const ioprio = buildIoPriority(proc.ioPriority, `${ctx.path}.ioPriority`);
   if (ioprio !== undefined) out.ioPriority = ioprio;
+  const sched = buildSchedAttr(proc.scheduler, `${ctx.path}.scheduler`);
+  if (sched !== undefined) out.schedAttr = sched;
   if (execLabel !== undefined) out.execLabel = execLabel;
   if (terminal && proc.consoleSize !== undefined) {
     out.consoleSize = { height: proc.consoleSize.height, width: proc.consoleSize.width };

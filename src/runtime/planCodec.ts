@@ -201,6 +201,7 @@ export function encodePlan(plan: Plan): Buffer {
   w.bool(Tag.NO_NEW_PRIVS, proc.noNewPrivileges);
   w.bool(Tag.TERMINAL, proc.terminal);
   if (proc.ioPriority !== undefined) w.u32(Tag.IOPRIO, proc.ioPriority, "process.ioPriority");
+  if (proc.schedAttr !== undefined) w.bytes(Tag.SCHED_ATTR, proc.schedAttr);
   if (proc.execLabel !== undefined) {
     const l = proc.execLabel;
     w.nest(Tag.EXEC_LABEL, (n) => {

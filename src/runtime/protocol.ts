@@ -76,6 +76,7 @@ export const enum Tag {
   IOPRIO = 59,
   CPU_AFFINITY_INITIAL = 60,
   CPU_AFFINITY_FINAL = 61,
+  SCHED_ATTR = 62,
 }
 
 export const enum NsJoinTag { TYPE = 1, PATH = 2 }
