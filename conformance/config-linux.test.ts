@@ -134,6 +134,16 @@ needs("containers").describe("conformance: config-linux.md", () => {
     sb.ok(["delete", "--force", id]);
   });
 
+  it("config-linux.md memoryPolicy: the process's mappings follow the policy (MPOL_BIND to node 0)", () => {
+    const lines = runLines(sb, "grep -c ' bind:0 ' /proc/self/numa_maps", (c) => { c.linux!.memoryPolicy = { mode: "MPOL_BIND", nodes: "0" }; });
+    expect(Number(lines[0])).toBeGreaterThan(0);
+  });
+
+  it("config-linux.md memoryPolicy: a node the host does not have is an error naming linux.memoryPolicy.nodes", async () => {
+    const b = sb.bundle({ edit: (c) => { c.linux!.memoryPolicy = { mode: "MPOL_BIND", nodes: "1000" }; } });
+    await sb.refuseCreate(b, /linux\.memoryPolicy\.nodes: memory node 1000 is not online on this host/);
+  });
+
   it("config-linux.md sysctl: the listed kernel parameters are set", () => {
     const lines = runLines(sb, "cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/ping_group_range", (c) => {
       c.linux!.sysctl = { "net.ipv4.ip_forward": "1", "net.ipv4.ping_group_range": "0 1000" };

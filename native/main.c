@@ -101,6 +101,16 @@ static const char *finish_process(const struct plan *p, int sync)
 		if (syscall(SYS_sched_setattr, 0, attr, 0) < 0)
 			die(errno, "set the scheduling policy (process.scheduler)");
 	}
+	if (p->has_mempolicy) {
+		unsigned long nodes[16] = { 0 }; /* 1024 nodes, aligned */
+		if (p->mem_nodes_len > sizeof(nodes))
+			die(EINVAL, "plan MEMPOLICY_NODES: %zu bytes", p->mem_nodes_len);
+		if (p->mem_nodes != NULL)
+			memcpy(nodes, p->mem_nodes, p->mem_nodes_len);
+		unsigned long maxnode = p->mem_nodes != NULL ? p->mem_nodes_len * 8 + 1 : 0;
+		if (syscall(SYS_set_mempolicy, (int)p->mempolicy, p->mem_nodes != NULL ? nodes : NULL, maxnode) < 0)
+			die(errno, "set the memory policy (linux.memoryPolicy)");
+	}
 	/* exec: in the container's cgroup now (process.execCPUAffinity.final) */
 	set_affinity(p->cpus_final, p->cpus_final_len, "the CPU affinity (process.execCPUAffinity.final)");
 	fix_stdio_owner(p);

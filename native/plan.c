@@ -347,6 +347,8 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		case T_PERSONALITY: p->has_personality = 1; p->personality = u32(&c, &r); break;
 		case T_IOPRIO: p->has_ioprio = 1; p->ioprio = u32(&c, &r); break;
 		case T_SCHED_ATTR: p->sched_attr = r.val; p->sched_attr_len = r.len; break;
+		case T_MEMPOLICY_MODE: p->has_mempolicy = 1; p->mempolicy = u32(&c, &r); break;
+		case T_MEMPOLICY_NODES: p->mem_nodes = r.val; p->mem_nodes_len = r.len; break;
 		case T_CPU_AFFINITY_INITIAL: p->cpus_initial = r.val; p->cpus_initial_len = r.len; break;
 		case T_CPU_AFFINITY_FINAL: p->cpus_final = r.val; p->cpus_final_len = r.len; break;
 		default: unknown(&c, &r);

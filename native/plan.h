@@ -75,6 +75,7 @@ struct plan {
 	int has_personality; uint32_t personality;
 	int has_ioprio; uint32_t ioprio;
 	const unsigned char *sched_attr; size_t sched_attr_len;
+	int has_mempolicy; uint32_t mempolicy; const unsigned char *mem_nodes; size_t mem_nodes_len;
 	const unsigned char *cpus_initial, *cpus_final; size_t cpus_initial_len, cpus_final_len;
 };
 

@@ -81,6 +81,8 @@ enum {
 	T_CPU_AFFINITY_INITIAL = 60,
 	T_CPU_AFFINITY_FINAL = 61,
 	T_SCHED_ATTR = 62,
+	T_MEMPOLICY_MODE = 63,
+	T_MEMPOLICY_NODES = 64,
 };
 
 /* Nested tags, each nest has its own numbering */

@@ -153,6 +153,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     seccomp,
     seccompCacheDir: seccompCacheDir(opts.root),
     personality: rec.config.linux?.personality,
+    memoryPolicy: rec.config.linux?.memoryPolicy,
     warn: (m) => log.warn(m),
   });
   // A container without a mount namespace runs chrooted in its rootfs: exec joins it there.

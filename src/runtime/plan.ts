@@ -115,6 +115,8 @@ export interface Plan {
   /** exec: CPU masks (cpu_set_t) for stage 1 once it has the plan, and for the process before execve. */
   cpuAffinityInitial?: Buffer;
   cpuAffinityFinal?: Buffer;
+  /** set_mempolicy(2) mode (with flags) and node mask (linux.memoryPolicy). */
+  memoryPolicy?: { mode: number; nodes?: Buffer };
   /** personality(2) persona for the process (linux.personality). */
   personality?: number;
 }

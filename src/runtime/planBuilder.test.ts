@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { thrown } from "../testing/thrown.js";
 import type { Process, Spec } from "../spec/types.js";
-import { DEFAULT_PATH, buildExecPlan, buildSchedAttr, cpuMask, dedupEnv, buildInitPlan, renderTimeOffsets, runningInUserNs, type InitPlanOptions } from "./planBuilder.js";
+import { DEFAULT_PATH, buildExecPlan, buildMemoryPolicy, buildSchedAttr, cpuMask, dedupEnv, buildInitPlan, renderTimeOffsets, runningInUserNs, type InitPlanOptions } from "./planBuilder.js";
 
 const MS_RDONLY = 1n, MS_NOSUID = 2n, MS_NODEV = 4n, MS_NOEXEC = 8n, MS_BIND = 0x1000n, MS_REC = 0x4000n;
 const MS_PRIVATE = 0x40000, MS_SLAVE = 0x80000, MS_SHARED = 0x100000, MS_UNBINDABLE = 0x20000;
@@ -414,6 +414,17 @@ describe("buildInitPlan: linux", () => {
     expect(path({ policy: "SCHED_OTHER", nice: 20 })).toBe("process.scheduler.nice");
     expect(path({ policy: "SCHED_OTHER", flags: ["SCHED_FLAG_X"] })).toBe("process.scheduler.flags[0]");
     expect(path({ policy: "SCHED_DEADLINE", runtime: 3, deadline: 2, period: 4 })).toBe("process.scheduler");
+  });
+
+  it("linux.memoryPolicy: mode, flags and online nodes; a node the host lacks, or nodes where the mode takes none, are refused by name", () => {
+    expect(buildMemoryPolicy({ mode: "MPOL_INTERLEAVE", nodes: "0-1", flags: ["MPOL_F_STATIC_NODES"] }, "0-3")).toEqual({ mode: 3 | (1 << 15), nodes: cpuMask("0-1", "x") });
+    expect(buildMemoryPolicy({ mode: "MPOL_LOCAL" }, "0")).toEqual({ mode: 4 });
+    const path = (v: unknown, online = "0"): string | undefined => thrown(() => buildMemoryPolicy(v, online)).path;
+    expect(path({ mode: "MPOL_BIND", nodes: "1" })).toBe("linux.memoryPolicy.nodes");
+    expect(path({ mode: "MPOL_BIND" })).toBe("linux.memoryPolicy.nodes");
+    expect(path({ mode: "MPOL_DEFAULT", nodes: "0" })).toBe("linux.memoryPolicy.nodes");
+    expect(path({ mode: "MPOL_FAST" })).toBe("linux.memoryPolicy.mode");
+    expect(path({ mode: "MPOL_BIND", nodes: "0", flags: ["MPOL_F_X"] })).toBe("linux.memoryPolicy.flags[0]");
   });
 
   it("gives exec plans the container's filter", () => {

@@ -41,6 +41,8 @@ export interface HostProbe {
   homeDir(root: string, uid: number): string;
   /** The active Linux security modules (/sys/kernel/security/lsm). */
   lsms(): string[];
+  /** The online memory nodes (/sys/devices/system/node/online), undefined without NUMA. */
+  onlineNodes(): string | undefined;
 }
 
 export const realHost: HostProbe = {
@@ -51,6 +53,9 @@ export const realHost: HostProbe = {
   inUserNs: () => runningInUserNs(),
   homeDir: (root, uid) => homeDirFor(root, uid),
   lsms: () => activeLsms(),
+  onlineNodes: () => {
+    try { return readFileSync("/sys/devices/system/node/online", "utf8").trim(); } catch { return undefined; }
+  },
 };
 
 /** True unless /proc/self/uid_map is the initial namespace's identity map. */
@@ -104,8 +109,9 @@ export interface ExecPlanOptions {
   wait: boolean;
   detach: boolean;
   defaults?: ExecDefaults;
-  /** The container's linux.personality: exec'd processes get it too. */
+  /** The container's linux.personality and linux.memoryPolicy: exec'd processes get them too. */
   personality?: unknown;
+  memoryPolicy?: unknown;
   /** The container's linux.seccomp: runc applies it to exec'd processes too. */
   seccomp?: Seccomp | null;
   seccompCacheDir?: string;
@@ -120,7 +126,6 @@ function notApplied(spec: Spec): [string, unknown][] {
   const l = spec.linux;
   return [
     ["linux.intelRdt", l?.intelRdt],
-    ["linux.memoryPolicy", l?.memoryPolicy],
     ["linux.netDevices", l?.netDevices],
   ];
 }
@@ -204,7 +209,46 @@ export function buildSchedAttr(sched: unknown, path: string): Buffer | undefined
   return b;
 }
 
-/** A CPU list ("0-3,7") as a cpu_set_t mask (CPU n = bit n), or undefined when empty. */
+const MPOL_MODES: Record<string, number> = {
+  MPOL_DEFAULT: 0, MPOL_PREFERRED: 1, MPOL_BIND: 2, MPOL_INTERLEAVE: 3, MPOL_LOCAL: 4, MPOL_PREFERRED_MANY: 5, MPOL_WEIGHTED_INTERLEAVE: 6,
+};
+const MPOL_FLAGS: Record<string, number> = { MPOL_F_NUMA_BALANCING: 1 << 13, MPOL_F_RELATIVE_NODES: 1 << 14, MPOL_F_STATIC_NODES: 1 << 15 };
+const MPOL_NO_NODES = new Set(["MPOL_DEFAULT", "MPOL_LOCAL"]);
+
+/**
+ * linux.memoryPolicy as set_mempolicy(2) arguments, or undefined when unset. `online`
+ * is the host's online node list (/sys/devices/system/node/online): nodes outside it fail.
+ */
+export function buildMemoryPolicy(mp: unknown, online: string | undefined): { mode: number; nodes?: Buffer } | undefined {
+  if (mp === undefined || mp === null) return undefined;
+  const path = "linux.memoryPolicy";
+  const { mode, nodes, flags } = mp as { mode?: unknown; nodes?: unknown; flags?: unknown };
+  if (typeof mode !== "string" || !Object.hasOwn(MPOL_MODES, mode)) {
+    fail(`unknown memory policy mode ${JSON.stringify(mode)}`, `${path}.mode`, `use one of ${Object.keys(MPOL_MODES).join(", ")}`);
+  }
+  let bits = MPOL_MODES[mode]!;
+  if (flags !== undefined) {
+    if (!Array.isArray(flags)) fail("flags must be an array of names", `${path}.flags`);
+    (flags as unknown[]).forEach((f, i) => {
+      if (typeof f !== "string" || !Object.hasOwn(MPOL_FLAGS, f)) fail(`unknown memory policy flag ${JSON.stringify(f)}`, `${path}.flags[${i}]`, `use ${Object.keys(MPOL_FLAGS).join(", ")}`);
+      bits |= MPOL_FLAGS[f as string]!;
+    });
+  }
+  const mask = cpuMask(nodes, `${path}.nodes`);
+  if (MPOL_NO_NODES.has(mode) && mask !== undefined) fail(`${mode} takes no nodes`, `${path}.nodes`, "remove nodes");
+  if (!MPOL_NO_NODES.has(mode) && mode !== "MPOL_PREFERRED" && mask === undefined) fail(`${mode} needs at least one node`, `${path}.nodes`, 'list the memory nodes, e.g. "0"');
+  if (mask !== undefined) {
+    const have = cpuMask(online ?? "0", "host node list")!;
+    for (let n = 0; n < mask.length * 8; n++) {
+      if ((mask[n >> 3]! & (1 << (n & 7))) !== 0 && (have[n >> 3]! & (1 << (n & 7))) === 0) {
+        fail(`memory node ${n} is not online on this host (online: ${online ?? "0"})`, `${path}.nodes`, "list nodes from /sys/devices/system/node/online");
+      }
+    }
+  }
+  return mask === undefined ? { mode: bits } : { mode: bits, nodes: mask };
+}
+
+/** A CPU (or memory node) list ("0-3,7") as a bit mask (n = bit n), or undefined when empty. */
 export function cpuMask(list: unknown, path: string): Buffer | undefined {
   if (list === undefined || list === null || list === "") return undefined;
   const bad = (): never => fail(`${JSON.stringify(list)} is not a CPU list`, path, 'write CPUs and ranges separated by commas, e.g. "0-3,7"');
@@ -640,6 +684,8 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
   if (seccomp !== undefined) plan.seccomp = seccomp;
   const persona = buildPersonality(spec.linux?.personality);
   if (persona !== undefined) plan.personality = persona;
+  const mempolicy = buildMemoryPolicy(spec.linux?.memoryPolicy, host.onlineNodes());
+  if (mempolicy !== undefined) plan.memoryPolicy = mempolicy;
   if (spec.hostname !== undefined) plan.hostname = spec.hostname;
   if (spec.domainname !== undefined) plan.domainname = spec.domainname;
   return plan;
@@ -663,6 +709,7 @@ export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
     ? undefined
     : seccompProgram(opts.seccomp, warn, { cacheDir: opts.seccompCacheDir });
   const persona = buildPersonality(opts.personality);
+  const mempolicy = buildMemoryPolicy(opts.memoryPolicy, host.onlineNodes());
   // runtime-spec: for exec'd processes only (not the container's init).
   const affinity = proc.execCPUAffinity as { initial?: unknown; final?: unknown } | undefined;
   const initial = cpuMask(affinity?.initial, "process.execCPUAffinity.initial");
@@ -672,6 +719,7 @@ export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
     ...(final === undefined ? {} : { cpuAffinityFinal: final }),
     ...(seccomp === undefined ? {} : { seccomp }),
     ...(persona === undefined ? {} : { personality: persona }),
+    ...(mempolicy === undefined ? {} : { memoryPolicy: mempolicy }),
     mode: "exec",
     cloneFlags: 0,
     userns: false,

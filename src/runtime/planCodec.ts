@@ -239,6 +239,10 @@ export function encodePlan(plan: Plan): Buffer {
   (plan.cgroupTasks ?? []).forEach((t, i) => w.str(Tag.CGROUP_TASKS, t, `cgroupTasks[${i}]`));
   if (plan.cgroupInto !== undefined) w.str(Tag.CGROUP_INTO, plan.cgroupInto, "cgroupInto");
   if (plan.personality !== undefined) w.u32(Tag.PERSONALITY, plan.personality, "personality");
+  if (plan.memoryPolicy !== undefined) {
+    w.u32(Tag.MEMPOLICY_MODE, plan.memoryPolicy.mode, "memoryPolicy.mode");
+    if (plan.memoryPolicy.nodes !== undefined) w.bytes(Tag.MEMPOLICY_NODES, plan.memoryPolicy.nodes);
+  }
   if (plan.cpuAffinityInitial !== undefined) w.bytes(Tag.CPU_AFFINITY_INITIAL, plan.cpuAffinityInitial);
   if (plan.cpuAffinityFinal !== undefined) w.bytes(Tag.CPU_AFFINITY_FINAL, plan.cpuAffinityFinal);
   if (plan.seccomp !== undefined) {

@@ -77,6 +77,8 @@ export const enum Tag {
   CPU_AFFINITY_INITIAL = 60,
   CPU_AFFINITY_FINAL = 61,
   SCHED_ATTR = 62,
+  MEMPOLICY_MODE = 63,
+  MEMPOLICY_NODES = 64,
 }
 
 export const enum NsJoinTag { TYPE = 1, PATH = 2 }
