@@ -610,15 +610,17 @@ describe("runningInUserNs", () => {
   });
 });
 
-describe("settings berth does not apply yet", () => {
-  it("are reported by name, not dropped silently", () => {
+describe("settings berth does not carry out yet", () => {
+  it("fail, naming the field, instead of being dropped with a warning", () => {
     const s = baseSpec();
     (s.linux as Record<string, unknown>).intelRdt = { closID: "x" };
-    const warnings: string[] = [];
-    buildInitPlan(s, { ...opts(), warn: (m) => warnings.push(m) });
-    expect(warnings).toEqual([
-      "linux.intelRdt is set but berth does not apply it yet; it is ignored",
-    ]);
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.intelRdt");
+    const t = baseSpec();
+    (t.linux as Record<string, unknown>).netDevices = { eth1: { name: "eth1" } };
+    expect(thrown(() => buildInitPlan(t, opts())).message).toMatch(/linux\.netDevices: berth does not move network devices/);
+    const u = baseSpec();
+    (u.linux as Record<string, unknown>).netDevices = {};
+    expect(() => buildInitPlan(u, opts())).not.toThrow();
   });
 });
 

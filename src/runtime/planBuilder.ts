@@ -121,12 +121,15 @@ export interface ExecPlanOptions {
 
 const OP = "build plan";
 
-/** Settings berth accepts but does not carry out yet: each is reported, never silently dropped. */
-function notApplied(spec: Spec): [string, unknown][] {
+/**
+ * Settings berth does not carry out yet. A config that asks for one fails, naming it:
+ * running without what the config asks for is never an option.
+ */
+function notCarriedOut(spec: Spec): [string, unknown, string][] {
   const l = spec.linux;
   return [
-    ["linux.intelRdt", l?.intelRdt],
-    ["linux.netDevices", l?.netDevices],
+    ["linux.intelRdt", l?.intelRdt, existsSync("/sys/fs/resctrl/info") ? "berth does not manage resctrl (Intel RDT) yet" : "this host has no resctrl filesystem mounted at /sys/fs/resctrl"],
+    ["linux.netDevices", l?.netDevices, "berth does not move network devices into the container yet"],
   ];
 }
 
@@ -644,8 +647,9 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
   const seccomp = spec.linux?.seccomp === undefined || spec.linux.seccomp === null
     ? undefined
     : seccompProgram(spec.linux.seccomp as Seccomp, warn, { cacheDir: opts.seccompCacheDir });
-  for (const [path, value] of notApplied(spec)) {
-    if (value !== undefined && value !== null && value !== "") warn(`${path} is set but berth does not apply it yet; it is ignored`);
+  for (const [path, value, why] of notCarriedOut(spec)) {
+    const empty = value === undefined || value === null || value === "" || (typeof value === "object" && Object.keys(value as object).length === 0);
+    if (!empty) fail(why, path, `remove ${path}; the container would run without it`);
   }
 
   const process = buildProcess(spec.process, { path: "process", host, warn, homeRoot: rootfs });
