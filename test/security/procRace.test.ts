@@ -15,7 +15,7 @@ needs("containers", "berth").describe("security: /proc swapped during create", (
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
-  it(`core_pattern is never writable and nothing is left (${RUNS} racing creates)`, { timeout: 300_000 }, async () => {
+  it(`core_pattern is never writable and nothing is left (${RUNS} racing creates)`, { timeout: 900_000 }, async () => {
     const b = sb.bundle({ args: ["sh", "-c", "if (echo '|/bin/false' > /proc/sys/kernel/core_pattern) 2>/dev/null; then echo WRITABLE; else echo refused; fi"] });
     const root = b.rootfs;
     // (run in the rootfs, so its command line does not name the bundle: the leak check looks for that)
