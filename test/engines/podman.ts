@@ -11,7 +11,7 @@ import { TMP_PREFIX } from "../helpers/env.js";
 import { findLeaks, processesMatching, sleep } from "../helpers/leaks.js";
 import { command, describeCommand, expectOk, type CommandOptions, type CommandResult } from "./command.js";
 import { buildImageRootfs, tarRootfs } from "./image.js";
-import { sweepMountsAndCgroups, type EngineRuntime } from "./runtimes.js";
+import { restoreRoots, snapshotRoots, sweepMountsAndCgroups, type EngineRuntime } from "./runtimes.js";
 
 /** A hard limit of this process from /proc/self/limits ("Max open files" …), capped at `cap`. */
 function hardLimit(row: string, cap: number): number {
@@ -39,6 +39,8 @@ export class Podman {
   private readonly env: NodeJS.ProcessEnv;
   private readonly global: string[];
   private readonly nproc: number;
+  /** The runtimes' default roots as they were before this podman ran anything. */
+  private readonly roots = snapshotRoots();
 
   private constructor() {
     this.dir = mkdtempSync(`${TMP_PREFIX}podman-`);
@@ -186,6 +188,7 @@ export class Podman {
    */
   async stop(): Promise<void> {
     const problems: string[] = [];
+    const roots = this.roots;
     const rm = this.podman(["rm", "-a", "-f", "-t", "0"]);
     if (rm.code !== 0) problems.push(`rm -a -f: ${describeCommand(rm)}`);
     const deadline = Date.now() + 5000;
@@ -198,6 +201,7 @@ export class Podman {
     this.podman(["rmi", "-a", "-f"]);
     problems.push(...sweepMountsAndCgroups(this.dir, this.cgroupParent));
     rmSync(this.dir, { recursive: true, force: true });
+    restoreRoots(roots);
     if (problems.length > 0) throw new Error(`podman left behind:\n${problems.join("\n")}`);
   }
 }

@@ -3,7 +3,7 @@
 // scenario that fails only under berth points at berth, not at the scenario.
 
 import { spawnSync } from "node:child_process";
-import { readdirSync, rmdirSync } from "node:fs";
+import { readdirSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { IS_BERTH, RUNTIME_BIN, RUNTIME_NAME } from "../helpers/env.js";
 import { RUNC_BIN, type Requirement } from "../helpers/host.js";
@@ -70,6 +70,33 @@ export function removeCgroupTree(rel: string): string[] {
   };
   for (const mp of cgroupMounts()) remove(join(mp, rel));
   return failed;
+}
+
+/**
+ * The runtimes' default state roots (podman starts them without --root) and what is in
+ * them now; restoreRoots(snapshot) later removes what the suite added there that is not
+ * a container (a container left behind is a leak the scenarios report): the seccomp
+ * program cache, and the root itself when it did not exist before.
+ */
+export function snapshotRoots(): Map<string, Set<string> | undefined> {
+  const out = new Map<string, Set<string> | undefined>();
+  for (const rt of engineRuntimes()) {
+    let names: Set<string> | undefined;
+    try { names = new Set(readdirSync(rt.defaultRoot)); } catch { names = undefined; }
+    out.set(rt.defaultRoot, names);
+  }
+  return out;
+}
+
+export function restoreRoots(before: Map<string, Set<string> | undefined>): void {
+  for (const [root, names] of before) {
+    let now: string[];
+    try { now = readdirSync(root); } catch { continue; }
+    for (const n of now) if (n.startsWith("@") && !(names?.has(n) ?? false)) rmSync(join(root, n), { recursive: true, force: true });
+    if (names === undefined) {
+      try { rmdirSync(root); } catch { /* a container is still there: reported by the scenarios */ }
+    }
+  }
 }
 
 /**
