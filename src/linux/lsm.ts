@@ -38,7 +38,7 @@ export interface ExecLabel { attr: string; value: string; what: string }
  * when none is asked for. Fails when AppArmor is not enabled here. "unconfined" is
  * written too: it asks for no confinement explicitly, as with runc.
  */
-export function apparmorExecLabel(path: string, value: string | undefined, lsms: string[], op = "invalid config"): ExecLabel | undefined {
+export function apparmorExecLabel(path: string, value: string | undefined, lsms: () => string[], op = "invalid config"): ExecLabel | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   if (typeof value !== "string" || /[\0\n]/.test(value)) {
     throw new BerthError(`${JSON.stringify(value)} is not an AppArmor profile name`, { op, path, hint: "give the name of a loaded profile" });
@@ -53,10 +53,10 @@ export function apparmorExecLabel(path: string, value: string | undefined, lsms:
  * Refuse a label berth cannot apply: `value` at JSON path (or flag) `path` asks for LSM `lsm`
  * ("apparmor" or "selinux").
  */
-export function refuseLabel(path: string, value: string | undefined, lsm: "apparmor" | "selinux", lsms: string[], op = "invalid config", applicable = false): void {
+export function refuseLabel(path: string, value: string | undefined, lsm: "apparmor" | "selinux", lsms: () => string[], op = "invalid config", applicable = false): void {
   if (value === undefined || value === null || value === "") return;
   const name = NAMES[lsm]!;
-  if (!lsms.includes(lsm)) {
+  if (!lsms().includes(lsm)) {
     throw new BerthError(`${name} is not enabled on this host, so ${JSON.stringify(value)} cannot be applied`, {
       op, path, hint: `remove ${path}, or run on a host with ${name} enabled`,
     });

@@ -75,8 +75,8 @@ function bundleEnv(rec: ContainerRecord): string[] {
 }
 
 export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
-  refuseLabel("--apparmor", opts.apparmor, "apparmor", activeLsms(), "exec", true);
-  refuseLabel("--process-label", opts.processLabel, "selinux", activeLsms(), "exec");
+  refuseLabel("--apparmor", opts.apparmor, "apparmor", activeLsms, "exec", true);
+  refuseLabel("--process-label", opts.processLabel, "selinux", activeLsms, "exec");
   if (opts.processFile !== undefined) {
     let proc: Process;
     try {

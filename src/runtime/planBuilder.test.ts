@@ -417,9 +417,9 @@ describe("buildInitPlan: linux", () => {
   });
 
   it("linux.memoryPolicy: mode, flags and online nodes; a node the host lacks, or nodes where the mode takes none, are refused by name", () => {
-    expect(buildMemoryPolicy({ mode: "MPOL_INTERLEAVE", nodes: "0-1", flags: ["MPOL_F_STATIC_NODES"] }, "0-3")).toEqual({ mode: 3 | (1 << 15), nodes: cpuMask("0-1", "x") });
-    expect(buildMemoryPolicy({ mode: "MPOL_LOCAL" }, "0")).toEqual({ mode: 4 });
-    const path = (v: unknown, online = "0"): string | undefined => thrown(() => buildMemoryPolicy(v, online)).path;
+    expect(buildMemoryPolicy({ mode: "MPOL_INTERLEAVE", nodes: "0-1", flags: ["MPOL_F_STATIC_NODES"] }, () => "0-3")).toEqual({ mode: 3 | (1 << 15), nodes: cpuMask("0-1", "x") });
+    expect(buildMemoryPolicy({ mode: "MPOL_LOCAL" }, () => "0")).toEqual({ mode: 4 });
+    const path = (v: unknown, online = "0"): string | undefined => thrown(() => buildMemoryPolicy(v, () => online)).path;
     expect(path({ mode: "MPOL_BIND", nodes: "1" })).toBe("linux.memoryPolicy.nodes");
     expect(path({ mode: "MPOL_BIND" })).toBe("linux.memoryPolicy.nodes");
     expect(path({ mode: "MPOL_DEFAULT", nodes: "0" })).toBe("linux.memoryPolicy.nodes");

@@ -125,11 +125,11 @@ const OP = "build plan";
  * Settings berth does not carry out yet. A config that asks for one fails, naming it:
  * running without what the config asks for is never an option.
  */
-function notCarriedOut(spec: Spec): [string, unknown, string][] {
+function notCarriedOut(spec: Spec): [string, unknown, () => string][] {
   const l = spec.linux;
   return [
-    ["linux.intelRdt", l?.intelRdt, existsSync("/sys/fs/resctrl/info") ? "berth does not manage resctrl (Intel RDT) yet" : "this host has no resctrl filesystem mounted at /sys/fs/resctrl"],
-    ["linux.netDevices", l?.netDevices, "berth does not move network devices into the container yet"],
+    ["linux.intelRdt", l?.intelRdt, () => (existsSync("/sys/fs/resctrl/info") ? "berth does not manage resctrl (Intel RDT) yet" : "this host has no resctrl filesystem mounted at /sys/fs/resctrl")],
+    ["linux.netDevices", l?.netDevices, () => "berth does not move network devices into the container yet"],
   ];
 }
 
@@ -222,7 +222,7 @@ const MPOL_NO_NODES = new Set(["MPOL_DEFAULT", "MPOL_LOCAL"]);
  * linux.memoryPolicy as set_mempolicy(2) arguments, or undefined when unset. `online`
  * is the host's online node list (/sys/devices/system/node/online): nodes outside it fail.
  */
-export function buildMemoryPolicy(mp: unknown, online: string | undefined): { mode: number; nodes?: Buffer } | undefined {
+export function buildMemoryPolicy(mp: unknown, online: () => string | undefined): { mode: number; nodes?: Buffer } | undefined {
   if (mp === undefined || mp === null) return undefined;
   const path = "linux.memoryPolicy";
   const { mode, nodes, flags } = mp as { mode?: unknown; nodes?: unknown; flags?: unknown };
@@ -241,10 +241,11 @@ export function buildMemoryPolicy(mp: unknown, online: string | undefined): { mo
   if (MPOL_NO_NODES.has(mode) && mask !== undefined) fail(`${mode} takes no nodes`, `${path}.nodes`, "remove nodes");
   if (!MPOL_NO_NODES.has(mode) && mode !== "MPOL_PREFERRED" && mask === undefined) fail(`${mode} needs at least one node`, `${path}.nodes`, 'list the memory nodes, e.g. "0"');
   if (mask !== undefined) {
-    const have = cpuMask(online ?? "0", "host node list")!;
+    const nodesOnline = online() ?? "0";
+    const have = cpuMask(nodesOnline, "host node list")!;
     for (let n = 0; n < mask.length * 8; n++) {
       if ((mask[n >> 3]! & (1 << (n & 7))) !== 0 && (have[n >> 3]! & (1 << (n & 7))) === 0) {
-        fail(`memory node ${n} is not online on this host (online: ${online ?? "0"})`, `${path}.nodes`, "list nodes from /sys/devices/system/node/online");
+        fail(`memory node ${n} is not online on this host (online: ${nodesOnline})`, `${path}.nodes`, "list nodes from /sys/devices/system/node/online");
       }
     }
   }
@@ -354,8 +355,8 @@ function buildProcess(proc: Process, ctx: ProcessContext): PlanProcess {
   if (typeof proc.cwd !== "string" || !proc.cwd.startsWith("/")) {
     fail(`cwd "${String(proc.cwd)}" is not an absolute path`, `${ctx.path}.cwd`, "use an absolute path such as \"/\"");
   }
-  const execLabel = apparmorExecLabel(`${ctx.path}.apparmorProfile`, proc.apparmorProfile, ctx.host.lsms(), OP);
-  refuseLabel(`${ctx.path}.selinuxLabel`, proc.selinuxLabel, "selinux", ctx.host.lsms(), OP);
+  const execLabel = apparmorExecLabel(`${ctx.path}.apparmorProfile`, proc.apparmorProfile, () => ctx.host.lsms(), OP);
+  refuseLabel(`${ctx.path}.selinuxLabel`, proc.selinuxLabel, "selinux", () => ctx.host.lsms(), OP);
   const uid = proc.user?.uid ?? 0;
   const gid = proc.user?.gid ?? 0;
   const env = dedupEnv(proc.env ?? []);
@@ -649,11 +650,11 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
     : seccompProgram(spec.linux.seccomp as Seccomp, warn, { cacheDir: opts.seccompCacheDir });
   for (const [path, value, why] of notCarriedOut(spec)) {
     const empty = value === undefined || value === null || value === "" || (typeof value === "object" && Object.keys(value as object).length === 0);
-    if (!empty) fail(why, path, `remove ${path}; the container would run without it`);
+    if (!empty) fail(why(), path, `remove ${path}; the container would run without it`);
   }
 
   const process = buildProcess(spec.process, { path: "process", host, warn, homeRoot: rootfs });
-  refuseLabel("linux.mountLabel", spec.linux?.mountLabel, "selinux", host.lsms(), OP);
+  refuseLabel("linux.mountLabel", spec.linux?.mountLabel, "selinux", () => host.lsms(), OP);
 
   const plan: Plan = {
     mode: "init",
@@ -688,7 +689,7 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
   if (seccomp !== undefined) plan.seccomp = seccomp;
   const persona = buildPersonality(spec.linux?.personality);
   if (persona !== undefined) plan.personality = persona;
-  const mempolicy = buildMemoryPolicy(spec.linux?.memoryPolicy, host.onlineNodes());
+  const mempolicy = buildMemoryPolicy(spec.linux?.memoryPolicy, () => host.onlineNodes());
   if (mempolicy !== undefined) plan.memoryPolicy = mempolicy;
   if (spec.hostname !== undefined) plan.hostname = spec.hostname;
   if (spec.domainname !== undefined) plan.domainname = spec.domainname;
@@ -713,7 +714,7 @@ export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
     ? undefined
     : seccompProgram(opts.seccomp, warn, { cacheDir: opts.seccompCacheDir });
   const persona = buildPersonality(opts.personality);
-  const mempolicy = buildMemoryPolicy(opts.memoryPolicy, host.onlineNodes());
+  const mempolicy = buildMemoryPolicy(opts.memoryPolicy, () => host.onlineNodes());
   // runtime-spec: for exec'd processes only (not the container's init).
   const affinity = proc.execCPUAffinity as { initial?: unknown; final?: unknown } | undefined;
   const initial = cpuMask(affinity?.initial, "process.execCPUAffinity.initial");
