@@ -216,9 +216,11 @@ class FsCgroupManager implements CgroupManager {
 
   thaw(): void {
     const f = this.freezer();
-    // A cgroup not made yet (a create killed half-way) holds nothing frozen.
+    // A cgroup not made yet (a create killed half-way), or one removed once its
+    // last process died (systemd drops an emptied scope at any moment), holds
+    // nothing frozen.
     if (f === undefined || !existsSync(f.dir)) return;
-    if (f.kind === "v1") thawV1(f.dir); else thawV2(f.dir);
+    this.tolerateGone(() => (f.kind === "v1" ? thawV1(f.dir) : thawV2(f.dir)));
   }
 
   signalAll(signal: NodeJS.Signals | number): void {
