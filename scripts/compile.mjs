@@ -21,6 +21,9 @@ const result = await Bun.build({
   // a .env there could set BERTH_INIT and make berth start another program as root.
   compile: { outfile: resolve(out), autoloadDotenv: false, autoloadBunfig: false, autoloadPackageJson: false, autoloadTsconfig: false },
   format: "esm",
+  // Each subcommand's modules in their own chunk inside the executable: a command
+  // loads only the code it runs (one bundle made every command pay for all of it).
+  splitting: true,
   bytecode: true,
   minify: true,
   define: { BERTH_COMPILED: "true" },
