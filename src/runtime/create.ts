@@ -10,8 +10,8 @@ import { BerthError } from "../errors.js";
 import { log } from "../log.js";
 import type { Spec, IDMapping } from "../spec/types.js";
 import { loadAndValidateConfig, validateContainerId } from "../spec/validate.js";
-import { buildInitPlan } from "./planBuilder.js";
-import { createCgroupManager } from "../linux/cgroups/manager.js";
+import { buildInitPlan, sessionKeyringName } from "./planBuilder.js";
+import { createCgroupManager } from "../linux/cgroups/newManager.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
 import { readPids } from "../linux/cgroups/files.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
@@ -150,7 +150,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       });
     }
     // Device rules always apply: runc's defaults hold even without linux.resources.
-    cgm.apply({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec.linux) }, { warn: (m) => log.warn(m) });
+    await cgm.apply({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec.linux) }, { warn: (m) => log.warn(m) });
     const entry = cgm.selfEntry();
     plan.cgroupTasks = entry.tasks;
     // clone3 into a cgroup checks the cloning process's credentials, which are
@@ -261,10 +261,6 @@ export function recordedConfig(spec: Spec): Spec {
   const process = { ...spec.process };
   delete process.env;
   return { ...spec, process };
-}
-
-export function sessionKeyringName(id: string): string {
-  return `_ses.${id}`;
 }
 
 function removeQuiet(path: string): void {

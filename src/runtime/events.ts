@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { BerthError, isErrno } from "../errors.js";
 import { log } from "../log.js";
 import { eventJson, readOomKillCount, readStats } from "../linux/cgroups/stats.js";
-import { statusOf } from "./lifecycle.js";
+import { statusOf } from "./status.js";
 import { isAlive } from "./procfs.js";
 import { containerDir, loadRecord, STATE_FILE, type ContainerRecord } from "./stateStore.js";
 

@@ -11,14 +11,11 @@ import { runHooks, runHooksWarn } from "./hooks.js";
 import { notifyProxy } from "./notifySocket.js";
 import { unmountUnder } from "../linux/mountinfo.js";
 import { isAlive, waitGone } from "./procfs.js";
+import { statusOf } from "./status.js";
 import {
-  containerDir, deriveStatus, hookState, listIds, loadRecord, ociState, removeContainerDir,
-  FIFO_FILE, type ContainerRecord, type Status,
+  containerDir, hookState, loadRecord, removeContainerDir,
+  FIFO_FILE, type ContainerRecord,
 } from "./stateStore.js";
-
-export function statusOf(root: string, rec: ContainerRecord): Status {
-  return deriveStatus(root, rec, () => hasCgroup(rec) && loadCgroupManager(rec.cgroup).isFrozen());
-}
 
 function hasCgroup(rec: ContainerRecord): boolean {
   return Object.keys(rec.cgroup?.paths ?? {}).length > 0;
@@ -43,10 +40,6 @@ export function resumeContainer(root: string, id: string): void {
   loadCgroupManager(rec.cgroup).thaw();
 }
 
-export function stateOf(root: string, id: string): Record<string, unknown> {
-  const rec = loadRecord(root, id);
-  return ociState(rec, statusOf(root, rec));
-}
 
 /** Release the exec barrier, then run the poststart hooks once the user program runs. */
 export async function startContainer(root: string, id: string): Promise<ContainerRecord> {
@@ -220,15 +213,3 @@ export async function deleteContainer(root: string, id: string, force: boolean):
   log.debug(`delete ${id}: cgroups and state removed`);
 }
 
-export function listContainers(root: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (const id of listIds(root)) {
-    try {
-      const rec = loadRecord(root, id);
-      out.push({ ...ociState(rec, statusOf(root, rec)), owner: "root" });
-    } catch {
-      /* a container being deleted concurrently */
-    }
-  }
-  return out;
-}

@@ -749,3 +749,8 @@ export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
     defaultPath: DEFAULT_PATH,
   };
 }
+
+/** The session keyring a container's processes join (runc's name for it), at create and for exec. */
+export function sessionKeyringName(id: string): string {
+  return `_ses.${id}`;
+}

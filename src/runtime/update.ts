@@ -16,7 +16,7 @@ import { loadCgroupManager } from "../linux/cgroups/manager.js";
 import type { Resources } from "../spec/types.js";
 import { parseJsonText, schemaError } from "../spec/validate.js";
 import { validateConfig } from "../spec/validators.js";
-import { statusOf } from "./lifecycle.js";
+import { statusOf } from "./status.js";
 import { loadRecord, saveRecord } from "./stateStore.js";
 
 /** runc's individual update flags, in the order of its help text. */
@@ -270,7 +270,7 @@ export async function updateContainer(opts: UpdateOptions): Promise<Resources> {
   for (const w of warnings) log.warn(w);
   if (Object.keys(patch).length === 0) return current ?? {};
   const mgr = loadCgroupManager(rec.cgroup);
-  mgr.apply(patch, { update: true, warn: (m) => log.warn(m) });
+  await mgr.apply(patch, { update: true, warn: (m) => log.warn(m) });
   const merged = mergeResources(current, patch);
   rec.config.linux = { ...(rec.config.linux ?? {}), resources: merged };
   saveRecord(opts.root, rec);

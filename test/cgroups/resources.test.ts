@@ -7,7 +7,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { UNIFIED } from "../../src/linux/cgroups/detect.js";
-import { createCgroupManager } from "../../src/linux/cgroups/manager.js";
+import { createCgroupManager } from "../../src/linux/cgroups/newManager.js";
 import type { Resources, Spec } from "../../src/spec/types.js";
 import { Sandbox, describeResult, type Bundle } from "../helpers/index.js";
 import { cgroup2Mount, diskDevice, has, hostCgroupLayout, needs, RUNC_BIN } from "../helpers/host.js";
@@ -107,17 +107,17 @@ needs("containers", "berth").describe("linux.resources", () => {
     const id = created("memupd", { memory: { limit: 64 * MiB, swap: 128 * MiB } });
     const cgm = createCgroupManager({ cgroupsPath: `/${id}`, id, systemd: false });
     // Raising the limit past the current memory+swap limit needs swap first on v1.
-    cgm.apply({ memory: { limit: 512 * MiB, swap: 1024 * MiB } }, { update: true });
+    await cgm.apply({ memory: { limit: 512 * MiB, swap: 1024 * MiB } }, { update: true });
     const limitFile = V2 ? "memory.max" : "memory.limit_in_bytes";
     expect(cg("memory", id, limitFile)).toBe(String(512 * MiB));
     // Lowering both needs the limit first.
-    cgm.apply({ memory: { limit: 32 * MiB, swap: 48 * MiB } }, { update: true });
+    await cgm.apply({ memory: { limit: 32 * MiB, swap: 48 * MiB } }, { update: true });
     expect(cg("memory", id, limitFile)).toBe(String(32 * MiB));
     if (!V2) {
       expect(cg("memory", id, "memory.memsw.limit_in_bytes")).toBe(String(48 * MiB));
     }
     // Only the keys given are written.
-    cgm.apply({ pids: { limit: 9 } }, { update: true });
+    await cgm.apply({ pids: { limit: 9 } }, { update: true });
     expect(cg("memory", id, limitFile)).toBe(String(32 * MiB));
     await removed(id);
   });

@@ -1,4 +1,4 @@
-import { listContainers } from "../../runtime/lifecycle.js";
+import { listContainers } from "../../runtime/status.js";
 import type { GlobalArgs } from "../options.js";
 import { out } from "../output.js";
 

@@ -1,4 +1,4 @@
-import { stateOf } from "../../runtime/lifecycle.js";
+import { stateOf } from "../../runtime/status.js";
 import { requireId, type GlobalArgs } from "../options.js";
 import { out } from "../output.js";
 

@@ -55,10 +55,13 @@ export function childCgroups(dir: string): string[] {
   }
 }
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+// Made on first use: a SharedArrayBuffer costs most of a millisecond to set up,
+// and most commands never wait.
+let sleepCell: Int32Array | undefined;
 
 /** Block the thread for `ms` milliseconds (used by the synchronous freeze/thaw waits). */
 export function sleepSync(ms: number): void {
+  sleepCell ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(sleepCell, 0, 0, ms);
 }
 

@@ -13,13 +13,11 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from "node:f
 import { join, relative } from "node:path";
 import { BerthError, isErrno } from "../../errors.js";
 import type { Resources } from "../../spec/types.js";
-import { applyResources } from "./resources.js";
-import { applyDevices } from "./devices.js";
 import { detectCgroupLayout, UNIFIED, type Hierarchy } from "./detect.js";
 import { childCgroups, readPids, sleep, writeCgroupFile } from "./files.js";
-import { parseProcCgroup, resolveCgroupPaths, type CgroupPathOptions } from "./paths.js";
 import type { CgroupManager, CgroupState } from "./types.js";
-import { resolveSystemdCgroup, SystemdCgroupManager } from "./systemd.js";
+import { SystemdCgroupManager } from "./systemd.js";
+import { freezerOf, isFrozen, type Freezer } from "./freezer.js";
 import { freezerState, freezeV1, initCpuset, thawV1 } from "./v1.js";
 import { freezeV2, hasCgroupFreeze, hasCgroupKill, isFrozenV2, killV2, thawV2 } from "./v2.js";
 
@@ -38,7 +36,7 @@ function depth(p: string): number {
   return p.split("/").length;
 }
 
-class FsCgroupManager implements CgroupManager {
+export class FsCgroupManager implements CgroupManager {
   readonly state: CgroupState;
   private hierarchies: Record<string, Hierarchy> | undefined;
 
@@ -112,10 +110,15 @@ class FsCgroupManager implements CgroupManager {
     for (const d of made) if (!this.state.created.includes(d)) this.state.created.push(d);
   }
 
-  apply(resources: Resources | undefined, opts: { update?: boolean; warn?: (msg: string) => void } = {}): void {
+  // Writing limits is create's and update's work: its code loads only then.
+  async apply(resources: Resources | undefined, opts: { update?: boolean; warn?: (msg: string) => void } = {}): Promise<void> {
+    const { applyResources } = await import("./resources.js");
     applyResources(this.state, resources, (key) => this.mountOf(key), opts);
     // berth update leaves devices out of its patch, as runc does.
-    if (resources?.devices !== undefined) applyDevices(this.state, resources.devices, opts);
+    if (resources?.devices !== undefined) {
+      const { applyDevices } = await import("./devices.js");
+      applyDevices(this.state, resources.devices, opts);
+    }
   }
 
   enter(pid: number, initPid?: number): void {
@@ -187,19 +190,12 @@ class FsCgroupManager implements CgroupManager {
     return [...all].sort((a, b) => a - b);
   }
 
-  /** The freezer berth uses: the v1 freezer hierarchy where mounted, else cgroup.freeze on v2. */
-  private freezer(): { kind: "v1" | "v2"; dir: string } | undefined {
-    const v1 = this.state.paths["freezer"];
-    if (v1 !== undefined) return { kind: "v1", dir: v1 };
-    const unified = this.state.paths[UNIFIED];
-    if (unified !== undefined && this.state.layout === "v2" && hasCgroupFreeze(unified)) return { kind: "v2", dir: unified };
-    return undefined;
+  private freezer(): Freezer | undefined {
+    return freezerOf(this.state);
   }
 
   isFrozen(): boolean {
-    const f = this.freezer();
-    if (f === undefined) return false;
-    return f.kind === "v1" ? freezerState(f.dir) === "FROZEN" : isFrozenV2(f.dir);
+    return isFrozen(this.state);
   }
 
   freeze(): void {
@@ -350,27 +346,6 @@ async function removeTree(dir: string): Promise<void> {
       delay = Math.min(delay * 2, 20);
     }
   }
-}
-
-/** A manager for a new container: resolves linux.cgroupsPath on this host. Nothing is created until create(). */
-export function createCgroupManager(opts: CgroupPathOptions): CgroupManager {
-  const layout = detectCgroupLayout();
-  if (opts.systemd) {
-    const { paths, systemd, extra } = resolveSystemdCgroup(opts, layout);
-    const fs = new FsCgroupManager({ layout: layout.layout, paths, created: [], systemd }, layout.hierarchies);
-    return new SystemdCgroupManager(fs.state, fs, { description: `berth container ${opts.id}`, extra });
-  }
-  let own: Record<string, string> = {};
-  const p = opts.cgroupsPath;
-  if (p === undefined || p === "" || !p.startsWith("/")) {
-    try {
-      own = parseProcCgroup(readFileSync("/proc/self/cgroup", "utf8"));
-    } catch (err) {
-      throw BerthError.fromSys("create cgroup", "/proc/self/cgroup", err, "mount /proc");
-    }
-  }
-  const paths = resolveCgroupPaths(opts, layout, own);
-  return new FsCgroupManager({ layout: layout.layout, paths, created: [] }, layout.hierarchies);
 }
 
 /** Reopen the cgroups of an existing container from what state.json recorded. */

@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { needs } from "../../../test/helpers/host.js";
 import { BerthError } from "../../errors.js";
 import type { CgroupLayout } from "./detect.js";
-import { createCgroupManager, loadCgroupManager } from "./manager.js";
-import { resolveSystemdCgroup, SystemdCgroupManager } from "./systemd.js";
+import { loadCgroupManager } from "./manager.js";
+import { createCgroupManager, resolveSystemdCgroup } from "./newManager.js";
+import { SystemdCgroupManager } from "./systemd.js";
 import type { CgroupManager, CgroupState } from "./types.js";
 
 const V2: CgroupLayout = { layout: "v2", hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } } };
@@ -22,7 +23,7 @@ function fakeFs(state: CgroupState): CgroupManager & { calls: string[] } {
   return {
     state, calls,
     create: () => calls.push("create"),
-    apply: (r) => calls.push(`apply ${JSON.stringify(r)}`),
+    apply: async (r) => { calls.push(`apply ${JSON.stringify(r)}`); },
     enter: (pid) => calls.push(`enter ${pid}`),
     enterDir: (dir, pid) => calls.push(`enterDir ${dir} ${pid}`),
     selfEntry: () => ({ tasks: ["/x/tasks"], into: "/x" }),
@@ -75,27 +76,27 @@ describe("SystemdCgroupManager", () => {
     layout: "v2", paths: { unified: "/sys/fs/cgroup/system.slice/berth-c1.scope" }, created: [],
     systemd: { unit: "berth-c1.scope", slice: "system.slice" },
   });
-  it("holds resources back until the unit starts, and gives berth-init nothing to enter itself", () => {
+  it("holds resources back until the unit starts, and gives berth-init nothing to enter itself", async () => {
     const s = state();
     const fs = fakeFs(s);
     const m = new SystemdCgroupManager(s, fs, { description: "berth container c1" });
     m.create();
-    m.apply({ pids: { limit: 5 } });
+    await m.apply({ pids: { limit: 5 } });
     expect(fs.calls).toEqual([]);
     expect(m.selfEntry()).toEqual({ tasks: [] });
     expect(typeof m.start).toBe("function");
   });
-  it("rejects resources systemd cannot take before anything starts", () => {
+  it("rejects resources systemd cannot take before anything starts", async () => {
     const s = state();
     const m = new SystemdCgroupManager(s, fakeFs(s), { description: "d" });
-    expect(() => m.apply({ memory: { limit: 100, swap: 50 } })).toThrow(/linux.resources.memory.swap/);
-    expect(() => m.apply({ cpu: { cpus: "3-1" } })).toThrow(/linux.resources.cpu.cpus/);
+    await expect(m.apply({ memory: { limit: 100, swap: 50 } })).rejects.toThrow(/linux.resources.memory.swap/);
+    await expect(m.apply({ cpu: { cpus: "3-1" } })).rejects.toThrow(/linux.resources.cpu.cpus/);
   });
-  it("a reopened manager writes updates and joins through cgroupfs", () => {
+  it("a reopened manager writes updates and joins through cgroupfs", async () => {
     const s = state();
     const fs = fakeFs(s);
     const m = new SystemdCgroupManager(s, fs);
-    m.apply({ pids: { limit: 5 } }, { update: true });
+    await m.apply({ pids: { limit: 5 } }, { update: true });
     m.enter(7);
     m.freeze();
     m.thaw();

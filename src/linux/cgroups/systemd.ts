@@ -11,43 +11,20 @@
 // delete kills what is left, stops the unit (systemd removes its cgroup) and
 // removes any directory that remains.
 //
-// The D-Bus client is loaded only when a unit is started or stopped.
+// The D-Bus client and the property conversions are loaded only when a unit is
+// started, changed or stopped; naming a new unit is newManager.ts's.
 
 import { existsSync, readFileSync } from "node:fs";
-import { posix } from "node:path";
 import type { Resources } from "../../spec/types.js";
 import { BerthError } from "../../errors.js";
-import {
-  annotationProperties, parseProcDevices, resourceProperties, systemdPlace, unitProperties, type UnitProperty,
-} from "../systemd/properties.js";
-import type { CgroupLayout } from "./detect.js";
+import type { UnitProperty } from "../systemd/properties.js";
 import { sleep } from "./files.js";
-import { checkCgroupDriver, type CgroupPathOptions } from "./paths.js";
 import type { CgroupManager, CgroupState } from "./types.js";
 
 /** How long destroy() waits for the cgroup to empty after SIGKILL before stopping the unit anyway. */
 const KILL_WAIT_MS = 5000;
 
 type ApplyOptions = { update?: boolean; warn?: (msg: string) => void };
-
-/** The container's directory in every hierarchy and its unit, for a new container under the systemd driver. */
-export function resolveSystemdCgroup(
-  opts: CgroupPathOptions,
-  layout: CgroupLayout,
-  systemdRunning?: boolean,
-): { paths: Record<string, string>; systemd: { unit: string; slice: string }; extra: UnitProperty[] } {
-  checkCgroupDriver(opts, systemdRunning);
-  const place = systemdPlace(opts.cgroupsPath, opts.id);
-  const extra = annotationProperties(opts.annotations);
-  const paths: Record<string, string> = {};
-  for (const [key, h] of Object.entries(layout.hierarchies)) {
-    // Inside a cgroup namespace or a bind mount of a sub-cgroup, the mount shows h.root as its top.
-    let rel = place.cgroup;
-    if (h.root !== "/" && (rel === h.root || rel.startsWith(h.root + "/"))) rel = rel.slice(h.root.length);
-    paths[key] = posix.join(h.mountPoint, rel);
-  }
-  return { paths, systemd: { unit: place.unit, slice: place.slice }, extra };
-}
 
 export class SystemdCgroupManager implements CgroupManager {
   readonly state: CgroupState;
@@ -77,15 +54,16 @@ export class SystemdCgroupManager implements CgroupManager {
   /** Nothing to do yet: systemd creates the cgroup when the unit starts with its first process (start()). */
   create(): void {}
 
-  apply(resources: Resources | undefined, opts: ApplyOptions = {}): void {
+  async apply(resources: Resources | undefined, opts: ApplyOptions = {}): Promise<void> {
     if (this.beforeStart) {
+      const { resourceProperties } = await import("../systemd/properties.js");
       // Check now what start() will convert (e.g. a swap limit below the memory
       // limit), so a bad config fails before any process or unit exists.
       resourceProperties({ cgroupVersion: this.state.layout === "v2" ? 2 : 1, systemdVersion: Number.MAX_SAFE_INTEGER, resources: { ...resources, devices: undefined } });
       this.pending = { resources, opts };
       return;
     }
-    this.fs.apply(resources, opts);
+    await this.fs.apply(resources, opts);
   }
 
   /**
@@ -98,6 +76,7 @@ export class SystemdCgroupManager implements CgroupManager {
     const resources = this.pending?.resources;
     const warn = this.pending?.opts.warn;
     const { SystemdClient } = await import("../systemd/client.js");
+    const { parseProcDevices, unitProperties } = await import("../systemd/properties.js");
     const client = await SystemdClient.connect();
     try {
       const systemdVersion = await client.version();
@@ -108,7 +87,7 @@ export class SystemdCgroupManager implements CgroupManager {
         cgroupVersion: this.state.layout === "v2" ? 2 : 1,
         systemdVersion,
         resources,
-        deviceName: deviceNames(),
+        deviceName: deviceNames(parseProcDevices),
         warn,
       });
       // Annotations come after berth's own properties, so they can override them.
@@ -127,12 +106,13 @@ export class SystemdCgroupManager implements CgroupManager {
       if (!this.state.created.includes(dir)) this.state.created.push(dir);
     }
     this.fs.enter(pid);
-    this.fs.apply(resources, this.pending?.opts ?? {});
+    await this.fs.apply(resources, this.pending?.opts ?? {});
   }
 
   /** Set the unit's resource properties to `resources` (device rules are left as they are, as update leaves them). */
   async updateUnit(resources: Resources): Promise<void> {
     const { SystemdClient } = await import("../systemd/client.js");
+    const { resourceProperties } = await import("../systemd/properties.js");
     const client = await SystemdClient.connect();
     try {
       const props = resourceProperties({
@@ -209,7 +189,9 @@ export class SystemdCgroupManager implements CgroupManager {
 }
 
 /** Driver names by major number from /proc/devices (for DeviceAllow "char-<name>" entries). */
-function deviceNames(): (type: "c" | "b", major: number) => string | undefined {
+function deviceNames(
+  parseProcDevices: (text: string) => (type: "c" | "b", major: number) => string | undefined,
+): (type: "c" | "b", major: number) => string | undefined {
   let lookup: ((type: "c" | "b", major: number) => string | undefined) | undefined;
   return (type, major) => {
     if (lookup === undefined) {

@@ -45,7 +45,7 @@ export interface CgroupManager {
    * such as memory limit/swap are written in the order that succeeds).
    * Throws BerthError naming the JSON path (e.g. linux.resources.memory.limit).
    */
-  apply(resources: Resources | undefined, opts?: { update?: boolean; warn?: (msg: string) => void }): void;
+  apply(resources: Resources | undefined, opts?: { update?: boolean; warn?: (msg: string) => void }): Promise<void>;
   /**
    * Move a process into every hierarchy (writes cgroup.procs). On cgroup v2 a
    * container cgroup that has enabled controllers for its children takes no

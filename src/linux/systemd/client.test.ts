@@ -186,7 +186,7 @@ needs("dbus-daemon").describe("SystemdClient against a stand-in systemd on a pri
     const fs: CgroupManager = {
       state,
       create: () => fsCalls.push("create"),
-      apply: (r) => fsCalls.push(`apply ${JSON.stringify(r)}`),
+      apply: async (r) => { fsCalls.push(`apply ${JSON.stringify(r)}`); },
       enter: (pid) => fsCalls.push(`enter ${pid}`),
       enterDir: () => undefined,
       selfEntry: () => ({ tasks: [] }),
@@ -201,7 +201,7 @@ needs("dbus-daemon").describe("SystemdClient against a stand-in systemd on a pri
       description: "berth container e",
       extra: [["CollectMode", { type: "s", value: "inactive-or-failed" }]],
     });
-    m.apply({ pids: { limit: 9 }, memory: { limit: 1 << 20 } });
+    await m.apply({ pids: { limit: 9 }, memory: { limit: 1 << 20 } });
     await m.start(4242);
     const props = fake.units.get("berth-e.scope")!;
     expect(props["Description"]).toEqual({ type: "s", value: "berth container e" });
