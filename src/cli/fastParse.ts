@@ -1,41 +1,28 @@
-// A small parser for well-formed command lines, driven by the same table as
-// the yargs front end. It handles what callers (containerd, podman, CRI-O,
-// runtime-tools) send; anything it is unsure about (help, unknown flags,
-// missing or extra arguments) returns undefined and yargs takes over, which
-// also produces the error message.
+// The parser for well-formed command lines, driven by the grammar (grammar.ts).
+// It handles what callers (containerd, podman, CRI-O, runtime-tools) send;
+// anything it is unsure about (help, unknown flags, missing or extra arguments)
+// returns undefined and the yargs fallback takes over, which also produces the
+// error message. Values stay text here; options.ts reads them as their types say.
 
-import { COMMANDS, GLOBAL_FLAGS, type CommandDef, type FlagDef } from "./commands/index.js";
+import { COMMANDS, GLOBAL_FLAGS, lookupFlag, takesValue, type CommandDef, type FlagDef } from "./grammar.js";
 import { defaultRoot } from "../runtime/stateStore.js";
 
 export interface Parsed { command: CommandDef; argv: Record<string, unknown> }
 
-function lookup(flags: FlagDef[], token: string): { def: FlagDef; inline?: string } | undefined {
-  let name: string;
-  let inline: string | undefined;
-  if (token.startsWith("--")) name = token.slice(2);
-  else if (token.startsWith("-") && token.length > 1) name = token.slice(1);
-  else return undefined;
-  const eq = name.indexOf("=");
-  if (eq >= 0) {
-    inline = name.slice(eq + 1);
-    name = name.slice(0, eq);
-  }
-  const def = flags.find((f) => f.name === name || (f.alias !== undefined && f.alias === name));
-  return def === undefined ? undefined : { def, inline };
-}
-
-function defaults(flags: FlagDef[], out: Record<string, unknown>): void {
+function defaults(flags: readonly FlagDef[], out: Record<string, unknown>): void {
   for (const f of flags) {
-    if (f.default !== undefined) out[f.name] = Array.isArray(f.default) ? [...f.default] : f.default;
+    if (f.type === "boolean") out[f.name] = f.default ?? false;
+    else if (f.type === "repeatable") out[f.name] = [];
+    else if (f.default !== undefined) out[f.name] = f.default;
   }
 }
 
 /** Consume one flag at args[i]; returns the next index, or -1 if unsure. */
-function takeFlag(flags: FlagDef[], args: string[], i: number, out: Record<string, unknown>): number {
-  const hit = lookup(flags, args[i]!);
+function takeFlag(flags: readonly FlagDef[], args: string[], i: number, out: Record<string, unknown>): number {
+  const hit = lookupFlag(flags, args[i]!);
   if (hit === undefined) return -1;
   const { def, inline } = hit;
-  if (def.type === "boolean") {
+  if (!takesValue(def)) {
     if (inline === undefined) out[def.name] = true;
     else if (inline === "true" || inline === "false") out[def.name] = inline === "true";
     else return -1;
@@ -49,9 +36,30 @@ function takeFlag(flags: FlagDef[], args: string[], i: number, out: Record<strin
     next = i + 2;
   }
   if (def.choices !== undefined && !def.choices.includes(value)) return -1;
-  if (def.type === "array") (out[def.name] as string[]).push(value);
+  if (def.type === "repeatable") (out[def.name] as string[]).push(value);
   else out[def.name] = value;
   return next;
+}
+
+/**
+ * Give the positional arguments their names (a variadic one takes the rest);
+ * false when a required one is missing or there are too many.
+ */
+export function assignPositionals(command: CommandDef, positionals: string[], out: Record<string, unknown>): boolean {
+  let p = 0;
+  for (const pos of command.positionals) {
+    if (pos.variadic === true) {
+      out[pos.name] = positionals.slice(p);
+      p = positionals.length;
+    } else if (p < positionals.length) {
+      out[pos.name] = positionals[p++];
+    } else if (pos.optional === true) {
+      if (pos.default !== undefined) out[pos.name] = pos.default;
+    } else {
+      return false;
+    }
+  }
+  return p >= positionals.length;
 }
 
 export function fastParse(args: string[]): Parsed | undefined {
@@ -62,11 +70,11 @@ export function fastParse(args: string[]): Parsed | undefined {
     i = takeFlag(GLOBAL_FLAGS, args, i, argv);
     if (i < 0) return undefined;
   }
-  const command = COMMANDS.find((c) => c.name === args[i]);
+  const command = (COMMANDS as readonly CommandDef[]).find((c) => c.name === args[i]);
   if (command === undefined) return undefined;
   defaults(command.flags, argv);
+  const flags = [...command.flags, ...GLOBAL_FLAGS];
   const positionals: string[] = [];
-  const stopAfterId = command.name === "exec" || command.name === "kill" || command.name === "ps";
   i++;
   while (i < args.length) {
     const a = args[i]!;
@@ -74,32 +82,70 @@ export function fastParse(args: string[]): Parsed | undefined {
       positionals.push(...args.slice(i + 1));
       break;
     }
-    if (stopAfterId && positionals.length >= 1) {
+    if (command.stopAfterId === true && positionals.length >= 1) {
       positionals.push(...args.slice(i));
       break;
     }
     if (a.startsWith("-") && a !== "-") {
       if (a === "--help" || a === "-h") return undefined;
-      i = takeFlag(command.flags, args, i, argv);
+      i = takeFlag(flags, args, i, argv);
       if (i < 0) return undefined;
       continue;
     }
     positionals.push(a);
     i++;
   }
-  let p = 0;
-  for (const pos of command.positionals) {
-    if (pos.variadic === true) {
-      argv[pos.name] = positionals.slice(p);
-      p = positionals.length;
-    } else if (p < positionals.length) {
-      argv[pos.name] = positionals[p++];
-    } else if (pos.optional === true) {
-      if (pos.default !== undefined) argv[pos.name] = pos.default;
-    } else {
-      return undefined;
-    }
+  return assignPositionals(command, positionals, argv) ? { command, argv } : undefined;
+}
+
+/** How many arguments a flag token spans: 2 when its value is the next argument. */
+function skip(flags: readonly FlagDef[], token: string): number {
+  const hit = lookupFlag(flags, token);
+  return hit !== undefined && takesValue(hit.def) && hit.inline === undefined ? 2 : 1;
+}
+
+/**
+ * Where option parsing ends in a command line: the index of the first argument
+ * after a stop-after-id command's container id (the command's own arguments
+ * start there), or undefined. Unknown flags count as taking no value.
+ */
+export function stopIndex(args: string[]): number | undefined {
+  let i = 0;
+  while (i < args.length && args[i]!.startsWith("-")) i += skip(GLOBAL_FLAGS, args[i]!);
+  const command = (COMMANDS as readonly CommandDef[]).find((c) => c.name === args[i]);
+  if (command?.stopAfterId !== true) return undefined;
+  const flags = [...command.flags, ...GLOBAL_FLAGS];
+  let j = i + 1;
+  while (j < args.length) {
+    const a = args[j]!;
+    if (a === "--") return undefined;
+    if (!a.startsWith("-") || a === "-") return j + 1 < args.length ? j + 1 : undefined;
+    j += skip(flags, a);
   }
-  if (p < positionals.length) return undefined;
-  return { command, argv };
+  return undefined;
+}
+
+/**
+ * A request for help: `berth --help`, `berth help [CMD]`, or -h/--help among a
+ * command's options (not after `--`, nor among exec's command). Returns the
+ * command (null for the global help), or undefined when help is not asked for.
+ */
+export function helpRequest(args: string[]): CommandDef | null | undefined {
+  const isHelp = (a: string): boolean => a === "--help" || a === "-h";
+  let i = 0;
+  while (i < args.length && args[i]!.startsWith("-")) {
+    const a = args[i]!;
+    if (isHelp(a)) return null;
+    i += skip(GLOBAL_FLAGS, a);
+  }
+  if (args[i] === "help") return (COMMANDS as readonly CommandDef[]).find((c) => c.name === args[i + 1]) ?? null;
+  const command = (COMMANDS as readonly CommandDef[]).find((c) => c.name === args[i]);
+  if (command === undefined) return undefined;
+  const end = stopIndex(args) ?? args.length;
+  const flags = [...command.flags, ...GLOBAL_FLAGS];
+  for (let j = i + 1; j < end; j += skip(flags, args[j]!)) {
+    if (args[j] === "--") break;
+    if (isHelp(args[j]!)) return command;
+  }
+  return undefined;
 }

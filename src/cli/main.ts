@@ -1,24 +1,37 @@
-// berth's command line, in runc's grammar: global options, then a subcommand,
-// its options, and its arguments. Well-formed invocations go through a small
-// table-driven parser; help and malformed input go through yargs. Each
-// subcommand's module is loaded only when it runs.
+// berth's command line, in runc's grammar (grammar.ts): global options, then a
+// subcommand, its options, and its arguments. Well-formed invocations go through
+// a small table-driven parser; help is written from the same table; malformed
+// input goes through yargs for its messages. Each subcommand's module is loaded
+// only when it runs.
 
 import { writeSync } from "node:fs";
 import { configureLog, log } from "../log.js";
 import { BerthError } from "../errors.js";
-import { fastParse } from "./fastParse.js";
+import { fastParse, helpRequest } from "./fastParse.js";
 import { splitCommandArgs } from "./argv.js";
 import { versionText } from "../version.js";
-import type { CommandDef } from "./commands/index.js";
+import { toOptions } from "./options.js";
+import { LOADERS } from "./commands/index.js";
+import type { CommandDef, CommandName } from "./grammar.js";
 
 let running: string | undefined;
 
 async function run(command: CommandDef, argv: Record<string, unknown>): Promise<void> {
   running = command.name;
   configureLog({ file: argv.log as string | undefined, format: argv["log-format"] as string | undefined, debug: argv.debug === true });
-  const mod = await command.load();
-  const code = await mod.handler(argv as never);
+  const opts = toOptions(command, argv);
+  const mod = await LOADERS[command.name as CommandName]();
+  const code = await mod.handler(opts as never);
   process.exitCode = typeof code === "number" ? code : 0;
+}
+
+/** --version or -v among the global options (before the command). */
+function wantsVersion(args: string[]): boolean {
+  for (const a of args) {
+    if (a === "--version" || a === "-v") return true;
+    if (!a.startsWith("-")) return false;
+  }
+  return false;
 }
 
 export async function main(args: string[]): Promise<void> {
@@ -28,6 +41,16 @@ export async function main(args: string[]): Promise<void> {
   }
   const fast = fastParse(args);
   if (fast !== undefined) return run(fast.command, fast.argv);
+  const help = helpRequest(args);
+  if (help !== undefined) {
+    const { commandHelp, globalHelp } = await import("./help.js");
+    writeSync(1, help === null ? globalHelp() : commandHelp(help));
+    return;
+  }
+  if (wantsVersion(args)) {
+    writeSync(1, versionText());
+    return;
+  }
   const { runYargs } = await import("./yargsCli.js");
   await runYargs(splitCommandArgs(args), run);
 }

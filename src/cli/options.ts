@@ -1,29 +1,81 @@
-// Global options, accepted before the subcommand (as runc requires) or after it.
+// The typed options a command receives, derived from the grammar: flag names in
+// camelCase (--pid-file → pidFile), values read as their type says (numbers,
+// durations in ms, sizes in bytes, lists), positionals by name. Both parsers
+// (fastParse.ts and the yargs fallback) produce the same raw record, keyed by
+// flag name; toOptions turns it into these.
+
 import { BerthError } from "../errors.js";
+import { argName, COMMANDS, GLOBAL_FLAGS, type CommandDef, type CommandName, type FlagDef, type PositionalDef } from "./grammar.js";
+import { parseDurationMs, parseIntValue, parseRamSize } from "./values.js";
 
-export interface GlobalArgs {
-  root: string;
-  log?: string;
-  "log-format": "text" | "json";
-  debug: boolean;
-  "systemd-cgroup": boolean;
-  rootless?: string;
+type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
+
+type ValueOf<F> = F extends { type: "boolean" } ? boolean
+  : F extends { type: "repeatable" } ? string[]
+  : F extends { type: "number" | "size" | "duration" } ? number
+  : F extends { choices: readonly (infer C)[] } ? C
+  : string;
+
+type AlwaysSet<F> = F extends { type: "boolean" | "repeatable" } ? true : F extends { default: string | boolean } ? true : false;
+
+type FlagOptions<Fs extends readonly FlagDef[]> = {
+  [F in Fs[number] as Camel<F["name"]>]: AlwaysSet<F> extends true ? ValueOf<F> : ValueOf<F> | undefined;
+};
+
+type PositionalOptions<Ps extends readonly PositionalDef[]> = {
+  [P in Ps[number] as Camel<P["name"]>]: P extends { variadic: true } ? string[]
+    : P extends { optional: true } ? (P extends { default: string } ? string : string | undefined)
+    : string;
+};
+
+export type GlobalOptions = FlagOptions<typeof GLOBAL_FLAGS> & { root: string };
+
+type Def<N extends CommandName> = Extract<(typeof COMMANDS)[number], { name: N }>;
+
+/** What `berth N` hands its handler. */
+export type CommandOptions<N extends CommandName> = Omit<GlobalOptions, keyof FlagOptions<Def<N>["flags"]>> & FlagOptions<Def<N>["flags"]> & PositionalOptions<Def<N>["positionals"]>;
+
+export function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-
-/** Parse --preserve-fds and similar non-negative integers, naming the flag on error. */
-export function nonNegativeInt(value: unknown, flag: string): number {
-  if (value === undefined) return 0;
-  const s = String(value);
-  if (!/^\d+$/.test(s)) throw new BerthError(`invalid value ${JSON.stringify(s)}: must be a non-negative integer`, { op: "parse arguments", path: flag });
-  return Number(s);
-}
-
-/** The container id argument, required by most commands. */
-export function requireId(argv: Record<string, unknown>, command: string): string {
-  const id = argv.id;
-  if (typeof id !== "string" || id === "") {
-    throw new BerthError(`"${command}" requires exactly 1 argument: the container id`, { op: command, path: "<container-id>", hint: `berth ${command} --help` });
+function typed(op: string, f: FlagDef, raw: unknown): unknown {
+  if (f.type === "boolean") return raw === true || raw === "true";
+  if (f.type === "repeatable") return raw === undefined ? [] : (Array.isArray(raw) ? raw : [raw]).map(String);
+  if (raw === undefined) return undefined;
+  // yargs keeps every occurrence of a flag given twice; the last one counts, as in Go's flag package.
+  const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
+  if (text === "" && f.emptyIsUnset === true) return undefined;
+  switch (f.type) {
+    case "number": return parseIntValue(op, f.name, text, f.signed === true, f.max);
+    case "size": return parseRamSize(text, f.name, op);
+    case "duration": return parseDurationMs(op, f.name, text);
+    default: return text;
   }
-  return id;
+}
+
+/** The typed options of `command` from a parser's raw record (flag names and positional names as keys). */
+export function toOptions(command: CommandDef, raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of [...GLOBAL_FLAGS, ...command.flags] as FlagDef[]) {
+    const value = typed(command.name, f, raw[f.name] ?? f.default);
+    if (f.refused !== undefined && value !== undefined && !(Array.isArray(value) && value.length === 0)) {
+      throw new BerthError(`${f.refused}`, { op: command.name, path: `--${f.name}`, hint: `drop --${f.name}` });
+    }
+    out[camel(f.name)] = value;
+  }
+  out.root = String(raw.root);
+  for (const p of command.positionals) {
+    const v = raw[p.name];
+    if (p.variadic === true) {
+      out[camel(p.name)] = (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
+      continue;
+    }
+    if ((v === undefined || v === "") && p.optional !== true) {
+      const what = argName(p);
+      throw new BerthError(`"${command.name}" requires exactly 1 argument: the ${what}`, { op: command.name, path: `<${what.replace(/ /g, "-")}>`, hint: `berth ${command.name} --help` });
+    }
+    out[camel(p.name)] = v === undefined ? p.default : String(v);
+  }
+  return out;
 }

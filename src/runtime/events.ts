@@ -15,73 +15,8 @@ import { statusOf } from "./status.js";
 import { isAlive } from "./procfs.js";
 import { containerDir, loadRecord, STATE_FILE, type ContainerRecord } from "./stateStore.js";
 
-/** runc's default interval. */
-export const DEFAULT_INTERVAL = "5s";
-
 /** How often the stream checks for OOM kills and for the container's end (capped by the interval). */
 const POLL_MS = 200;
-
-const UNIT_NS: Record<string, bigint> = {
-  ns: 1n, us: 1_000n, "\u00b5s": 1_000n, "\u03bcs": 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n,
-};
-const MAX_INT64 = (1n << 63n) - 1n;
-
-/**
- * Parse a Go duration ("5s", "500ms", "1m30s", "1.5h", "-2s", "0") to
- * nanoseconds, with Go's time.ParseDuration rules. Throws an Error whose
- * message is Go's wording.
- */
-export function parseGoDuration(text: string): bigint {
-  const quoted = JSON.stringify(text);
-  let s = text;
-  let negative = false;
-  if (s.startsWith("-") || s.startsWith("+")) {
-    negative = s[0] === "-";
-    s = s.slice(1);
-  }
-  if (s === "0") return 0n;
-  if (s === "") throw new Error(`time: invalid duration ${quoted}`);
-  let total = 0n;
-  while (s !== "") {
-    const m = /^(\d*)(?:\.(\d*))?/.exec(s)!;
-    const [whole = "", frac] = [m[1], m[2]];
-    if (whole === "" && (frac === undefined || frac === "")) throw new Error(`time: invalid duration ${quoted}`);
-    s = s.slice(m[0].length);
-    const unitMatch = /^[^\d.]+/.exec(s);
-    if (unitMatch === null) throw new Error(`time: missing unit in duration ${quoted}`);
-    const unitName = unitMatch[0];
-    const unit = UNIT_NS[unitName];
-    if (unit === undefined) throw new Error(`time: unknown unit ${JSON.stringify(unitName)} in duration ${quoted}`);
-    s = s.slice(unitName.length);
-    let v = BigInt(whole === "" ? "0" : whole) * unit;
-    if (frac !== undefined && frac !== "") {
-      // Go keeps the fraction's precision up to the unit: truncate below one nanosecond.
-      v += (BigInt(frac) * unit) / 10n ** BigInt(frac.length);
-    }
-    total += v;
-    if (total > MAX_INT64) throw new Error(`time: invalid duration ${quoted}`);
-  }
-  return negative ? -total : total;
-}
-
-/** --interval as milliseconds for the stream; errors name the flag, as runc's do. */
-export function parseInterval(text: string): number {
-  let ns: bigint;
-  try {
-    ns = parseGoDuration(text);
-  } catch (err) {
-    throw new BerthError(`invalid value ${JSON.stringify(text)}: ${(err as Error).message}`, {
-      op: "events",
-      path: "--interval",
-      hint: 'give a duration such as "5s", "500ms" or "1m30s"',
-    });
-  }
-  if (ns <= 0n) {
-    throw new BerthError("duration interval must be greater than 0", { op: "events", path: "--interval", hint: 'give a duration such as "5s"' });
-  }
-  // At least one millisecond: the stream's timer cannot be finer.
-  return Math.max(1, Number(ns / 1_000_000n));
-}
 
 export interface EventsOptions {
   root: string;

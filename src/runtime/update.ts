@@ -1,13 +1,13 @@
 // `berth update`: change the resource limits of a live container, as `runc
-// update` does. The new values come from a LinuxResources JSON document
-// (--resources FILE, or - for stdin) or from runc's individual flags. Both
-// become one patch, with runc's rules: a zero (or empty) value leaves the
-// setting unchanged, "-1" means unlimited for memory and pids, a CPU quota
-// or period given alone keeps the other at its recorded value, and kernel
-// memory is ignored with a warning. The patch is validated before anything
-// is touched, written to the cgroups through the manager, and then merged
-// into the config recorded in state.json (and, under the systemd driver, into
-// the unit's properties).
+// update` does. The new values come as a LinuxResources JSON document (a file,
+// or "-" for stdin) or as resources the command line built from runc's
+// individual flags. Both become one patch, with runc's rules: a zero (or
+// empty) value leaves the setting unchanged, -1 means unlimited for memory and
+// pids, a CPU quota or period given alone keeps the other at its recorded
+// value, and kernel memory is ignored with a warning. The patch is validated
+// before anything is touched, written to the cgroups through the manager, and
+// then merged into the config recorded in state.json (and, under the systemd
+// driver, into the unit's properties).
 
 import { readFileSync } from "node:fs";
 import { BerthError } from "../errors.js";
@@ -19,99 +19,7 @@ import { validateConfig } from "../spec/validators.js";
 import { statusOf } from "./status.js";
 import { loadRecord, saveRecord } from "./stateStore.js";
 
-/** runc's individual update flags, in the order of its help text. */
-export const UPDATE_FLAGS = [
-  "blkio-weight", "cpu-period", "cpu-quota", "cpu-burst", "cpu-share", "cpu-rt-period", "cpu-rt-runtime", "cpu-idle",
-  "cpuset-cpus", "cpuset-mems", "kernel-memory", "kernel-memory-tcp", "memory", "memory-reservation", "memory-swap",
-  "pids-limit", "l3-cache-schema", "mem-bw-schema",
-] as const;
-
-export type UpdateFlag = (typeof UPDATE_FLAGS)[number];
-
 type Obj = Record<string, unknown>;
-
-const KIB = 1024;
-const SIZE_UNITS: Record<string, number> = { "": 1, k: KIB, m: KIB ** 2, g: KIB ** 3, t: KIB ** 4, p: KIB ** 5 };
-
-function flagError(flag: string, value: string, why: string, hint: string): BerthError {
-  return new BerthError(`invalid value ${JSON.stringify(value)}: ${why}`, { op: "update", path: `--${flag}`, hint });
-}
-
-/**
- * A memory size as runc reads it (docker's RAMInBytes): a number, optionally
- * with a fraction, then an optional binary unit k/m/g/t/p (any case, with an
- * optional "i" and "b": 100M, 1g, 512KiB, 1.5G); "-1" means unlimited.
- */
-export function parseRamSize(value: string, flag = "memory"): number {
-  if (value === "-1") return -1;
-  const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(value);
-  const hint = 'give bytes or a size such as "100M", "1g" or "512k", or -1 for no limit';
-  if (m === null || !/^\d+(\.\d+)?$/.test(m[1]!)) throw flagError(flag, value, "not a memory size", hint);
-  const bytes = Math.trunc(Number(m[1]) * SIZE_UNITS[(m[2] ?? "").toLowerCase()]!);
-  if (!Number.isSafeInteger(bytes)) throw flagError(flag, value, "too large", hint);
-  return bytes;
-}
-
-function parseIntFlag(flag: string, value: string, signed: boolean, max?: number): number {
-  const ok = signed ? /^[-+]?\d+$/.test(value) : /^\+?\d+$/.test(value);
-  const n = Number(value);
-  if (!ok || !Number.isSafeInteger(n) || (max !== undefined && n > max)) {
-    throw flagError(flag, value, signed ? "not an integer" : max !== undefined ? `not an integer from 0 to ${max}` : "not a non-negative integer", "give a whole number");
-  }
-  return n;
-}
-
-/** Build a LinuxResources document from runc's individual flags (absent or empty flags are left out). */
-export function resourcesFromFlags(flags: Partial<Record<UpdateFlag, string>>): Resources {
-  const get = (f: UpdateFlag): string | undefined => {
-    const v = flags[f];
-    return v === undefined || v === "" ? undefined : v;
-  };
-  for (const f of ["l3-cache-schema", "mem-bw-schema"] as const) {
-    if (get(f) !== undefined) {
-      const what = f === "l3-cache-schema" ? "Intel RDT/CAT: l3 cache schema" : "Intel RDT/MBA: memory bandwidth schema";
-      throw new BerthError(`${what} is not supported`, { op: "update", path: `--${f}`, hint: "berth does not manage Intel RDT (resctrl); drop the flag" });
-    }
-  }
-  const memory: Obj = {};
-  const cpu: Obj = {};
-  const out: Resources = {};
-  const uint = (f: UpdateFlag, key: string, target: Obj): void => {
-    const v = get(f);
-    if (v !== undefined) target[key] = parseIntFlag(f, v, false);
-  };
-  const int = (f: UpdateFlag, key: string, target: Obj): void => {
-    const v = get(f);
-    if (v !== undefined) target[key] = parseIntFlag(f, v, true);
-  };
-  const size = (f: UpdateFlag, key: string): void => {
-    const v = get(f);
-    if (v !== undefined) memory[key] = parseRamSize(v, f);
-  };
-  const weight = get("blkio-weight");
-  if (weight !== undefined) out.blockIO = { weight: parseIntFlag("blkio-weight", weight, false, 65535) };
-  uint("cpu-period", "period", cpu);
-  int("cpu-quota", "quota", cpu);
-  uint("cpu-burst", "burst", cpu);
-  uint("cpu-share", "shares", cpu);
-  uint("cpu-rt-period", "realtimePeriod", cpu);
-  int("cpu-rt-runtime", "realtimeRuntime", cpu);
-  int("cpu-idle", "idle", cpu);
-  const cpus = get("cpuset-cpus");
-  if (cpus !== undefined) cpu.cpus = cpus;
-  const mems = get("cpuset-mems");
-  if (mems !== undefined) cpu.mems = mems;
-  size("memory", "limit");
-  size("memory-reservation", "reservation");
-  size("memory-swap", "swap");
-  size("kernel-memory", "kernel");
-  size("kernel-memory-tcp", "kernelTCP");
-  const pids = get("pids-limit");
-  if (pids !== undefined) out.pids = { limit: parseIntFlag("pids-limit", pids, true) };
-  if (Object.keys(memory).length > 0) out.memory = memory;
-  if (Object.keys(cpu).length > 0) out.cpu = cpu;
-  return out;
-}
 
 /**
  * Parse and validate a LinuxResources JSON document (`source` names the file,
@@ -232,9 +140,8 @@ export function mergeResources(base: Resources | undefined, patch: Resources): R
 export interface UpdateOptions {
   root: string;
   id: string;
-  /** --resources: a file path, or "-" for stdin. Other flags are ignored when set. */
-  resources?: string;
-  flags: Partial<Record<UpdateFlag, string>>;
+  /** A LinuxResources JSON file ("-": stdin), or resources already built. */
+  request: { file: string } | { resources: Resources };
   /** Reads all of stdin (injectable for tests). */
   readStdin?: () => string;
 }
@@ -251,16 +158,12 @@ function readResourcesText(src: string, readStdin: () => string): string {
 export async function updateContainer(opts: UpdateOptions): Promise<Resources> {
   const rec = loadRecord(opts.root, opts.id);
   let req: Resources;
-  if (opts.resources !== undefined && opts.resources !== "") {
-    for (const [f, v] of Object.entries(opts.flags)) {
-      if (v !== undefined && v !== "" && f !== "l3-cache-schema" && f !== "mem-bw-schema") log.warn(`--${f} is ignored: --resources is given`);
-    }
-    const text = readResourcesText(opts.resources, opts.readStdin ?? (() => readFileSync(0, "utf8")));
-    req = parseResourcesJson(text, opts.resources === "-" ? "stdin" : opts.resources);
-    // Intel RDT flags still apply with --resources (as runc), and berth has no Intel RDT.
-    resourcesFromFlags({ "l3-cache-schema": opts.flags["l3-cache-schema"], "mem-bw-schema": opts.flags["mem-bw-schema"] });
+  if ("file" in opts.request) {
+    const src = opts.request.file;
+    const text = readResourcesText(src, opts.readStdin ?? (() => readFileSync(0, "utf8")));
+    req = parseResourcesJson(text, src === "-" ? "stdin" : src);
   } else {
-    req = resourcesFromFlags(opts.flags);
+    req = opts.request.resources;
   }
   const current = rec.config.linux?.resources;
   const { patch, warnings } = planUpdate(req, current);

@@ -1,21 +1,21 @@
-import { createContainer } from "../../runtime/create.js";
-import { nonNegativeInt, requireId, type GlobalArgs } from "../options.js";
+import { createContainer, type CreateOptions } from "../../runtime/create.js";
+import type { CommandOptions } from "../options.js";
 
-export function createOptions(argv: Record<string, unknown> & GlobalArgs) {
+export function createOptions(o: CommandOptions<"create"> | CommandOptions<"run">): Omit<CreateOptions, "wait" | "detach"> {
   return {
-    root: argv.root,
-    id: requireId(argv, "create"),
-    bundle: argv.bundle as string | undefined,
-    pidFile: argv["pid-file"] as string | undefined,
-    consoleSocket: argv["console-socket"] as string | undefined,
-    noPivot: argv["no-pivot"] === true,
-    noNewKeyring: argv["no-new-keyring"] === true,
-    preserveFds: nonNegativeInt(argv["preserve-fds"], "--preserve-fds"),
-    systemdCgroup: argv["systemd-cgroup"] === true,
+    root: o.root,
+    id: o.id,
+    bundle: o.bundle,
+    pidFile: o.pidFile,
+    consoleSocket: o.consoleSocket,
+    noPivot: o.noPivot,
+    noNewKeyring: o.noNewKeyring,
+    preserveFds: o.preserveFds,
+    systemdCgroup: o.systemdCgroup,
   };
 }
 
-export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
-  await createContainer({ ...createOptions(argv), wait: false, detach: true });
+export async function handler(o: CommandOptions<"create">): Promise<number> {
+  await createContainer({ ...createOptions(o), wait: false, detach: true });
   return 0;
 }

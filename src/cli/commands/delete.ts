@@ -1,7 +1,7 @@
 import { deleteContainer } from "../../runtime/lifecycle.js";
-import { requireId, type GlobalArgs } from "../options.js";
+import type { CommandOptions } from "../options.js";
 
-export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
-  await deleteContainer(argv.root, requireId(argv, "delete"), argv.force === true);
+export async function handler(o: CommandOptions<"delete">): Promise<number> {
+  await deleteContainer(o.root, o.id, o.force);
   return 0;
 }

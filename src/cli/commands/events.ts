@@ -1,10 +1,8 @@
-import { containerEvents, DEFAULT_INTERVAL, parseInterval } from "../../runtime/events.js";
-import { requireId, type GlobalArgs } from "../options.js";
+import { containerEvents } from "../../runtime/events.js";
+import type { CommandOptions } from "../options.js";
 import { out } from "../output.js";
 
-export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
-  const id = requireId(argv, "events");
-  const intervalMs = parseInterval(String(argv.interval ?? DEFAULT_INTERVAL));
-  await containerEvents({ root: argv.root, id, statsOnly: argv.stats === true, intervalMs, write: out });
+export async function handler(o: CommandOptions<"events">): Promise<number> {
+  await containerEvents({ root: o.root, id: o.id, statsOnly: o.stats, intervalMs: o.interval, write: out });
   return 0;
 }

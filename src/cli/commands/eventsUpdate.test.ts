@@ -1,5 +1,5 @@
 // How the callers' spellings of `events` and `update` parse (containerd's
-// go-runc, CRI-O and podman; see the command table in index.ts).
+// go-runc, CRI-O and podman; see the grammar in ../grammar.ts).
 import { describe, expect, it } from "vitest";
 import { fastParse } from "../fastParse.js";
 

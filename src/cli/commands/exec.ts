@@ -1,34 +1,34 @@
 import { execInContainer } from "../../runtime/exec.js";
 import { BerthError } from "../../errors.js";
-import { nonNegativeInt, requireId, type GlobalArgs } from "../options.js";
+import type { CommandOptions } from "../options.js";
 
-function gids(values: unknown): number[] {
-  return (values as string[]).flatMap((v) => String(v).split(",")).filter((v) => v !== "").map((v) => {
+/** --additional-gids: repeated, each a comma-separated list. */
+function gids(values: string[]): number[] {
+  return values.flatMap((v) => v.split(",")).filter((v) => v !== "").map((v) => {
     if (!/^\d+$/.test(v)) throw new BerthError(`invalid gid ${JSON.stringify(v)}`, { op: "exec", path: "--additional-gids" });
     return Number(v);
   });
 }
 
-export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
-  const rest = [...((argv.command as string[] | undefined) ?? []), ...((argv["--"] as string[] | undefined) ?? [])].map(String);
+export async function handler(o: CommandOptions<"exec">): Promise<number> {
   return execInContainer({
-    root: argv.root,
-    id: requireId(argv, "exec"),
-    processFile: argv.process as string | undefined,
-    args: rest,
-    tty: argv.tty === true,
-    detach: argv.detach === true,
-    pidFile: argv["pid-file"] as string | undefined,
-    consoleSocket: argv["console-socket"] as string | undefined,
-    cwd: argv.cwd as string | undefined,
-    env: (argv.env as string[]).map(String),
-    user: argv.user as string | undefined,
-    additionalGids: gids(argv["additional-gids"]),
-    caps: (argv.cap as string[]).map(String),
-    noNewPrivs: argv["no-new-privs"] === true,
-    preserveFds: nonNegativeInt(argv["preserve-fds"], "--preserve-fds"),
-    ignorePaused: argv["ignore-paused"] === true,
-    apparmor: argv.apparmor as string | undefined,
-    processLabel: argv["process-label"] as string | undefined,
+    root: o.root,
+    id: o.id,
+    processFile: o.process,
+    args: o.command,
+    tty: o.tty,
+    detach: o.detach,
+    pidFile: o.pidFile,
+    consoleSocket: o.consoleSocket,
+    cwd: o.cwd,
+    env: o.env,
+    user: o.user,
+    additionalGids: gids(o.additionalGids),
+    caps: o.cap,
+    noNewPrivs: o.noNewPrivs,
+    preserveFds: o.preserveFds,
+    ignorePaused: o.ignorePaused,
+    apparmor: o.apparmor,
+    processLabel: o.processLabel,
   });
 }

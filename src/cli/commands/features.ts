@@ -1,8 +1,7 @@
 import { features } from "../../runtime/features.js";
-import type { GlobalArgs } from "../options.js";
 import { out } from "../output.js";
 
-export async function handler(_argv: Record<string, unknown> & GlobalArgs): Promise<number> {
+export async function handler(): Promise<number> {
   out(JSON.stringify(features(), null, "    ") + "\n");
   return 0;
 }

@@ -1,10 +1,8 @@
 import { killContainer } from "../../runtime/lifecycle.js";
 import { parseSignal } from "../../linux/signals.js";
-import { requireId, type GlobalArgs } from "../options.js";
+import type { CommandOptions } from "../options.js";
 
-export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
-  const id = requireId(argv, "kill");
-  const signal = parseSignal(String(argv.signal ?? "SIGTERM"));
-  killContainer(argv.root, id, signal, argv.all === true);
+export async function handler(o: CommandOptions<"kill">): Promise<number> {
+  killContainer(o.root, o.id, parseSignal(o.signal), o.all);
   return 0;
 }

@@ -1,5 +1,5 @@
 import { listContainers } from "../../runtime/status.js";
-import type { GlobalArgs } from "../options.js";
+import type { CommandOptions } from "../options.js";
 import { out } from "../output.js";
 
 /** runc's tabwriter layout: min width 12, padding 3. */
@@ -8,11 +8,11 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("")).join("\n") + "\n";
 }
 
-export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
-  const states = listContainers(argv.root);
-  if (argv.quiet === true) {
+export async function handler(o: CommandOptions<"list">): Promise<number> {
+  const states = listContainers(o.root);
+  if (o.quiet) {
     out(states.map((s) => `${s.id}\n`).join(""));
-  } else if (argv.format === "json") {
+  } else if (o.format === "json") {
     out(JSON.stringify(states) + "\n");
   } else {
     const rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]];

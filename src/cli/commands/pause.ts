@@ -1,7 +1,7 @@
 import { pauseContainer } from "../../runtime/lifecycle.js";
-import { requireId, type GlobalArgs } from "../options.js";
+import type { CommandOptions } from "../options.js";
 
-export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
-  pauseContainer(argv.root, requireId(argv, "pause"));
+export async function handler(o: CommandOptions<"pause">): Promise<number> {
+  pauseContainer(o.root, o.id);
   return 0;
 }

@@ -1,7 +1,7 @@
 import { resumeContainer } from "../../runtime/lifecycle.js";
-import { requireId, type GlobalArgs } from "../options.js";
+import type { CommandOptions } from "../options.js";
 
-export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
-  resumeContainer(argv.root, requireId(argv, "resume"));
+export async function handler(o: CommandOptions<"resume">): Promise<number> {
+  resumeContainer(o.root, o.id);
   return 0;
 }

@@ -1,7 +1,7 @@
 import { startContainer } from "../../runtime/lifecycle.js";
-import { requireId, type GlobalArgs } from "../options.js";
+import type { CommandOptions } from "../options.js";
 
-export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
-  await startContainer(argv.root, requireId(argv, "start"));
+export async function handler(o: CommandOptions<"start">): Promise<number> {
+  await startContainer(o.root, o.id);
   return 0;
 }

@@ -1,8 +1,8 @@
 import { stateOf } from "../../runtime/status.js";
-import { requireId, type GlobalArgs } from "../options.js";
+import type { CommandOptions } from "../options.js";
 import { out } from "../output.js";
 
-export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
-  out(JSON.stringify(stateOf(argv.root, requireId(argv, "state")), null, 2) + "\n");
+export async function handler(o: CommandOptions<"state">): Promise<number> {
+  out(JSON.stringify(stateOf(o.root, o.id), null, 2) + "\n");
   return 0;
 }

@@ -1,14 +1,69 @@
-import { updateContainer, UPDATE_FLAGS, type UpdateFlag } from "../../runtime/update.js";
-import { requireId, type GlobalArgs } from "../options.js";
+// `berth update`: runc's individual flags become a LinuxResources patch here, as
+// runc's update.go builds libcontainer's typed resources; the runtime applies it.
 
-export async function handler(argv: Record<string, unknown> & GlobalArgs): Promise<number> {
-  const id = requireId(argv, "update");
-  const flags: Partial<Record<UpdateFlag, string>> = {};
-  for (const f of UPDATE_FLAGS) {
-    const v = argv[f];
-    if (v !== undefined) flags[f] = String(Array.isArray(v) ? v[v.length - 1] : v);
+import { BerthError } from "../../errors.js";
+import { log } from "../../log.js";
+import { updateContainer } from "../../runtime/update.js";
+import type { Resources } from "../../spec/types.js";
+import type { CommandOptions } from "../options.js";
+
+type UpdateOptions = CommandOptions<"update">;
+type Obj = Record<string, unknown>;
+
+/** Flag → where its value goes in LinuxResources. */
+const FIELDS = {
+  blkioWeight: ["blockIO", "weight"],
+  cpuPeriod: ["cpu", "period"],
+  cpuQuota: ["cpu", "quota"],
+  cpuBurst: ["cpu", "burst"],
+  cpuShare: ["cpu", "shares"],
+  cpuRtPeriod: ["cpu", "realtimePeriod"],
+  cpuRtRuntime: ["cpu", "realtimeRuntime"],
+  cpuIdle: ["cpu", "idle"],
+  cpusetCpus: ["cpu", "cpus"],
+  cpusetMems: ["cpu", "mems"],
+  memory: ["memory", "limit"],
+  memoryReservation: ["memory", "reservation"],
+  memorySwap: ["memory", "swap"],
+  kernelMemory: ["memory", "kernel"],
+  kernelMemoryTcp: ["memory", "kernelTCP"],
+  pidsLimit: ["pids", "limit"],
+} as const satisfies Partial<Record<keyof UpdateOptions, readonly [string, string]>>;
+
+type ResourceFlags = Partial<Pick<UpdateOptions, keyof typeof FIELDS | "l3CacheSchema" | "memBwSchema">>;
+
+/** Intel RDT flags apply even with --resources (as runc's), and berth has no Intel RDT. */
+function refuseRdt(o: ResourceFlags): void {
+  if (o.l3CacheSchema !== undefined) {
+    throw new BerthError("Intel RDT/CAT: l3 cache schema is not supported", { op: "update", path: "--l3-cache-schema", hint: "berth does not manage Intel RDT (resctrl); drop the flag" });
   }
-  const resources = argv.resources === undefined ? undefined : String(argv.resources);
-  await updateContainer({ root: argv.root, id, resources, flags });
+  if (o.memBwSchema !== undefined) {
+    throw new BerthError("Intel RDT/MBA: memory bandwidth schema is not supported", { op: "update", path: "--mem-bw-schema", hint: "berth does not manage Intel RDT (resctrl); drop the flag" });
+  }
+}
+
+/** A LinuxResources document from runc's individual flags (values already read by the grammar's types). */
+export function resourcesFromFlags(o: ResourceFlags): Resources {
+  refuseRdt(o);
+  const out: Obj = {};
+  for (const [key, [section, field]] of Object.entries(FIELDS)) {
+    const v = o[key as keyof typeof FIELDS];
+    if (v === undefined) continue;
+    (out[section] ??= {}) as Obj;
+    (out[section] as Obj)[field] = v;
+  }
+  return out as Resources;
+}
+
+export async function handler(o: UpdateOptions): Promise<number> {
+  if (o.resources !== undefined && o.resources !== "") {
+    for (const key of Object.keys(FIELDS) as (keyof typeof FIELDS)[]) {
+      if (o[key] !== undefined) log.warn(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is ignored: --resources is given`);
+    }
+    refuseRdt(o);
+    await updateContainer({ root: o.root, id: o.id, request: { file: o.resources } });
+  } else {
+    await updateContainer({ root: o.root, id: o.id, request: { resources: resourcesFromFlags(o) } });
+  }
   return 0;
 }

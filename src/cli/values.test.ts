@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BerthError } from "../errors.js";
-import { parseGoDuration, parseInterval } from "./events.js";
+import { parseDurationMs, parseGoDuration, parseIntValue, parseRamSize } from "./values.js";
+
+const parseInterval = (text: string): number => parseDurationMs("events", "interval", text);
 
 describe("Go durations", () => {
   it("parses what time.ParseDuration accepts", () => {
@@ -42,3 +44,36 @@ describe("Go durations", () => {
     expect(() => parseInterval("-1s")).toThrow(/duration interval must be greater than 0/);
   });
 });
+
+describe("memory sizes", () => {
+  it("reads bytes and binary units as runc does", () => {
+    expect(parseRamSize("1048576")).toBe(1048576);
+    expect(parseRamSize("100M")).toBe(100 * 1024 * 1024);
+    expect(parseRamSize("1g")).toBe(1024 ** 3);
+    expect(parseRamSize("512k")).toBe(512 * 1024);
+    expect(parseRamSize("512KiB")).toBe(512 * 1024);
+    expect(parseRamSize("2mb")).toBe(2 * 1024 * 1024);
+    expect(parseRamSize("1.5G")).toBe(1.5 * 1024 ** 3);
+    expect(parseRamSize("64 m")).toBe(64 * 1024 * 1024);
+    expect(parseRamSize("-1")).toBe(-1);
+  });
+
+  it("rejects other spellings, naming the flag", () => {
+    expect(() => parseRamSize("1x", "memory")).toThrow(/--memory.*"1x"/);
+    expect(() => parseRamSize("-2", "memory-swap")).toThrow(/--memory-swap/);
+    expect(() => parseRamSize("1.2.3")).toThrow(/not a memory size/);
+    expect(() => parseRamSize("M")).toThrow(/not a memory size/);
+  });
+});
+
+describe("integers", () => {
+  it("reads signed and unsigned integers with a bound, naming the flag", () => {
+    expect(parseIntValue("update", "cpu-quota", "-1", true)).toBe(-1);
+    expect(parseIntValue("update", "blkio-weight", "300", false, 65535)).toBe(300);
+    expect(() => parseIntValue("update", "cpu-period", "-5")).toThrow(/--cpu-period: invalid value "-5": not a non-negative integer/);
+    expect(() => parseIntValue("update", "cpu-quota", "1.5", true)).toThrow(/--cpu-quota/);
+    expect(() => parseIntValue("update", "blkio-weight", "70000", false, 65535)).toThrow(/--blkio-weight.*from 0 to 65535/);
+    expect(() => parseIntValue("create", "preserve-fds", "x")).toThrow(/^create --preserve-fds/);
+  });
+});
+

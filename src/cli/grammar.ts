@@ -1,0 +1,259 @@
+// berth's command line, written once: the global options and every command with
+// its arguments and flags (runc's grammar). Everything else is derived from this
+// table: the fast parser (fastParse.ts), the yargs fallback for malformed input
+// (yargsCli.ts), `--help` (help.ts), the typed options each command receives
+// (options.ts), the man pages and the shell completions (docs/). It is plain data
+// and imports nothing, so loading it costs nothing on the fast path. The command
+// modules are loaded lazily from commands/index.ts.
+//
+// To add a command: one entry in COMMANDS below, one line in commands/index.ts,
+// and its module commands/<name>.ts taking `CommandOptions<"name">`.
+
+/**
+ * How a flag's value is read:
+ *   boolean     --x, --x=true, --x=false
+ *   string      --x V or --x=V (with `choices`, one of them)
+ *   number      an integer (non-negative unless `signed`, at most `max`)
+ *   duration    a Go duration ("5s", "500ms", "1m30s"), given to the command in milliseconds
+ *   size        bytes or a binary size ("100M", "1g", "512KiB"), or -1 for no limit
+ *   repeatable  a string that may be given several times; the command gets them all, in order
+ */
+export type FlagType = "boolean" | "string" | "number" | "duration" | "size" | "repeatable";
+
+export interface FlagDef {
+  readonly name: string;
+  /** One-letter (or Go-style) alternative name, used with a single dash. */
+  readonly alias?: string;
+  readonly type: FlagType;
+  readonly describe: string;
+  /** The value's name in help, man pages and completion: FILE and DIR complete paths. */
+  readonly value?: string;
+  /** Default as it would be written on the command line. */
+  readonly default?: string | boolean;
+  readonly choices?: readonly string[];
+  /** number: negative values allowed. */
+  readonly signed?: boolean;
+  /** number: the largest value allowed. */
+  readonly max?: number;
+  /** An empty value counts as not given (runc's update flags: "" leaves a setting alone). */
+  readonly emptyIsUnset?: boolean;
+  /** Accepted for compatibility; the command refuses it with an error naming the flag. */
+  readonly refused?: string;
+}
+
+export interface PositionalDef {
+  readonly name: string;
+  readonly describe: string;
+  readonly optional?: boolean;
+  readonly variadic?: boolean;
+  readonly default?: string;
+  /** The values shell completion offers. */
+  readonly complete?: "container" | "signal" | "command" | readonly string[];
+}
+
+export interface CommandDef {
+  readonly name: string;
+  /** One line, for `berth --help` and the man page's NAME. */
+  readonly describe: string;
+  /** More text for `berth CMD --help` and the man page (paragraphs separated by blank lines). */
+  readonly description?: string;
+  /** The usage line after `berth CMD`, when the one derived from the positionals is not enough. */
+  readonly usage?: string;
+  readonly positionals: readonly PositionalDef[];
+  readonly flags: readonly FlagDef[];
+  /** Option parsing stops at the first argument after the container id (runc's exec, kill, ps). */
+  readonly stopAfterId?: boolean;
+}
+
+/** Accepted before the command (as runc requires) or after it. */
+export const GLOBAL_FLAGS = [
+  { name: "root", type: "string", value: "DIR", describe: "root directory for storage of container state (default: /run/berth, or $XDG_RUNTIME_DIR/berth when not root)" },
+  { name: "log", type: "string", value: "FILE", describe: "log file (default: stderr)" },
+  { name: "log-format", type: "string", value: "FORMAT", choices: ["text", "json"], default: "text", describe: "log format" },
+  { name: "debug", type: "boolean", describe: "enable debug logging" },
+  { name: "systemd-cgroup", type: "boolean", describe: "manage cgroups with systemd; cgroupsPath is slice:prefix:name" },
+  { name: "rootless", type: "string", value: "MODE", choices: ["true", "false", "auto"], describe: "ignore cgroup permission errors (true, false, auto)" },
+  { name: "criu", type: "string", value: "FILE", describe: "path to the criu binary (accepted for compatibility; berth has no checkpoint or restore)" },
+] as const satisfies readonly FlagDef[];
+
+/** Shown in help, man pages and completion; main.ts acts on them before parsing. */
+export const ACTION_FLAGS = [
+  { name: "help", alias: "h", type: "boolean", describe: "show help" },
+  { name: "version", alias: "v", type: "boolean", describe: "print the version" },
+] as const satisfies readonly FlagDef[];
+
+const ID = { name: "id", describe: "container id", complete: "container" } as const satisfies PositionalDef;
+
+const CREATE_FLAGS = [
+  { name: "bundle", alias: "b", type: "string", value: "DIR", describe: "path to the root of the bundle directory (default: current directory)" },
+  { name: "console-socket", type: "string", value: "FILE", describe: "path to an AF_UNIX socket which will receive the pty master" },
+  { name: "pid-file", type: "string", value: "FILE", describe: "file to write the process id to" },
+  { name: "no-pivot", type: "boolean", describe: "do not use pivot_root (for a ramdisk rootfs)" },
+  { name: "no-new-keyring", type: "boolean", describe: "do not create a new session keyring" },
+  { name: "preserve-fds", type: "number", value: "N", default: "0", describe: "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N)" },
+] as const satisfies readonly FlagDef[];
+
+const FORMAT = { name: "format", alias: "f", type: "string", value: "FORMAT", choices: ["table", "json"], default: "table", describe: "output format" } as const;
+
+/** runc's update flags: a value of "" (or 0 for most) leaves the setting as it is. */
+const UPDATE_FLAGS = [
+  { name: "resources", alias: "r", type: "string", value: "FILE", describe: "path to a JSON file of LinuxResources to apply, or - to read stdin (other options are then ignored)" },
+  { name: "blkio-weight", type: "number", max: 65535, value: "N", emptyIsUnset: true, describe: "per cgroup block IO weight, 10 to 1000" },
+  { name: "cpu-period", type: "number", value: "US", emptyIsUnset: true, describe: "CPU CFS period for hardcapping (µs); 0 keeps the current value" },
+  { name: "cpu-quota", type: "number", signed: true, value: "US", emptyIsUnset: true, describe: "CPU CFS hardcap limit (µs) of CPU time per period" },
+  { name: "cpu-burst", type: "number", value: "US", emptyIsUnset: true, describe: "CPU burst limit (µs) per period" },
+  { name: "cpu-share", type: "number", value: "N", emptyIsUnset: true, describe: "CPU shares (relative weight vs. other containers)" },
+  { name: "cpu-rt-period", type: "number", value: "US", emptyIsUnset: true, describe: "CPU realtime period (µs)" },
+  { name: "cpu-rt-runtime", type: "number", signed: true, value: "US", emptyIsUnset: true, describe: "CPU realtime hardcap limit (µs) per period" },
+  { name: "cpu-idle", type: "number", signed: true, value: "0|1", emptyIsUnset: true, describe: "set cgroup SCHED_IDLE (0 or 1)" },
+  { name: "cpuset-cpus", type: "string", value: "LIST", emptyIsUnset: true, describe: "CPUs to use, e.g. 0-3,7" },
+  { name: "cpuset-mems", type: "string", value: "LIST", emptyIsUnset: true, describe: "memory nodes to use, e.g. 0-1" },
+  { name: "kernel-memory", type: "size", value: "SIZE", emptyIsUnset: true, describe: "obsolete; ignored with a warning" },
+  { name: "kernel-memory-tcp", type: "size", value: "SIZE", emptyIsUnset: true, describe: "obsolete; ignored with a warning" },
+  { name: "memory", type: "size", value: "SIZE", emptyIsUnset: true, describe: "memory limit (bytes, or a size such as 100M, 1g); -1 for none" },
+  { name: "memory-reservation", type: "size", value: "SIZE", emptyIsUnset: true, describe: "memory reservation or soft limit (bytes or a size)" },
+  { name: "memory-swap", type: "size", value: "SIZE", emptyIsUnset: true, describe: "total memory + swap limit (bytes or a size); -1 for unlimited swap" },
+  { name: "pids-limit", type: "number", signed: true, value: "N", emptyIsUnset: true, describe: "maximum number of pids in the container; -1 for none" },
+  { name: "l3-cache-schema", type: "string", value: "SCHEMA", emptyIsUnset: true, describe: "Intel RDT/CAT L3 cache schema (not supported)" },
+  { name: "mem-bw-schema", type: "string", value: "SCHEMA", emptyIsUnset: true, describe: "Intel RDT/MBA memory bandwidth schema (not supported)" },
+] as const satisfies readonly FlagDef[];
+
+export const COMMANDS = [
+  {
+    name: "create", describe: "create a container", positionals: [ID], flags: CREATE_FLAGS,
+    description: "Sets up the container described by the bundle's config.json (namespaces, mounts, cgroups, the process) and leaves its process waiting; `berth start` runs it.",
+  },
+  {
+    name: "run", describe: "create and run a container", positionals: [ID],
+    description: "create and start in one step. In the foreground berth waits for the process and exits with its status, then deletes the container (unless --keep).",
+    flags: [
+      ...CREATE_FLAGS,
+      { name: "detach", alias: "d", type: "boolean", describe: "detach from the container's process" },
+      { name: "keep", type: "boolean", describe: "do not delete the container after it exits" },
+    ],
+  },
+  { name: "pause", describe: "suspend all processes of a container (cgroup freezer)", positionals: [ID], flags: [] },
+  { name: "resume", describe: "resume all processes of a paused container", positionals: [ID], flags: [] },
+  { name: "start", describe: "start the user process of a created container", positionals: [ID], flags: [] },
+  { name: "state", describe: "output the state of a container", positionals: [ID], flags: [], description: "Prints the container's state as JSON: the OCI state with berth's additions." },
+  {
+    name: "kill", describe: "send a signal (default SIGTERM) to the container's init process", stopAfterId: true,
+    positionals: [ID, { name: "signal", describe: "signal name or number", optional: true, default: "SIGTERM", complete: "signal" }],
+    flags: [{ name: "all", alias: "a", type: "boolean", describe: "send the signal to all processes in the container" }],
+  },
+  {
+    name: "delete", describe: "delete a container and everything create made", positionals: [ID],
+    flags: [{ name: "force", alias: "f", type: "boolean", describe: "kill the container first if it is running" }],
+  },
+  {
+    name: "exec", describe: "run a new process inside a container", stopAfterId: true,
+    usage: "[options] <id> <command> [args...]  |  berth exec [options] -p process.json <id>",
+    description: "Everything after the container id is the command and its own arguments, which berth does not read.",
+    positionals: [ID, { name: "command", describe: "command and arguments", optional: true, variadic: true, complete: "command" }],
+    flags: [
+      { name: "process", alias: "p", type: "string", value: "FILE", describe: "path to a process.json" },
+      { name: "tty", alias: "t", type: "boolean", describe: "allocate a pseudo-TTY" },
+      { name: "detach", alias: "d", type: "boolean", describe: "detach from the process" },
+      { name: "pid-file", type: "string", value: "FILE", describe: "file to write the process id to" },
+      { name: "console-socket", type: "string", value: "FILE", describe: "path to an AF_UNIX socket which will receive the pty master" },
+      { name: "pidfd-socket", type: "string", value: "FILE", refused: "berth cannot send a pidfd yet", describe: "path to an AF_UNIX socket which will receive a pidfd of the process (refused: not supported yet)" },
+      { name: "cwd", type: "string", value: "DIR", describe: "current working directory in the container" },
+      { name: "env", alias: "e", type: "repeatable", value: "NAME=VALUE", describe: "set an environment variable" },
+      { name: "user", alias: "u", type: "string", value: "UID[:GID]", describe: "uid[:gid]" },
+      { name: "additional-gids", alias: "g", type: "repeatable", value: "GID", describe: "additional gids" },
+      { name: "cap", alias: "c", type: "repeatable", value: "CAP", describe: "add a capability to the bounding set" },
+      { name: "no-new-privs", type: "boolean", describe: "set the no new privileges value for the process" },
+      { name: "preserve-fds", type: "number", value: "N", default: "0", describe: "pass N additional file descriptors" },
+      { name: "ignore-paused", type: "boolean", describe: "allow exec in a paused container" },
+      { name: "apparmor", type: "string", value: "PROFILE", describe: "AppArmor profile for the process (default: the container's)" },
+      { name: "process-label", type: "string", value: "LABEL", describe: "SELinux label for the process (refused: berth cannot apply labels yet)" },
+      { name: "cgroup", type: "repeatable", value: "PATH", refused: "berth cannot place an exec'd process in a sub-cgroup yet", describe: "run the process in a sub-cgroup (refused: not supported yet)" },
+    ],
+  },
+  {
+    name: "ps", describe: "display the processes running inside a container", stopAfterId: true,
+    positionals: [ID, { name: "ps-args", describe: "options passed to ps(1) (default -ef)", optional: true, variadic: true }],
+    flags: [FORMAT],
+  },
+  {
+    name: "list", describe: "list containers started by berth with the given root", positionals: [],
+    flags: [FORMAT, { name: "quiet", alias: "q", type: "boolean", describe: "display only container ids" }],
+  },
+  {
+    name: "spec", describe: "create a new specification file (config.json)", positionals: [],
+    flags: [
+      { name: "bundle", alias: "b", type: "string", value: "DIR", describe: "path to the root of the bundle directory" },
+      { name: "rootless", type: "boolean", describe: "generate a configuration for a rootless container" },
+    ],
+  },
+  {
+    name: "events", describe: "display container events: OOM notifications and cpu, memory, pids and IO statistics", positionals: [ID],
+    description: "Prints one JSON object per line: a stats event every --interval and an oom event each time the kernel kills a process of the container for memory, until the container stops.",
+    flags: [
+      { name: "interval", type: "duration", value: "DURATION", default: "5s", describe: "stats collection interval (a duration such as 5s, 500ms, 1m30s)" },
+      { name: "stats", type: "boolean", describe: "display the container's stats once, then exit" },
+    ],
+  },
+  {
+    name: "update", describe: "update the resource limits of a running container", positionals: [ID], flags: UPDATE_FLAGS,
+    description: "Changes the cgroup limits of a created, running or paused container, from a LinuxResources JSON document (--resources) or from the individual flags. A value of 0 or an empty value leaves a setting as it is.",
+  },
+  { name: "features", describe: "show the enabled features", positionals: [], flags: [] },
+] as const satisfies readonly CommandDef[];
+
+export type CommandName = (typeof COMMANDS)[number]["name"];
+
+export function findCommand(name: string | undefined): CommandDef | undefined {
+  return (COMMANDS as readonly CommandDef[]).find((c) => c.name === name);
+}
+
+/** Whether a flag reads a value (the next argument, or after `=`). */
+export function takesValue(f: FlagDef): boolean {
+  return f.type !== "boolean";
+}
+
+/** The flag a token names (`--name`, `-name`, `-a`, with or without `=value`), among `flags`. */
+export function lookupFlag(flags: readonly FlagDef[], token: string): { def: FlagDef; inline?: string } | undefined {
+  let name: string;
+  if (token.startsWith("--")) name = token.slice(2);
+  else if (token.startsWith("-") && token.length > 1) name = token.slice(1);
+  else return undefined;
+  let inline: string | undefined;
+  const eq = name.indexOf("=");
+  if (eq >= 0) {
+    inline = name.slice(eq + 1);
+    name = name.slice(0, eq);
+  }
+  const def = flags.find((f) => f.name === name || (f.alias !== undefined && f.alias === name));
+  return def === undefined ? undefined : { def, inline };
+}
+
+/** How messages name a positional argument: "container id", "shell". */
+export function argName(p: PositionalDef): string {
+  return p.name === "id" ? "container id" : p.name;
+}
+
+/** `<id> [signal]`, or the command's own usage text. */
+export function usageOf(c: CommandDef): string {
+  if (c.usage !== undefined) return c.usage;
+  const pos = c.positionals.map((p) => (p.variadic === true ? `[${p.name}...]` : p.optional === true ? `[${p.name}]` : `<${p.name}>`));
+  return [...(c.flags.length > 0 ? ["[options]"] : []), ...pos].join(" ");
+}
+
+/** `-b, --bundle DIR` */
+export function flagLabel(f: FlagDef): string {
+  const long = `--${f.name}${takesValue(f) ? ` ${f.value ?? "VALUE"}` : ""}`;
+  return f.alias === undefined ? long : `${f.alias.length === 1 ? "-" : "--"}${f.alias}, ${long}`;
+}
+
+/** The description with the flag's choices, default and repeatability, as help and man pages show it. */
+export function flagText(f: FlagDef): string {
+  const extra: string[] = [];
+  if (f.choices !== undefined && !f.describe.includes(f.choices.join(", "))) extra.push(`one of ${f.choices.join(", ")}`);
+  if (f.default !== undefined && f.type !== "boolean") extra.push(`default: ${f.default}`);
+  if (f.type === "repeatable") extra.push("may be repeated");
+  return extra.length === 0 ? f.describe : `${f.describe} (${extra.join("; ")})`;
+}
+
+export const PROGRAM_SUMMARY = "an OCI container runtime, used exactly as runc";
+export const PROGRAM_USAGE = "berth [global options] <command> [command options] <arguments>";
