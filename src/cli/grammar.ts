@@ -199,6 +199,11 @@ export const COMMANDS = [
     description: "Changes the cgroup limits of a created, running or paused container, from a LinuxResources JSON document (--resources) or from the individual flags. A value of 0 or an empty value leaves a setting as it is.",
   },
   { name: "features", describe: "show the enabled features", positionals: [], flags: [] },
+  {
+    name: "completion", describe: "print a shell completion script (bash, zsh or fish)",
+    description: "For bash: `source <(berth completion bash)`, or save it as /usr/share/bash-completion/completions/berth. `make install` installs all three.",
+    positionals: [{ name: "shell", describe: "bash, zsh or fish", complete: ["bash", "zsh", "fish"] }], flags: [],
+  },
 ] as const satisfies readonly CommandDef[];
 
 export type CommandName = (typeof COMMANDS)[number]["name"];

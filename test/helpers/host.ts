@@ -45,6 +45,8 @@ const REQUIREMENTS = {
   "dbus-daemon": "the dbus-daemon binary (Debian package dbus)",
   memlock: "the prlimit binary and a RLIMIT_MEMLOCK hard limit of at least 64 KiB",
   script: "the script binary (Debian package bsdutils)",
+  zsh: "the zsh binary (Debian package zsh), to check the zsh completion's syntax",
+  fish: "the fish binary (Debian package fish), to check the fish completion's syntax",
   cc: "a C compiler to build the test peers (gcc, or $CC)",
   runc: `runc ${RUNC_SERIES}.x, the reference runtime ($RUNC_BIN, /usr/sbin/runc or /usr/bin/runc)`,
   crun: "crun ($CRUN_BIN, /usr/bin/crun)",
@@ -287,6 +289,8 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
   "dbus-daemon": () => (["/usr/bin/dbus-daemon", "/bin/dbus-daemon"].some(executable) ? undefined : "no /usr/bin/dbus-daemon"),
   memlock: memlockMissing,
   script: () => (onPath("script") !== undefined ? undefined : "no script binary on PATH"),
+  zsh: () => (onPath("zsh") !== undefined ? undefined : "no zsh binary on PATH"),
+  fish: () => (onPath("fish") !== undefined ? undefined : "no fish binary on PATH"),
   cc: () => {
     const cc = process.env.CC ?? "gcc";
     const r = spawnSync(cc, ["--version"], { stdio: "ignore", timeout: 10_000 });

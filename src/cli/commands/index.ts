@@ -21,4 +21,5 @@ export const LOADERS: Record<CommandName, Loader> = {
   events: () => import("./events.js"),
   update: () => import("./update.js"),
   features: () => import("./features.js"),
+  completion: () => import("./completion.js"),
 };
