@@ -2,11 +2,14 @@
 // lines, --version, --help on every command, both flag spellings, spec and
 // features.
 
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { has, needs } from "../helpers/host.js";
 import { Sandbox, TMP_PREFIX, describeResult, disposeSharedRoot, newRoot, runtime } from "../helpers/index.js";
+import { COMMANDS as GRAMMAR, GLOBAL_FLAGS, type CommandDef } from "../../src/cli/grammar.js";
+import { completion } from "../../src/cli/docs/completion.js";
 
 afterAll(() => disposeSharedRoot());
 
@@ -42,6 +45,34 @@ needs("runtime").describe("cli: commands that need no container", () => {
       expect(r.stdout).toContain(cmd);
     });
   }
+
+  needs("berth").it("berth --help, berth help CMD and CMD -h come from the grammar; --help after exec's id is the command's", () => {
+    const top = runtime(["--help"], { root: null });
+    for (const c of GRAMMAR as readonly CommandDef[]) expect(top.stdout).toMatch(new RegExp(`^  ${c.name} +${c.describe.replace(/[()]/g, "\\$&")}`, "m"));
+    for (const f of GLOBAL_FLAGS) expect(top.stdout).toContain(`--${f.name}`);
+    for (const args of [["help", "exec"], ["exec", "-h"], ["--root", "/x", "exec", "--tty", "--help"]]) {
+      const r = runtime(args, { root: null });
+      expect(r.code, describeResult(r)).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: berth exec /);
+      expect(r.stdout).toContain("--preserve-fds N");
+    }
+    const inner = runtime(["exec", "berth-test-no-such-container", "ls", "--help"]);
+    expect(inner.code).toBe(255);
+    expect(inner.stderr).toContain("does not exist");
+  });
+
+  needs("berth").it("completion prints each shell's script; bash -n accepts it; an unknown shell fails", () => {
+    for (const shell of ["bash", "zsh", "fish"] as const) {
+      const r = runtime(["completion", shell], { root: null });
+      expect(r.code, describeResult(r)).toBe(0);
+      expect(r.stdout).toBe(completion(shell));
+    }
+    const bash = spawnSync("bash", ["-n"], { input: runtime(["completion", "bash"], { root: null }).stdout, encoding: "utf8" });
+    expect(bash.status, bash.stderr).toBe(0);
+    const bad = runtime(["completion", "tcsh"], { root: null });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("bash, zsh, fish");
+  });
 
   it("an unknown command fails", () => {
     const r = runtime(["no-such-command"], { root: null });
