@@ -155,4 +155,17 @@ export const COMMANDS: CommandDef[] = [
     load: () => import("./update.js"),
   },
   { name: "features", describe: "show the enabled features", positionals: [], flags: [], load: () => import("./features.js") },
+  {
+    name: "check", describe: "report whether this host can run containers: one line per kernel, cgroup and security feature; exit status 0 when a default `berth spec` container can run here, 1 otherwise", positionals: [],
+    flags: [{ name: "json", type: "boolean", default: false, describe: "print the report as JSON" }],
+    load: () => import("./check.js"),
+  },
+  {
+    name: "wait", describe: "wait until a container reaches a state; exit status 0 when it did, 124 when --timeout passed first, 1 when the container does not exist (or was deleted) or can no longer reach the state", positionals: [ID],
+    flags: [
+      { name: "state", type: "string", choices: ["created", "running", "paused", "stopped"], describe: "the state to wait for (required)" },
+      { name: "timeout", type: "string", describe: "give up after this long (a duration such as 10s, 500ms, 1m30s; default: wait without limit)" },
+    ],
+    load: () => import("./wait.js"),
+  },
 ];
