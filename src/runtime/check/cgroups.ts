@@ -56,7 +56,7 @@ export function controllerItems(f: HostFacts, layout: Layout): CheckItem[] {
     const have = v2Controllers(f, layout);
     const items = V2_CONTROLLERS.map((c) => (have.includes(c)
       ? ok(name(c), "in cgroup.controllers")
-      : missing(name(c), "not in /sys/fs/cgroup/cgroup.controllers", `a kernel with it (and not disabled on the kernel command line): ${USES[c]} need it`)));
+      : missing(name(c), "not in /sys/fs/cgroup/cgroup.controllers", `a kernel with it, not disabled on its command line (needed for ${USES[c]})`)));
     items.push(kernelAtLeast(f.kernelRelease, 4, 15)
       ? ok(name("devices"), "eBPF programs (BPF_CGROUP_DEVICE)", true)
       : missing(name("devices"), "no eBPF device programs before Linux 4.15", "a kernel with CONFIG_CGROUP_BPF", true));
@@ -70,7 +70,7 @@ export function controllerItems(f: HostFacts, layout: Layout): CheckItem[] {
     const h = layout.hierarchies[c];
     if (h !== undefined) return ok(name(c), `mounted at ${h.mountPoint}`, c === "devices");
     const note = onV2.includes(c) ? " (it is on the cgroup2 hierarchy instead)" : "";
-    return missing(name(c), `not mounted as cgroup v1${note}`, `mount it under /sys/fs/cgroup/${c}: ${USES[c]} need${c === "perf_event" ? "s" : ""} it`, c === "devices");
+    return missing(name(c), `not mounted as cgroup v1${note}`, `mount it under /sys/fs/cgroup/${c} (needed for ${USES[c]})`, c === "devices");
   });
 }
 
