@@ -82,7 +82,7 @@ export function parseWaitState(text: unknown): WaitState {
 
 function unreachable(id: string, status: Status, target: WaitState): BerthError {
   return new BerthError(`container is ${status} and can no longer become ${target}`, {
-    op: "wait", path: id, hint: status === "stopped" ? "it has stopped; delete it with `berth delete`" : "see `berth state` for its status",
+    op: "wait", path: id, hint: status === "stopped" ? "delete it with `berth delete`" : "see `berth state` for its status",
   });
 }
 
