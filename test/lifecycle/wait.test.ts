@@ -5,7 +5,7 @@
 
 import { readFileSync, readlinkSync, readdirSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
-import { needs } from "../helpers/host.js";
+import { has, needs } from "../helpers/host.js";
 import { Sandbox, describeResult, sleep, type AsyncRun, type RunResult } from "../helpers/index.js";
 
 const SYS_POLL = 7; // x86-64
@@ -90,8 +90,10 @@ needs("containers", "berth").describe("lifecycle: berth wait", () => {
     const notYet = sb.rt(["wait", "--state", "paused", "--timeout", "50ms", id]);
     expect(notYet.code, describeResult(notYet)).toBe(124);
 
+    // cgroup v2 announces freezing in cgroup.events; a v1 freezer is read every 100 ms.
+    const freezerPoll = has("cgroup-v2") ? -1n : 100n;
     const toPaused = sb.rtAsync(["wait", "--state", "paused", id]);
-    await sleepingInPoll(toPaused);
+    expect(await sleepingInPoll(toPaused)).toBe(freezerPoll);
     sb.ok(["pause", id]);
     const p = await toPaused.done;
     expect(p.code, describeResult(p)).toBe(0);
@@ -99,7 +101,7 @@ needs("containers", "berth").describe("lifecycle: berth wait", () => {
     sb.ok(["wait", "--state", "paused", "--timeout", "0", id]);
 
     const toRunning = sb.rtAsync(["wait", "--state", "running", id]);
-    await sleepingInPoll(toRunning);
+    expect(await sleepingInPoll(toRunning)).toBe(freezerPoll);
     sb.ok(["resume", id]);
     const q = await toRunning.done;
     expect(q.code, describeResult(q)).toBe(0);
