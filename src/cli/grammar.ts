@@ -200,6 +200,21 @@ export const COMMANDS = [
   },
   { name: "features", describe: "show the enabled features", positionals: [], flags: [] },
   {
+    name: "check", describe: "report whether this host can run containers",
+    description: "One line per kernel, namespace, cgroup and security feature berth uses, with ok, degraded or missing and what to do about it. Exit status 0 when a default `berth spec` container can run here, 1 otherwise.",
+    positionals: [],
+    flags: [{ name: "json", type: "boolean", describe: "print the report as JSON" }],
+  },
+  {
+    name: "wait", describe: "wait until a container reaches a state",
+    description: "Returns at once when the container is in the state already. Exit status 0 when it reached the state, 124 when --timeout passed first, 1 when the container does not exist (or was deleted) or can no longer reach the state.",
+    positionals: [ID],
+    flags: [
+      { name: "state", type: "string", value: "STATE", choices: ["created", "running", "paused", "stopped"], describe: "the state to wait for (required)" },
+      { name: "timeout", type: "string", value: "DURATION", describe: "give up after this long (a duration such as 10s, 500ms, 1m30s; default: wait without limit)" },
+    ],
+  },
+  {
     name: "completion", describe: "print a shell completion script (bash, zsh or fish)",
     description: "For bash: `source <(berth completion bash)`, or save it as /usr/share/bash-completion/completions/berth. `make install` installs all three.",
     positionals: [{ name: "shell", describe: "bash, zsh or fish", complete: ["bash", "zsh", "fish"] }], flags: [],

@@ -21,5 +21,7 @@ export const LOADERS: Record<CommandName, Loader> = {
   events: () => import("./events.js"),
   update: () => import("./update.js"),
   features: () => import("./features.js"),
+  check: () => import("./check.js"),
+  wait: () => import("./wait.js"),
   completion: () => import("./completion.js"),
 };
