@@ -70,6 +70,13 @@ needs("containers", "berth", "idmapped-mounts").describe("mounts: idmapped binds
     expect(out).toBe("1234:4321 /data/owned\n0:0 /data/rootfile\n0:0 /data/sub/rootfile\n");
   });
 
+  it("an idmapped rbind takes ro and rro like any bind", () => {
+    const script = `${STAT}; touch /data/w /data/sub/w 2>&1; true`;
+    const out = run("idmapro", script, (c) => { inUserns(c); c.mounts!.push(mount({ options: ["rbind", "ridmap", "ro", "rro"] })); });
+    expect(out).toBe("1234:4321 /data/owned\n0:0 /data/rootfile\n0:0 /data/sub/rootfile\n" +
+      "touch: /data/w: Read-only file system\ntouch: /data/sub/w: Read-only file system\n");
+  });
+
   it("a file created inside lands with the host owner the mapping gives back", () => {
     const script = "touch /data/by-root /data/by-1000 && chown 1000:1000 /data/by-1000 && stat -c '%u:%g' /data/by-root /data/by-1000";
     const out = run("create", script, (c) => {
