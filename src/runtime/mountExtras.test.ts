@@ -139,6 +139,12 @@ describe("idmapped mounts in the plan", () => {
     expect(e.message).toMatch(/need root/);
   });
 
+  it("refuse crun's idmap=uids=… form instead of passing it on as data a bind would ignore", () => {
+    const e = thrown(() => buildInitPlan(spec(bind(["rbind", "idmap=uids=0-100000-65536;gids=0-100000-65536"]), "new"), opts()));
+    expect(e.path).toBe("mounts[1].options[1]");
+    expect(e.hint).toMatch(/uidMappings/);
+  });
+
   it("go on the wire as a MOUNT_IDMAP record", () => {
     const buf = encodePlan(buildInitPlan(spec(bind(["rbind", "ridmap", "rro"]), "new"), opts()));
     const tags: number[] = [];

@@ -48,6 +48,13 @@ export interface IdmapContext {
  * is not idmapped. Throws a BerthError naming the field at fault.
  */
 export function mountIdmap(m: Mount, json: string, parsed: ParsedMountOptions, bind: boolean, ctx: IdmapContext): PlanIdmap | undefined {
+  // crun's own "idmap=uids=…;gids=…" form would otherwise pass as filesystem data, which a
+  // bind ignores: the mount would silently not be idmapped.
+  const custom = (m.options ?? []).findIndex((o) => /^r?idmap=/.test(o));
+  if (custom >= 0) {
+    fail(`"${m.options![custom]}" is crun's own form of idmap, which berth does not know`, `${json}.options[${custom}]`,
+      `use "idmap" or "ridmap" with ${json}.uidMappings and gidMappings (runtime-spec 1.2)`);
+  }
   const mapped = m.uidMappings !== undefined || m.gidMappings !== undefined;
   if (!mapped && parsed.idmap === undefined) return undefined;
   const option = parsed.idmap === undefined ? undefined : (m.options ?? [])[parsed.idmap.index]!;
