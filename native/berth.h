@@ -88,6 +88,14 @@ void finish_rootfs(const struct plan *p);            /* after pivot: propagation
 int bind_onto(int srcdfd, const char *srcpath, int targetfd, int recursive, unsigned attr_set);
 
 
+/* ---- idmap.c ---- */
+/* Stage 1, before any namespace: build every MOUNT_IDMAP mount as a detached tree (idmnt.tree). */
+void idmap_prepare(struct plan *p);
+/* Stage 1 after the fork: its copies of the trees go. */
+void idmap_close(const struct plan *p);
+/* The mount's MOUNT_ATTR (if any) on mnt, an fd of the mount just made, and its tree (AT_RECURSIVE). */
+void apply_mount_attr(int mnt, const struct mnt *m);
+
 /* ---- dev.c ---- */
 void create_devices(const struct plan *p, int rootfd);
 void create_symlinks(const struct plan *p, int rootfd);

@@ -210,9 +210,11 @@ static void put_u32(unsigned char *b, uint32_t v)
 	b[3] = (v >> 24) & 0xff;
 }
 
-static int stage1(const struct plan *p, int sync)
+static int stage1(struct plan *p, int sync)
 {
 	set_affinity(p->cpus_initial, p->cpus_initial_len, "berth-init's CPU affinity (process.execCPUAffinity.initial)");
+	/* In the host's namespaces, and before the cgroups: the helper it may fork stays out of them. */
+	idmap_prepare(p);
 	/* Into the container's cgroups before anything else, so every process made below inherits them. */
 	cgroup_enter_self(p);
 	int cgfd = cgroup_into_fd(p);
@@ -279,6 +281,7 @@ static int stage1(const struct plan *p, int sync)
 	}
 	if (cgfd >= 0)
 		close(cgfd);
+	idmap_close(p);
 	label_close_proc();
 	close(go[0]);
 	if (errp[1] >= 0)

@@ -202,9 +202,12 @@ static uint64_t mount_attrs(uint64_t ms, uint64_t *atime)
 static int bind_one(int target, const struct mnt *m)
 {
 	unsigned fl = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
-	int tree = open_tree(AT_FDCWD, m->source, fl);
+	/* An idmapped bind was built by stage 1, in the host's user namespace (idmap.c). */
+	int tree = m->idmap != NULL ? m->idmap->tree : open_tree(AT_FDCWD, m->source, fl);
 	if (tree < 0)
 		die(errno, "bind mount \"%s\" on \"%s\"", m->source, m->dest);
+	if (m->idmap != NULL)
+		m->idmap->tree = -1; /* the caller closes it */
 	if (m->remount_flags != 0) {
 		uint64_t atime;
 		uint64_t set = mount_attrs(m->remount_flags, &atime);
@@ -309,6 +312,7 @@ void mount_one(int rootfd, const struct mnt *m)
 		}
 	}
 	close(fd);
+	apply_mount_attr(mnt, m);
 	fdpath(mnt, fp, sizeof(fp));
 	for (size_t j = 0; j < m->nprop; j++)
 		if (mount(NULL, fp, NULL, m->prop[j], NULL) < 0)

@@ -160,6 +160,64 @@ static void parse_mount(struct plan *p, const struct rec *outer)
 		m->fstype = "";
 }
 
+static void parse_mount_attr(struct plan *p, const struct rec *outer)
+{
+	struct cursor c = nest(outer, "plan MOUNT_ATTR");
+	struct mattr *a = grow((void **)&p->mattrs, &p->nmattrs, sizeof(*a));
+	struct rec r;
+	a->mount = UINT32_MAX;
+	while (next_rec(&c, &r)) {
+		switch (r.tag) {
+		case MA_MOUNT: a->mount = u32(&c, &r); break;
+		case MA_SET: a->set = u64(&c, &r); break;
+		case MA_CLEAR: a->clear = u64(&c, &r); break;
+		case MA_WHAT: a->what = str(&c, &r); break;
+		default: unknown(&c, &r);
+		}
+	}
+	require(&c, a->what, "MA_WHAT");
+}
+
+static void parse_mount_idmap(struct plan *p, const struct rec *outer)
+{
+	struct cursor c = nest(outer, "plan MOUNT_IDMAP");
+	struct idmnt *m = grow((void **)&p->idmaps, &p->nidmaps, sizeof(*m));
+	struct rec r;
+	m->mount = UINT32_MAX;
+	m->tree = -1;
+	while (next_rec(&c, &r)) {
+		switch (r.tag) {
+		case IDMAP_MOUNT: m->mount = u32(&c, &r); break;
+		case IDMAP_UID_MAP: m->uid_map = str(&c, &r); break;
+		case IDMAP_GID_MAP: m->gid_map = str(&c, &r); break;
+		case IDMAP_USERNS: m->userns = str(&c, &r); break;
+		case IDMAP_RECURSIVE: m->recursive = u32(&c, &r) != 0; break;
+		case IDMAP_WHAT: m->what = str(&c, &r); break;
+		default: unknown(&c, &r);
+		}
+	}
+	require(&c, m->what, "IDMAP_WHAT");
+	if ((m->uid_map != NULL) != (m->gid_map != NULL) || (m->uid_map != NULL) == (m->userns != NULL))
+		die(EINVAL, "plan MOUNT_IDMAP: give IDMAP_UID_MAP with IDMAP_GID_MAP, or IDMAP_USERNS");
+}
+
+/* Point each mount at its MOUNT_ATTR / MOUNT_IDMAP record, once the mounts array is final. */
+static void link_mount_extras(struct plan *p)
+{
+	for (size_t i = 0; i < p->nmattrs; i++) {
+		struct mattr *a = &p->mattrs[i];
+		if (a->mount >= p->nmounts || p->mounts[a->mount].attr != NULL)
+			die(EINVAL, "plan MOUNT_ATTR: MA_MOUNT %u names no mount, or one that has attributes already", a->mount);
+		p->mounts[a->mount].attr = a;
+	}
+	for (size_t i = 0; i < p->nidmaps; i++) {
+		struct idmnt *m = &p->idmaps[i];
+		if (m->mount >= p->nmounts || !p->mounts[m->mount].bind || p->mounts[m->mount].idmap != NULL)
+			die(EINVAL, "plan MOUNT_IDMAP: IDMAP_MOUNT %u names no bind mount, or one that is idmapped already", m->mount);
+		p->mounts[m->mount].idmap = m;
+	}
+}
+
 static void parse_device(struct plan *p, const struct rec *outer)
 {
 	struct cursor c = nest(outer, "plan DEVICE");
@@ -351,6 +409,8 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		case T_MEMPOLICY_NODES: p->mem_nodes = r.val; p->mem_nodes_len = r.len; break;
 		case T_CPU_AFFINITY_INITIAL: p->cpus_initial = r.val; p->cpus_initial_len = r.len; break;
 		case T_CPU_AFFINITY_FINAL: p->cpus_final = r.val; p->cpus_final_len = r.len; break;
+		case T_MOUNT_ATTR: parse_mount_attr(p, &r); break;
+		case T_MOUNT_IDMAP: parse_mount_idmap(p, &r); break;
 		default: unknown(&c, &r);
 		}
 	}
@@ -362,6 +422,7 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		die(EINVAL, "plan: no ARG (process.args is empty)");
 	if (p->mode == MODE_INIT && p->rootfs == NULL)
 		die(EINVAL, "plan: init mode without ROOTFS");
+	link_mount_extras(p);
 	empty_strv(&p->env);
 	empty_strv(&p->masked);
 	empty_strv(&p->cgroup_tasks);

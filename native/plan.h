@@ -14,12 +14,29 @@ struct strv {
 struct nsjoin { uint32_t type; const char *path; };
 struct rlim { uint32_t type; uint64_t soft, hard; };
 
+/* MOUNT_ATTR: recursive attributes of plan mount `mount` (an index into plan.mounts). */
+struct mattr {
+	uint32_t mount;
+	uint64_t set, clear;
+	const char *what;
+};
+
+/* MOUNT_IDMAP: plan mount `mount` (a bind) is idmapped, through a user namespace made for
+ * uid_map/gid_map or the existing one at userns. tree: the mount built by stage 1 (-1: none yet). */
+struct idmnt {
+	uint32_t mount, recursive;
+	const char *uid_map, *gid_map, *userns, *what;
+	int tree;
+};
+
 struct mnt {
 	const char *source, *dest, *fstype, *data;
 	uint64_t flags, remount_flags;
 	uint32_t *prop;
 	size_t nprop;
 	int bind, dest_is_file, cgroup, copyup;
+	const struct mattr *attr; /* NULL: no recursive attributes */
+	struct idmnt *idmap;      /* NULL: not idmapped */
 };
 
 struct dev {
@@ -44,6 +61,8 @@ struct plan {
 	int has_rootfs_prop; uint32_t rootfs_prop;
 	uint32_t root_readonly, no_pivot;
 	struct mnt *mounts; size_t nmounts;
+	struct mattr *mattrs; size_t nmattrs;
+	struct idmnt *idmaps; size_t nidmaps;
 	struct dev *devs; size_t ndevs;
 	struct pair *links; size_t nlinks;
 	struct strv masked, readonly, remount_ro;

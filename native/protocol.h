@@ -83,6 +83,8 @@ enum {
 	T_SCHED_ATTR = 62,
 	T_MEMPOLICY_MODE = 63,
 	T_MEMPOLICY_NODES = 64,
+	T_MOUNT_ATTR = 65,
+	T_MOUNT_IDMAP = 66,
 };
 
 /* Nested tags, each nest has its own numbering */
@@ -96,6 +98,8 @@ enum { H_PATH = 1, H_ARG = 2, H_ENV = 3, H_TIMEOUT = 4 };
 enum { CONSOLE_HEIGHT = 1, CONSOLE_WIDTH = 2 };
 enum { SECCOMP_BPF = 1, SECCOMP_FLAGS = 2, SECCOMP_AGENT_FD = 3 };
 enum { LABEL_ATTR = 1, LABEL_VALUE = 2, LABEL_WHAT = 3 };
+enum { MA_MOUNT = 1, MA_SET = 2, MA_CLEAR = 3, MA_WHAT = 4 };
+enum { IDMAP_MOUNT = 1, IDMAP_UID_MAP = 2, IDMAP_GID_MAP = 3, IDMAP_USERNS = 4, IDMAP_RECURSIVE = 5, IDMAP_WHAT = 6 };
 
 enum { MODE_INIT = 0, MODE_EXEC = 1 };
 

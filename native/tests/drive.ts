@@ -4,6 +4,7 @@
 //   init [cmd]        create + start, wait for the container to exit
 //   exec <pid> [cmd]  join the namespaces of a running container, WAIT
 //   userns [cmd]      like init in a new user namespace (maps 0 100000 65536)
+//   idmap [cmd]       userns, plus an idmapped, recursively read-only bind of the other rootfs's /bin
 //   tty [cmd]         init with a terminal relayed by stage 1 (WAIT)
 //   nopivot [cmd]     init with NO_PIVOT
 //   badmount          a bind of a missing source: must fail cleanly
@@ -247,6 +248,17 @@ async function main(): Promise<number> {
       return createStart(initPlan(sh(rest[0], SHOW + "; cat /proc/self/uid_map; ls -ln /dev/null"), fifo, {
         userns: true, rootfs: fromEnv("USERNS_ROOTFS"),
       }), fifo);
+    case "idmap": {
+      // the root-owned busybox rootfs's /bin, idmapped with the container's mapping and made
+      // read-only recursively: root-owned files show as owned by the container's root
+      const plan = initPlan(sh(rest[0], "ls -ln /mnt/bb/busybox; touch /mnt/bb/x"), fifo, { userns: true, rootfs: fromEnv("USERNS_ROOTFS") });
+      plan.mounts.push(mnt("/mnt/bb", "", `${ROOTFS}/bin`, MS.BIND | MS.REC, "", {
+        bind: true,
+        idmap: { uidMap: "0 100000 65536\n", gidMap: "0 100000 65536\n", recursive: true, what: "mounts[9]" },
+        recursiveAttr: { set: 1, clear: 0, what: "mounts[9].options" },
+      }));
+      return createStart(plan, fifo);
+    }
     case "tty": {
       const plan = initPlan(sh(rest[0], "tty; [ -t 0 ] && echo stdin-is-tty; stty size; ls -l /dev/console; ls -l /proc/self/fd"), fifo, { wait: true });
       plan.process.terminal = true;

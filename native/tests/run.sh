@@ -78,6 +78,12 @@ check shared 0 ' / rw,[^ ]* shared:' -- init 'grep -E "^[0-9]+ [0-9]+ [^ ]+ [^ ]
 check timens 0 '^[0-9]{6}' -- init 'cat /proc/uptime' --timens
 check nopivot 0 '^berthbox$' '^pid=1$' -- nopivot 'hostname; echo pid=$$'
 check userns 0 '0 +100000 +65536' 'uid=0 gid=0' '65534 +65534 +1, +3 .*/dev/null' -- userns
+# needs a kernel that can idmap a bind of $OUT's filesystem; BERTH_TEST_IDMAP=0 leaves it out
+if [ "${BERTH_TEST_IDMAP:-1}" != 0 ]; then
+	check idmap 0 '^-[rwx-]+ +1 +0 +0 .*/mnt/bb/busybox$' 'touch: /mnt/bb/x: Read-only file system' -- idmap
+else
+	echo "skip idmap (BERTH_TEST_IDMAP=0)"
+fi
 check preserve 0 ' 3 -> /etc/hostname' 'LISTEN_PID=1' 'LISTEN_FDS=1' -- preserve
 check hooks 0 '"status":"created"' 'hook-start' -- hooks
 check tty 0 '^/dev/pts/0' 'rows 33; columns 111' 'console' -- tty 'tty; stty -a | head -1; ls /dev/console'

@@ -1,8 +1,7 @@
 // Mount option table with runc's semantics: flag options set or clear mount(2) flags,
-// propagation options become a list applied after the mount, recursive attributes and
-// a few extensions are recognised but not supported yet, and anything else is
-// filesystem data passed to mount(2) as a comma-separated string.
-import { BerthError } from "../errors.js";
+// propagation options become a list applied after the mount, recursive options become
+// mount_setattr(2) set/clear masks, idmap/ridmap mark an idmapped mount, and anything
+// else is filesystem data passed to mount(2) as a comma-separated string.
 
 export const MS_RDONLY = 0x1;
 export const MS_NOSUID = 0x2;
@@ -82,47 +81,85 @@ export const PROPAGATION_OPTIONS: Readonly<Record<string, number>> = Object.free
   runbindable: MS_UNBINDABLE | MS_REC,
 });
 
-/**
- * Recursive mount attributes (mount_setattr(2) with AT_RECURSIVE). Recognised so that a
- * config using them gets a clear error instead of having them passed on as fs data.
- */
-export const RECURSIVE_OPTIONS: readonly string[] = Object.freeze([
-  "rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec",
-  "rnodiratime", "rdiratime", "rrelatime", "rnorelatime", "rnoatime", "ratime",
-  "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow",
-]);
+// mount_setattr(2) attributes (linux/mount.h).
+export const MOUNT_ATTR_RDONLY = 0x1;
+export const MOUNT_ATTR_NOSUID = 0x2;
+export const MOUNT_ATTR_NODEV = 0x4;
+export const MOUNT_ATTR_NOEXEC = 0x8;
+/** The atime mode field: one of RELATIME (0), NOATIME, STRICTATIME. */
+export const MOUNT_ATTR__ATIME = 0x70;
+export const MOUNT_ATTR_RELATIME = 0x0;
+export const MOUNT_ATTR_NOATIME = 0x10;
+export const MOUNT_ATTR_STRICTATIME = 0x20;
+export const MOUNT_ATTR_NODIRATIME = 0x80;
+export const MOUNT_ATTR_IDMAP = 0x100000;
+export const MOUNT_ATTR_NOSYMFOLLOW = 0x200000;
 
-/** Options with a runtime-defined meaning that berth does not implement. */
-export const UNSUPPORTED_EXTENSIONS: readonly string[] = Object.freeze(["idmap", "ridmap"]);
+/**
+ * A recursive option (mount_setattr(2) with AT_RECURSIVE on the mount and every mount
+ * below it): `clear` false sets `attr`, true clears it. An `atime` entry sets the whole
+ * atime mode instead, since the kernel takes the mode as one field: "rnoatime",
+ * "rrelatime" and "rstrictatime" choose their mode; "ratime" and "rnostrictatime" leave
+ * noatime or strictatime for the kernel's default, relatime (what clearing MS_NOATIME or
+ * MS_STRICTATIME gives a mount(2) call); "rnorelatime" asks for full access-time
+ * updates, strictatime.
+ */
+export type RecursiveOption = { clear: boolean; attr: number } | { atime: number };
+
+export const RECURSIVE_OPTIONS: Readonly<Record<string, RecursiveOption>> = Object.freeze({
+  rro: { clear: false, attr: MOUNT_ATTR_RDONLY },
+  rrw: { clear: true, attr: MOUNT_ATTR_RDONLY },
+  rnosuid: { clear: false, attr: MOUNT_ATTR_NOSUID },
+  rsuid: { clear: true, attr: MOUNT_ATTR_NOSUID },
+  rnodev: { clear: false, attr: MOUNT_ATTR_NODEV },
+  rdev: { clear: true, attr: MOUNT_ATTR_NODEV },
+  rnoexec: { clear: false, attr: MOUNT_ATTR_NOEXEC },
+  rexec: { clear: true, attr: MOUNT_ATTR_NOEXEC },
+  rnodiratime: { clear: false, attr: MOUNT_ATTR_NODIRATIME },
+  rdiratime: { clear: true, attr: MOUNT_ATTR_NODIRATIME },
+  rnosymfollow: { clear: false, attr: MOUNT_ATTR_NOSYMFOLLOW },
+  rsymfollow: { clear: true, attr: MOUNT_ATTR_NOSYMFOLLOW },
+  rrelatime: { atime: MOUNT_ATTR_RELATIME },
+  rnorelatime: { atime: MOUNT_ATTR_STRICTATIME },
+  rnoatime: { atime: MOUNT_ATTR_NOATIME },
+  ratime: { atime: MOUNT_ATTR_RELATIME },
+  rstrictatime: { atime: MOUNT_ATTR_STRICTATIME },
+  rnostrictatime: { atime: MOUNT_ATTR_RELATIME },
+});
+
+/** The idmapped-mount options: "ridmap" maps every mount of an rbind's tree, "idmap" its top mount. */
+export const IDMAP_OPTIONS: readonly string[] = Object.freeze(["idmap", "ridmap"]);
 
 /** runc's extension: a tmpfs starts with a copy of what its destination held (podman --read-only). */
 export const COPYUP_OPTION = "tmpcopyup";
 
-export type MountOptionKind = "flag" | "propagation" | "recursive" | "copyup" | "extension" | "data";
+export type MountOptionKind = "flag" | "propagation" | "recursive" | "copyup" | "idmap" | "data";
 
 export function mountOptionKind(option: string): MountOptionKind {
   if (Object.hasOwn(FLAG_OPTIONS, option)) return "flag";
   if (Object.hasOwn(PROPAGATION_OPTIONS, option)) return "propagation";
-  if (RECURSIVE_OPTIONS.includes(option)) return "recursive";
+  if (Object.hasOwn(RECURSIVE_OPTIONS, option)) return "recursive";
   if (option === COPYUP_OPTION) return "copyup";
-  if (UNSUPPORTED_EXTENSIONS.includes(option)) return "extension";
+  if (IDMAP_OPTIONS.includes(option)) return "idmap";
   return "data";
 }
 
-/** True for an option berth recognises by name (flag, propagation, recursive or extension). */
+/** True for an option berth recognises by name (anything but filesystem data). */
 export function isMountOptionKnown(option: string): boolean {
   return mountOptionKind(option) !== "data";
 }
 
-/** True for an option berth recognises and applies (what `berth features` lists). */
+/** True for an option berth recognises and applies (what `berth features` lists): all it knows. */
 export function isMountOptionSupported(option: string): boolean {
-  const kind = mountOptionKind(option);
-  return kind === "flag" || kind === "propagation" || kind === "copyup";
+  return isMountOptionKnown(option);
 }
 
-/** Sorted names of the options the plan builder applies (flags, propagation, tmpcopyup). */
+/** Sorted names of the options the plan builder applies (flags, propagation, recursive, tmpcopyup, idmap). */
 export function supportedMountOptions(): string[] {
-  return [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), COPYUP_OPTION].sort();
+  return [
+    ...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS),
+    COPYUP_OPTION, ...IDMAP_OPTIONS,
+  ].sort();
 }
 
 export interface ParsedMountOptions {
@@ -134,17 +171,33 @@ export interface ParsedMountOptions {
   data: string;
   /** tmpcopyup was given. */
   copyUp: boolean;
+  /** mount_setattr(2) attributes to set and clear recursively (undefined: no recursive option). */
+  recursive?: { set: number; clear: number };
+  /** The idmap or ridmap option, with its index in the options array. */
+  idmap?: { recursive: boolean; index: number };
+}
+
+/** Fold one recursive option into the set/clear masks (later options win, as with the flags). */
+export function addRecursive(acc: { set: number; clear: number }, opt: RecursiveOption): { set: number; clear: number } {
+  if ("atime" in opt) {
+    return { set: (acc.set & ~MOUNT_ATTR__ATIME) | opt.atime, clear: acc.clear | MOUNT_ATTR__ATIME };
+  }
+  return opt.clear
+    ? { set: acc.set & ~opt.attr, clear: acc.clear | opt.attr }
+    : { set: acc.set | opt.attr, clear: acc.clear & ~opt.attr };
 }
 
 /**
- * Parse a mount's options in order (later options win, as in runc). `path` is the JSON
- * path of the options array (`mounts[3].options`); unsupported options throw there.
+ * Parse a mount's options in order (later options win, as in runc). Every option is
+ * accepted: what berth does not know is filesystem data.
  */
-export function parseMountOptions(options: readonly string[] | undefined, path: string): ParsedMountOptions {
+export function parseMountOptions(options: readonly string[] | undefined): ParsedMountOptions {
   let flags = 0;
   const propagation: number[] = [];
   const data: string[] = [];
   let copyUp = false;
+  let recursive: { set: number; clear: number } | undefined;
+  let idmap: { recursive: boolean; index: number } | undefined;
   (options ?? []).forEach((opt, i) => {
     switch (mountOptionKind(opt)) {
       case "flag": {
@@ -156,26 +209,24 @@ export function parseMountOptions(options: readonly string[] | undefined, path: 
         propagation.push(PROPAGATION_OPTIONS[opt]!);
         break;
       case "recursive":
-        throw new BerthError(`recursive mount option "${opt}" is not supported`, {
-          op: "build plan",
-          path: `${path}[${i}]`,
-          hint: `use the non-recursive form "${opt.slice(1)}" (applies to the top mount only), or drop it`,
-        });
+        recursive = addRecursive(recursive ?? { set: 0, clear: 0 }, RECURSIVE_OPTIONS[opt]!);
+        break;
       case "copyup":
         copyUp = true;
         break;
-      case "extension":
-        throw new BerthError(`mount option "${opt}" is not supported`, {
-          op: "build plan",
-          path: `${path}[${i}]`,
-          hint: "idmapped mounts are not supported; drop the option and the mount's uidMappings/gidMappings",
-        });
+      case "idmap":
+        // the last of idmap/ridmap wins, as in runc
+        idmap = { recursive: opt === "ridmap", index: i };
+        break;
       case "data":
         data.push(opt);
         break;
     }
   });
-  return { flags, propagation, data: data.join(","), copyUp };
+  const out: ParsedMountOptions = { flags, propagation, data: data.join(","), copyUp };
+  if (recursive !== undefined) out.recursive = recursive;
+  if (idmap !== undefined) out.idmap = idmap;
+  return out;
 }
 
 /** rootfsPropagation value → flags for "/" (runc accepts these eight names). */

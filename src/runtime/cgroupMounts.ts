@@ -32,7 +32,15 @@ function bind(source: string, destination: string, flags: bigint, propagation: n
   };
 }
 
+/** What a cgroup mount becomes; its recursive attributes go on each mount it is made of. */
 export function cgroupMounts(m: PlanMount, state: CgroupState, layout: CgroupLayout, cgroupns = false, userns = false): CgroupMountPlan {
+  const plan = expand(m, state, layout, cgroupns, userns);
+  const attr = m.recursiveAttr;
+  if (attr !== undefined) plan.mounts = plan.mounts.map((x) => ({ ...x, recursiveAttr: attr }));
+  return plan;
+}
+
+function expand(m: PlanMount, state: CgroupState, layout: CgroupLayout, cgroupns: boolean, userns: boolean): CgroupMountPlan {
   if (layout.layout === "v2") {
     const dir = state.paths[UNIFIED];
     if (userns && !cgroupns) return { mounts: dir === undefined ? [] : [bind(dir, m.destination, m.flags, m.propagation)], symlinks: [] };

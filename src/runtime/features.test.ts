@@ -41,7 +41,7 @@ describe("features", () => {
     expect(f.linux.seccomp.supportedFlags).toEqual(expect.arrayContaining(["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"]));
     expect(f.linux.apparmor).toEqual({ enabled: true });
     expect(f.linux.selinux).toEqual({ enabled: false });
-    expect(f.linux.mountExtensions).toEqual({ idmap: { enabled: false } });
+    expect(f.linux.mountExtensions).toEqual({ idmap: { enabled: true } });
     const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
     expect(f.annotations).toEqual({ "io.github.berth.version": pkg.version });
   });
@@ -50,14 +50,17 @@ describe("features", () => {
     const f = features();
     for (const opt of f.mountOptions) {
       expect(isMountOptionSupported(opt)).toBe(true);
-      expect(() => parseMountOptions([opt], "x")).not.toThrow();
-      expect(parseMountOptions([opt], "x").data).toBe("");
+      expect(() => parseMountOptions([opt])).not.toThrow();
+      expect(parseMountOptions([opt]).data).toBe("");
     }
     expect(f.mountOptions).toContain("rbind");
     expect(f.mountOptions).toContain("rslave");
-    expect(f.mountOptions).not.toContain("rro");
     expect(f.mountOptions).toContain("tmpcopyup");
-    expect(f.mountOptions).not.toContain("idmap");
+    // runc 1.2's list: the recursive attributes and the idmap extensions too
+    for (const o of ["rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec", "rnodiratime", "rdiratime",
+      "rrelatime", "rnorelatime", "rnoatime", "ratime", "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow", "idmap", "ridmap"]) {
+      expect(f.mountOptions).toContain(o);
+    }
     for (const c of f.linux.capabilities) expect(() => capabilityNumber(c, "x")).not.toThrow();
     expect(f.linux.capabilities).toHaveLength(41);
     for (const n of f.linux.namespaces) expect(() => namespaceInfo(n, "x")).not.toThrow();

@@ -46,7 +46,8 @@ export function features(): Features {
       seccomp: seccompFeatures(),
       apparmor: { enabled: true },
       selinux: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
+      // Idmapped bind mounts (mount_setattr MOUNT_ATTR_IDMAP), as runc 1.2 reports them.
+      mountExtensions: { idmap: { enabled: true } },
     },
     annotations: { "io.github.berth.version": VERSION },
   };

@@ -24,6 +24,26 @@ export interface PlanMount {
   cgroup: boolean;
   /** tmpfs only: copy what the destination held into the new tmpfs (runc's tmpcopyup). */
   copyUp?: boolean;
+  /**
+   * mount_setattr(2) attributes set and cleared with AT_RECURSIVE on the mount and every
+   * mount below it, right after it is made (rro, rnosuid, …). `what` names it in errors.
+   */
+  recursiveAttr?: { set: number; clear: number; what: string };
+  /** A bind whose tree gets an id mapping (mount_setattr MOUNT_ATTR_IDMAP). */
+  idmap?: PlanIdmap;
+}
+
+/**
+ * The mapping of an idmapped bind: a user namespace made for uidMap/gidMap (uid_map text),
+ * or the existing one at usernsPath. `recursive`: every mount of an rbind's tree (ridmap).
+ */
+export interface PlanIdmap {
+  uidMap?: string;
+  gidMap?: string;
+  usernsPath?: string;
+  recursive: boolean;
+  /** The mount's JSON path, for errors. */
+  what: string;
 }
 
 export interface PlanDevice {

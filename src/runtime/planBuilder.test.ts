@@ -203,14 +203,12 @@ describe("buildInitPlan: mounts", () => {
     expect(e.hint).toContain("mounts[3].source");
   });
 
-  it("flags cgroup mounts and rejects unsupported options at their JSON path", () => {
+  it("flags cgroup mounts", () => {
     const s = baseSpec();
     s.mounts!.push({ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"] });
     const m = buildInitPlan(s, opts()).mounts[3]!;
     expect(m.cgroup).toBe(true);
     expect(m.flags).toBe(MS_NOSUID | MS_NOEXEC | MS_NODEV | 0x200000n | MS_RDONLY);
-    s.mounts![3]!.options = ["rro"];
-    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("mounts[3].options[0]");
   });
 
   it("maps rootfsPropagation", () => {

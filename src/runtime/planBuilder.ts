@@ -12,6 +12,7 @@ import {
   DEFAULT_ROOTFS_PROPAGATION, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT, ROOTFS_PROPAGATION, parseMountOptions,
 } from "../linux/mountOptions.js";
 import { rlimitNumber, rlimitValue } from "../linux/rlimits.js";
+import { mountIdmap, mountRecursiveAttr, type ContainerUserns } from "./mountExtras.js";
 import { DEFAULT_DEVICES, devSymlinks, deviceType } from "../linux/devices.js";
 import { sysctlKeyToPath } from "../linux/sysctl.js";
 import { homeDirFor } from "../linux/passwd.js";
@@ -43,6 +44,8 @@ export interface HostProbe {
   lsms(): string[];
   /** The online memory nodes (/sys/devices/system/node/online), undefined without NUMA. */
   onlineNodes(): string | undefined;
+  /** berth's effective uid. */
+  euid(): number;
 }
 
 export const realHost: HostProbe = {
@@ -56,6 +59,7 @@ export const realHost: HostProbe = {
   onlineNodes: () => {
     try { return readFileSync("/sys/devices/system/node/online", "utf8").trim(); } catch { return undefined; }
   },
+  euid: () => process.geteuid?.() ?? 0,
 };
 
 /** True unless /proc/self/uid_map is the initial namespace's identity map. */
@@ -454,6 +458,14 @@ function buildNamespaces(spec: Spec, host: HostProbe): NamespacePlan {
   return out;
 }
 
+/** The container's user namespace, for idmapped mounts that take its mapping. */
+function containerUserns(spec: Spec): ContainerUserns {
+  const ns = (spec.linux?.namespaces ?? []).find((n) => n.type === "user");
+  if (ns === undefined) return { kind: "none" };
+  if (ns.path !== undefined && ns.path !== "") return { kind: "join", path: ns.path };
+  return { kind: "new", uidMappings: spec.linux?.uidMappings ?? [], gidMappings: spec.linux?.gidMappings ?? [] };
+}
+
 /** linux.timeOffsets → the text written to /proc/self/timens_offsets. */
 export function renderTimeOffsets(offsets: Record<string, { secs?: number; nanosecs?: number }>): string {
   let text = "";
@@ -479,13 +491,10 @@ export function renderTimeOffsets(offsets: Record<string, { secs?: number; nanos
 // ---------------------------------------------------------------------------------------
 // mounts and devices
 
-function buildMount(m: Mount, i: number, bundle: string, host: HostProbe): PlanMount {
+function buildMount(m: Mount, i: number, bundle: string, host: HostProbe, userns: ContainerUserns): PlanMount {
   const json = `mounts[${i}]`;
   if (typeof m.destination !== "string" || m.destination === "") fail("mount destination is empty", `${json}.destination`);
-  if ((m.uidMappings?.length ?? 0) > 0 || (m.gidMappings?.length ?? 0) > 0) {
-    fail("idmapped mounts are not supported", `${json}.uidMappings`, "drop uidMappings/gidMappings from the mount");
-  }
-  const parsed = parseMountOptions(m.options, `${json}.options`);
+  const parsed = parseMountOptions(m.options);
   const destination = posix.resolve("/", m.destination);
   const bind = m.type === "bind" || (parsed.flags & MS_BIND) !== 0;
   let flags = parsed.flags;
@@ -521,6 +530,10 @@ function buildMount(m: Mount, i: number, bundle: string, host: HostProbe): PlanM
   };
   // As runc: tmpcopyup means something only for a tmpfs; elsewhere it is ignored.
   if (parsed.copyUp && fstype === "tmpfs") out.copyUp = true;
+  const recursiveAttr = mountRecursiveAttr(parsed, json);
+  if (recursiveAttr !== undefined) out.recursiveAttr = recursiveAttr;
+  const idmap = mountIdmap(m, json, parsed, bind, { userns, euid: host.euid() });
+  if (idmap !== undefined) out.idmap = idmap;
   return out;
 }
 
@@ -608,7 +621,8 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
     timensOffsets = renderTimeOffsets(offsets);
   }
 
-  const mounts = (spec.mounts ?? []).map((m, i) => buildMount(m, i, bundle, host));
+  const userns = containerUserns(spec);
+  const mounts = (spec.mounts ?? []).map((m, i) => buildMount(m, i, bundle, host, userns));
   // /dev is populated unless it is bind-mounted from somewhere (runc's needsSetupDev).
   const setupDev = !mounts.some((m) => m.bind && m.destination === "/dev");
   const devptsPtmx = setupDev && mounts.some((m) => m.fstype === "devpts" && m.destination === "/dev/pts");

@@ -7,7 +7,7 @@ import { BerthError } from "../errors.js";
 import type { Plan, PlanHook, PlanMount, PlanDevice } from "./plan.js";
 import {
   ConsoleSizeTag, DeviceTag, HookTag, MountTag, Mode, NsJoinTag, PROTOCOL_VERSION, RlimitTag,
-  LabelTag, SeccompTag, SymlinkTag, SysctlTag, Tag,
+  LabelTag, MountAttrTag, MountIdmapTag, SeccompTag, SymlinkTag, SysctlTag, Tag,
 } from "./protocol.js";
 
 const U32_MAX = 0xffff_ffff;
@@ -113,6 +113,31 @@ function encodeMount(w: RecordWriter, m: PlanMount, where: string): void {
   if (m.copyUp === true) w.bool(MountTag.COPYUP, true);
 }
 
+/** A mount's MOUNT_ATTR and MOUNT_IDMAP records, which name it by its index among the MOUNTs. */
+function encodeMountExtras(w: RecordWriter, m: PlanMount, i: number): void {
+  const where = `mounts[${i}]`;
+  const attr = m.recursiveAttr;
+  if (attr !== undefined) {
+    w.nest(Tag.MOUNT_ATTR, (n) => {
+      n.u32(MountAttrTag.MOUNT, i, `${where}.index`);
+      n.u64(MountAttrTag.SET, BigInt(attr.set), `${where}.recursiveAttr.set`);
+      n.u64(MountAttrTag.CLEAR, BigInt(attr.clear), `${where}.recursiveAttr.clear`);
+      n.str(MountAttrTag.WHAT, attr.what, `${where}.recursiveAttr.what`);
+    });
+  }
+  const id = m.idmap;
+  if (id !== undefined) {
+    w.nest(Tag.MOUNT_IDMAP, (n) => {
+      n.u32(MountIdmapTag.MOUNT, i, `${where}.index`);
+      if (id.uidMap !== undefined) n.str(MountIdmapTag.UID_MAP, id.uidMap, `${where}.idmap.uidMap`);
+      if (id.gidMap !== undefined) n.str(MountIdmapTag.GID_MAP, id.gidMap, `${where}.idmap.gidMap`);
+      if (id.usernsPath !== undefined) n.str(MountIdmapTag.USERNS, id.usernsPath, `${where}.idmap.usernsPath`);
+      n.bool(MountIdmapTag.RECURSIVE, id.recursive);
+      n.str(MountIdmapTag.WHAT, id.what, `${where}.idmap.what`);
+    });
+  }
+}
+
 function encodeDevice(w: RecordWriter, d: PlanDevice, where: string): void {
   w.str(DeviceTag.PATH, d.path, `${where}.path`);
   w.u32(DeviceTag.TYPE, d.type, `${where}.type`);
@@ -166,6 +191,7 @@ export function encodePlan(plan: Plan): Buffer {
   w.bool(Tag.ROOT_READONLY, plan.rootReadonly);
   w.bool(Tag.NO_PIVOT, plan.noPivot);
   plan.mounts.forEach((m, i) => w.nest(Tag.MOUNT, (n) => encodeMount(n, m, `mounts[${i}]`)));
+  plan.mounts.forEach((m, i) => encodeMountExtras(w, m, i));
   plan.devices.forEach((d, i) => w.nest(Tag.DEVICE, (n) => encodeDevice(n, d, `devices[${i}]`)));
   plan.symlinks.forEach((l, i) =>
     w.nest(Tag.SYMLINK, (n) => {

@@ -79,6 +79,8 @@ export const enum Tag {
   SCHED_ATTR = 62,
   MEMPOLICY_MODE = 63,
   MEMPOLICY_NODES = 64,
+  MOUNT_ATTR = 65,
+  MOUNT_IDMAP = 66,
 }
 
 export const enum NsJoinTag { TYPE = 1, PATH = 2 }
@@ -91,5 +93,7 @@ export const enum HookTag { PATH = 1, ARG = 2, ENV = 3, TIMEOUT = 4 }
 export const enum ConsoleSizeTag { HEIGHT = 1, WIDTH = 2 }
 export const enum SeccompTag { BPF = 1, FLAGS = 2, AGENT_FD = 3 }
 export const enum LabelTag { ATTR = 1, VALUE = 2, WHAT = 3 }
+export const enum MountAttrTag { MOUNT = 1, SET = 2, CLEAR = 3, WHAT = 4 }
+export const enum MountIdmapTag { MOUNT = 1, UID_MAP = 2, GID_MAP = 3, USERNS = 4, RECURSIVE = 5, WHAT = 6 }
 
 export const enum Mode { INIT = 0, EXEC = 1 }

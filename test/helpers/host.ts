@@ -19,6 +19,7 @@ import { describe, it, type TestFunction, type TestOptions } from "vitest";
 import { activeLsms } from "../../src/linux/lsm.js";
 import { CGROUP2_SUPER_MAGIC, detectCgroupLayout, UNIFIED, type CgroupLayout } from "../../src/linux/cgroups/detect.js";
 import { IS_BERTH, IS_ROOT, REPO_ROOT, RUNTIME_BIN, RUNTIME_PRESENT } from "./env.js";
+import { idmappedMountsMissing } from "./idmapProbe.js";
 
 /** The runc release whose behaviour the comparisons with runc encode. */
 export const RUNC_SERIES = "1.1";
@@ -39,6 +40,7 @@ const REQUIREMENTS = {
   disk: "a real block device (not loop, zram or ram) for io throttles",
   "hugepages-2M": "2 MiB huge pages (/sys/kernel/mm/hugepages/hugepages-2048kB)",
   userns: "unprivileged user namespaces can be made (unshare --user)",
+  "idmapped-mounts": "a bind mount of a directory in /tmp (where the tests' bundles live) can be idmapped: mount_setattr(2) with MOUNT_ATTR_IDMAP, Linux 5.12+ and a filesystem that supports it (ext4 5.12+, tmpfs 6.3+)",
   keyctl: "the keyctl system call works and /proc/keys exists",
   systemd: "systemd runs as PID 1 and answers on the D-Bus system bus",
   "no-systemd": "systemd does not run (berth's error without it is tested)",
@@ -280,6 +282,7 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
     const r = spawnSync("unshare", ["--user", "true"], { encoding: "utf8", timeout: 10_000 });
     return r.status === 0 ? undefined : `unshare --user true failed: ${(r.stderr ?? String(r.error)).trim()}`;
   },
+  "idmapped-mounts": () => needRoot() ?? idmappedMountsMissing("/tmp"),
   keyctl: keyctlMissing,
   systemd: () => {
     if (!existsSync("/run/systemd/system")) return "systemd is not running (no /run/systemd/system)";
