@@ -1,6 +1,7 @@
 // Plumbing shared by the benchmarks: one scratch directory, running a runtime
-// with its output in files, each runtime's own default bundle, cleanup of every
-// container a benchmark may have left, and small statistics helpers.
+// with its output in files (and, on request, under /usr/bin/time for its peak RSS),
+// each runtime's own default bundle, cleanup of every container a benchmark may have
+// left, and small statistics helpers.
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -10,8 +11,12 @@ import { fileURLToPath } from "node:url";
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 let work; // the /tmp/<prefix>* directory
-export const runtimes = []; // { name, bin, root, bundle, version }
+// { name, bin, root, bundle, version, prefix?, soft?, roots }: `prefix` is argv before the
+// runtime's own (a wrapper such as nsenter, with bin its program); a `soft` runtime's failures
+// throw a RuntimeFailure instead of ending the benchmark; `roots` are every state root it used.
+export const runtimes = [];
 const live = new Set(); // "name\0id" of containers that may exist
+const hooks = []; // run at cleanup, last registered first, after the containers are deleted
 let interrupted = false;
 let cleanedUp = false;
 
@@ -23,14 +28,42 @@ export function fail(message, code = 1) {
   process.exit(code);
 }
 
+/** Register `fn` to run at cleanup (also on failure or interruption), after the containers are deleted. */
+export function onCleanup(fn) {
+  hooks.push(fn);
+}
+
+/** Delete, with --force, every container of `rt` in each of its state roots; the ids it deleted. */
+export function deleteAll(rt) {
+  const gone = [];
+  for (const root of rt.roots) {
+    const ids = new Set(root === rt.root ? [...live].filter((k) => k.startsWith(rt.name + "\0")).map((k) => k.slice(rt.name.length + 1)) : []);
+    const listed = spawnSync(argv0(rt), [...(rt.prefix ?? []), "--root", root, "list", "-q"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    if (listed.status === 0) for (const id of listed.stdout.split("\n")) if (id.trim() !== "") ids.add(id.trim());
+    for (const id of ids) {
+      spawnSync(argv0(rt), [...(rt.prefix ?? []), "--root", root, "delete", "--force", id], { stdio: "ignore" });
+      if (root === rt.root) track(rt, id, false);
+      gone.push(id);
+    }
+  }
+  return gone;
+}
+
+/** Delete every container, run the cleanup hooks and remove the scratch directory now (once). */
+export function cleanupNow() {
+  cleanup();
+}
+
 function cleanup() {
   if (cleanedUp || work === undefined) return;
   cleanedUp = true;
-  for (const rt of runtimes) {
-    const ids = new Set([...live].filter((k) => k.startsWith(rt.name + "\0")).map((k) => k.slice(rt.name.length + 1)));
-    const listed = spawnSync(rt.bin, ["--root", rt.root, "list", "-q"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    if (listed.status === 0) for (const id of listed.stdout.split("\n")) if (id.trim() !== "") ids.add(id.trim());
-    for (const id of ids) spawnSync(rt.bin, ["--root", rt.root, "delete", "--force", id], { stdio: "ignore" });
+  for (const rt of runtimes) deleteAll(rt);
+  for (const fn of hooks.reverse()) {
+    try {
+      fn();
+    } catch (err) {
+      process.stderr.write(`bench: cleanup: ${err.message}\n`);
+    }
   }
   try {
     fs.rmSync(work, { recursive: true, force: true });
@@ -66,17 +99,28 @@ export function parseArgs(argv, defaults, usage) {
   return opts;
 }
 
+/** A command of a `soft` runtime that failed: the benchmark goes on without that runtime's cell. */
+export class RuntimeFailure extends Error {}
+
+export const TIME = "/usr/bin/time"; // GNU time, for the peak RSS (ru_maxrss from wait4)
+const argv0 = (rt) => (rt.prefix !== undefined ? rt.prefix[0] : rt.bin);
+
 // stdout/stderr go to files, never pipes: the container process of `create` inherits them
-// and would keep a pipe open long after the command returns.
-export function invoke(rt, args, { check = true, root = true } = {}) {
+// and would keep a pipe open long after the command returns. With `rss`, the command runs
+// under /usr/bin/time and `rssKb` is its peak resident set size: the largest of the runtime
+// process and every descendant it waited for (ru_maxrss of wait4), in kB.
+export function invoke(rt, args, { check = true, root = true, rss = false } = {}) {
   const outFile = path.join(work, "out");
   const errFile = path.join(work, "err");
+  const rssFile = path.join(work, "rss");
   const out = fs.openSync(outFile, "w");
   const err = fs.openSync(errFile, "w");
+  const argv = [...(rt.prefix ?? [rt.bin]), ...(root === false ? [] : ["--root", typeof root === "string" ? root : rt.root]), ...args];
+  if (rss) argv.unshift(TIME, "-f", "%M", "-o", rssFile);
   let res;
   const t0 = process.hrtime.bigint();
   try {
-    res = spawnSync(rt.bin, root ? ["--root", rt.root, ...args] : args, { stdio: ["ignore", out, err] });
+    res = spawnSync(argv[0], argv.slice(1), { stdio: ["ignore", out, err] });
   } finally {
     fs.closeSync(out);
     fs.closeSync(err);
@@ -85,11 +129,21 @@ export function invoke(rt, args, { check = true, root = true } = {}) {
   if (interrupted) fail("interrupted", 130);
   const stdout = fs.readFileSync(outFile, "utf8");
   const stderr = fs.readFileSync(errFile, "utf8");
-  if (res.error) fail(`${rt.name} ${args.join(" ")}: ${res.error.message}`);
-  if (check && res.status !== 0) {
-    fail(`${rt.name} ${args.join(" ")} exited with ${res.status ?? "signal " + res.signal}\n${stderr.trim()}`);
+  const what = `${rt.name} ${args.join(" ")}`;
+  const stop = (message) => {
+    if (rt.soft) throw new RuntimeFailure(message);
+    fail(message);
+  };
+  if (res.error) stop(`${what}: ${res.error.message}`);
+  if (check && res.status !== 0) stop(`${what} exited with ${res.status ?? "signal " + res.signal}\n${stderr.trim()}`);
+  let rssKb;
+  if (rss) {
+    // GNU time writes "Command exited with non-zero status N" before the format when it does.
+    const last = fs.readFileSync(rssFile, "utf8").trim().split("\n").pop();
+    rssKb = Number(last);
+    if (!Number.isFinite(rssKb)) fail(`${TIME} wrote no peak RSS for ${what}: ${JSON.stringify(last)}`);
   }
-  return { ms, status: res.status, stdout, stderr };
+  return { ms, status: res.status, stdout, stderr, rssKb };
 }
 
 export function track(rt, id, on) {
@@ -125,28 +179,41 @@ export function prepare(prefix, bins, edit) {
   const rootfs = path.join(work, "rootfs");
   const mk = spawnSync("sh", [path.join(REPO, "scripts/mkrootfs.sh"), rootfs], { stdio: ["ignore", "inherit", "inherit"] });
   if (mk.status !== 0) fail("scripts/mkrootfs.sh failed");
-
-  for (const [name, bin] of bins) {
-    const rt = { name, bin, root: path.join(work, `root-${name}`), bundle: path.join(work, `bundle-${name}`) };
-    fs.mkdirSync(rt.root, { mode: 0o700 });
-    fs.mkdirSync(rt.bundle);
-    runtimes.push(rt);
-    invoke(rt, ["spec", "--bundle", rt.bundle]);
-    const file = path.join(rt.bundle, "config.json");
-    let config;
-    try {
-      config = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (err) {
-      fail(`${name} spec wrote no readable ${file}: ${err.message}`);
-    }
-    config.process.terminal = false;
-    config.root = { ...config.root, path: rootfs };
-    edit(config);
-    fs.writeFileSync(file, JSON.stringify(config, null, 2) + "\n");
-    const version = spawnSync(bin, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    rt.version = version.status === 0 ? version.stdout.split("\n")[0].trim() : "(no --version)";
-  }
+  for (const [name, bin] of bins) addRuntime(name, bin, edit);
   return runtimes;
+}
+
+/**
+ * Add runtime `name` (after prepare): its root and its bundle from its own `spec`, passed
+ * through `edit(config)`. `prefix` and `soft` as described at `runtimes`.
+ */
+export function addRuntime(name, bin, edit, { prefix, soft = false } = {}) {
+  const rt = { name, bin, root: path.join(work, `root-${name}`), bundle: path.join(work, `bundle-${name}`), prefix, soft };
+  rt.roots = [rt.root];
+  fs.mkdirSync(rt.root, { mode: 0o700 });
+  fs.mkdirSync(rt.bundle);
+  runtimes.push(rt);
+  invoke(rt, ["spec", "--bundle", rt.bundle]);
+  const file = path.join(rt.bundle, "config.json");
+  let config;
+  try {
+    config = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    fail(`${name} spec wrote no readable ${file}: ${err.message}`);
+  }
+  config.process.terminal = false;
+  config.root = { ...config.root, path: path.join(work, "rootfs") };
+  edit(config);
+  fs.writeFileSync(file, JSON.stringify(config, null, 2) + "\n");
+  const version = spawnSync(argv0(rt), [...(prefix ?? []), "--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  rt.version = version.status === 0 ? version.stdout.split("\n")[0].trim() : "(no --version)";
+  return rt;
+}
+
+/** Take `rt` out of the benchmark (a soft runtime that cannot run here), deleting what it made. */
+export function dropRuntime(rt) {
+  deleteAll(rt);
+  runtimes.splice(runtimes.indexOf(rt), 1);
 }
 
 export const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
