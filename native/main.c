@@ -132,11 +132,17 @@ static __attribute__((noreturn)) void container_init(const struct plan *p, int s
 {
 	if (setsid() < 0)
 		die(errno, "setsid");
+	uint64_t t = trace_now(p);
 	join_session_keyring(p);
+	trace_span(p, sync, "session keyring", t);
+	t = trace_now(p);
 	int rootfd = prepare_rootfs(p);
 	do_mounts(p, rootfd);
+	trace_span(p, sync, "mounts", t);
+	t = trace_now(p);
 	create_devices(p, rootfd);
 	create_symlinks(p, rootfd);
+	trace_span(p, sync, "devices and symlinks", t);
 
 	unsigned char *state = NULL;
 	uint32_t statelen = 0;
@@ -145,11 +151,18 @@ static __attribute__((noreturn)) void container_init(const struct plan *p, int s
 			die(errno, "send MSG_HOOKS");
 		state = sync_expect(sync, MSG_HOOKS_DONE, &statelen);
 	}
+	t = trace_now(p);
 	run_hooks("createContainer", p->create_hooks, p->ncreate_hooks, (const char *)state, statelen);
+	trace_span(p, sync, "createContainer hooks", t);
 
+	t = trace_now(p);
 	enter_rootfs(p, rootfd);
 	close(rootfd);
+	trace_span(p, sync, p->no_pivot ? "move root and chroot" : "pivot_root", t);
+	t = trace_now(p);
 	setup_console(p, ttysock);
+	trace_span(p, sync, "console", t);
+	t = trace_now(p);
 	finish_rootfs(p);
 	if (p->hostname != NULL && sethostname(p->hostname, strlen(p->hostname)) < 0)
 		die(errno, "sethostname \"%s\"", p->hostname);
@@ -164,7 +177,10 @@ static __attribute__((noreturn)) void container_init(const struct plan *p, int s
 		close(fd);
 		close(root);
 	}
+	trace_span(p, sync, "rootfs: masked and read-only paths, sysctls, hostname, cwd", t);
+	t = trace_now(p);
 	const char *path = finish_process(p, sync);
+	trace_span(p, sync, "process: rlimits, scheduling, seccomp, credentials, capabilities", t);
 	/* A listener goes to the seccomp agent before create returns (runc does the same), so
 	 * with no_new_privs such a filter is loaded now rather than right before execve. */
 	int listener = p->seccomp_agent_fd >= 0;
@@ -227,8 +243,10 @@ static int stage1(struct plan *p, int sync)
 	/* Nothing of the container may ptrace or open /proc/<pid> of ours from here on. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die(errno, "prctl PR_SET_DUMPABLE");
+	uint64_t t = trace_now(p);
 	join_namespaces(p);
 	create_namespaces(p, sync);
+	trace_span(p, sync, "namespaces", t);
 
 	int go[2], errp[2] = { -1, -1 }, tty[2] = { -1, -1 };
 	if (pipe2(go, O_CLOEXEC) < 0)
@@ -247,9 +265,12 @@ static int stage1(struct plan *p, int sync)
 	if (p->wait)
 		sigprocmask(SIG_BLOCK, &mask, &old);
 
+	t = trace_now(p);
 	pid_t pid = fork_into(p, cgfd);
 	if (pid < 0)
 		die(errno, "fork the container process");
+	if (pid > 0)
+		trace_span(p, sync, "fork the container process", t);
 	if (pid == 0) {
 		/* The cgroup directory fd is a host directory: it must not reach the container,
 		 * where /proc/1/fd/N would lead out of the rootfs. */
@@ -353,6 +374,8 @@ int main(int argc, char **argv)
 	unsigned char *buf = sync_expect(sync, MSG_PLAN, &len);
 	struct plan p;
 	plan_parse(&p, buf, len);
+	/* The first mark: TS aligns this instant with its sending of the plan (its clock's origin may differ). */
+	trace_span(&p, sync, "plan received", trace_now(&p));
 	if (p.console_socket_fd >= 0)
 		set_cloexec(p.console_socket_fd, 1);
 	if (p.seccomp_agent_fd >= 0)

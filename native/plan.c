@@ -384,6 +384,7 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		case T_PRESERVE_FDS: p->preserve_fds = u32(&c, &r); break;
 		case T_FIFO_PATH: p->fifo_path = str(&c, &r); break;
 		case T_HOOKS_SYNC: p->hooks_sync = u32(&c, &r); break;
+		case T_TRACE: p->trace = u32(&c, &r); break;
 		case T_HOOK_CREATE_CONTAINER:
 			parse_hook(&r, "plan HOOK_CREATE_CONTAINER", &p->create_hooks, &p->ncreate_hooks);
 			break;

@@ -80,6 +80,7 @@ struct plan {
 	uint32_t preserve_fds;
 	const char *fifo_path;
 	uint32_t hooks_sync;
+	uint32_t trace;                  /* send MSG_MARK per stage (berth --trace) */
 	struct hook *create_hooks; size_t ncreate_hooks;
 	struct hook *start_hooks; size_t nstart_hooks;
 	uint32_t wait, check_exec;

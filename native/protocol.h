@@ -15,6 +15,7 @@ enum {
 	MSG_ERROR = 14,
 	MSG_WARN = 15,
 	MSG_SECCOMP = 16,
+	MSG_MARK = 17,
 	MSG_USERMAP_DONE = 20,
 	MSG_HOOKS_DONE = 22,
 	MSG_ABORT = 23,
@@ -85,6 +86,7 @@ enum {
 	T_MEMPOLICY_NODES = 64,
 	T_MOUNT_ATTR = 65,
 	T_MOUNT_IDMAP = 66,
+	T_TRACE = 67,
 };
 
 /* Nested tags, each nest has its own numbering */

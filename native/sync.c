@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "berth.h"
@@ -18,6 +19,34 @@ static void put_u32(unsigned char *b, uint32_t v)
 	b[1] = (v >> 8) & 0xff;
 	b[2] = (v >> 16) & 0xff;
 	b[3] = (v >> 24) & 0xff;
+}
+
+uint64_t trace_now(const struct plan *p)
+{
+	struct timespec ts;
+	if (!p->trace)
+		return 0;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		die(errno, "clock_gettime CLOCK_MONOTONIC (--trace)");
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void trace_span(const struct plan *p, int sync, const char *name, uint64_t start)
+{
+	if (!p->trace || sync < 0)
+		return;
+	uint64_t end = trace_now(p);
+	unsigned char buf[16 + 64];
+	size_t n = strlen(name);
+	if (n > sizeof(buf) - 16)
+		n = sizeof(buf) - 16;
+	put_u32(buf, (uint32_t)start);
+	put_u32(buf + 4, (uint32_t)(start >> 32));
+	put_u32(buf + 8, (uint32_t)end);
+	put_u32(buf + 12, (uint32_t)(end >> 32));
+	memcpy(buf + 16, name, n);
+	if (sync_send(sync, MSG_MARK, buf, 16 + n) < 0)
+		die(errno, "send MSG_MARK \"%s\" (--trace)", name);
 }
 
 static uint32_t get_u32(const unsigned char *b)

@@ -14,6 +14,11 @@ int sync_recv(int fd, uint32_t *type, unsigned char **payload, uint32_t *len);
 /* Wait for one frame of type want; MSG_ABORT or EOF exit quietly with status 1,
  * anything else dies. Returns the payload (NUL-terminated) and its length. */
 unsigned char *sync_expect(int fd, uint32_t want, uint32_t *len);
+struct plan;
+/* With the plan's TRACE: CLOCK_MONOTONIC in ns; else 0, and no clock is read. */
+uint64_t trace_now(const struct plan *p);
+/* With the plan's TRACE: send MSG_MARK (start, now, name) on sync; dies when it cannot. */
+void trace_span(const struct plan *p, int sync, const char *name, uint64_t start);
 /* sendmsg with data as payload and exactly one SCM_RIGHTS fd. 0 or -1 with errno. */
 int send_fd(int sock, const void *data, size_t len, int fd);
 /* Receive one fd sent by send_fd; -1 with errno (errno 0 on EOF). */

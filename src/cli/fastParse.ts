@@ -22,6 +22,10 @@ function takeFlag(flags: readonly FlagDef[], args: string[], i: number, out: Rec
   const hit = lookupFlag(flags, args[i]!);
   if (hit === undefined) return -1;
   const { def, inline } = hit;
+  if (def.optionalValue === true) {
+    out[def.name] = inline ?? "";
+    return i + 1;
+  }
   if (!takesValue(def)) {
     if (inline === undefined) out[def.name] = true;
     else if (inline === "true" || inline === "false") out[def.name] = inline === "true";

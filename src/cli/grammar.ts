@@ -39,6 +39,8 @@ export interface FlagDef {
   readonly emptyIsUnset?: boolean;
   /** Accepted for compatibility; the command refuses it with an error naming the flag. */
   readonly refused?: string;
+  /** string: the value may only follow `=` (`--x=V`); a bare `--x` gives "" and never takes the next argument. */
+  readonly optionalValue?: boolean;
 }
 
 export interface PositionalDef {
@@ -74,6 +76,7 @@ export const GLOBAL_FLAGS = [
   { name: "systemd-cgroup", type: "boolean", describe: "manage cgroups with systemd; cgroupsPath is slice:prefix:name" },
   { name: "rootless", type: "string", value: "MODE", choices: ["true", "false", "auto"], describe: "ignore cgroup permission errors (true, false, auto)" },
   { name: "criu", type: "string", value: "FILE", describe: "path to the criu binary (accepted for compatibility; berth has no checkpoint or restore)" },
+  { name: "trace", type: "string", value: "FILE", optionalValue: true, describe: "print a timeline of create, run or exec to stderr; with =FILE also write it to FILE as Chrome trace-event JSON" },
 ] as const satisfies readonly FlagDef[];
 
 /** Shown in help, man pages and completion; main.ts acts on them before parsing. */
@@ -227,9 +230,9 @@ export function findCommand(name: string | undefined): CommandDef | undefined {
   return (COMMANDS as readonly CommandDef[]).find((c) => c.name === name);
 }
 
-/** Whether a flag reads a value (the next argument, or after `=`). */
+/** Whether a flag reads a value (the next argument, or after `=`); an optional value only ever follows `=`. */
 export function takesValue(f: FlagDef): boolean {
-  return f.type !== "boolean";
+  return f.type !== "boolean" && f.optionalValue !== true;
 }
 
 /** The flag a token names (`--name`, `-name`, `-a`, with or without `=value`), among `flags`. */
@@ -262,7 +265,7 @@ export function usageOf(c: CommandDef): string {
 
 /** `-b, --bundle DIR` */
 export function flagLabel(f: FlagDef): string {
-  const long = `--${f.name}${takesValue(f) ? ` ${f.value ?? "VALUE"}` : ""}`;
+  const long = `--${f.name}${f.optionalValue === true ? `[=${f.value ?? "VALUE"}]` : takesValue(f) ? ` ${f.value ?? "VALUE"}` : ""}`;
   return f.alias === undefined ? long : `${f.alias.length === 1 ? "-" : "--"}${f.alias}, ${long}`;
 }
 

@@ -4,7 +4,9 @@
 // input goes through yargs for its messages. Each subcommand's module is loaded
 // only when it runs.
 
-import { writeSync } from "node:fs";
+import { writeFileSync, writeSync } from "node:fs";
+import { resolve } from "node:path";
+import { begin, chromeTrace, enableTrace, traceTable } from "../trace.js";
 import { configureLog, log } from "../log.js";
 import { BerthError } from "../errors.js";
 import { fastParse, helpRequest } from "./fastParse.js";
@@ -20,9 +22,33 @@ async function run(command: CommandDef, argv: Record<string, unknown>): Promise<
   running = command.name;
   configureLog({ file: argv.log as string | undefined, format: argv["log-format"] as string | undefined, debug: argv.debug === true });
   const opts = toOptions(command, argv);
+  const traceTo = argv.trace as string | undefined;
+  if (traceTo === undefined) return handle(command, opts);
+  enableTrace();
+  const end = begin(`total (${command.name})`);
+  try {
+    await handle(command, opts);
+  } finally {
+    end();
+    writeTrace(traceTo);
+  }
+}
+
+async function handle(command: CommandDef, opts: Record<string, unknown>): Promise<void> {
   const mod = await LOADERS[command.name as CommandName]();
   const code = await mod.handler(opts as never);
   process.exitCode = typeof code === "number" ? code : 0;
+}
+
+/** --trace: the table to stderr; --trace=FILE: also the Chrome trace-event JSON to FILE. */
+function writeTrace(file: string): void {
+  writeSync(2, traceTable());
+  if (file === "") return;
+  try {
+    writeFileSync(resolve(file), `${JSON.stringify(chromeTrace())}\n`);
+  } catch (err) {
+    log.error(BerthError.fromSys("write trace", file, err, "--trace=FILE must name a file berth can write").message);
+  }
 }
 
 /** --version or -v among the global options (before the command). */

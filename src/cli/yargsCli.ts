@@ -9,7 +9,7 @@ import { argName, COMMANDS, GLOBAL_FLAGS, takesValue, type CommandDef, type Flag
 import { assignPositionals } from "./fastParse.js";
 
 function option(f: FlagDef, global: boolean): Options {
-  const o: Options = { type: takesValue(f) ? "string" : "boolean", describe: f.describe, global };
+  const o: Options = { type: takesValue(f) || f.optionalValue === true ? "string" : "boolean", describe: f.describe, global };
   if (f.type === "repeatable") o.array = true;
   if (takesValue(f)) o.requiresArg = true;
   if (f.alias !== undefined) o.alias = f.alias;
@@ -26,6 +26,9 @@ function command(c: CommandDef): string {
 export async function runYargs(args: string[], run: (c: CommandDef, argv: Record<string, unknown>) => Promise<void>): Promise<void> {
   // Loaded here, not at the top: the executable keeps yargs out of the hot path.
   const { default: yargs } = await import("yargs");
+  // A bare optional-value flag (--trace) must not take the next argument as its value.
+  const bare = new Set((GLOBAL_FLAGS as readonly FlagDef[]).filter((f) => f.optionalValue === true).map((f) => `--${f.name}`));
+  args = args.map((a) => (bare.has(a) ? `${a}=` : a));
   const named = (COMMANDS as readonly CommandDef[]).find((c) => args.includes(c.name));
   let y: Argv = yargs(args)
     .scriptName("berth")

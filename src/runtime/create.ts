@@ -22,6 +22,7 @@ import { CLONE_NEWCGROUP, CLONE_NEWUSER } from "../linux/namespaces.js";
 import type { Plan, PlanMount } from "./plan.js";
 import { runHelper, type HelperResult } from "./spawnInit.js";
 import { runHooks, runHooksWarn } from "./hooks.js";
+import { begin, span } from "../trace.js";
 import { hostNotifySocket, setupNotify } from "./notifySocket.js";
 import { startTimeOf } from "./procfs.js";
 import {
@@ -77,7 +78,7 @@ export function listenFdsFor(spec: Spec): number {
 export async function createContainer(opts: CreateOptions): Promise<Created> {
   validateContainerId(opts.id);
   const bundle = resolve(opts.bundle ?? ".");
-  const { spec, warnings } = loadAndValidateConfig(bundle);
+  const { spec, warnings } = span("validate config", () => loadAndValidateConfig(bundle));
   for (const w of warnings) log.warn(w);
   log.debug(`create ${opts.id}: bundle ${bundle}, config valid`);
   checkTerminal("create", spec.process?.terminal === true, opts);
@@ -100,11 +101,11 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     if (hostNotifySocket() !== undefined) setupNotify(spec, dir);
     cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id, systemd: opts.systemdCgroup, annotations: spec.annotations });
     const fifoPath = join(dir, FIFO_FILE);
-    const plan = buildInitPlan(spec, {
+    const plan = span("build plan", () => buildInitPlan(spec, {
       bundle, fifoPath, noPivot: opts.noPivot, preserveFds: opts.preserveFds, listenFds,
       consoleSocket: opts.consoleSocket !== undefined, wait: opts.wait, warn: (m) => log.warn(m),
       seccompCacheDir: seccompCacheDir(opts.root),
-    });
+    }));
     // runc's default: the container gets a session keyring of its own.
     if (!opts.noNewKeyring) plan.sessionKeyring = sessionKeyringName(opts.id);
     const cgm = cg;
@@ -138,6 +139,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const early = record(0);
     early.cgroup = { ...early.cgroup, created: [...early.cgroup.created, ...planned.filter((d) => !early.cgroup.created.includes(d))] };
     saveRecord(opts.root, early);
+    const cgroupDone = begin("cgroup setup");
     cgm.create();
     log.debug(`create ${opts.id}: cgroups ${Object.values(cgm.state.paths).join(" ")}`);
     // As runc (1.2 on): a cgroup that already has processes is another container's or the
@@ -159,6 +161,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const inUserNs = plan.userns || plan.nsJoin.some((n) => n.type === CLONE_NEWUSER);
     if (!inUserNs) plan.cgroupInto = entry.into;
     expandCgroupMounts(plan, cgm);
+    cgroupDone();
     if (opts.consoleSocket !== undefined) consoleSocket = await connectConsole(opts.consoleSocket);
     const base = { id: opts.id, bundle, annotations: spec.annotations };
     // SCMP_ACT_NOTIFY: the listener goes to the agent at listenerPath (resolveProfile made sure there is one).
@@ -166,7 +169,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const listenerPath = ((plan.seccomp?.flags ?? 0) & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0 ? seccomp?.listenerPath : undefined;
     if (listenerPath !== undefined) agentSocket = await connectAgent(listenerPath, "create");
     log.debug(`create ${opts.id}: plan ready (${plan.mounts.length} mounts, ${plan.devices.length} devices${plan.seccomp !== undefined ? ", seccomp" : ""}); starting berth-init`);
-    const helper = await runHelper(plan, "create", {
+    const helper = await span("berth-init", () => runHelper(plan, "create", {
       // berth-init places itself and the container (plan.cgroupTasks/cgroupInto).
       beforePlan: async (pid) => {
         if (entry.into !== undefined && plan.cgroupInto === undefined) cgm.enterDir(entry.into, pid);
@@ -188,8 +191,10 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         // the hooks of steps 3-5 see the container as `created`, which is also
         // what the runtime-tools hooks_stdin check expects.
         const created = hookState(base, "created", pid);
-        runHooks("prestart", spec.hooks?.prestart, created);
-        runHooks("createRuntime", spec.hooks?.createRuntime, created);
+        span("prestart and createRuntime hooks", () => {
+          runHooks("prestart", spec.hooks?.prestart, created);
+          runHooks("createRuntime", spec.hooks?.createRuntime, created);
+        });
         return created;
       },
       // runc's: the state as it is while being created, its pid that of the init process.
@@ -200,7 +205,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     }, {
       console: consoleSocket,
       seccompAgent: agentSocket === undefined || listenerPath === undefined ? undefined : { socket: agentSocket, path: listenerPath },
-    });
+    }));
     const rec = record(helper.pid);
     delete rec.creating;
     saveRecord(opts.root, rec);

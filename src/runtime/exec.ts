@@ -4,6 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { Socket } from "node:net";
 import { checkTerminal, connectConsole } from "./consoleSocket.js";
 import { BerthError } from "../errors.js";
 import { log } from "../log.js";
@@ -12,6 +13,7 @@ import { readJsonFile } from "../spec/readJson.js";
 import { buildExecPlan, sessionKeyringName } from "./planBuilder.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
 import { runHelper } from "./spawnInit.js";
+import { begin, span } from "../trace.js";
 import { loadRecord, seccompCacheDir, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
 import { SECCOMP_FILTER_FLAG_NEW_LISTENER, type Seccomp } from "../linux/seccomp/profile.js";
 import { connectAgent, containerProcessState } from "./seccompAgent.js";
@@ -125,6 +127,7 @@ export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
 
 /** Returns the exit status for berth (the process's status when in the foreground). */
 export async function execInContainer(opts: ExecOptions): Promise<number> {
+  const validated = begin("validate (state, process)");
   const rec = loadRecord(opts.root, opts.id);
   const status = statusOf(opts.root, rec);
   if (status === "stopped") throw new BerthError("cannot exec in a stopped container", { op: "exec", path: opts.id, hint: "the container's init has exited" });
@@ -132,9 +135,10 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   const proc = execProcess(rec, opts);
   if (opts.tty) proc.terminal = true;
   checkTerminal("exec", proc.terminal === true, opts);
+  validated();
   const namespaces = namespacePathsOf(rec.config.linux?.namespaces, rec.pid);
   const seccomp = rec.config.linux?.seccomp as Seccomp | null | undefined;
-  const plan = buildExecPlan(proc, {
+  const plan = span("build plan", () => buildExecPlan(proc, {
     initPid: rec.pid,
     namespaces,
     userns: namespaces.some((n) => n.type === "user"),
@@ -154,7 +158,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     personality: rec.config.linux?.personality,
     memoryPolicy: rec.config.linux?.memoryPolicy,
     warn: (m) => log.warn(m),
-  });
+  }));
   // A container without a mount namespace runs chrooted in its rootfs: exec joins it there.
   if (rec.hostMounts !== undefined) plan.rootfs = rec.rootfs;
   if (rec.noNewKeyring !== true) plan.sessionKeyring = sessionKeyringName(rec.id);
@@ -162,17 +166,17 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   const cg = rec.cgroup.paths !== undefined && Object.keys(rec.cgroup.paths).length > 0 ? loadCgroupManager(rec.cgroup) : undefined;
   // runc sends the new process's listener to the agent too, with the container "running".
   const listenerPath = ((plan.seccomp?.flags ?? 0) & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0 ? seccomp?.listenerPath : undefined;
-  let agent;
+  let agent: { socket: Socket; path: string } | undefined;
   let helper;
   try {
     if (listenerPath !== undefined) agent = { socket: await connectAgent(listenerPath, "exec"), path: listenerPath };
-    helper = await runHelper(plan, "exec", {
+    helper = await span("berth-init", () => runHelper(plan, "exec", {
       beforePlan: (pid) => cg?.enter(pid, rec.pid),
       seccompState: (pid) => containerProcessState({
         pid, metadata: seccomp?.listenerMetadata, container: rec, status: "running", initPid: rec.pid,
       }),
       onWarn: (m) => log.warn(m),
-    }, { console, seccompAgent: agent });
+    }, { console, seccompAgent: agent }));
   } finally {
     console?.destroy();
     agent?.socket.destroy();
@@ -196,7 +200,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   helper.channel.destroy();
   const stop = forwardSignals(helper.pid);
   try {
-    return await helper.exited;
+    return await span("process running", () => helper.exited, "container");
   } finally {
     stop();
   }

@@ -7,10 +7,15 @@
 import { childProcess } from "../lazy.js";
 import { BerthError } from "../errors.js";
 import type { Hook } from "../spec/types.js";
+import { span } from "../trace.js";
 
 export type HostHookKind = "prestart" | "createRuntime" | "poststart" | "poststop";
 
 export function runHook(kind: string, index: number, hook: Hook, stateJson: string): void {
+  span(`hook ${kind}[${index}] ${hook.path}`, () => runHookOnce(kind, index, hook, stateJson), "hook");
+}
+
+function runHookOnce(kind: string, index: number, hook: Hook, stateJson: string): void {
   const args = hook.args ?? [hook.path];
   const res = childProcess().spawnSync(hook.path, args.slice(1), {
     argv0: args[0] ?? hook.path,

@@ -12,6 +12,7 @@ import { notifyProxy } from "./notifySocket.js";
 import { unmountUnder } from "../linux/mountinfo.js";
 import { isAlive, waitGone } from "./procfs.js";
 import { statusOf } from "./status.js";
+import { span } from "../trace.js";
 import {
   containerDir, hookState, loadRecord, removeContainerDir,
   FIFO_FILE, type ContainerRecord,
@@ -55,7 +56,7 @@ export async function startContainer(root: string, id: string): Promise<Containe
   }
   const notify = await notifyProxy(containerDir(root, id));
   try {
-    await releaseBarrier(root, rec);
+    await span("start: release the exec barrier", () => releaseBarrier(root, rec));
     await runPoststart(rec);
     // As runc: with NOTIFY_SOCKET, start returns once the container said READY (or ended).
     await notify?.forward(rec.pid, rec.initStartTime);

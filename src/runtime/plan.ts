@@ -110,6 +110,8 @@ export interface Plan {
   domainname?: string;
   fifoPath?: string;
   hooksSync: boolean;
+  /** berth --trace: berth-init sends a MSG_MARK per stage. */
+  trace?: boolean;
   createContainerHooks: PlanHook[];
   startContainerHooks: PlanHook[];
   /** Filled in by the caller (spawn), not by the builder. */

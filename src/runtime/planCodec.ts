@@ -251,6 +251,7 @@ export function encodePlan(plan: Plan): Buffer {
   if (plan.listenFds > 0) w.u32(Tag.LISTEN_FDS, plan.listenFds, "listenFds");
   if (plan.fifoPath !== undefined) w.str(Tag.FIFO_PATH, plan.fifoPath, "fifoPath");
   w.bool(Tag.HOOKS_SYNC, plan.hooksSync);
+  w.bool(Tag.TRACE, plan.trace);
   plan.createContainerHooks.forEach((h, i) =>
     w.nest(Tag.HOOK_CREATE_CONTAINER, (n) => encodeHook(n, h, `hooks.createContainer[${i}]`)),
   );

@@ -12,6 +12,7 @@ export const enum Msg {
   ERROR = 14,
   WARN = 15,
   SECCOMP = 16,
+  MARK = 17,
   USERMAP_DONE = 20,
   HOOKS_DONE = 22,
   ABORT = 23,
@@ -81,6 +82,7 @@ export const enum Tag {
   MEMPOLICY_NODES = 64,
   MOUNT_ATTR = 65,
   MOUNT_IDMAP = 66,
+  TRACE = 67,
 }
 
 export const enum NsJoinTag { TYPE = 1, PATH = 2 }

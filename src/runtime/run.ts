@@ -9,6 +9,7 @@ import { containerDir } from "./stateStore.js";
 import { deleteContainer, destroyContainer, releaseBarrier, runPoststart, startContainer } from "./lifecycle.js";
 import { forwardSignals } from "./signalForward.js";
 import { waitGone } from "./procfs.js";
+import { span } from "../trace.js";
 
 export interface RunOptions extends Omit<CreateOptions, "wait" | "detach"> {
   detach: boolean;
@@ -34,7 +35,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   try {
     try {
       notify = await notifyProxy(containerDir(opts.root, opts.id));
-      await releaseBarrier(opts.root, rec);
+      await span("start: release the exec barrier", () => releaseBarrier(opts.root, rec));
     } catch (err) {
       try { process.kill(rec.pid, "SIGKILL"); } catch { /* gone */ }
       throw err;
@@ -44,7 +45,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     // In the foreground READY is passed on while the container runs (as runc does).
     const proxy = notify;
     void proxy?.forward(rec.pid, rec.initStartTime).catch((e: Error) => log.warn(`NOTIFY_SOCKET: ${e.message}`)).finally(() => proxy.close());
-    status = await helper.exited;
+    status = await span("container running", () => helper.exited, "container");
   } catch (err) {
     notify?.close();
     stop();

@@ -17,6 +17,7 @@ import { Msg } from "./protocol.js";
 import type { Plan } from "./plan.js";
 import { encodePlan } from "./planCodec.js";
 import { SyncChannel, decodeError, type Frame } from "./syncChannel.js";
+import { begin, now, record, traceEnabled } from "../trace.js";
 
 export interface HelperCallbacks {
   /** Called with stage 1's pid before the plan is sent: enter cgroups here (awaited when it returns a promise). */
@@ -102,18 +103,22 @@ export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, soc
     plan.seccomp.agentFd = stdio.length;
     stdio.push(agent.socket);
   }
+  if (traceEnabled()) plan.trace = true;
   let child: ChildProcess;
+  const spawned = begin("spawn berth-init");
   try {
     child = childProcess().spawn(initBinaryPath(), [], { stdio, env: { _BERTH_SYNC_FD: String(syncIndex) } });
   } catch (err) {
     throw BerthError.fromSys(op, "--preserve-fds", err, "every preserved fd must be open in the calling process");
   }
+  spawned();
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   const exited = exitStatus(child);
   // berth-init has its own copy: the agent sees the connection close once berth-init sent its message.
   agent?.socket.destroy();
   const socket = child.stdio[syncIndex] as Socket;
   const channel = new SyncChannel(socket);
+  const marks = new InitMarks();
   let pid = 0;
   // Set once the container process asks for the seccomp agent's state: from then on it
   // must be ready within AGENT_TIMEOUT_MS (its notified syscalls wait for the agent).
@@ -130,8 +135,12 @@ export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, soc
     return fail(BerthError.fromSys(op, initBinaryPath(), e));
   }
   try {
+    const entered = begin("enter cgroup");
     await cb.beforePlan(child.pid);
-    channel.send(Msg.PLAN, encodePlan(plan));
+    entered();
+    const encoded = encodePlan(plan);
+    marks.planSent = now();
+    channel.send(Msg.PLAN, encoded);
     for (;;) {
       const frame = agentDeadline === undefined ? await channel.next() : await nextBefore(channel, agentDeadline, () => agentTimeout(op, agent?.path));
       if (frame === null) {
@@ -159,6 +168,9 @@ export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, soc
           agentDeadline = Date.now() + AGENT_TIMEOUT_MS;
           break;
         }
+        case Msg.MARK:
+          marks.add(frame.payload);
+          break;
         case Msg.WARN:
           cb.onWarn?.(frame.payload.toString("utf8"));
           break;
@@ -173,14 +185,42 @@ export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, soc
         }
         case Msg.READY:
           if (pid <= 0) throw new BerthError("helper reported ready before the container pid", { op });
+          marks.flush();
           return { pid, child, exited, channel };
         default:
           throw new BerthError(`unknown message type ${frame.type} from berth-init`, { op });
       }
     }
   } catch (err) {
+    marks.flush();
     if (!(err instanceof BerthError)) return fail(BerthError.fromSys(op, undefined, err));
     return fail(err);
+  }
+}
+
+/**
+ * berth-init's stage marks (--trace), put on this process's clock. Both read CLOCK_MONOTONIC,
+ * but this process's clock may count from another origin (Bun's counts from its start). The
+ * offset between them is bounded: berth-init received the plan after it was sent, and each mark
+ * ended before it arrived here. The tightest arrival bound is used (each stage as late as the
+ * messages allow), so a stage never seems to end after berth could know of it.
+ */
+class InitMarks {
+  planSent = 0n;
+  private readonly list: { name: string; start: bigint; end: bigint; arrived: bigint }[] = [];
+
+  add(payload: Buffer): void {
+    this.list.push({ name: payload.subarray(16).toString("utf8"), start: payload.readBigUInt64LE(0), end: payload.readBigUInt64LE(8), arrived: now() });
+  }
+
+  flush(): void {
+    const first = this.list[0];
+    if (first === undefined) return;
+    const high = first.start - this.planSent;
+    let offset = this.list.reduce((m, k) => (k.end - k.arrived > m ? k.end - k.arrived : m), first.end - first.arrived);
+    if (offset > high) offset = high;
+    for (const k of this.list) record(`init: ${k.name}`, k.start - offset, k.end - offset, "berth-init");
+    this.list.length = 0;
   }
 }
 

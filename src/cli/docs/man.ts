@@ -18,7 +18,7 @@ function header(name: string): string {
 
 function flagItem(f: FlagDef): string {
   const names = [...(f.alias !== undefined ? [`\\fB\\-${roff(f.alias)}\\fR`] : []), `\\fB\\-\\-${roff(f.name)}\\fR`].join(", ");
-  const value = takesValue(f) ? ` \\fI${roff(f.value ?? "VALUE")}\\fR` : "";
+  const value = f.optionalValue === true ? `[=\\fI${roff(f.value ?? "VALUE")}\\fR]` : takesValue(f) ? ` \\fI${roff(f.value ?? "VALUE")}\\fR` : "";
   return `.TP\n${names}${value}\n${roff(flagText(f))}`;
 }
 
