@@ -34,4 +34,11 @@ describe("fastParse", () => {
     expect(fastParse(["frobnicate"])).toBeUndefined();
     expect(fastParse(["create", "--pid-file"])).toBeUndefined();
   });
+
+  it("reads --trace bare or with =FILE, never taking the next argument", () => {
+    expect(fastParse(["--trace", "create", "c1"])?.argv).toMatchObject({ trace: "", id: "c1" });
+    expect(fastParse(["--trace=/t.json", "run", "c1"])?.argv).toMatchObject({ trace: "/t.json", id: "c1" });
+    expect(fastParse(["run", "--trace", "c1"])?.argv).toMatchObject({ trace: "", id: "c1" });
+    expect(fastParse(["state", "c1"])?.argv.trace).toBeUndefined();
+  });
 });
