@@ -81,7 +81,7 @@ pid_t fork_into(const struct plan *p, int cgfd);
 
 int host_mount_ns(const struct plan *p);
 int prepare_rootfs(const struct plan *p);        /* returns an O_PATH fd of the rootfs */
-void do_mounts(const struct plan *p, int rootfd);
+void do_mounts(const struct plan *p, int rootfd, int sync);
 void enter_rootfs(const struct plan *p, int rootfd); /* pivot_root or move+chroot */
 void finish_rootfs(const struct plan *p);            /* after pivot: propagation, sysctl, masked, readonly, root ro */
 /* new mount API helpers (post pivot) */
