@@ -3,7 +3,7 @@
 // everything this command made: processes, cgroups, the state directory.
 
 import type { Socket } from "node:net";
-import { checkTerminal, connectConsole } from "./consoleSocket.js";
+import { checkTerminal, connectConsole, connectPidfd } from "./consoleSocket.js";
 import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BerthError } from "../errors.js";
@@ -39,6 +39,8 @@ export interface CreateOptions {
   bundle?: string;
   pidFile?: string;
   consoleSocket?: string;
+  /** --pidfd-socket: where the init process sends a pidfd of itself. */
+  pidfdSocket?: string;
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
@@ -92,6 +94,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const dir = claimContainerDir(opts.root, opts.id);
   let cg: CgroupManager | undefined;
   let consoleSocket: Socket | undefined;
+  let pidfdSocket: Socket | undefined;
   let agentSocket: Socket | undefined;
   let pidFileWritten = false;
   // Once hooks have begun, a failure stops the container and continues at
@@ -163,6 +166,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     expandCgroupMounts(plan, cgm);
     cgroupDone();
     if (opts.consoleSocket !== undefined) consoleSocket = await connectConsole(opts.consoleSocket);
+    if (opts.pidfdSocket !== undefined) pidfdSocket = await connectPidfd(opts.pidfdSocket, "create");
     const base = { id: opts.id, bundle, annotations: spec.annotations };
     // SCMP_ACT_NOTIFY: the listener goes to the agent at listenerPath (resolveProfile made sure there is one).
     const seccomp = spec.linux?.seccomp as Seccomp | null | undefined;
@@ -204,6 +208,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       onWarn: (m) => log.warn(m),
     }, {
       console: consoleSocket,
+      pidfd: pidfdSocket,
       seccompAgent: agentSocket === undefined || listenerPath === undefined ? undefined : { socket: agentSocket, path: listenerPath },
     }));
     const rec = record(helper.pid);
@@ -215,6 +220,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       pidFileWritten = true;
     }
     consoleSocket?.destroy();
+    pidfdSocket?.destroy();
     if (!opts.wait) {
       helper.channel.destroy();
       helper.child.unref();
@@ -222,6 +228,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     return { rec, helper };
   } catch (err) {
     consoleSocket?.destroy();
+    pidfdSocket?.destroy();
     agentSocket?.destroy();
     if (pidFileWritten && opts.pidFile !== undefined) removeQuiet(resolve(opts.pidFile));
     if (cg !== undefined) {
