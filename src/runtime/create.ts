@@ -30,6 +30,7 @@ import {
   FIFO_FILE, OCI_VERSION, seccompCacheDir, type ContainerRecord,
 } from "./stateStore.js";
 import { namespacePathsOf } from "../linux/namespaces.js";
+import { checkHostDevices, moveNetDevices, netDeviceMoves } from "./netDevices.js";
 import { connectAgent, containerProcessState } from "./seccompAgent.js";
 import { SECCOMP_FILTER_FLAG_NEW_LISTENER, type Seccomp } from "../linux/seccomp/profile.js";
 
@@ -109,6 +110,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       consoleSocket: opts.consoleSocket !== undefined, wait: opts.wait, warn: (m) => log.warn(m),
       seccompCacheDir: seccompCacheDir(opts.root),
     }));
+    // linux.netDevices (checked by the plan builder): each must exist before anything starts.
+    const netMoves = netDeviceMoves(spec, process.geteuid?.() ?? 0);
+    span("check network devices", () => checkHostDevices(netMoves));
     // runc's default: the container gets a session keyring of its own.
     if (!opts.noNewKeyring) plan.sessionKeyring = sessionKeyringName(opts.id);
     const cgm = cg;
@@ -189,6 +193,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         writeIdMap(`/proc/${pid}/gid_map`, spec.linux?.gidMappings);
       },
       onHooks: (pid) => {
+        // As runc: the devices are in the container's namespace before any hook runs.
+        if (netMoves.length > 0) span("move network devices", () => moveNetDevices(netMoves, pid));
         hooksBegan = true;
         log.debug(`create ${opts.id}: running prestart and createRuntime hooks`);
         // The environment is in place (runtime.md lifecycle step 2 is done), so
