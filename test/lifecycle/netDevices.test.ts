@@ -6,6 +6,7 @@
 // The devices are veth pairs made here with ip(8); afterAll removes any that are left.
 
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { Sandbox, describeResult, sleep, type Bundle } from "../helpers/index.js";
@@ -66,6 +67,19 @@ needs("containers", "berth", "veth").describe("lifecycle: linux.netDevices", () 
     expect(exists(peer), "the host's end of the veth pair went with the namespace").toBe(false);
     expect(exists(a)).toBe(false);
     expect(exists("ctr0")).toBe(false);
+  });
+
+  it("the prestart hook sees the device in the container's network namespace already, as with runc", () => {
+    const { a } = pair("h");
+    const id = sb.id("netdev-hook");
+    const bundle = withDevices({ [a]: { name: "hooked0" } });
+    const out = bundle.path("hook-net-dev");
+    // The hook reads the container's /proc/PID/net/dev, PID taken from the state on its stdin.
+    bundle.config.hooks = { prestart: [{ path: "/bin/sh", args: ["sh", "-c", `pid=$(sed -n 's/.*"pid": *\\([0-9]*\\).*/\\1/p'); cat /proc/$pid/net/dev > ${out}`] }] };
+    bundle.write();
+    sb.create(id, bundle);
+    expect(readFileSync(out, "utf8")).toMatch(/^\s*hooked0:/m);
+    sb.ok(["delete", "--force", id]);
   });
 
   it("without a name the device keeps its host name", () => {
