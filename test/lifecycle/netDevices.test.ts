@@ -6,7 +6,7 @@
 // The devices are veth pairs made here with ip(8); afterAll removes any that are left.
 
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { chmodSync, readFileSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { Sandbox, describeResult, sleep, type Bundle } from "../helpers/index.js";
@@ -100,6 +100,43 @@ needs("containers", "berth", "veth").describe("lifecycle: linux.netDevices", () 
     expect(r.code, describeResult(r)).toBe(0);
     expect(Number(r.stdout) & 1).toBe(1);
     sb.ok(["delete", "--force", id]);
+  });
+
+  needs("userns").it("works for a container in a user namespace of its own (berth moves it from the host side)", () => {
+    const { a } = pair("u");
+    const id = sb.id("netdev-userns");
+    const maps = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const bundle = withDevices({ [a]: { name: "uns0" } }, (c) => {
+      c.linux!.namespaces!.push({ type: "user" });
+      c.linux!.uidMappings = maps;
+      c.linux!.gidMappings = maps;
+    });
+    chmodSync(bundle.dir, 0o755); // the mapped root must reach the rootfs
+    sb.runDetached(id, bundle);
+    expect(exists(a)).toBe(false);
+    const r = sb.rt(["exec", id, "cat", "/sys/class/net/uns0/flags"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(Number(r.stdout) & 1).toBe(1);
+    sb.ok(["delete", "--force", id]);
+  });
+
+  it("into a network namespace the container joins by path, where the device stays after delete", () => {
+    const { a } = pair("j");
+    const ns = `bt${tag}ns`;
+    must("netns", "add", ns);
+    try {
+      const id = sb.id("netdev-join");
+      sb.runDetached(id, withDevices({ [a]: { name: "joined0" } }, (c) => {
+        c.linux!.namespaces = c.linux!.namespaces!.map((n) => (n.type === "network" ? { type: "network", path: `/run/netns/${ns}` } : n));
+      }));
+      expect(exists(a)).toBe(false);
+      expect(must("-n", ns, "-o", "link", "show", "dev", "joined0")).toMatch(/<[^>]*\bUP\b/);
+      sb.ok(["delete", "--force", id]);
+      // The namespace outlives the container (it is pinned in /run/netns): so does the device.
+      expect(must("-n", ns, "-o", "link", "show", "dev", "joined0")).toMatch(/joined0/);
+    } finally {
+      ip("netns", "del", ns);
+    }
   });
 
   it("a device that is not on the host is refused naming the entry", async () => {
