@@ -1,8 +1,8 @@
 // linux.netDevices (runtime-spec 1.3 "Network Devices"): host network devices moved
 // into the container's network namespace, renamed when an entry has a `name`. As runc
 // 1.3 does it, berth moves them from the host side once the container process has its
-// namespaces and before the prestart and createRuntime hooks: each device is set down,
-// its permanent global addresses are read, it is moved and renamed in one request, the
+// namespaces and before the prestart and createRuntime hooks: each device's permanent
+// global addresses are read, it is set down, moved and renamed in one request, the
 // addresses are added again in the container's namespace (the kernel drops them on the
 // move) and it is set up. Nothing is moved back at delete: when the namespace goes, the
 // kernel returns physical devices to the host and destroys virtual ones (the spec says so).
@@ -11,7 +11,7 @@ import { closeSync, openSync, statSync } from "node:fs";
 import { BerthError } from "../errors.js";
 import type { Spec } from "../spec/types.js";
 import {
-  IFA_F_PERMANENT, IFF_UP, NetlinkError, RT_SCOPE_UNIVERSE, RouteSocket, formatAddress, type Address,
+  IFA_F_PERMANENT, IFF_UP, NetlinkError, RT_SCOPE_UNIVERSE, RouteSocket, formatAddress, type Address, type Link,
 } from "../linux/netlink.js";
 
 export interface NetDeviceMove {
@@ -129,15 +129,15 @@ function moveOne(host: RouteSocket, inside: RouteSocket, nsFd: number, m: NetDev
   if (!m.name.includes("%d") && wrap(() => inside.linkByName(m.name), m.what, "look for its name in the container") !== undefined) {
     throw new BerthError(`the container's network namespace has a device called ${JSON.stringify(m.name)} already`, { op: OP, path: m.what, errno: "EEXIST", hint: HINTS.EEXIST });
   }
+  // The addresses first: setting a device down flushes its IPv6 ones (unless the host
+  // has keep_addr_on_down), which runc, reading them after, loses.
+  const addresses = wrap(() => host.addresses(link.index), m.what, "read its addresses").filter(keepAddress);
   // Down while it changes namespace and name, so nothing on the host uses it half-way.
-  wrap(() => host.setUp(link.index, false), m.what, "set it down on the host");
-  let addresses: Address[];
   try {
-    addresses = wrap(() => host.addresses(link.index), m.what, "read its addresses").filter(keepAddress);
+    wrap(() => host.setUp(link.index, false), m.what, "set it down on the host");
     wrap(() => host.moveTo(link.index, nsFd, m.name), m.what, `move it into the container's network namespace as ${JSON.stringify(m.name)}`);
   } catch (err) {
-    // Still on the host: leave it as it was.
-    if ((link.flags & IFF_UP) !== 0) try { host.setUp(link.index, true); } catch { /* the error above is the one to report */ }
+    restore(host, link, addresses);
     throw err;
   }
   // The kernel keeps the ifindex unless the namespace has it taken already; then only a
@@ -151,6 +151,21 @@ function moveOne(host: RouteSocket, inside: RouteSocket, nsFd: number, m: NetDev
   const index = moved.index;
   for (const a of addresses) wrap(() => inside.addAddress(index, a), m.what, `add its address ${formatAddress(a)} in the container`);
   wrap(() => inside.setUp(index, true), m.what, "set it up in the container");
+}
+
+/** A device the move failed for is still on the host: leave it as it was, up and with its addresses. */
+function restore(host: RouteSocket, link: Link, addresses: Address[]): void {
+  if ((link.flags & IFF_UP) === 0) return;
+  try {
+    host.setUp(link.index, true);
+    for (const a of addresses) {
+      try {
+        host.addAddress(link.index, a);
+      } catch (e) {
+        if (!(e instanceof NetlinkError && e.code === "EEXIST")) throw e;
+      }
+    }
+  } catch { /* the move's error is the one to report */ }
 }
 
 /** Whether `name` is `wanted`, or what the kernel makes of the template `wanted` (eth%d → eth0, eth1, …). */

@@ -46,6 +46,8 @@ needs("containers", "berth", "veth").describe("lifecycle: linux.netDevices", () 
 
   it("moves and renames the device, keeps its permanent global addresses, sets it up; delete leaves it to the kernel", async () => {
     const { a, b: peer } = pair("m");
+    // Up, as a device in use is: setting it down would flush its IPv6 addresses, were they read after.
+    must("link", "set", a, "up");
     must("addr", "add", "10.213.7.1/24", "dev", a);
     must("-6", "addr", "add", "fd00:b7::1/64", "dev", a, "nodad");
     const bundle = withDevices({ [a]: { name: "ctr0" } });
