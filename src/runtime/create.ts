@@ -112,7 +112,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     }));
     // linux.netDevices (checked by the plan builder): each must exist before anything starts.
     const netMoves = netDeviceMoves(spec, process.geteuid?.() ?? 0);
-    span("check network devices", () => checkHostDevices(netMoves));
+    if (netMoves.length > 0) span("check network devices", () => checkHostDevices(netMoves));
     // runc's default: the container gets a session keyring of its own.
     if (!opts.noNewKeyring) plan.sessionKeyring = sessionKeyringName(opts.id);
     const cgm = cg;
