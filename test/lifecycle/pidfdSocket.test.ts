@@ -4,7 +4,7 @@
 // A path nothing listens on fails naming the flag (exit status 1; exec's 255, as
 // runc's), and leaves nothing behind.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
@@ -46,7 +46,11 @@ needs("containers", "berth", "cc").describe("lifecycle: --pidfd-socket", () => {
       rt.kill();
     }
     const got = parse(await rt.done);
-    expect(got).toEqual({ payload: "standard", pid: sb.state(id).pid, link: "anon_inode:[pidfd]", signal0: "ok" });
+    const pid = sb.state(id).pid!;
+    expect(got).toEqual({ payload: "standard", pid, link: "anon_inode:[pidfd]", signal0: "ok" });
+    // The container keeps no copy of the socket (nor of the pidfd).
+    const fds = readdirSync(`/proc/${pid}/fd`).map((fd) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ""; } });
+    expect(fds.filter((l) => l.startsWith("socket:") || l === "anon_inode:[pidfd]")).toEqual([]);
   });
 
   it("run -d sends it too", async () => {
