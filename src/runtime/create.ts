@@ -3,7 +3,7 @@
 // everything this command made: processes, cgroups, the state directory.
 
 import type { Socket } from "node:net";
-import { checkTerminal, connectConsole } from "./consoleSocket.js";
+import { checkTerminal, connectConsole, connectPidfd } from "./consoleSocket.js";
 import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BerthError } from "../errors.js";
@@ -30,6 +30,7 @@ import {
   FIFO_FILE, OCI_VERSION, seccompCacheDir, type ContainerRecord,
 } from "./stateStore.js";
 import { namespacePathsOf } from "../linux/namespaces.js";
+import { checkHostDevices, moveNetDevices, netDeviceMoves } from "./netDevices.js";
 import { connectAgent, containerProcessState } from "./seccompAgent.js";
 import { SECCOMP_FILTER_FLAG_NEW_LISTENER, type Seccomp } from "../linux/seccomp/profile.js";
 
@@ -39,6 +40,8 @@ export interface CreateOptions {
   bundle?: string;
   pidFile?: string;
   consoleSocket?: string;
+  /** --pidfd-socket: where the init process sends a pidfd of itself. */
+  pidfdSocket?: string;
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
@@ -92,6 +95,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const dir = claimContainerDir(opts.root, opts.id);
   let cg: CgroupManager | undefined;
   let consoleSocket: Socket | undefined;
+  let pidfdSocket: Socket | undefined;
   let agentSocket: Socket | undefined;
   let pidFileWritten = false;
   // Once hooks have begun, a failure stops the container and continues at
@@ -106,6 +110,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       consoleSocket: opts.consoleSocket !== undefined, wait: opts.wait, warn: (m) => log.warn(m),
       seccompCacheDir: seccompCacheDir(opts.root),
     }));
+    // linux.netDevices (checked by the plan builder): each must exist before anything starts.
+    const netMoves = netDeviceMoves(spec, process.geteuid?.() ?? 0);
+    if (netMoves.length > 0) span("check network devices", () => checkHostDevices(netMoves));
     // runc's default: the container gets a session keyring of its own.
     if (!opts.noNewKeyring) plan.sessionKeyring = sessionKeyringName(opts.id);
     const cgm = cg;
@@ -163,6 +170,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     expandCgroupMounts(plan, cgm);
     cgroupDone();
     if (opts.consoleSocket !== undefined) consoleSocket = await connectConsole(opts.consoleSocket);
+    if (opts.pidfdSocket !== undefined) pidfdSocket = await connectPidfd(opts.pidfdSocket, "create");
     const base = { id: opts.id, bundle, annotations: spec.annotations };
     // SCMP_ACT_NOTIFY: the listener goes to the agent at listenerPath (resolveProfile made sure there is one).
     const seccomp = spec.linux?.seccomp as Seccomp | null | undefined;
@@ -185,6 +193,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
         writeIdMap(`/proc/${pid}/gid_map`, spec.linux?.gidMappings);
       },
       onHooks: (pid) => {
+        // As runc: the devices are in the container's namespace before any hook runs.
+        if (netMoves.length > 0) span("move network devices", () => moveNetDevices(netMoves, pid));
         hooksBegan = true;
         log.debug(`create ${opts.id}: running prestart and createRuntime hooks`);
         // The environment is in place (runtime.md lifecycle step 2 is done), so
@@ -204,6 +214,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       onWarn: (m) => log.warn(m),
     }, {
       console: consoleSocket,
+      pidfd: pidfdSocket,
       seccompAgent: agentSocket === undefined || listenerPath === undefined ? undefined : { socket: agentSocket, path: listenerPath },
     }));
     const rec = record(helper.pid);
@@ -215,6 +226,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       pidFileWritten = true;
     }
     consoleSocket?.destroy();
+    pidfdSocket?.destroy();
     if (!opts.wait) {
       helper.channel.destroy();
       helper.child.unref();
@@ -222,6 +234,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     return { rec, helper };
   } catch (err) {
     consoleSocket?.destroy();
+    pidfdSocket?.destroy();
     agentSocket?.destroy();
     if (pidFileWritten && opts.pidFile !== undefined) removeQuiet(resolve(opts.pidFile));
     if (cg !== undefined) {

@@ -31,9 +31,10 @@ export interface HelperCallbacks {
   onWarn?(msg: string): void;
 }
 
-/** Connected sockets berth-init uses: the caller's --console-socket, the seccomp agent's. */
+/** Connected sockets berth-init uses: the caller's --console-socket and --pidfd-socket, the seccomp agent's. */
 export interface HelperSockets {
   console?: Socket;
+  pidfd?: Socket;
   /** With its listenerPath, for errors; needed when plan.seccomp makes a listener. */
   seccompAgent?: { socket: Socket; path: string };
 }
@@ -83,6 +84,10 @@ export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, soc
   if (sockets.console !== undefined) {
     plan.consoleSocketFd = stdio.length;
     stdio.push(sockets.console);
+  }
+  if (sockets.pidfd !== undefined) {
+    plan.pidfdSocketFd = stdio.length;
+    stdio.push(sockets.pidfd);
   }
   const agent = sockets.seccompAgent;
   if (plan.seccomp !== undefined && agent !== undefined) {

@@ -102,7 +102,7 @@ needs("containers", "berth").describe("lifecycle: --trace", () => {
     const r = sb.ok([`--trace=${file}`, "exec", id, "true"]);
     const names = (JSON.parse(readFileSync(file, "utf8")) as { traceEvents: TraceEvent[] }).traceEvents.map((e) => e.name);
     expect(names).toEqual(expect.arrayContaining(["total (exec)", "build plan", "berth-init", "init: namespaces", "init: fork the container process",
-      "init: session keyring and console", "init: process: rlimits, scheduling, seccomp, credentials, capabilities", "init: credentials and capabilities", "process running"]));
+      "init: session keyring, console and pidfd", "init: process: rlimits, scheduling, seccomp, credentials, capabilities", "init: credentials and capabilities", "process running"]));
     expect(r.stderr).toContain("  total (exec)\n");
     sb.ok(["delete", "--force", id]);
   });
