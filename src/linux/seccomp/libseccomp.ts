@@ -4,6 +4,7 @@
 // as bytes in the plan and loads it with seccomp(2); it never sees rules.
 
 import { closeSync, fstatSync, readSync } from "node:fs";
+import { constants } from "node:os";
 import { BerthError } from "../../errors.js";
 import { loadKoffi } from "../koffi.js";
 
@@ -117,7 +118,7 @@ export function syscallNumber(name: string): number | undefined {
 
 const SYS_SECCOMP = 317; // x86-64
 const SECCOMP_SET_MODE_FILTER = 1;
-const EFAULT = 14;
+const EFAULT = constants.errno.EFAULT;
 
 /**
  * Whether the kernel accepts seccomp filter flag `flag`: with no program, seccomp(2) answers
