@@ -168,7 +168,7 @@ function needRoot(): string | undefined {
 
 /** "MAJ:MIN" of a real disk (not loop/zram/ram), if the host has one. */
 export function diskDevice(): string | undefined {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync("/sys/block");
   } catch {

@@ -63,8 +63,8 @@ function load(jsonPath: string): Lib {
       const sys = libc.func("long syscall(long nr, uint op, uint flags, void *args)");
       void Cmp;
       lib = {
-        init: (d) => init(d),
-        release: (c) => release(c),
+        init: (d) => init(d) as unknown,
+        release: (c) => release(c) as void,
         archAdd: (c, a) => archAdd(c, a) as number,
         archExist: (c, a) => archExist(c, a) as number,
         archResolve: (n) => archResolve(n) as number,
