@@ -2,6 +2,7 @@
 // typescript-eslint, type-aware (src/, test/, native/tests/, conformance/ and bench/ are one
 // TypeScript project, tsconfig.json). Formatting is prettier's job, not eslint's.
 import js from "@eslint/js";
+import { defineConfig } from "eslint/config";
 import tseslint from "typescript-eslint";
 
 const NODE_GLOBALS = Object.fromEntries(
@@ -10,8 +11,9 @@ const NODE_GLOBALS = Object.fromEntries(
   ),
 );
 
-export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "bin/", ".cache/", "src/spec/generated/", "src/runtime/protocol.ts"] },
+export default defineConfig(
+  // Build output (dist/, bin/, build/ with the demo bundle), dependencies, generated code.
+  { ignores: ["dist/", "bin/", "build/", "node_modules/", ".cache/", "src/spec/generated/", "src/runtime/protocol.ts"] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
