@@ -5,6 +5,8 @@
 // architecture since Linux 5.1 unified new system calls).
 
 import { closeSync, readSync } from "node:fs";
+import { constants } from "node:os";
+import { BerthError } from "../errors.js";
 import { loadKoffi } from "./koffi.js";
 
 type Fn = (...args: unknown[]) => unknown;
@@ -89,7 +91,7 @@ export class Inotify {
 }
 
 const POLLIN = 1;
-const EINTR = 4;
+const EINTR = constants.errno.EINTR;
 
 /**
  * poll(2) `fds` for readability for up to `timeoutMs` (-1: no limit). Returns the fds that
@@ -106,7 +108,7 @@ export function pollReadable(fds: number[], timeoutMs: number): number[] {
   const n = Number(l.poll(buf, fds.length, timeout));
   if (n < 0) {
     if (l.errno() === EINTR) return [];
-    throw new Error(`poll: errno ${l.errno()}`);
+    throw BerthError.fromErrno("poll", undefined, l.errno());
   }
   return fds.filter((_fd, i) => buf.readInt16LE(8 * i + 6) !== 0);
 }

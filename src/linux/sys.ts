@@ -1,7 +1,8 @@
 // The few system calls Node lacks, through koffi (loaded only when needed:
 // it costs more to load than most commands take).
 
-import { BerthError, describeErrno } from "../errors.js";
+import { constants } from "node:os";
+import { BerthError } from "../errors.js";
 import { loadKoffi } from "./koffi.js";
 
 interface Libc {
@@ -21,14 +22,12 @@ async function load(): Promise<Libc> {
 }
 
 export const MNT_DETACH = 2;
-const ERRNO: Record<number, string> = { 1: "EPERM", 2: "ENOENT", 16: "EBUSY", 22: "EINVAL" };
 
 /** umount2(2); ENOENT and EINVAL (not a mount point any more) are not errors. */
 export async function umount2(target: string, flags: number): Promise<void> {
   const c = await load();
   if (c.umount2(target, flags) === 0) return;
   const e = c.errno();
-  if (e === 2 || e === 22) return;
-  const name = ERRNO[e] ?? `errno ${e}`;
-  throw new BerthError(describeErrno(name), { op: "unmount", path: target, errno: name });
+  if (e === constants.errno.ENOENT || e === constants.errno.EINVAL) return;
+  throw BerthError.fromErrno("unmount", target, e);
 }

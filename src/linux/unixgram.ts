@@ -3,8 +3,7 @@
 // names an abstract address). Through koffi, loaded only when a caller needs it (the
 // NOTIFY_SOCKET proxy).
 
-import { BerthError, describeErrno } from "../errors.js";
-import { getSystemErrorName } from "node:util";
+import { BerthError } from "../errors.js";
 import { loadKoffi } from "./koffi.js";
 
 interface Libc {
@@ -64,9 +63,7 @@ function sockaddr(path: string): { addr: Buffer; len: number } {
 }
 
 function fail(c: Libc, op: string, path: string, e = c.errno()): never {
-  let name: string;
-  try { name = getSystemErrorName(-e); } catch { name = `errno ${e}`; }
-  throw new BerthError(describeErrno(name), { op, path, errno: name });
+  throw BerthError.fromErrno(op, path, e);
 }
 
 export interface Unixgram {

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
 import { posix, resolve } from "node:path";
 import { BerthError } from "../errors.js";
-import type { Capabilities, Hook, Mount, NamespaceType, Process, Rlimit, Spec } from "../spec/types.js";
+import type { Capabilities, Hook, Mount, NamespaceType, Process, Rlimit, Spec, TimeOffset } from "../spec/types.js";
 import type { Plan, PlanDevice, PlanHook, PlanMount, PlanNsJoin, PlanProcess, PlanRlimit } from "./plan.js";
 import { capabilityBits, hostLastCap } from "../linux/capabilities.js";
 import { CLONE_NEWTIME, CLONE_NEWUSER, namespaceInfo } from "../linux/namespaces.js";
@@ -467,7 +467,7 @@ function containerUserns(spec: Spec): ContainerUserns {
 }
 
 /** linux.timeOffsets → the text written to /proc/self/timens_offsets. */
-export function renderTimeOffsets(offsets: Record<string, { secs?: number; nanosecs?: number }>): string {
+export function renderTimeOffsets(offsets: Partial<Record<string, TimeOffset>>): string {
   let text = "";
   for (const clock of Object.keys(offsets)) {
     if (clock !== "monotonic" && clock !== "boottime") {

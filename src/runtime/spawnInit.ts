@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Socket } from "node:net";
-import { BerthError } from "../errors.js";
+import { BerthError, errnoName } from "../errors.js";
 import { AGENT_TIMEOUT_MS, LISTENER_PATH } from "./seccompAgent.js";
 import { Msg } from "./protocol.js";
 import type { Plan } from "./plan.js";
@@ -220,7 +220,7 @@ function nextBefore(channel: SyncChannel, deadline: number, onTimeout: () => Err
     const timer = setTimeout(() => reject(onTimeout()), Math.max(0, deadline - Date.now()));
     channel.next().then(
       (f) => { clearTimeout(timer); resolve(f); },
-      (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new Error(String(e))); },
+      (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new BerthError(String(e), { op: "read from berth-init" })); },
     );
   });
 }
@@ -230,10 +230,4 @@ function agentTimeout(op: string, path: string | undefined): BerthError {
     `the container process was not ready ${AGENT_TIMEOUT_MS / 1000}s after it asked for its seccomp agent's state: the agent${path === undefined ? "" : ` at ${JSON.stringify(path)}`} has not taken the listener, or does not answer the notifications of the process's syscalls`,
     { op, path: LISTENER_PATH, errno: "ETIMEDOUT", hint: "check that the seccomp agent receives the listener and answers every notification" },
   );
-}
-
-const ERRNO_NAMES: Record<number, string> = { 1: "EPERM", 2: "ENOENT", 3: "ESRCH", 5: "EIO", 9: "EBADF", 12: "ENOMEM", 13: "EACCES", 16: "EBUSY", 17: "EEXIST", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 28: "ENOSPC", 30: "EROFS", 32: "EPIPE", 38: "ENOSYS", 40: "ELOOP", 104: "ECONNRESET", 110: "ETIMEDOUT", 111: "ECONNREFUSED" };
-
-function errnoName(n: number): string {
-  return ERRNO_NAMES[n] ?? `errno ${n}`;
 }

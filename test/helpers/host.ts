@@ -12,10 +12,10 @@
 
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statfsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { release } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it, type TestFunction, type TestOptions } from "vitest";
+import { loadKoffi } from "../../src/linux/koffi.js";
 import { activeLsms } from "../../src/linux/lsm.js";
 import { CGROUP2_SUPER_MAGIC, detectCgroupLayout, UNIFIED, type CgroupLayout } from "../../src/linux/cgroups/detect.js";
 import { IS_BERTH, IS_ROOT, REPO_ROOT, RUNTIME_BIN, RUNTIME_PRESENT } from "./env.js";
@@ -169,7 +169,7 @@ function needRoot(): string | undefined {
 
 /** "MAJ:MIN" of a real disk (not loop/zram/ram), if the host has one. */
 export function diskDevice(): string | undefined {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync("/sys/block");
   } catch {
@@ -200,7 +200,7 @@ export function runcVersion(bin = RUNC_BIN): string | undefined {
 function keyctlMissing(): string | undefined {
   if (!existsSync("/proc/keys")) return "/proc/keys does not exist (kernel without CONFIG_KEYS)";
   try {
-    const koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
+    const koffi = loadKoffi();
     const syscall = koffi.load("libc.so.6").func("long syscall(long nr, long a, long b, long c)");
     // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0) on x86-64 (SYS_keyctl = 250)
     const id = syscall(250, 0, -3, 0) as number;

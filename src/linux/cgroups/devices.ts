@@ -93,7 +93,7 @@ export function effectiveDeviceRules(linux: Linux | undefined): DeviceCgroup[] {
       emu.apply(r);
     } catch (err) {
       if (!(err instanceof DeviceRuleError)) throw err;
-      throw new BerthError(err.message, {
+      throw new BerthError(err.detail, {
         op: "validate",
         path: i < own.length ? `linux.resources.devices[${i}]` : `linux.resources.devices (default rule ${ruleString(r)})`,
         hint: "the devices cgroup cannot deny part of what a wildcard rule allows; narrow the wildcard rule instead",
