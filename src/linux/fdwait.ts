@@ -7,25 +7,18 @@
 import { closeSync, readSync } from "node:fs";
 import { constants } from "node:os";
 import { BerthError } from "../errors.js";
-import { loadKoffi } from "./koffi.js";
+import { libcFunctions } from "./koffi.js";
 
-type Fn = (...args: unknown[]) => unknown;
-interface Libc { syscall: Fn; poll: Fn; inotifyInit1: Fn; inotifyAddWatch: Fn; errno: () => number }
+const bind = () => libcFunctions({
+  syscall: "long syscall(long number, ...)",
+  poll: "int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)",
+  inotifyInit1: "int inotify_init1(int flags)",
+  inotifyAddWatch: "int inotify_add_watch(int fd, const char *path, uint32_t mask)",
+});
+let libc: ReturnType<typeof bind> | undefined;
 
-let libc: Libc | undefined;
-
-function load(): Libc {
-  if (libc !== undefined) return libc;
-  const koffi = loadKoffi();
-  const lib = koffi.load("libc.so.6");
-  libc = {
-    syscall: lib.func("long syscall(long number, ...)"),
-    poll: lib.func("int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)"),
-    inotifyInit1: lib.func("int inotify_init1(int flags)"),
-    inotifyAddWatch: lib.func("int inotify_add_watch(int fd, const char *path, uint32_t mask)"),
-    errno: () => koffi.errno(),
-  };
-  return libc;
+function load(): ReturnType<typeof bind> {
+  return (libc ??= bind());
 }
 
 /** Whether the event calls can be made here (koffi and libc load). */

@@ -5,26 +5,19 @@
 // kernel answers a route request before recv returns.
 
 import { closeSync, openSync } from "node:fs";
-import { loadKoffi } from "./koffi.js";
+import { libcFunctions } from "./koffi.js";
 
-type Fn = (...args: unknown[]) => unknown;
-interface Libc { socket: Fn; send: Fn; recv: Fn; close: Fn; setns: Fn; errno: () => number }
+const bind = () => libcFunctions({
+  socket: "int socket(int domain, int type, int protocol)",
+  send: "long send(int fd, const uint8_t *buf, unsigned long len, int flags)",
+  recv: "long recv(int fd, _Out_ uint8_t *buf, unsigned long len, int flags)",
+  close: "int close(int fd)",
+  setns: "int setns(int fd, int nstype)",
+});
+let libc: ReturnType<typeof bind> | undefined;
 
-let libc: Libc | undefined;
-
-function load(): Libc {
-  if (libc !== undefined) return libc;
-  const koffi = loadKoffi();
-  const lib = koffi.load("libc.so.6");
-  libc = {
-    socket: lib.func("int socket(int domain, int type, int protocol)"),
-    send: lib.func("long send(int fd, const uint8_t *buf, unsigned long len, int flags)"),
-    recv: lib.func("long recv(int fd, _Out_ uint8_t *buf, unsigned long len, int flags)"),
-    close: lib.func("int close(int fd)"),
-    setns: lib.func("int setns(int fd, int nstype)"),
-    errno: () => koffi.errno(),
-  };
-  return libc;
+function load(): ReturnType<typeof bind> {
+  return (libc ??= bind());
 }
 
 const AF_NETLINK = 16;

@@ -3,7 +3,7 @@
 
 import { constants } from "node:os";
 import { BerthError } from "../errors.js";
-import { loadKoffi } from "./koffi.js";
+import { libcFunctions } from "./koffi.js";
 
 interface Libc {
   umount2(target: string, flags: number): number;
@@ -14,10 +14,8 @@ let libc: Libc | undefined;
 
 async function load(): Promise<Libc> {
   if (libc !== undefined) return libc;
-  const koffi = loadKoffi();
-  const lib = koffi.load("libc.so.6");
-  const umount2 = lib.func("int umount2(const char *target, int flags)");
-  libc = { umount2: (t, f) => umount2(t, f) as number, errno: () => koffi.errno() };
+  const f = libcFunctions({ umount2: "int umount2(const char *target, int flags)" });
+  libc = { umount2: (t, fl) => f.umount2(t, fl) as number, errno: f.errno };
   return libc;
 }
 

@@ -5,7 +5,7 @@
 // on every architecture (Linux 5.1 unified new system calls).
 
 import { constants } from "node:os";
-import { loadKoffi } from "./koffi.js";
+import { libcFunctions } from "./koffi.js";
 
 export type ProbedSyscall = "open_tree" | "pidfd_open" | "clone3" | "openat2" | "mount_setattr" | "landlock_create_ruleset";
 
@@ -15,14 +15,11 @@ const NR: Record<ProbedSyscall, number> = {
 
 const { ENOSYS, EOPNOTSUPP } = constants.errno;
 
-type Fn = (...args: unknown[]) => unknown;
-let sys: { syscall: Fn; errno: () => number } | undefined;
+const bind = () => libcFunctions({ syscall: "long syscall(long number, ...)" });
+let sys: ReturnType<typeof bind> | undefined;
 
-function load(): NonNullable<typeof sys> {
-  if (sys !== undefined) return sys;
-  const koffi = loadKoffi();
-  sys = { syscall: koffi.load("libc.so.6").func("long syscall(long number, ...)"), errno: () => koffi.errno() };
-  return sys;
+function load(): ReturnType<typeof bind> {
+  return (sys ??= bind());
 }
 
 function call(nr: number, ...args: number[]): { ret: number; errno: number } {

@@ -4,7 +4,7 @@
 // NOTIFY_SOCKET proxy).
 
 import { BerthError } from "../errors.js";
-import { loadKoffi } from "./koffi.js";
+import { libcFunctions } from "./koffi.js";
 
 interface Libc {
   socket(domain: number, type: number, protocol: number): number;
@@ -28,16 +28,14 @@ let libc: Libc | undefined;
 
 async function load(): Promise<Libc> {
   if (libc !== undefined) return libc;
-  const koffi = loadKoffi();
-  const lib = koffi.load("libc.so.6");
-  const f = {
-    socket: lib.func("int socket(int domain, int type, int protocol)"),
-    bind: lib.func("int bind(int fd, const void *addr, uint32_t len)"),
-    poll: lib.func("int poll(void *fds, unsigned long n, int timeout)"),
-    recv: lib.func("long recv(int fd, void *buf, unsigned long len, int flags)"),
-    sendto: lib.func("long sendto(int fd, const void *buf, unsigned long len, int flags, const void *addr, uint32_t alen)"),
-    close: lib.func("int close(int fd)"),
-  };
+  const f = libcFunctions({
+    socket: "int socket(int domain, int type, int protocol)",
+    bind: "int bind(int fd, const void *addr, uint32_t len)",
+    poll: "int poll(void *fds, unsigned long n, int timeout)",
+    recv: "long recv(int fd, void *buf, unsigned long len, int flags)",
+    sendto: "long sendto(int fd, const void *buf, unsigned long len, int flags, const void *addr, uint32_t alen)",
+    close: "int close(int fd)",
+  });
   libc = {
     socket: (d, t, p) => f.socket(d, t, p) as number,
     bind: (fd, a, l) => f.bind(fd, a, l) as number,
@@ -45,7 +43,7 @@ async function load(): Promise<Libc> {
     recv: (fd, b, l, fl) => Number(f.recv(fd, b, l, fl)),
     sendto: (fd, b, l, fl, a, al) => Number(f.sendto(fd, b, l, fl, a, al)),
     close: (fd) => f.close(fd) as number,
-    errno: () => koffi.errno(),
+    errno: f.errno,
   };
   return libc;
 }

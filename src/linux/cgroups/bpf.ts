@@ -5,7 +5,7 @@
 // koffi.alloc, so its address is stable for the duration of the call.
 
 import { BerthError, describeErrno, errnoName } from "../../errors.js";
-import { loadKoffi } from "../koffi.js";
+import { libcFunctions, loadKoffi } from "../koffi.js";
 
 export const BPF_PROG_LOAD = 5;
 export const BPF_PROG_ATTACH = 8;
@@ -36,14 +36,12 @@ let sys: { koffi: Koffi; syscall: Fn; getrlimit: Fn; setrlimit: Fn } | undefined
 
 function lib(): NonNullable<typeof sys> {
   if (sys !== undefined) return sys;
-  const koffi = loadKoffi() as unknown as Koffi;
-  const libc = koffi.load("libc.so.6");
-  sys = {
-    koffi,
-    syscall: libc.func("long syscall(long number, ...)"),
-    getrlimit: libc.func("int getrlimit(int resource, _Out_ uint8_t *rlim)"),
-    setrlimit: libc.func("int setrlimit(int resource, const uint8_t *rlim)"),
-  };
+  const f = libcFunctions({
+    syscall: "long syscall(long number, ...)",
+    getrlimit: "int getrlimit(int resource, _Out_ uint8_t *rlim)",
+    setrlimit: "int setrlimit(int resource, const uint8_t *rlim)",
+  });
+  sys = { koffi: loadKoffi() as unknown as Koffi, syscall: f.syscall, getrlimit: f.getrlimit, setrlimit: f.setrlimit };
   return sys;
 }
 
