@@ -7,19 +7,14 @@
 import { closeSync, readSync } from "node:fs";
 import { constants } from "node:os";
 import { BerthError } from "../errors.js";
-import { libcFunctions } from "./koffi.js";
+import { lazyLibc } from "./koffi.js";
 
-const bind = () => libcFunctions({
+const load = lazyLibc({
   syscall: "long syscall(long number, ...)",
   poll: "int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)",
   inotifyInit1: "int inotify_init1(int flags)",
   inotifyAddWatch: "int inotify_add_watch(int fd, const char *path, uint32_t mask)",
 });
-let libc: ReturnType<typeof bind> | undefined;
-
-function load(): ReturnType<typeof bind> {
-  return (libc ??= bind());
-}
 
 /** Whether the event calls can be made here (koffi and libc load). */
 export function fdWaitAvailable(): boolean {

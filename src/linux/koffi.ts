@@ -48,3 +48,9 @@ export function libcFunctions<K extends string>(prototypes: Record<K, string>): 
   for (const name of Object.keys(prototypes) as K[]) out[name] = lib.func(prototypes[name]) as LibcFn;
   return Object.assign(out, { errno: () => k.errno() });
 }
+
+/** libcFunctions(prototypes), bound on the first call of the function returned and kept. */
+export function lazyLibc<K extends string>(prototypes: Record<K, string>): () => Record<K, LibcFn> & { errno: () => number } {
+  let bound: (Record<K, LibcFn> & { errno: () => number }) | undefined;
+  return () => (bound ??= libcFunctions(prototypes));
+}

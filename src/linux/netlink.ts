@@ -5,20 +5,15 @@
 // kernel answers a route request before recv returns.
 
 import { closeSync, openSync } from "node:fs";
-import { libcFunctions } from "./koffi.js";
+import { lazyLibc } from "./koffi.js";
 
-const bind = () => libcFunctions({
+const load = lazyLibc({
   socket: "int socket(int domain, int type, int protocol)",
   send: "long send(int fd, const uint8_t *buf, unsigned long len, int flags)",
   recv: "long recv(int fd, _Out_ uint8_t *buf, unsigned long len, int flags)",
   close: "int close(int fd)",
   setns: "int setns(int fd, int nstype)",
 });
-let libc: ReturnType<typeof bind> | undefined;
-
-function load(): ReturnType<typeof bind> {
-  return (libc ??= bind());
-}
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;

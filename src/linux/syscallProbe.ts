@@ -5,7 +5,7 @@
 // on every architecture (Linux 5.1 unified new system calls).
 
 import { constants } from "node:os";
-import { libcFunctions } from "./koffi.js";
+import { lazyLibc } from "./koffi.js";
 
 export type ProbedSyscall = "open_tree" | "pidfd_open" | "clone3" | "openat2" | "mount_setattr" | "landlock_create_ruleset";
 
@@ -15,12 +15,7 @@ const NR: Record<ProbedSyscall, number> = {
 
 const { ENOSYS, EOPNOTSUPP } = constants.errno;
 
-const bind = () => libcFunctions({ syscall: "long syscall(long number, ...)" });
-let sys: ReturnType<typeof bind> | undefined;
-
-function load(): ReturnType<typeof bind> {
-  return (sys ??= bind());
-}
+const load = lazyLibc({ syscall: "long syscall(long number, ...)" });
 
 function call(nr: number, ...args: number[]): { ret: number; errno: number } {
   const s = load();
