@@ -109,12 +109,12 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       bundle, fifoPath, noPivot: opts.noPivot, preserveFds: opts.preserveFds, listenFds,
       consoleSocket: opts.consoleSocket !== undefined, wait: opts.wait, warn: (m) => log.warn(m),
       seccompCacheDir: seccompCacheDir(opts.root),
+      // runc's default: the container gets a session keyring of its own.
+      ...(opts.noNewKeyring ? {} : { sessionKeyring: sessionKeyringName(opts.id) }),
     }));
     // linux.netDevices (checked by the plan builder): each must exist before anything starts.
     const netMoves = netDeviceMoves(spec, process.geteuid?.() ?? 0);
     if (netMoves.length > 0) span("check network devices", () => checkHostDevices(netMoves));
-    // runc's default: the container gets a session keyring of its own.
-    if (!opts.noNewKeyring) plan.sessionKeyring = sessionKeyringName(opts.id);
     const cgm = cg;
     const record = (pid: number): ContainerRecord => {
       const startTime = pid === 0 ? "" : startTimeOf(pid);

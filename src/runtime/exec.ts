@@ -159,11 +159,10 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     seccompCacheDir: seccompCacheDir(opts.root),
     personality: rec.config.linux?.personality,
     memoryPolicy: rec.config.linux?.memoryPolicy,
+    ...(rec.noNewKeyring !== true ? { sessionKeyring: sessionKeyringName(rec.id) } : {}),
+    ...(rec.hostMounts !== undefined ? { chrootRootfs: rec.rootfs } : {}),
     warn: (m) => log.warn(m),
   }));
-  // A container without a mount namespace runs chrooted in its rootfs: exec joins it there.
-  if (rec.hostMounts !== undefined) plan.rootfs = rec.rootfs;
-  if (rec.noNewKeyring !== true) plan.sessionKeyring = sessionKeyringName(rec.id);
   const console = opts.consoleSocket !== undefined ? await connectConsole(opts.consoleSocket) : undefined;
   const cg = rec.cgroup.paths !== undefined && Object.keys(rec.cgroup.paths).length > 0 ? loadCgroupManager(rec.cgroup) : undefined;
   // runc sends the new process's listener to the agent too, with the container "running".

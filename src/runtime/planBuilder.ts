@@ -92,6 +92,8 @@ export interface InitPlanOptions {
   host?: Partial<HostProbe>;
   /** Where compiled seccomp programs are cached (none: compile every time). */
   seccompCacheDir?: string;
+  /** The session keyring the container joins (none: berth-init keeps the caller's; --no-new-keyring). */
+  sessionKeyring?: string;
 }
 
 export interface ExecDefaults {
@@ -120,6 +122,10 @@ export interface ExecPlanOptions {
   /** The container's linux.seccomp: runc applies it to exec'd processes too. */
   seccomp?: Seccomp | null;
   seccompCacheDir?: string;
+  /** The container's session keyring, joined by the exec'd process too (none: --no-new-keyring at create). */
+  sessionKeyring?: string;
+  /** A container without a mount namespace runs chrooted in its rootfs: exec joins it there. */
+  chrootRootfs?: string;
   warn?: (msg: string) => void;
   host?: Partial<HostProbe>;
 }
@@ -692,6 +698,7 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
     remountReadonly,
     sysctl,
     fifoPath: opts.fifoPath,
+    ...(opts.sessionKeyring === undefined ? {} : { sessionKeyring: opts.sessionKeyring }),
     hooksSync: hasHooks || opts.stateJsonHooks === true || netDevices.length > 0,
     createContainerHooks: buildHooks(hooks.createContainer, "hooks.createContainer"),
     startContainerHooks: buildHooks(hooks.startContainer, "hooks.startContainer"),
@@ -742,6 +749,8 @@ export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
     ...(seccomp === undefined ? {} : { seccomp }),
     ...(persona === undefined ? {} : { personality: persona }),
     ...(mempolicy === undefined ? {} : { memoryPolicy: mempolicy }),
+    ...(opts.sessionKeyring === undefined ? {} : { sessionKeyring: opts.sessionKeyring }),
+    ...(opts.chrootRootfs === undefined ? {} : { rootfs: opts.chrootRootfs }),
     mode: "exec",
     cloneFlags: 0,
     userns: false,

@@ -75,26 +75,23 @@ export function initBinaryPath(): string {
  * Spawn berth-init with the plan and run the protocol until MSG_READY.
  * On any failure every process it made is killed before the error is thrown.
  */
-export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, sockets: HelperSockets = {}): Promise<HelperResult> {
-  const n = plan.preserveFds + plan.listenFds;
+export async function runHelper(built: Plan, op: string, cb: HelperCallbacks, sockets: HelperSockets = {}): Promise<HelperResult> {
+  const n = built.preserveFds + built.listenFds;
   const stdio: StdioSlot[] = ["inherit", "inherit", "inherit"];
   for (let i = 0; i < n; i++) stdio.push(3 + i);
   const syncIndex = stdio.length;
   stdio.push("pipe");
-  if (sockets.console !== undefined) {
-    plan.consoleSocketFd = stdio.length;
-    stdio.push(sockets.console);
-  }
-  if (sockets.pidfd !== undefined) {
-    plan.pidfdSocketFd = stdio.length;
-    stdio.push(sockets.pidfd);
-  }
+  // Where the sockets land in berth-init's fd table is this function's to say: the plan
+  // sent is the one built, with those fd numbers (and --trace) added.
+  const slot = (s: Socket): number => stdio.push(s) - 1;
   const agent = sockets.seccompAgent;
-  if (plan.seccomp !== undefined && agent !== undefined) {
-    plan.seccomp.agentFd = stdio.length;
-    stdio.push(agent.socket);
-  }
-  if (traceEnabled()) plan.trace = true;
+  const plan: Plan = {
+    ...built,
+    ...(sockets.console === undefined ? {} : { consoleSocketFd: slot(sockets.console) }),
+    ...(sockets.pidfd === undefined ? {} : { pidfdSocketFd: slot(sockets.pidfd) }),
+    ...(built.seccomp === undefined || agent === undefined ? {} : { seccomp: { ...built.seccomp, agentFd: slot(agent.socket) } }),
+    ...(traceEnabled() ? { trace: true } : {}),
+  };
   let child: HelperProcess;
   const spawned = begin("spawn berth-init");
   try {
