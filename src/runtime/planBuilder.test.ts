@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { thrown } from "../testing/thrown.js";
 import type { Process, Spec } from "../spec/types.js";
-import { DEFAULT_PATH, buildExecPlan, buildMemoryPolicy, buildSchedAttr, cpuMask, dedupEnv, buildInitPlan, renderTimeOffsets, runningInUserNs, type InitPlanOptions } from "./planBuilder.js";
+import { DEFAULT_PATH, buildExecPlan, buildMemoryPolicy, buildSchedAttr, cpuMask, dedupEnv, buildInitPlan, renderTimeOffsets, type InitPlanOptions } from "./planBuilder.js";
+import { runningInUserNs } from "../linux/userns.js";
 
 const MS_RDONLY = 1n, MS_NOSUID = 2n, MS_NODEV = 4n, MS_NOEXEC = 8n, MS_BIND = 0x1000n, MS_REC = 0x4000n;
 const MS_PRIVATE = 0x40000, MS_SLAVE = 0x80000, MS_SHARED = 0x100000, MS_UNBINDABLE = 0x20000;
