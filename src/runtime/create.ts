@@ -10,6 +10,7 @@ import { BerthError } from "../errors.js";
 import { log } from "../log.js";
 import type { Spec } from "../spec/types.js";
 import { loadAndValidateConfig, validateContainerId } from "../spec/validate.js";
+import { checkRootlessConfig } from "../spec/rootless.js";
 import { buildInitPlan, sessionKeyringName } from "./planBuilder.js";
 import { createCgroupManager } from "../linux/cgroups/newManager.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
@@ -76,6 +77,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const bundle = resolve(opts.bundle ?? ".");
   const { spec, warnings } = span("validate config", () => loadAndValidateConfig(bundle));
   for (const w of warnings) log.warn(w);
+  if (euid() !== 0) checkRootlessConfig(spec, egid());
   log.debug(`create ${opts.id}: bundle ${bundle}, config valid`);
   checkTerminal("create", spec.process?.terminal === true, opts);
   const listenFds = listenFdsFor(spec);

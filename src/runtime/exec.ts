@@ -125,6 +125,25 @@ export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
 }
 
 
+/**
+ * A rootless container whose only gid is the caller's own has setgroups denied in its
+ * user namespace: supplementary groups cannot be given to a process there.
+ */
+function refuseDeniedGroups(rec: ContainerRecord, proc: Process, opts: ExecOptions): void {
+  if ((proc.user.additionalGids ?? []).length === 0) return;
+  let policy = "";
+  try {
+    policy = readFileSync(`/proc/${rec.pid}/setgroups`, "utf8").trim();
+  } catch {
+    return; // no such file (old kernel) or the container is gone: exec says so
+  }
+  if (policy !== "deny") return;
+  const path = opts.additionalGids.length > 0 ? "--additional-gids" : opts.processFile !== undefined ? `${opts.processFile}: user.additionalGids` : "process.user.additionalGids";
+  throw new BerthError("supplementary groups cannot be set: the container's user namespace denies setgroups (a rootless container with only its user's gid mapped)", {
+    op: "exec", path, errno: "EPERM", hint: "drop the additional gids",
+  });
+}
+
 /** Returns the exit status for berth (the process's status when in the foreground). */
 export async function execInContainer(opts: ExecOptions): Promise<number> {
   const validated = begin("validate (state, process)");
@@ -133,6 +152,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   if (status === "stopped") throw new BerthError("cannot exec in a stopped container", { op: "exec", path: opts.id, hint: "the container's init has exited" });
   if (status === "paused" && !opts.ignorePaused) throw new BerthError("cannot exec in a paused container", { op: "exec", path: opts.id, hint: "resume it first, or pass --ignore-paused" });
   const proc = execProcess(rec, opts);
+  refuseDeniedGroups(rec, proc, opts);
   if (opts.tty) proc.terminal = true;
   checkTerminal("exec", proc.terminal === true, opts);
   validated();
