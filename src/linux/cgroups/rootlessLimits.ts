@@ -82,7 +82,7 @@ export function limitsWithoutSkipped(r: Omit<Resources, "devices">, skipped: rea
   }
   if (drop("blkio")) delete out.blockIO;
   if (drop("hugetlb")) delete out.hugepageLimits;
-  if (drop("net_cls") || drop("net_prio")) {
+  if (out.network !== undefined && out.network !== null && (drop("net_cls") || drop("net_prio"))) {
     const net = { ...out.network };
     if (drop("net_cls")) delete net.classID;
     if (drop("net_prio")) delete net.priorities;
