@@ -131,6 +131,11 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
     const pids = JSON.parse(ok(["ps", "--format", "json", c]).stdout) as number[];
     expect(pids).toContain(state.pid);
     expect(pids.length).toBe(2);
+    // No freezer cgroup either: pause fails and says why, the container runs on.
+    const paused = berth(["pause", c]);
+    expect(paused.code, describeResult(paused)).toBe(1);
+    expect(paused.stderr).toMatch(/no freezer cgroup: it is rootless/);
+    expect((JSON.parse(ok(["state", c]).stdout) as { status: string }).status).toBe("running");
     ok(["kill", c, "KILL"]);
     for (let i = 0; i < 100 && (JSON.parse(ok(["state", c]).stdout) as { status: string }).status !== "stopped"; i++) await new Promise((r) => setTimeout(r, 20));
     expect((JSON.parse(ok(["state", c]).stdout) as { status: string }).status).toBe("stopped");

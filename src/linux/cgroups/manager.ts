@@ -242,6 +242,12 @@ export class FsCgroupManager implements CgroupManager {
   freeze(): void {
     const f = this.freezer();
     if (f === undefined) {
+      const skipped = this.state.skipped ?? [];
+      if (skipped.includes("freezer") || skipped.includes(UNIFIED)) {
+        throw new BerthError("the container has no freezer cgroup: it is rootless and none could be made for it", {
+          op: "pause", errno: "EACCES", hint: "run it with a cgroup delegated to its user (linux.cgroupsPath), or as root",
+        });
+      }
       throw new BerthError("no freezer is available for this container", { op: "pause", hint: "mount the v1 freezer controller, or use cgroup v2" });
     }
     const done = f.kind === "v1" ? freezeV1(f.dir) : freezeV2(f.dir);
