@@ -65,7 +65,7 @@ export function limitsWithoutSkipped(r: Omit<Resources, "devices">, skipped: rea
   for (const req of requestedLimits(r)) {
     if (!gone.has(where(req.controller))) continue;
     const what = v2 ? "cgroup" : `${req.controller} cgroup`;
-    throw new BerthError(`cannot set ${req.path}: the container could not create or join its ${what} (rootless, no permission)`, {
+    throw new BerthError(`the limit cannot be set: the container has no ${what} (rootless, no permission to create or join one)`, {
       op: "set cgroup limits", path: req.path, errno: "EACCES",
       hint: "delegate a cgroup to this user and name it in linux.cgroupsPath, run as root, or remove the limit",
     });
