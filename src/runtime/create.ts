@@ -16,8 +16,8 @@ import { createCgroupManager } from "../linux/cgroups/newManager.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
 import { readPids } from "../linux/cgroups/files.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
-import { cgroupMounts } from "./cgroupMounts.js";
-import { detectCgroupLayout } from "../linux/cgroups/detect.js";
+import { cgroupMounts, hostCgroup2At } from "./cgroupMounts.js";
+import { detectCgroupLayout, UNIFIED } from "../linux/cgroups/detect.js";
 import { ownCgroupDirs, parseProcCgroup } from "../linux/cgroups/paths.js";
 import { mountsUnder, unmountUnder } from "../linux/mountinfo.js";
 import { CLONE_NEWCGROUP, CLONE_NEWUSER } from "../linux/namespaces.js";
@@ -252,7 +252,8 @@ function expandCgroupMounts(plan: Plan, cg: CgroupManager): void {
       continue;
     }
     const userns = plan.userns || plan.nsJoin.some((n) => n.type === CLONE_NEWUSER);
-    const x = cgroupMounts(m, state, layout, (plan.cloneFlags & CLONE_NEWCGROUP) !== 0, userns);
+    const shadowed = hostCgroup2At(mounts, m.destination, layout.hierarchies[UNIFIED]?.mountPoint);
+    const x = cgroupMounts(m, state, layout, (plan.cloneFlags & CLONE_NEWCGROUP) !== 0, userns, shadowed);
     mounts.push(...x.mounts);
     plan.symlinks.push(...x.symlinks);
   }
