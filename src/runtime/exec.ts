@@ -144,6 +144,21 @@ function refuseDeniedGroups(rec: ContainerRecord, proc: Process, opts: ExecOptio
   });
 }
 
+/**
+ * Put the new process in the container's cgroup. Rootless, as runc: a cgroup the caller may
+ * not write (a container created by a process in another delegated subtree, say) leaves the
+ * process where it is, with a warning.
+ */
+function enterCgroup(cg: ReturnType<typeof loadCgroupManager> | undefined, rec: ContainerRecord, pid: number): void {
+  try {
+    cg?.enter(pid, rec.pid);
+  } catch (err) {
+    const errno = err instanceof BerthError ? err.errno : undefined;
+    if (rec.cgroup.rootless !== true || (errno !== "EACCES" && errno !== "EPERM" && errno !== "EROFS")) throw err;
+    log.warn(`exec: the process stays out of the container's cgroup (${(err as Error).message}): it is not under the container's limits`);
+  }
+}
+
 /** Returns the exit status for berth (the process's status when in the foreground). */
 export async function execInContainer(opts: ExecOptions): Promise<number> {
   const validated = begin("validate (state, process)");
@@ -191,7 +206,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   try {
     if (listenerPath !== undefined) agent = { socket: await connectAgent(listenerPath, "exec"), path: listenerPath };
     helper = await span("berth-init", () => runHelper(plan, "exec", {
-      beforePlan: (pid) => cg?.enter(pid, rec.pid),
+      beforePlan: (pid) => enterCgroup(cg, rec, pid),
       seccompState: (pid) => containerProcessState({
         pid, metadata: seccomp?.listenerMetadata, container: rec, status: "running", initPid: rec.pid,
       }),

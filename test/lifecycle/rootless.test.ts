@@ -7,7 +7,7 @@
 // entries the test adds and removes. Compared with runc where it is installed.
 
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Spec } from "../../src/spec/types.js";
@@ -21,13 +21,19 @@ const SUB_SIZE = 65536;
 
 interface Result { code: number | null; stdout: string; stderr: string; argv: string[] }
 
-/** Run `bin args…` as uid 65534 with XDG_RUNTIME_DIR set; output through files (a detached container keeps them). */
-function asNobody(bin: string, args: string[], opts: { cwd: string; xdg: string }): Result {
+/**
+ * Run `bin args…` as uid 65534 with XDG_RUNTIME_DIR set; output through files (a detached
+ * container keeps them). `cgroup`: a cgroup2 directory to run it in (root moves the shell there first).
+ */
+function asNobody(bin: string, args: string[], opts: { cwd: string; xdg: string; cgroup?: string }): Result {
   const io = mkdtempSync(`${TMP_PREFIX}io-`);
   const out = openSync(join(io, "out"), "w+");
   const err = openSync(join(io, "err"), "w+");
   const env = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: opts.xdg, XDG_RUNTIME_DIR: opts.xdg, USER: "nobody" };
-  const r = spawnSync("setpriv", [...AS_NOBODY, bin, ...args], { cwd: opts.cwd, env, stdio: ["ignore", out, err], timeout: 30_000, killSignal: "SIGKILL" });
+  const argv = opts.cgroup === undefined
+    ? ["setpriv", ...AS_NOBODY, bin, ...args]
+    : ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec setpriv "$@"', opts.cgroup, ...AS_NOBODY, bin, ...args];
+  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: opts.cwd, env, stdio: ["ignore", out, err], timeout: 30_000, killSignal: "SIGKILL" });
   closeSync(out);
   closeSync(err);
   const res = { code: r.status, stdout: readFileSync(join(io, "out"), "utf8"), stderr: readFileSync(join(io, "err"), "utf8"), argv: [bin, ...args] };
@@ -204,6 +210,56 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
     asNobody(RUNC_BIN, ["delete", "--force", c], { cwd: bundle.dir, xdg });
     const norm = (s: string) => s.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" "));
     expect(norm(ours)).toEqual(norm(theirs.stdout));
+  });
+
+  // A cgroup2 subtree delegated to the user, as systemd's Delegate=yes makes one: the
+  // directory and its cgroup.procs, cgroup.subtree_control and cgroup.threads are the
+  // user's. berth runs in <dir>/leaf and makes the container's cgroup beside it.
+  needs("cgroup-v2").describe("a cgroup delegated to the user (cgroup v2)", () => {
+    let deleg = "";
+    beforeAll(() => {
+      deleg = `/sys/fs/cgroup/${uniqueId("rl-deleg")}`;
+      mkdirSync(join(deleg, "leaf"), { recursive: true });
+      for (const d of [deleg, join(deleg, "leaf")]) {
+        chownSync(d, NOBODY, NOBODY);
+        for (const f of ["cgroup.procs", "cgroup.subtree_control", "cgroup.threads"]) chownSync(join(d, f), NOBODY, NOBODY);
+      }
+    });
+    afterAll(() => {
+      if (deleg === "") return;
+      for (const d of [join(deleg, "leaf"), deleg]) {
+        try { rmdirSync(d); } catch { /* never made */ }
+      }
+    });
+    const inDeleg = (args: string[]): Result => asNobody(RUNTIME_BIN, args, { cwd: bundle.dir, xdg, cgroup: join(deleg, "leaf") });
+
+    it("the container gets its own cgroup there, with its limits, and sees it as /sys/fs/cgroup; delete removes it", async () => {
+      configure((c) => {
+        withArgs("sleep", "1000")(c);
+        c.linux!.resources = { memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 50 } };
+      });
+      const c = id("rl-deleg");
+      const r = inDeleg(["run", "-d", c]);
+      expect(r.code, describeResult(r)).toBe(0);
+      const dir = join(deleg, c);
+      expect(readFileSync(join(dir, "memory.max"), "utf8").trim()).toBe(String(64 * 1024 * 1024));
+      expect(readFileSync(join(dir, "pids.max"), "utf8").trim()).toBe("50");
+      const pid = (JSON.parse(ok(["state", c]).stdout) as { pid: number }).pid;
+      expect(readFileSync(`/proc/${pid}/cgroup`, "utf8")).toContain(`0::/${deleg.slice("/sys/fs/cgroup/".length)}/${c}`);
+      // exec from inside the delegated subtree joins the container's cgroup (runc's rule: the
+      // caller must be able to move the process there)
+      const e = inDeleg(["exec", c, "sh", "-c", "cat /sys/fs/cgroup/memory.max; cat /proc/self/cgroup"]);
+      expect(e.code, describeResult(e)).toBe(0);
+      expect(e.stdout.trim().split("\n")).toEqual([String(64 * 1024 * 1024), "0::/"]);
+      expect(JSON.parse(ok(["ps", "--format", "json", c]).stdout)).toEqual([pid]);
+      // From outside the subtree the process cannot be moved there: as runc, exec goes on (berth warns).
+      const outside = berth(["exec", c, "true"]);
+      expect(outside.code, describeResult(outside)).toBe(0);
+      expect(outside.stderr).toMatch(/stays out of the container's cgroup/);
+      ok(["delete", "--force", c]);
+      expect(existsSync(dir)).toBe(false);
+      expect(await waitNoLeaks({ id: c, root: stateRoot(), bundle: bundle.dir, pids: [pid] })).toEqual([]);
+    });
   });
 
   describe("several ids through newuidmap and newgidmap", () => {
