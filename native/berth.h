@@ -81,7 +81,7 @@ pid_t fork_into(const struct plan *p, int cgfd);
 
 int host_mount_ns(const struct plan *p);
 int prepare_rootfs(const struct plan *p);        /* returns an O_PATH fd of the rootfs */
-void do_mounts(const struct plan *p, int rootfd);
+void do_mounts(const struct plan *p, int rootfd, int sync);
 void enter_rootfs(const struct plan *p, int rootfd); /* pivot_root or move+chroot */
 void finish_rootfs(const struct plan *p);            /* after pivot: propagation, sysctl, masked, readonly, root ro */
 /* new mount API helpers (post pivot) */
@@ -102,6 +102,8 @@ void create_symlinks(const struct plan *p, int rootfd);
 
 /* ---- tty.c ---- */
 void setup_console(const struct plan *p, int ttysock);
+/* Send a pidfd of this process on PIDFD_SOCKET_FD, if the plan has one, and close it. */
+void send_pidfd(const struct plan *p);
 int relay_and_wait(pid_t child, int master, const sigset_t *mask);
 
 /* ---- caps.c ---- */

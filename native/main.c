@@ -115,14 +115,19 @@ static const char *finish_process(const struct plan *p, int sync)
 	set_affinity(p->cpus_final, p->cpus_final_len, "the CPU affinity (process.execCPUAffinity.final)");
 	fix_stdio_owner(p);
 	apply_nnp(p);
-	if (!p->no_new_privs)
+	uint64_t t = trace_now(p);
+	if (!p->no_new_privs && p->has_seccomp) {
 		apply_seccomp(p, sync); /* needs CAP_SYS_ADMIN without no_new_privs */
+		trace_span(p, sync, "seccomp filter", t);
+		t = trace_now(p);
+	}
 	apply_bounding(p);
 	apply_user(p);
 	if (!cwd_done && chdir(p->cwd) < 0)
 		die(errno, "chdir to cwd \"%s\"", p->cwd);
 	verify_cwd();
 	apply_caps(p);
+	trace_span(p, sync, "credentials and capabilities", t);
 	if (p->has_umask)
 		umask((mode_t)p->umask);
 	return resolve_exec(p, p->check_exec);
@@ -137,7 +142,7 @@ static __attribute__((noreturn)) void container_init(const struct plan *p, int s
 	trace_span(p, sync, "session keyring", t);
 	t = trace_now(p);
 	int rootfd = prepare_rootfs(p);
-	do_mounts(p, rootfd);
+	do_mounts(p, rootfd, sync);
 	trace_span(p, sync, "mounts", t);
 	t = trace_now(p);
 	create_devices(p, rootfd);
@@ -161,6 +166,7 @@ static __attribute__((noreturn)) void container_init(const struct plan *p, int s
 	trace_span(p, sync, p->no_pivot ? "move root and chroot" : "pivot_root", t);
 	t = trace_now(p);
 	setup_console(p, ttysock);
+	send_pidfd(p);
 	trace_span(p, sync, "console", t);
 	t = trace_now(p);
 	finish_rootfs(p);
@@ -210,11 +216,19 @@ static __attribute__((noreturn)) void container_exec(const struct plan *p, int t
 	}
 	if (p->setsid && setsid() < 0)
 		die(errno, "setsid");
+	uint64_t t = trace_now(p);
 	join_session_keyring(p);
 	setup_console(p, ttysock);
+	send_pidfd(p);
+	trace_span(p, sync, "session keyring, console and pidfd", t);
+	t = trace_now(p);
 	const char *path = finish_process(p, sync);
-	if (p->no_new_privs)
+	trace_span(p, sync, "process: rlimits, scheduling, seccomp, credentials, capabilities", t);
+	if (p->no_new_privs && p->has_seccomp) {
+		t = trace_now(p);
 		apply_seccomp(p, sync);
+		trace_span(p, sync, "seccomp filter", t);
+	}
 	exec_process(p, path); /* sync is close-on-exec */
 }
 
@@ -292,8 +306,10 @@ static int stage1(struct plan *p, int sync)
 		if (p->mode == MODE_INIT)
 			container_init(p, sync, fifofd, tty[1]);
 		/* The exec'd process writes to the sync socket only to ask for the seccomp
-		 * agent's message; its errors go through the pipe stage 1 reads. */
-		if (p->seccomp_agent_fd < 0) {
+		 * agent's message and, with --trace, its stage marks (sent before stage 1
+		 * reads the error pipe's end, so they precede MSG_READY); its errors go
+		 * through the pipe stage 1 reads. */
+		if (p->seccomp_agent_fd < 0 && !p->trace) {
 			close(sync);
 			sync = -1;
 		}
@@ -315,6 +331,9 @@ static int stage1(struct plan *p, int sync)
 	 * close once it has its message. */
 	if (p->seccomp_agent_fd >= 0)
 		close(p->seccomp_agent_fd);
+	/* Nor the pidfd: the caller sees the socket close once it has it. */
+	if (p->pidfd_socket_fd >= 0)
+		close(p->pidfd_socket_fd);
 
 	unsigned char pidbuf[4];
 	put_u32(pidbuf, (uint32_t)pid);
@@ -378,6 +397,8 @@ int main(int argc, char **argv)
 	trace_span(&p, sync, "plan received", trace_now(&p));
 	if (p.console_socket_fd >= 0)
 		set_cloexec(p.console_socket_fd, 1);
+	if (p.pidfd_socket_fd >= 0)
+		set_cloexec(p.pidfd_socket_fd, 1);
 	if (p.seccomp_agent_fd >= 0)
 		set_cloexec(p.seccomp_agent_fd, 1);
 	return stage1(&p, sync);

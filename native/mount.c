@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "berth.h"
+#include "sync.h"
 
 #define PROP_FLAGS (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
 
@@ -320,13 +321,19 @@ void mount_one(int rootfd, const struct mnt *m)
 	close(mnt);
 }
 
-void do_mounts(const struct plan *p, int rootfd)
+void do_mounts(const struct plan *p, int rootfd, int sync)
 {
+	char name[TRACE_NAME_MAX];
 	for (size_t i = 0; i < p->nmounts; i++) {
 		/* berth expands cgroup mounts into tmpfs and binds before sending the plan. */
 		if (p->mounts[i].cgroup)
 			die(EINVAL, "cgroup mount on \"%s\" was not expanded", p->mounts[i].dest);
+		uint64_t t = trace_now(p);
 		mount_one(rootfd, &p->mounts[i]);
+		if (p->trace) {
+			snprintf(name, sizeof(name), "mount %s", p->mounts[i].dest);
+			trace_span(p, sync, name, t);
+		}
 	}
 }
 

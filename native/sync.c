@@ -36,7 +36,7 @@ void trace_span(const struct plan *p, int sync, const char *name, uint64_t start
 	if (!p->trace || sync < 0)
 		return;
 	uint64_t end = trace_now(p);
-	unsigned char buf[16 + 64];
+	unsigned char buf[16 + TRACE_NAME_MAX];
 	size_t n = strlen(name);
 	if (n > sizeof(buf) - 16)
 		n = sizeof(buf) - 16;

@@ -17,6 +17,8 @@ unsigned char *sync_expect(int fd, uint32_t want, uint32_t *len);
 struct plan;
 /* With the plan's TRACE: CLOCK_MONOTONIC in ns; else 0, and no clock is read. */
 uint64_t trace_now(const struct plan *p);
+/* Longest stage name a mark carries (longer ones are cut). */
+#define TRACE_NAME_MAX 160
 /* With the plan's TRACE: send MSG_MARK (start, now, name) on sync; dies when it cannot. */
 void trace_span(const struct plan *p, int sync, const char *name, uint64_t start);
 /* sendmsg with data as payload and exactly one SCM_RIGHTS fd. 0 or -1 with errno. */

@@ -3,7 +3,7 @@
 // everything this command made: processes, cgroups, the state directory.
 
 import type { Socket } from "node:net";
-import { checkTerminal, connectConsole } from "./consoleSocket.js";
+import { checkTerminal, connectConsole, connectPidfd } from "./consoleSocket.js";
 import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BerthError } from "../errors.js";
@@ -34,6 +34,7 @@ import {
   FIFO_FILE, OCI_VERSION, seccompCacheDir, type ContainerRecord,
 } from "./stateStore.js";
 import { namespacePathsOf } from "../linux/namespaces.js";
+import { checkHostDevices, moveNetDevices, netDeviceMoves } from "./netDevices.js";
 import { connectAgent, containerProcessState } from "./seccompAgent.js";
 import { SECCOMP_FILTER_FLAG_NEW_LISTENER, type Seccomp } from "../linux/seccomp/profile.js";
 
@@ -43,6 +44,8 @@ export interface CreateOptions {
   bundle?: string;
   pidFile?: string;
   consoleSocket?: string;
+  /** --pidfd-socket: where the init process sends a pidfd of itself. */
+  pidfdSocket?: string;
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
@@ -90,6 +93,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const dir = claimContainerDir(opts.root, opts.id);
   let cg: CgroupManager | undefined;
   let consoleSocket: Socket | undefined;
+  let pidfdSocket: Socket | undefined;
   let agentSocket: Socket | undefined;
   let pidFileWritten = false;
   // Once hooks have begun, a failure stops the container and continues at
@@ -108,6 +112,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       consoleSocket: opts.consoleSocket !== undefined, wait: opts.wait, warn: (m) => log.warn(m),
       seccompCacheDir: seccompCacheDir(opts.root),
     }));
+    // linux.netDevices (checked by the plan builder): each must exist before anything starts.
+    const netMoves = netDeviceMoves(spec, process.geteuid?.() ?? 0);
+    if (netMoves.length > 0) span("check network devices", () => checkHostDevices(netMoves));
     // runc's default: the container gets a session keyring of its own.
     if (!opts.noNewKeyring) plan.sessionKeyring = sessionKeyringName(opts.id);
     const cgm = cg;
@@ -165,6 +172,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     expandCgroupMounts(plan, cgm);
     cgroupDone();
     if (opts.consoleSocket !== undefined) consoleSocket = await connectConsole(opts.consoleSocket);
+    if (opts.pidfdSocket !== undefined) pidfdSocket = await connectPidfd(opts.pidfdSocket, "create");
     const base = { id: opts.id, bundle, annotations: spec.annotations };
     // SCMP_ACT_NOTIFY: the listener goes to the agent at listenerPath (resolveProfile made sure there is one).
     const seccomp = spec.linux?.seccomp as Seccomp | null | undefined;
@@ -184,6 +192,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       onPid: (pid) => { if (startTimeOf(pid) !== undefined) saveRecord(opts.root, record(pid)); },
       onUserMap: (pid) => writeIdMaps(pid, spec.linux?.uidMappings, spec.linux?.gidMappings, { rootlessEuid: euid() !== 0, egid: egid() }),
       onHooks: (pid) => {
+        // As runc: the devices are in the container's namespace before any hook runs.
+        if (netMoves.length > 0) span("move network devices", () => moveNetDevices(netMoves, pid));
         hooksBegan = true;
         log.debug(`create ${opts.id}: running prestart and createRuntime hooks`);
         // The environment is in place (runtime.md lifecycle step 2 is done), so
@@ -203,6 +213,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       onWarn: (m) => log.warn(m),
     }, {
       console: consoleSocket,
+      pidfd: pidfdSocket,
       seccompAgent: agentSocket === undefined || listenerPath === undefined ? undefined : { socket: agentSocket, path: listenerPath },
     }));
     const rec = record(helper.pid);
@@ -214,6 +225,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       pidFileWritten = true;
     }
     consoleSocket?.destroy();
+    pidfdSocket?.destroy();
     if (!opts.wait) {
       helper.channel.destroy();
       helper.child.unref();
@@ -221,6 +233,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     return { rec, helper };
   } catch (err) {
     consoleSocket?.destroy();
+    pidfdSocket?.destroy();
     agentSocket?.destroy();
     if (pidFileWritten && opts.pidFile !== undefined) removeQuiet(resolve(opts.pidFile));
     if (cg !== undefined) {

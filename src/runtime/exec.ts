@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Socket } from "node:net";
-import { checkTerminal, connectConsole } from "./consoleSocket.js";
+import { checkTerminal, connectConsole, connectPidfd } from "./consoleSocket.js";
 import { BerthError } from "../errors.js";
 import { log } from "../log.js";
 import type { Process, Spec } from "../spec/types.js";
@@ -31,6 +31,8 @@ export interface ExecOptions {
   detach: boolean;
   pidFile?: string;
   consoleSocket?: string;
+  /** --pidfd-socket: where the new process sends a pidfd of itself. */
+  pidfdSocket?: string;
   cwd?: string;
   env: string[];
   user?: string;
@@ -203,7 +205,9 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   const listenerPath = ((plan.seccomp?.flags ?? 0) & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0 ? seccomp?.listenerPath : undefined;
   let agent: { socket: Socket; path: string } | undefined;
   let helper;
+  let pidfd: Socket | undefined;
   try {
+    if (opts.pidfdSocket !== undefined) pidfd = await connectPidfd(opts.pidfdSocket, "exec");
     if (listenerPath !== undefined) agent = { socket: await connectAgent(listenerPath, "exec"), path: listenerPath };
     helper = await span("berth-init", () => runHelper(plan, "exec", {
       beforePlan: (pid) => enterCgroup(cg, rec, pid),
@@ -211,9 +215,10 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
         pid, metadata: seccomp?.listenerMetadata, container: rec, status: "running", initPid: rec.pid,
       }),
       onWarn: (m) => log.warn(m),
-    }, { console, seccompAgent: agent }));
+    }, { console, pidfd, seccompAgent: agent }));
   } finally {
     console?.destroy();
+    pidfd?.destroy();
     agent?.socket.destroy();
   }
   // As runc: the pid file is written in the foreground too, before waiting, and stays. When

@@ -605,12 +605,21 @@ describe("settings berth does not carry out yet", () => {
     const s = baseSpec();
     (s.linux as Record<string, unknown>).intelRdt = { closID: "x" };
     expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.intelRdt");
-    const t = baseSpec();
-    (t.linux as Record<string, unknown>).netDevices = { eth1: { name: "eth1" } };
-    expect(thrown(() => buildInitPlan(t, opts())).message).toMatch(/linux\.netDevices: berth does not move network devices/);
+  });
+});
+
+describe("linux.netDevices", () => {
+  it("are checked when the plan is built, and make berth-init stop for the host's work before the hooks", () => {
+    const s = baseSpec();
+    s.linux = { ...s.linux, netDevices: { eth1: { name: "ctr0" } } };
+    const root = opts({ host: { ...opts().host, euid: () => 0 } });
+    expect(buildInitPlan(s, root).hooksSync).toBe(true);
+    s.linux.netDevices = { eth1: { name: "bad/name" } };
+    expect(thrown(() => buildInitPlan(s, root)).path).toBe('linux.netDevices["eth1"].name');
+    expect(thrown(() => buildInitPlan(s, opts({ host: { ...opts().host, euid: () => 1000 } }))).message).toMatch(/linux\.netDevices: moving network devices needs root/);
     const u = baseSpec();
-    (u.linux as Record<string, unknown>).netDevices = {};
-    expect(() => buildInitPlan(u, opts())).not.toThrow();
+    u.linux = { ...u.linux, netDevices: {} };
+    expect(buildInitPlan(u, opts()).hooksSync).toBe(false);
   });
 });
 

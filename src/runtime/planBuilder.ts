@@ -20,6 +20,7 @@ import { homeDirFor } from "../linux/passwd.js";
 import { activeLsms, apparmorExecLabel, refuseLabel } from "../linux/lsm.js";
 import { seccompProgram } from "../linux/seccomp/cache.js";
 import type { Seccomp } from "../linux/seccomp/profile.js";
+import { netDeviceMoves } from "./netDevices.js";
 
 /** PATH used to find args[0] when the process environment has no PATH (runc's default). */
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -123,7 +124,6 @@ function notCarriedOut(spec: Spec): [string, unknown, () => string][] {
   const l = spec.linux;
   return [
     ["linux.intelRdt", l?.intelRdt, () => (existsSync("/sys/fs/resctrl/info") ? "berth does not manage resctrl (Intel RDT) yet" : "this host has no resctrl filesystem mounted at /sys/fs/resctrl")],
-    ["linux.netDevices", l?.netDevices, () => "berth does not move network devices into the container yet"],
   ];
 }
 
@@ -657,6 +657,9 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
     if (!empty) fail(why(), path, `remove ${path}; the container would run without it`);
   }
 
+  // Moved by berth from the host side when berth-init stops for the hooks (create.ts).
+  const netDevices = netDeviceMoves(spec, host.euid());
+
   const process = buildProcess(spec.process, { path: "process", host, warn, homeRoot: rootfs });
   refuseLabel("linux.mountLabel", spec.linux?.mountLabel, "selinux", () => host.lsms(), OP);
 
@@ -679,7 +682,7 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
     remountReadonly,
     sysctl,
     fifoPath: opts.fifoPath,
-    hooksSync: hasHooks || opts.stateJsonHooks === true,
+    hooksSync: hasHooks || opts.stateJsonHooks === true || netDevices.length > 0,
     createContainerHooks: buildHooks(hooks.createContainer, "hooks.createContainer"),
     startContainerHooks: buildHooks(hooks.startContainer, "hooks.startContainer"),
     preserveFds: opts.preserveFds,

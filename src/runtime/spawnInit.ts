@@ -4,19 +4,17 @@
 // requests (uid/gid maps, host hooks) and returns once the container process
 // reports ready.
 
-import type { ChildProcess } from "node:child_process";
-import { childProcess } from "../lazy.js";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Socket } from "node:net";
-import { constants as osConstants } from "node:os";
 import { BerthError } from "../errors.js";
 import { AGENT_TIMEOUT_MS, LISTENER_PATH } from "./seccompAgent.js";
 import { Msg } from "./protocol.js";
 import type { Plan } from "./plan.js";
 import { encodePlan } from "./planCodec.js";
 import { SyncChannel, decodeError, type Frame } from "./syncChannel.js";
+import { spawnHelper, type HelperProcess, type StdioSlot } from "./helperProcess.js";
 import { begin, now, record, traceEnabled } from "../trace.js";
 
 export interface HelperCallbacks {
@@ -33,9 +31,10 @@ export interface HelperCallbacks {
   onWarn?(msg: string): void;
 }
 
-/** Connected sockets berth-init uses: the caller's --console-socket, the seccomp agent's. */
+/** Connected sockets berth-init uses: the caller's --console-socket and --pidfd-socket, the seccomp agent's. */
 export interface HelperSockets {
   console?: Socket;
+  pidfd?: Socket;
   /** With its listenerPath, for errors; needed when plan.seccomp makes a listener. */
   seccompAgent?: { socket: Socket; path: string };
 }
@@ -43,7 +42,7 @@ export interface HelperSockets {
 export interface HelperResult {
   /** Host pid of the container process (init, or the exec'd process). */
   pid: number;
-  child: ChildProcess;
+  child: HelperProcess;
   /** Settles when stage 1 exits: its exit status (128+N for signal N). */
   exited: Promise<number>;
   channel: SyncChannel;
@@ -72,25 +71,13 @@ export function initBinaryPath(): string {
   throw new BerthError("berth-init not found", { op: "start helper", path: candidates.join(", "), hint: "run `make build`" });
 }
 
-function exitStatus(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    if (child.signalCode !== null) return resolve(128 + signalNumber(child.signalCode));
-    child.once("exit", (code, signal) => resolve(code ?? 128 + signalNumber(signal ?? "SIGKILL")));
-  });
-}
-
-function signalNumber(sig: NodeJS.Signals): number {
-  return (osConstants.signals as Record<string, number>)[sig] ?? 9;
-}
-
 /**
  * Spawn berth-init with the plan and run the protocol until MSG_READY.
  * On any failure every process it made is killed before the error is thrown.
  */
 export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, sockets: HelperSockets = {}): Promise<HelperResult> {
   const n = plan.preserveFds + plan.listenFds;
-  const stdio: (number | "inherit" | "pipe" | Socket)[] = ["inherit", "inherit", "inherit"];
+  const stdio: StdioSlot[] = ["inherit", "inherit", "inherit"];
   for (let i = 0; i < n; i++) stdio.push(3 + i);
   const syncIndex = stdio.length;
   stdio.push("pipe");
@@ -98,26 +85,29 @@ export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, soc
     plan.consoleSocketFd = stdio.length;
     stdio.push(sockets.console);
   }
+  if (sockets.pidfd !== undefined) {
+    plan.pidfdSocketFd = stdio.length;
+    stdio.push(sockets.pidfd);
+  }
   const agent = sockets.seccompAgent;
   if (plan.seccomp !== undefined && agent !== undefined) {
     plan.seccomp.agentFd = stdio.length;
     stdio.push(agent.socket);
   }
   if (traceEnabled()) plan.trace = true;
-  let child: ChildProcess;
+  let child: HelperProcess;
   const spawned = begin("spawn berth-init");
   try {
-    child = childProcess().spawn(initBinaryPath(), [], { stdio, env: { _BERTH_SYNC_FD: String(syncIndex) } });
+    child = spawnHelper(initBinaryPath(), stdio, { _BERTH_SYNC_FD: String(syncIndex) });
   } catch (err) {
     throw BerthError.fromSys(op, "--preserve-fds", err, "every preserved fd must be open in the calling process");
   }
   spawned();
-  const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
-  const exited = exitStatus(child);
+  const spawnError = child.error;
+  const exited = child.exited;
   // berth-init has its own copy: the agent sees the connection close once berth-init sent its message.
   agent?.socket.destroy();
-  const socket = child.stdio[syncIndex] as Socket;
-  const channel = new SyncChannel(socket);
+  const channel = new SyncChannel(child.sync);
   const marks = new InitMarks();
   let pid = 0;
   // Set once the container process asks for the seccomp agent's state: from then on it

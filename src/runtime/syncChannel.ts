@@ -1,10 +1,18 @@
 // The sync socket between berth and berth-init: frames of
 //   u32 type | u32 length | payload[length]   (little-endian)
-// over a stream (the 'pipe' stdio Node gives a spawned child is a SOCK_STREAM
+// over a stream (the 'pipe' stdio Node and Bun give a spawned child is a SOCK_STREAM
 // unix socketpair). See native/PROTOCOL.md.
 
-import type { Duplex } from "node:stream";
 import { BerthError } from "../errors.js";
+
+/** What the channel needs of its socket: a net.Socket, or helperProcess's FdStream. */
+export interface ByteStream {
+  on(event: "data", fn: (chunk: Buffer) => void): unknown;
+  on(event: "end" | "close", fn: () => void): unknown;
+  on(event: "error", fn: (err: Error) => void): unknown;
+  write(chunk: Buffer): unknown;
+  destroy(): unknown;
+}
 
 export interface Frame { type: number; payload: Buffer }
 
@@ -20,7 +28,7 @@ export class SyncChannel {
   private ended = false;
   private failure: Error | undefined;
 
-  constructor(private readonly stream: Duplex) {
+  constructor(private readonly stream: ByteStream) {
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
     stream.on("end", () => this.onEnd());
     stream.on("close", () => this.onEnd());

@@ -168,6 +168,8 @@ export interface Linux {
   mountLabel?: string;
   personality?: unknown;
   intelRdt?: unknown;
+  /** Host network devices moved into the container's network namespace, by host name (runtime-spec 1.3). */
+  netDevices?: Record<string, { name?: string }>;
   [k: string]: unknown;
 }
 

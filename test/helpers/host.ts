@@ -52,6 +52,7 @@ const REQUIREMENTS = {
   zsh: "the zsh binary (Debian package zsh), to check the zsh completion's syntax",
   fish: "the fish binary (Debian package fish), to check the fish completion's syntax",
   cc: "a C compiler to build the test peers (gcc, or $CC)",
+  veth: "root, the ip binary (Debian package iproute2) and veth pairs the kernel can make (CONFIG_VETH), for linux.netDevices (the dummy module is often missing, veth rarely)",
   runc: `runc ${RUNC_SERIES}.x, the reference runtime ($RUNC_BIN, /usr/sbin/runc or /usr/bin/runc)`,
   crun: "crun ($CRUN_BIN, /usr/bin/crun)",
   criu: "criu, passing `criu check`",
@@ -237,6 +238,18 @@ function memlockMissing(): string | undefined {
   return undefined;
 }
 
+function vethMissing(): string | undefined {
+  const root = needRoot();
+  if (root !== undefined) return root;
+  const ip = onPath("ip");
+  if (ip === undefined) return "no ip binary on PATH (Debian package iproute2)";
+  const name = `btprobe${process.pid % 100000}`;
+  const r = spawnSync(ip, ["link", "add", name, "type", "veth", "peer", "name", `${name}p`], { encoding: "utf8", timeout: 10_000 });
+  if (r.status !== 0) return `ip link add … type veth failed: ${(r.stderr ?? "").trim()}`;
+  spawnSync(ip, ["link", "del", name], { stdio: "ignore", timeout: 10_000 });
+  return undefined;
+}
+
 function podmanMissing(): string | undefined {
   if (onPath("podman") === undefined) return "no podman on PATH";
   if (onPath("conmon") === undefined) return "no conmon on PATH";
@@ -315,6 +328,7 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
   script: () => (onPath("script") !== undefined ? undefined : "no script binary on PATH"),
   zsh: () => (onPath("zsh") !== undefined ? undefined : "no zsh binary on PATH"),
   fish: () => (onPath("fish") !== undefined ? undefined : "no fish binary on PATH"),
+  veth: vethMissing,
   cc: () => {
     const cc = process.env.CC ?? "gcc";
     const r = spawnSync(cc, ["--version"], { stdio: "ignore", timeout: 10_000 });

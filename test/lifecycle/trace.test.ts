@@ -69,6 +69,10 @@ needs("containers", "berth").describe("lifecycle: --trace", () => {
       expect(e.ts).toBeGreaterThanOrEqual(last);
       last = e.ts;
     }
+    // Each mount is a span of its own inside "mounts"; credentials and capabilities inside the process stage.
+    const mounts = byName("init: mounts");
+    for (const m of b.config.mounts ?? []) expect(within(byName(`init: mount ${m.destination}`), mounts), `mount ${m.destination} inside mounts`).toBe(true);
+    expect(within(byName("init: credentials and capabilities"), byName("init: process: rlimits, scheduling, seccomp, credentials, capabilities"))).toBe(true);
     // The in-container hook runs after the host hooks (the container waits for them).
     expect(byName("init: createContainer hooks").ts).toBeGreaterThanOrEqual(byName("hook createRuntime[0] /bin/sh").ts);
     expect(r.stderr).toMatch(/start ms\s+dur ms\s+step\n/);
@@ -97,7 +101,8 @@ needs("containers", "berth").describe("lifecycle: --trace", () => {
     const file = join(dir, "exec.json");
     const r = sb.ok([`--trace=${file}`, "exec", id, "true"]);
     const names = (JSON.parse(readFileSync(file, "utf8")) as { traceEvents: TraceEvent[] }).traceEvents.map((e) => e.name);
-    expect(names).toEqual(expect.arrayContaining(["total (exec)", "build plan", "berth-init", "init: namespaces", "init: fork the container process", "process running"]));
+    expect(names).toEqual(expect.arrayContaining(["total (exec)", "build plan", "berth-init", "init: namespaces", "init: fork the container process",
+      "init: session keyring, console and pidfd", "init: process: rlimits, scheduling, seccomp, credentials, capabilities", "init: credentials and capabilities", "process running"]));
     expect(r.stderr).toContain("  total (exec)\n");
     sb.ok(["delete", "--force", id]);
   });

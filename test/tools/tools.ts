@@ -42,7 +42,7 @@ export function buildTools(names: ToolName[] = ["recvtty", "sendtty"]): ToolBox 
   };
 }
 
-export type RecvttyMode = "relay" | "discard" | "close" | "winsize";
+export type RecvttyMode = "relay" | "discard" | "close" | "winsize" | "pidfd";
 
 export interface RecvttyOptions {
   mode?: RecvttyMode;

@@ -324,6 +324,9 @@ export class FsCgroupManager implements CgroupManager {
     const ownsLeaf = leaves.some((d) => this.state.created.includes(d));
     if (ownsLeaf) {
       const deadline = Date.now() + DESTROY_WAIT_MS;
+      // SIGKILLed processes are usually gone within a millisecond or two: look again
+      // soon, then less often.
+      let delay = 1;
       for (;;) {
         if (this.pids().length === 0) break;
         if (Date.now() >= deadline) {
@@ -334,7 +337,8 @@ export class FsCgroupManager implements CgroupManager {
           });
         }
         this.signalAll("SIGKILL");
-        await sleep(20);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 20);
       }
     }
     const ordered = [...this.state.created].sort((a, b) => depth(b) - depth(a));

@@ -48,10 +48,13 @@ export function freezerState(dir: string): FreezerState | undefined {
 export function freezeV1(dir: string, timeoutMs = 1000): boolean {
   writeCgroupFile(join(dir, "freezer.state"), "FROZEN", "freeze cgroup");
   const deadline = Date.now() + timeoutMs;
+  // Freezing usually completes within a millisecond: look again soon, then every 5 ms.
+  let delay = 0.25;
   for (;;) {
     if (freezerState(dir) === "FROZEN") return true;
     if (Date.now() >= deadline) return false;
-    sleepSync(5);
+    sleepSync(delay);
+    delay = Math.min(delay * 2, 5);
   }
 }
 

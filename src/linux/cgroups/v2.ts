@@ -26,11 +26,14 @@ export function isFrozenV2(dir: string): boolean {
 export function freezeV2(dir: string, timeoutMs = 1000): boolean {
   writeCgroupFile(join(dir, "cgroup.freeze"), "1", "freeze cgroup");
   const deadline = Date.now() + timeoutMs;
+  // Freezing usually completes within a millisecond: look again soon, then every 5 ms.
+  let delay = 0.25;
   for (;;) {
     const events = readCgroupFile(join(dir, "cgroup.events")) ?? "";
     if (/^frozen 1$/m.test(events)) return true;
     if (Date.now() >= deadline) return false;
-    sleepSync(5);
+    sleepSync(delay);
+    delay = Math.min(delay * 2, 5);
   }
 }
 
