@@ -74,7 +74,7 @@ export const GLOBAL_FLAGS = [
   { name: "log-format", type: "string", value: "FORMAT", choices: ["text", "json"], default: "text", describe: "log format" },
   { name: "debug", type: "boolean", describe: "enable debug logging" },
   { name: "systemd-cgroup", type: "boolean", describe: "manage cgroups with systemd; cgroupsPath is slice:prefix:name" },
-  { name: "rootless", type: "string", value: "MODE", choices: ["true", "false", "auto"], describe: "ignore cgroup permission errors (true, false, auto)" },
+  { name: "rootless", type: "string", value: "MODE", choices: ["true", "false", "auto"], default: "auto", describe: "ignore cgroup permission errors (true, false, auto: when not root, or in a user namespace)" },
   { name: "criu", type: "string", value: "FILE", describe: "path to the criu binary (accepted for compatibility; berth has no checkpoint or restore)" },
   { name: "trace", type: "string", value: "FILE", optionalValue: true, describe: "print a timeline of create, run or exec to stderr; with =FILE also write it to FILE as Chrome trace-event JSON" },
 ] as const satisfies readonly FlagDef[];

@@ -4,21 +4,25 @@
 
 import type { Socket } from "node:net";
 import { checkTerminal, connectConsole, connectPidfd } from "./consoleSocket.js";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BerthError } from "../errors.js";
 import { log } from "../log.js";
-import type { Spec, IDMapping } from "../spec/types.js";
+import type { Spec } from "../spec/types.js";
 import { loadAndValidateConfig, validateContainerId } from "../spec/validate.js";
+import { checkRootlessConfig } from "../spec/rootless.js";
 import { buildInitPlan, sessionKeyringName } from "./planBuilder.js";
 import { createCgroupManager } from "../linux/cgroups/newManager.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
 import { readPids } from "../linux/cgroups/files.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
-import { cgroupMounts } from "./cgroupMounts.js";
-import { detectCgroupLayout } from "../linux/cgroups/detect.js";
+import { cgroupMounts, hostCgroup2At } from "./cgroupMounts.js";
+import { detectCgroupLayout, UNIFIED } from "../linux/cgroups/detect.js";
+import { ownCgroupDirs, parseProcCgroup } from "../linux/cgroups/paths.js";
 import { mountsUnder, unmountUnder } from "../linux/mountinfo.js";
 import { CLONE_NEWCGROUP, CLONE_NEWUSER } from "../linux/namespaces.js";
+import { checkSystemdRootless, egid, euid, rootlessCgroups, type RootlessMode } from "../linux/userns.js";
+import { writeIdMaps } from "../linux/idMaps.js";
 import type { Plan, PlanMount } from "./plan.js";
 import { runHelper, type HelperResult } from "./spawnInit.js";
 import { runHooks, runHooksWarn } from "./hooks.js";
@@ -46,6 +50,8 @@ export interface CreateOptions {
   noNewKeyring: boolean;
   preserveFds: number;
   systemdCgroup: boolean;
+  /** The global --rootless: whether cgroup permission errors are tolerated (default auto). */
+  rootless?: RootlessMode;
   /** Foreground run: berth-init stays to wait for the container (and relays its tty). */
   wait: boolean;
   /** Detached (create, run -d): a terminal needs a console socket. */
@@ -55,15 +61,6 @@ export interface CreateOptions {
 export interface Created { rec: ContainerRecord; helper: HelperResult }
 
 
-
-function writeIdMap(file: string, maps: IDMapping[] | undefined): void {
-  const text = (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
-  try {
-    writeFileSync(file, text);
-  } catch (err) {
-    throw BerthError.fromSys("write id map", file, err, "check linux.uidMappings/linux.gidMappings");
-  }
-}
 
 /** Socket activation: fds handed to berth by LISTEN_PID/LISTEN_FDS are passed on. */
 export function listenFdsFor(spec: Spec): number {
@@ -83,6 +80,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const bundle = resolve(opts.bundle ?? ".");
   const { spec, warnings } = span("validate config", () => loadAndValidateConfig(bundle));
   for (const w of warnings) log.warn(w);
+  if (euid() !== 0) checkRootlessConfig(spec, egid());
   log.debug(`create ${opts.id}: bundle ${bundle}, config valid`);
   checkTerminal("create", spec.process?.terminal === true, opts);
   const listenFds = listenFdsFor(spec);
@@ -103,7 +101,11 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   let hooksBegan = false;
   try {
     if (hostNotifySocket() !== undefined) setupNotify(spec, dir);
-    cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id, systemd: opts.systemdCgroup, annotations: spec.annotations });
+    checkSystemdRootless(opts.systemdCgroup);
+    cg = createCgroupManager({
+      cgroupsPath: spec.linux?.cgroupsPath, id: opts.id, systemd: opts.systemdCgroup, annotations: spec.annotations,
+      rootless: rootlessCgroups(opts.rootless, opts.systemdCgroup),
+    });
     const fifoPath = join(dir, FIFO_FILE);
     const plan = span("build plan", () => buildInitPlan(spec, {
       bundle, fifoPath, noPivot: opts.noPivot, preserveFds: opts.preserveFds, listenFds,
@@ -188,10 +190,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       // `delete --force` finds (status "creating") instead of an init nobody knows of.
       // A process already gone has sent, or is sending, its error: that is the one to report.
       onPid: (pid) => { if (startTimeOf(pid) !== undefined) saveRecord(opts.root, record(pid)); },
-      onUserMap: (pid) => {
-        writeIdMap(`/proc/${pid}/uid_map`, spec.linux?.uidMappings);
-        writeIdMap(`/proc/${pid}/gid_map`, spec.linux?.gidMappings);
-      },
+      onUserMap: (pid) => writeIdMaps(pid, spec.linux?.uidMappings, spec.linux?.gidMappings, { rootlessEuid: euid() !== 0, egid: egid() }),
       onHooks: (pid) => {
         // As runc: the devices are in the container's namespace before any hook runs.
         if (netMoves.length > 0) span("move network devices", () => moveNetDevices(netMoves, pid));
@@ -256,6 +255,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
 function expandCgroupMounts(plan: Plan, cg: CgroupManager): void {
   if (!plan.mounts.some((m) => m.cgroup)) return;
   const layout = detectCgroupLayout();
+  // Rootless, where no cgroup could be made: the container stays in berth's, and sees that one (as with runc).
+  const skipped = cg.state.skipped ?? [];
+  const state = skipped.length === 0 ? cg.state : { ...cg.state, paths: { ...ownCgroupDirs(layout, parseProcCgroup(readFileSync("/proc/self/cgroup", "utf8")), skipped), ...cg.state.paths } };
   const mounts: PlanMount[] = [];
   for (const m of plan.mounts) {
     if (!m.cgroup) {
@@ -263,7 +265,8 @@ function expandCgroupMounts(plan: Plan, cg: CgroupManager): void {
       continue;
     }
     const userns = plan.userns || plan.nsJoin.some((n) => n.type === CLONE_NEWUSER);
-    const x = cgroupMounts(m, cg.state, layout, (plan.cloneFlags & CLONE_NEWCGROUP) !== 0, userns);
+    const shadowed = hostCgroup2At(mounts, m.destination, layout.hierarchies[UNIFIED]?.mountPoint);
+    const x = cgroupMounts(m, state, layout, (plan.cloneFlags & CLONE_NEWCGROUP) !== 0, userns, shadowed);
     mounts.push(...x.mounts);
     plan.symlinks.push(...x.symlinks);
   }

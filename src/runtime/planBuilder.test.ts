@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { thrown } from "../testing/thrown.js";
 import type { Process, Spec } from "../spec/types.js";
-import { DEFAULT_PATH, buildExecPlan, buildMemoryPolicy, buildSchedAttr, cpuMask, dedupEnv, buildInitPlan, renderTimeOffsets, runningInUserNs, type InitPlanOptions } from "./planBuilder.js";
+import { DEFAULT_PATH, buildExecPlan, buildMemoryPolicy, buildSchedAttr, cpuMask, dedupEnv, buildInitPlan, renderTimeOffsets, type InitPlanOptions } from "./planBuilder.js";
 
 const MS_RDONLY = 1n, MS_NOSUID = 2n, MS_NODEV = 4n, MS_NOEXEC = 8n, MS_BIND = 0x1000n, MS_REC = 0x4000n;
 const MS_PRIVATE = 0x40000, MS_SLAVE = 0x80000, MS_SHARED = 0x100000, MS_UNBINDABLE = 0x20000;
@@ -597,14 +597,6 @@ describe("buildExecPlan", () => {
     const p = buildExecPlan(proc(), { ...base, userns: true, namespaces: [...base.namespaces, { type: "user", path: "/proc/4242/ns/user" }] });
     expect(p.userns).toBe(false);
     expect(p.nsJoin.at(-1)).toEqual({ type: 0x10000000, path: "/proc/4242/ns/user" });
-  });
-});
-
-describe("runningInUserNs", () => {
-  it("recognises the initial user namespace's map", () => {
-    expect(runningInUserNs(() => "         0          0 4294967295\n")).toBe(false);
-    expect(runningInUserNs(() => "0 1000 1\n")).toBe(true);
-    expect(runningInUserNs(() => { throw new Error("x"); })).toBe(false);
   });
 });
 

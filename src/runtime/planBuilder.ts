@@ -8,6 +8,7 @@ import type { Capabilities, Hook, Mount, NamespaceType, Process, Rlimit, Spec, T
 import type { Plan, PlanDevice, PlanHook, PlanMount, PlanNsJoin, PlanProcess, PlanRlimit } from "./plan.js";
 import { capabilityBits, hostLastCap } from "../linux/capabilities.js";
 import { CLONE_NEWTIME, CLONE_NEWUSER, namespaceInfo } from "../linux/namespaces.js";
+import { runningInUserNs } from "../linux/userns.js";
 import {
   DEFAULT_ROOTFS_PROPAGATION, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT, ROOTFS_PROPAGATION, parseMountOptions,
 } from "../linux/mountOptions.js";
@@ -63,17 +64,6 @@ export const realHost: HostProbe = {
   euid: () => process.geteuid?.() ?? 0,
 };
 
-/** True unless /proc/self/uid_map is the initial namespace's identity map. */
-export function runningInUserNs(read: () => string = () => readFileSync("/proc/self/uid_map", "utf8")): boolean {
-  let text: string;
-  try {
-    text = read();
-  } catch {
-    return false;
-  }
-  const f = text.trim().split(/\s+/);
-  return !(f.length === 3 && f[0] === "0" && f[1] === "0" && f[2] === "4294967295");
-}
 
 export interface InitPlanOptions {
   /** Absolute bundle directory; relative paths in the config are resolved against it. */

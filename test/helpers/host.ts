@@ -11,7 +11,7 @@
 // Checks run on first use and are remembered for the process.
 
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statfsSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statfsSync, statSync } from "node:fs";
 import { release } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it, type TestFunction, type TestOptions } from "vitest";
@@ -40,6 +40,8 @@ const REQUIREMENTS = {
   disk: "a real block device (not loop, zram or ram) for io throttles",
   "hugepages-2M": "2 MiB huge pages (/sys/kernel/mm/hugepages/hugepages-2048kB)",
   userns: "unprivileged user namespaces can be made (unshare --user)",
+  "rootless-user": "root can run commands as uid 65534 (setpriv, Debian package util-linux), and that user can make a user namespace (setpriv … unshare --user true): the kernel allows unprivileged user namespaces",
+  uidmap: "newuidmap and newgidmap (Debian package uidmap), setuid root, for rootless containers with several ids",
   "idmapped-mounts": "a bind mount of a directory in /tmp (where the tests' bundles live) can be idmapped: mount_setattr(2) with MOUNT_ATTR_IDMAP, Linux 5.12+ and a filesystem that supports it (ext4 5.12+, tmpfs 6.3+)",
   keyctl: "the keyctl system call works and /proc/keys exists",
   systemd: "systemd runs as PID 1 and answers on the D-Bus system bus",
@@ -77,6 +79,9 @@ export function describeRequirement(req: Requirement): string {
   if (req.startsWith("controller:")) return `the ${req.slice(11)} cgroup controller is available`;
   return REQUIREMENTS[req as keyof typeof REQUIREMENTS] ?? req;
 }
+
+/** setpriv's arguments that run a command as the unprivileged uid 65534 (nobody) with no supplementary groups. */
+export const AS_NOBODY = ["--reuid", "65534", "--regid", "65534", "--clear-groups", "--"];
 
 /** Every named requirement (without the per-controller ones). */
 export const REQUIREMENT_NAMES = Object.keys(REQUIREMENTS) as (keyof typeof REQUIREMENTS)[];
@@ -294,6 +299,22 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
     if (!existsSync("/proc/self/ns/user")) return "no user namespaces in this kernel";
     const r = spawnSync("unshare", ["--user", "true"], { encoding: "utf8", timeout: 10_000 });
     return r.status === 0 ? undefined : `unshare --user true failed: ${(r.stderr ?? String(r.error)).trim()}`;
+  },
+  "rootless-user": () => {
+    const why = needRoot();
+    if (why !== undefined) return why;
+    if (onPath("setpriv") === undefined) return "no setpriv binary on PATH";
+    const r = spawnSync("setpriv", [...AS_NOBODY, "unshare", "--user", "true"], { encoding: "utf8", timeout: 10_000 });
+    return r.status === 0 ? undefined : `uid 65534 cannot make a user namespace: ${(r.stderr ?? String(r.error)).trim()}`;
+  },
+  uidmap: () => {
+    for (const tool of ["newuidmap", "newgidmap"]) {
+      const p = onPath(tool);
+      if (p === undefined) return `no ${tool} on PATH`;
+      const st = statSync(p);
+      if ((st.mode & 0o4000) === 0 || st.uid !== 0) return `${p} is not setuid root`;
+    }
+    return undefined;
   },
   "idmapped-mounts": () => needRoot() ?? idmappedMountsMissing("/tmp"),
   keyctl: keyctlMissing,

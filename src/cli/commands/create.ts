@@ -13,6 +13,7 @@ export function createOptions(o: CommandOptions<"create"> | CommandOptions<"run"
     noNewKeyring: o.noNewKeyring,
     preserveFds: o.preserveFds,
     systemdCgroup: o.systemdCgroup,
+    rootless: o.rootless,
   };
 }
 
