@@ -4,7 +4,7 @@
 
 import type { Socket } from "node:net";
 import { checkTerminal, connectConsole, connectPidfd } from "./consoleSocket.js";
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BerthError } from "../errors.js";
 import { log } from "../log.js";
@@ -16,14 +16,10 @@ import { createCgroupManager } from "../linux/cgroups/newManager.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
 import { readPids } from "../linux/cgroups/files.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
-import { cgroupMounts, hostCgroup2At } from "./cgroupMounts.js";
-import { detectCgroupLayout, UNIFIED } from "../linux/cgroups/detect.js";
-import { ownCgroupDirs, parseProcCgroup } from "../linux/cgroups/paths.js";
 import { mountsUnder, unmountUnder } from "../linux/mountinfo.js";
-import { CLONE_NEWCGROUP, CLONE_NEWUSER } from "../linux/namespaces.js";
 import { checkSystemdRootless, egid, euid, rootlessCgroups, type RootlessMode } from "../linux/userns.js";
 import { writeIdMaps } from "../linux/idMaps.js";
-import type { Plan, PlanMount } from "./plan.js";
+import { placeInCgroups } from "./planCgroups.js";
 import { runHelper, type HelperResult } from "./spawnInit.js";
 import { runHooks, runHooksWarn } from "./hooks.js";
 import { begin, span } from "../trace.js";
@@ -107,7 +103,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       rootless: rootlessCgroups(opts.rootless, opts.systemdCgroup),
     });
     const fifoPath = join(dir, FIFO_FILE);
-    const plan = span("build plan", () => buildInitPlan(spec, {
+    const built = span("build plan", () => buildInitPlan(spec, {
       bundle, fifoPath, noPivot: opts.noPivot, preserveFds: opts.preserveFds, listenFds,
       consoleSocket: opts.consoleSocket !== undefined, wait: opts.wait, warn: (m) => log.warn(m),
       seccompCacheDir: seccompCacheDir(opts.root),
@@ -163,13 +159,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // Device rules always apply: runc's defaults hold even without linux.resources.
     await cgm.apply({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec.linux) }, { warn: (m) => log.warn(m) });
     const entry = cgm.selfEntry();
-    plan.cgroupTasks = entry.tasks;
-    // clone3 into a cgroup checks the cloning process's credentials, which are
-    // unprivileged ones once stage 1 is in a user namespace: then berth places
-    // stage 1 in the cgroup2 directory itself (the slower, locked way).
-    const inUserNs = plan.userns || plan.nsJoin.some((n) => n.type === CLONE_NEWUSER);
-    if (!inUserNs) plan.cgroupInto = entry.into;
-    expandCgroupMounts(plan, cgm);
+    const plan = placeInCgroups(built, { state: cgm.state, entry });
     cgroupDone();
     if (opts.consoleSocket !== undefined) consoleSocket = await connectConsole(opts.consoleSocket);
     if (opts.pidfdSocket !== undefined) pidfdSocket = await connectPidfd(opts.pidfdSocket, "create");
@@ -249,28 +239,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     }
     throw err;
   }
-}
-
-/** Replace each `cgroup` mount with what the container must see of its own cgroups. */
-function expandCgroupMounts(plan: Plan, cg: CgroupManager): void {
-  if (!plan.mounts.some((m) => m.cgroup)) return;
-  const layout = detectCgroupLayout();
-  // Rootless, where no cgroup could be made: the container stays in berth's, and sees that one (as with runc).
-  const skipped = cg.state.skipped ?? [];
-  const state = skipped.length === 0 ? cg.state : { ...cg.state, paths: { ...ownCgroupDirs(layout, parseProcCgroup(readFileSync("/proc/self/cgroup", "utf8")), skipped), ...cg.state.paths } };
-  const mounts: PlanMount[] = [];
-  for (const m of plan.mounts) {
-    if (!m.cgroup) {
-      mounts.push(m);
-      continue;
-    }
-    const userns = plan.userns || plan.nsJoin.some((n) => n.type === CLONE_NEWUSER);
-    const shadowed = hostCgroup2At(mounts, m.destination, layout.hierarchies[UNIFIED]?.mountPoint);
-    const x = cgroupMounts(m, state, layout, (plan.cloneFlags & CLONE_NEWCGROUP) !== 0, userns, shadowed);
-    mounts.push(...x.mounts);
-    plan.symlinks.push(...x.symlinks);
-  }
-  plan.mounts = mounts;
 }
 
 /**
