@@ -133,7 +133,7 @@ export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
  */
 function refuseDeniedGroups(rec: ContainerRecord, proc: Process, opts: ExecOptions): void {
   if ((proc.user.additionalGids ?? []).length === 0) return;
-  let policy = "";
+  let policy: string;
   try {
     policy = readFileSync(`/proc/${rec.pid}/setgroups`, "utf8").trim();
   } catch {
