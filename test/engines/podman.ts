@@ -15,7 +15,9 @@ import { restoreRoots, snapshotRoots, sweepMountsAndCgroups, type EngineRuntime 
 
 /** A hard limit of this process from /proc/self/limits ("Max open files" …), capped at `cap`. */
 function hardLimit(row: string, cap: number): number {
-  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith(row));
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(row));
   const hard = line?.slice(26).trim().split(/\s+/)[1];
   if (hard === undefined || hard === "unlimited") return cap;
   return Math.min(Number(hard), cap);
@@ -55,30 +57,45 @@ export class Podman {
     const nofile = hardLimit("Max open files", 1_048_576);
     const nproc = hardLimit("Max processes", 32_768);
     this.nproc = nproc;
-    writeFileSync(join(this.dir, "containers.conf"), [
-      "[containers]",
-      `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]`,
-      'log_driver = "k8s-file"',
-      "[engine]",
-      'cgroup_manager = "cgroupfs"',
-      'events_logger = "file"',
-      "",
-    ].join("\n"));
-    writeFileSync(join(this.dir, "storage.conf"), [
-      "[storage]",
-      'driver = "vfs"',
-      `graphroot = "${d("root")}"`,
-      `runroot = "${d("run")}"`,
-      "",
-    ].join("\n"));
-    this.env = { ...process.env, CONTAINERS_CONF: join(this.dir, "containers.conf"), CONTAINERS_STORAGE_CONF: join(this.dir, "storage.conf") };
+    writeFileSync(
+      join(this.dir, "containers.conf"),
+      [
+        "[containers]",
+        `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]`,
+        'log_driver = "k8s-file"',
+        "[engine]",
+        'cgroup_manager = "cgroupfs"',
+        'events_logger = "file"',
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(this.dir, "storage.conf"),
+      ["[storage]", 'driver = "vfs"', `graphroot = "${d("root")}"`, `runroot = "${d("run")}"`, ""].join("\n"),
+    );
+    this.env = {
+      ...process.env,
+      CONTAINERS_CONF: join(this.dir, "containers.conf"),
+      CONTAINERS_STORAGE_CONF: join(this.dir, "storage.conf"),
+    };
     delete this.env.NOTIFY_SOCKET;
     delete this.env.LISTEN_FDS;
     delete this.env.LISTEN_PID;
     this.global = [
-      "--root", join(this.dir, "root"), "--runroot", join(this.dir, "run"), "--storage-driver", "vfs",
-      "--tmpdir", d("tmp"), "--network-config-dir", d("net"),
-      "--cgroup-manager", "cgroupfs", "--events-backend", "file",
+      "--root",
+      join(this.dir, "root"),
+      "--runroot",
+      join(this.dir, "run"),
+      "--storage-driver",
+      "vfs",
+      "--tmpdir",
+      d("tmp"),
+      "--network-config-dir",
+      d("net"),
+      "--cgroup-manager",
+      "cgroupfs",
+      "--events-backend",
+      "file",
     ];
   }
 
@@ -135,7 +152,10 @@ export class Podman {
 
   /** `podman run --rm <flags> IMAGE cmd…` on `rt`. */
   run(rt: EngineRuntime, flags: string[], cmd: string[], opts: CommandOptions & RunFlags = {}): CommandResult {
-    return this.podman(["run", ...(opts.keep === true ? [] : ["--rm"]), ...this.containerFlags(rt, opts), ...flags, opts.image ?? this.image, ...cmd], opts);
+    return this.podman(
+      ["run", ...(opts.keep === true ? [] : ["--rm"]), ...this.containerFlags(rt, opts), ...flags, opts.image ?? this.image, ...cmd],
+      opts,
+    );
   }
 
   /** `podman run -d …`: the new container's full id. */
