@@ -69,14 +69,37 @@ export interface CommandDef {
 
 /** Accepted before the command (as runc requires) or after it. */
 export const GLOBAL_FLAGS = [
-  { name: "root", type: "string", value: "DIR", describe: "root directory for storage of container state (default: /run/berth, or $XDG_RUNTIME_DIR/berth when not root)" },
+  {
+    name: "root",
+    type: "string",
+    value: "DIR",
+    describe: "root directory for storage of container state (default: /run/berth, or $XDG_RUNTIME_DIR/berth when not root)",
+  },
   { name: "log", type: "string", value: "FILE", describe: "log file (default: stderr)" },
   { name: "log-format", type: "string", value: "FORMAT", choices: ["text", "json"], default: "text", describe: "log format" },
   { name: "debug", type: "boolean", describe: "enable debug logging" },
   { name: "systemd-cgroup", type: "boolean", describe: "manage cgroups with systemd; cgroupsPath is slice:prefix:name" },
-  { name: "rootless", type: "string", value: "MODE", choices: ["true", "false", "auto"], default: "auto", describe: "ignore cgroup permission errors (true, false, auto: when not root, or in a user namespace)" },
-  { name: "criu", type: "string", value: "FILE", describe: "path to the criu binary (accepted for compatibility; berth has no checkpoint or restore)" },
-  { name: "trace", type: "string", value: "FILE", optionalValue: true, describe: "print a timeline of create, run or exec to stderr; with =FILE also write it to FILE as Chrome trace-event JSON" },
+  {
+    name: "rootless",
+    type: "string",
+    value: "MODE",
+    choices: ["true", "false", "auto"],
+    default: "auto",
+    describe: "ignore cgroup permission errors (true, false, auto: when not root, or in a user namespace)",
+  },
+  {
+    name: "criu",
+    type: "string",
+    value: "FILE",
+    describe: "path to the criu binary (accepted for compatibility; berth has no checkpoint or restore)",
+  },
+  {
+    name: "trace",
+    type: "string",
+    value: "FILE",
+    optionalValue: true,
+    describe: "print a timeline of create, run or exec to stderr; with =FILE also write it to FILE as Chrome trace-event JSON",
+  },
 ] as const satisfies readonly FlagDef[];
 
 /** Shown in help, man pages and completion; main.ts acts on them before parsing. */
@@ -88,48 +111,143 @@ export const ACTION_FLAGS = [
 const ID = { name: "id", describe: "container id", complete: "container" } as const satisfies PositionalDef;
 
 const CREATE_FLAGS = [
-  { name: "bundle", alias: "b", type: "string", value: "DIR", describe: "path to the root of the bundle directory (default: current directory)" },
+  {
+    name: "bundle",
+    alias: "b",
+    type: "string",
+    value: "DIR",
+    describe: "path to the root of the bundle directory (default: current directory)",
+  },
   { name: "console-socket", type: "string", value: "FILE", describe: "path to an AF_UNIX socket which will receive the pty master" },
-  { name: "pidfd-socket", type: "string", value: "FILE", describe: "path to an AF_UNIX socket which will receive a pidfd of the container's init process" },
+  {
+    name: "pidfd-socket",
+    type: "string",
+    value: "FILE",
+    describe: "path to an AF_UNIX socket which will receive a pidfd of the container's init process",
+  },
   { name: "pid-file", type: "string", value: "FILE", describe: "file to write the process id to" },
   { name: "no-pivot", type: "boolean", describe: "do not use pivot_root (for a ramdisk rootfs)" },
   { name: "no-new-keyring", type: "boolean", describe: "do not create a new session keyring" },
-  { name: "preserve-fds", type: "number", value: "N", default: "0", describe: "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N)" },
+  {
+    name: "preserve-fds",
+    type: "number",
+    value: "N",
+    default: "0",
+    describe: "pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N)",
+  },
 ] as const satisfies readonly FlagDef[];
 
-const FORMAT = { name: "format", alias: "f", type: "string", value: "FORMAT", choices: ["table", "json"], default: "table", describe: "output format" } as const;
+const FORMAT = {
+  name: "format",
+  alias: "f",
+  type: "string",
+  value: "FORMAT",
+  choices: ["table", "json"],
+  default: "table",
+  describe: "output format",
+} as const;
 
 /** runc's update flags: a value of "" (or 0 for most) leaves the setting as it is. */
 const UPDATE_FLAGS = [
-  { name: "resources", alias: "r", type: "string", value: "FILE", describe: "path to a JSON file of LinuxResources to apply, or - to read stdin (other options are then ignored)" },
+  {
+    name: "resources",
+    alias: "r",
+    type: "string",
+    value: "FILE",
+    describe: "path to a JSON file of LinuxResources to apply, or - to read stdin (other options are then ignored)",
+  },
   { name: "blkio-weight", type: "number", max: 65535, value: "N", emptyIsUnset: true, describe: "per cgroup block IO weight, 10 to 1000" },
-  { name: "cpu-period", type: "number", value: "US", emptyIsUnset: true, describe: "CPU CFS period for hardcapping (µs); 0 keeps the current value" },
-  { name: "cpu-quota", type: "number", signed: true, value: "US", emptyIsUnset: true, describe: "CPU CFS hardcap limit (µs) of CPU time per period" },
+  {
+    name: "cpu-period",
+    type: "number",
+    value: "US",
+    emptyIsUnset: true,
+    describe: "CPU CFS period for hardcapping (µs); 0 keeps the current value",
+  },
+  {
+    name: "cpu-quota",
+    type: "number",
+    signed: true,
+    value: "US",
+    emptyIsUnset: true,
+    describe: "CPU CFS hardcap limit (µs) of CPU time per period",
+  },
   { name: "cpu-burst", type: "number", value: "US", emptyIsUnset: true, describe: "CPU burst limit (µs) per period" },
   { name: "cpu-share", type: "number", value: "N", emptyIsUnset: true, describe: "CPU shares (relative weight vs. other containers)" },
   { name: "cpu-rt-period", type: "number", value: "US", emptyIsUnset: true, describe: "CPU realtime period (µs)" },
-  { name: "cpu-rt-runtime", type: "number", signed: true, value: "US", emptyIsUnset: true, describe: "CPU realtime hardcap limit (µs) per period" },
+  {
+    name: "cpu-rt-runtime",
+    type: "number",
+    signed: true,
+    value: "US",
+    emptyIsUnset: true,
+    describe: "CPU realtime hardcap limit (µs) per period",
+  },
   { name: "cpu-idle", type: "number", signed: true, value: "0|1", emptyIsUnset: true, describe: "set cgroup SCHED_IDLE (0 or 1)" },
   { name: "cpuset-cpus", type: "string", value: "LIST", emptyIsUnset: true, describe: "CPUs to use, e.g. 0-3,7" },
   { name: "cpuset-mems", type: "string", value: "LIST", emptyIsUnset: true, describe: "memory nodes to use, e.g. 0-1" },
   { name: "kernel-memory", type: "size", value: "SIZE", emptyIsUnset: true, describe: "obsolete; ignored with a warning" },
   { name: "kernel-memory-tcp", type: "size", value: "SIZE", emptyIsUnset: true, describe: "obsolete; ignored with a warning" },
-  { name: "memory", type: "size", value: "SIZE", emptyIsUnset: true, describe: "memory limit (bytes, or a size such as 100M, 1g); -1 for none" },
-  { name: "memory-reservation", type: "size", value: "SIZE", emptyIsUnset: true, describe: "memory reservation or soft limit (bytes or a size)" },
-  { name: "memory-swap", type: "size", value: "SIZE", emptyIsUnset: true, describe: "total memory + swap limit (bytes or a size); -1 for unlimited swap" },
-  { name: "pids-limit", type: "number", signed: true, value: "N", emptyIsUnset: true, describe: "maximum number of pids in the container; -1 for none" },
-  { name: "l3-cache-schema", type: "string", value: "SCHEMA", emptyIsUnset: true, describe: "Intel RDT/CAT L3 cache schema (not supported)" },
-  { name: "mem-bw-schema", type: "string", value: "SCHEMA", emptyIsUnset: true, describe: "Intel RDT/MBA memory bandwidth schema (not supported)" },
+  {
+    name: "memory",
+    type: "size",
+    value: "SIZE",
+    emptyIsUnset: true,
+    describe: "memory limit (bytes, or a size such as 100M, 1g); -1 for none",
+  },
+  {
+    name: "memory-reservation",
+    type: "size",
+    value: "SIZE",
+    emptyIsUnset: true,
+    describe: "memory reservation or soft limit (bytes or a size)",
+  },
+  {
+    name: "memory-swap",
+    type: "size",
+    value: "SIZE",
+    emptyIsUnset: true,
+    describe: "total memory + swap limit (bytes or a size); -1 for unlimited swap",
+  },
+  {
+    name: "pids-limit",
+    type: "number",
+    signed: true,
+    value: "N",
+    emptyIsUnset: true,
+    describe: "maximum number of pids in the container; -1 for none",
+  },
+  {
+    name: "l3-cache-schema",
+    type: "string",
+    value: "SCHEMA",
+    emptyIsUnset: true,
+    describe: "Intel RDT/CAT L3 cache schema (not supported)",
+  },
+  {
+    name: "mem-bw-schema",
+    type: "string",
+    value: "SCHEMA",
+    emptyIsUnset: true,
+    describe: "Intel RDT/MBA memory bandwidth schema (not supported)",
+  },
 ] as const satisfies readonly FlagDef[];
 
 export const COMMANDS = [
   {
-    name: "create", describe: "create a container", positionals: [ID], flags: CREATE_FLAGS,
-    description: "Sets up the container described by the bundle's config.json (namespaces, mounts, cgroups, the process) and leaves its process waiting; `berth start` runs it.",
+    name: "create",
+    describe: "create a container",
+    positionals: [ID],
+    flags: CREATE_FLAGS,
+    description:
+      "Sets up the container described by the bundle's config.json (namespaces, mounts, cgroups, the process) and leaves its process waiting; `berth start` runs it.",
   },
   {
-    name: "run", describe: "create and run a container", positionals: [ID],
-    description: "create and start in one step. In the foreground berth waits for the process and exits with its status, then deletes the container (unless --keep).",
+    name: "run",
+    describe: "create and run a container",
+    positionals: [ID],
+    description:
+      "create and start in one step. In the foreground berth waits for the process and exits with its status, then deletes the container (unless --keep).",
     flags: [
       ...CREATE_FLAGS,
       { name: "detach", alias: "d", type: "boolean", describe: "detach from the container's process" },
@@ -139,18 +257,30 @@ export const COMMANDS = [
   { name: "pause", describe: "suspend all processes of a container (cgroup freezer)", positionals: [ID], flags: [] },
   { name: "resume", describe: "resume all processes of a paused container", positionals: [ID], flags: [] },
   { name: "start", describe: "start the user process of a created container", positionals: [ID], flags: [] },
-  { name: "state", describe: "output the state of a container", positionals: [ID], flags: [], description: "Prints the container's state as JSON: the OCI state with berth's additions." },
   {
-    name: "kill", describe: "send a signal (default SIGTERM) to the container's init process", stopAfterId: true,
+    name: "state",
+    describe: "output the state of a container",
+    positionals: [ID],
+    flags: [],
+    description: "Prints the container's state as JSON: the OCI state with berth's additions.",
+  },
+  {
+    name: "kill",
+    describe: "send a signal (default SIGTERM) to the container's init process",
+    stopAfterId: true,
     positionals: [ID, { name: "signal", describe: "signal name or number", optional: true, default: "SIGTERM", complete: "signal" }],
     flags: [{ name: "all", alias: "a", type: "boolean", describe: "send the signal to all processes in the container" }],
   },
   {
-    name: "delete", describe: "delete a container and everything create made", positionals: [ID],
+    name: "delete",
+    describe: "delete a container and everything create made",
+    positionals: [ID],
     flags: [{ name: "force", alias: "f", type: "boolean", describe: "kill the container first if it is running" }],
   },
   {
-    name: "exec", describe: "run a new process inside a container", stopAfterId: true,
+    name: "exec",
+    describe: "run a new process inside a container",
+    stopAfterId: true,
     usage: "[options] <id> <command> [args...]  |  berth exec [options] -p process.json <id>",
     description: "Everything after the container id is the command and its own arguments, which berth does not read.",
     positionals: [ID, { name: "command", describe: "command and arguments", optional: true, variadic: true, complete: "command" }],
@@ -160,7 +290,12 @@ export const COMMANDS = [
       { name: "detach", alias: "d", type: "boolean", describe: "detach from the process" },
       { name: "pid-file", type: "string", value: "FILE", describe: "file to write the process id to" },
       { name: "console-socket", type: "string", value: "FILE", describe: "path to an AF_UNIX socket which will receive the pty master" },
-      { name: "pidfd-socket", type: "string", value: "FILE", describe: "path to an AF_UNIX socket which will receive a pidfd of the new process" },
+      {
+        name: "pidfd-socket",
+        type: "string",
+        value: "FILE",
+        describe: "path to an AF_UNIX socket which will receive a pidfd of the new process",
+      },
       { name: "cwd", type: "string", value: "DIR", describe: "current working directory in the container" },
       { name: "env", alias: "e", type: "repeatable", value: "NAME=VALUE", describe: "set an environment variable" },
       { name: "user", alias: "u", type: "string", value: "UID[:GID]", describe: "uid[:gid]" },
@@ -170,58 +305,106 @@ export const COMMANDS = [
       { name: "preserve-fds", type: "number", value: "N", default: "0", describe: "pass N additional file descriptors" },
       { name: "ignore-paused", type: "boolean", describe: "allow exec in a paused container" },
       { name: "apparmor", type: "string", value: "PROFILE", describe: "AppArmor profile for the process (default: the container's)" },
-      { name: "process-label", type: "string", value: "LABEL", describe: "SELinux label for the process (refused: berth cannot apply labels yet)" },
-      { name: "cgroup", type: "repeatable", value: "PATH", refused: "berth cannot place an exec'd process in a sub-cgroup yet", describe: "run the process in a sub-cgroup (refused: not supported yet)" },
+      {
+        name: "process-label",
+        type: "string",
+        value: "LABEL",
+        describe: "SELinux label for the process (refused: berth cannot apply labels yet)",
+      },
+      {
+        name: "cgroup",
+        type: "repeatable",
+        value: "PATH",
+        refused: "berth cannot place an exec'd process in a sub-cgroup yet",
+        describe: "run the process in a sub-cgroup (refused: not supported yet)",
+      },
     ],
   },
   {
-    name: "ps", describe: "display the processes running inside a container", stopAfterId: true,
+    name: "ps",
+    describe: "display the processes running inside a container",
+    stopAfterId: true,
     positionals: [ID, { name: "ps-args", describe: "options passed to ps(1) (default -ef)", optional: true, variadic: true }],
     flags: [FORMAT],
   },
   {
-    name: "list", describe: "list containers started by berth with the given root", positionals: [],
+    name: "list",
+    describe: "list containers started by berth with the given root",
+    positionals: [],
     flags: [FORMAT, { name: "quiet", alias: "q", type: "boolean", describe: "display only container ids" }],
   },
   {
-    name: "spec", describe: "create a new specification file (config.json)", positionals: [],
+    name: "spec",
+    describe: "create a new specification file (config.json)",
+    positionals: [],
     flags: [
       { name: "bundle", alias: "b", type: "string", value: "DIR", describe: "path to the root of the bundle directory" },
       { name: "rootless", type: "boolean", describe: "generate a configuration for a rootless container" },
     ],
   },
   {
-    name: "events", describe: "display container events: OOM notifications and cpu, memory, pids and IO statistics", positionals: [ID],
-    description: "Prints one JSON object per line: a stats event every --interval and an oom event each time the kernel kills a process of the container for memory, until the container stops.",
+    name: "events",
+    describe: "display container events: OOM notifications and cpu, memory, pids and IO statistics",
+    positionals: [ID],
+    description:
+      "Prints one JSON object per line: a stats event every --interval and an oom event each time the kernel kills a process of the container for memory, until the container stops.",
     flags: [
-      { name: "interval", type: "duration", value: "DURATION", default: "5s", describe: "stats collection interval (a duration such as 5s, 500ms, 1m30s)" },
+      {
+        name: "interval",
+        type: "duration",
+        value: "DURATION",
+        default: "5s",
+        describe: "stats collection interval (a duration such as 5s, 500ms, 1m30s)",
+      },
       { name: "stats", type: "boolean", describe: "display the container's stats once, then exit" },
     ],
   },
   {
-    name: "update", describe: "update the resource limits of a running container", positionals: [ID], flags: UPDATE_FLAGS,
-    description: "Changes the cgroup limits of a created, running or paused container, from a LinuxResources JSON document (--resources) or from the individual flags. A value of 0 or an empty value leaves a setting as it is.",
+    name: "update",
+    describe: "update the resource limits of a running container",
+    positionals: [ID],
+    flags: UPDATE_FLAGS,
+    description:
+      "Changes the cgroup limits of a created, running or paused container, from a LinuxResources JSON document (--resources) or from the individual flags. A value of 0 or an empty value leaves a setting as it is.",
   },
   { name: "features", describe: "show the enabled features", positionals: [], flags: [] },
   {
-    name: "check", describe: "report whether this host can run containers",
-    description: "One line per kernel, namespace, cgroup and security feature berth uses, with ok, degraded or missing and what to do about it. Exit status 0 when a default `berth spec` container can run here, 1 otherwise.",
+    name: "check",
+    describe: "report whether this host can run containers",
+    description:
+      "One line per kernel, namespace, cgroup and security feature berth uses, with ok, degraded or missing and what to do about it. Exit status 0 when a default `berth spec` container can run here, 1 otherwise.",
     positionals: [],
     flags: [{ name: "json", type: "boolean", describe: "print the report as JSON" }],
   },
   {
-    name: "wait", describe: "wait until a container reaches a state",
-    description: "Returns at once when the container is in the state already. Exit status 0 when it reached the state, 124 when --timeout passed first, 1 when the container does not exist (or was deleted) or can no longer reach the state.",
+    name: "wait",
+    describe: "wait until a container reaches a state",
+    description:
+      "Returns at once when the container is in the state already. Exit status 0 when it reached the state, 124 when --timeout passed first, 1 when the container does not exist (or was deleted) or can no longer reach the state.",
     positionals: [ID],
     flags: [
-      { name: "state", type: "string", value: "STATE", choices: ["created", "running", "paused", "stopped"], describe: "the state to wait for (required)" },
-      { name: "timeout", type: "string", value: "DURATION", describe: "give up after this long (a duration such as 10s, 500ms, 1m30s; default: wait without limit)" },
+      {
+        name: "state",
+        type: "string",
+        value: "STATE",
+        choices: ["created", "running", "paused", "stopped"],
+        describe: "the state to wait for (required)",
+      },
+      {
+        name: "timeout",
+        type: "string",
+        value: "DURATION",
+        describe: "give up after this long (a duration such as 10s, 500ms, 1m30s; default: wait without limit)",
+      },
     ],
   },
   {
-    name: "completion", describe: "print a shell completion script (bash, zsh or fish)",
-    description: "For bash: `source <(berth completion bash)`, or save it as /usr/share/bash-completion/completions/berth. `make install` installs all three.",
-    positionals: [{ name: "shell", describe: "bash, zsh or fish", complete: ["bash", "zsh", "fish"] }], flags: [],
+    name: "completion",
+    describe: "print a shell completion script (bash, zsh or fish)",
+    description:
+      "For bash: `source <(berth completion bash)`, or save it as /usr/share/bash-completion/completions/berth. `make install` installs all three.",
+    positionals: [{ name: "shell", describe: "bash, zsh or fish", complete: ["bash", "zsh", "fish"] }],
+    flags: [],
   },
 ] as const satisfies readonly CommandDef[];
 

@@ -36,7 +36,9 @@ interface BunSubprocess {
   readonly stdio: (number | undefined)[];
   unref(): void;
 }
-interface BunFile { stream(): ReadableStream<Uint8Array> }
+interface BunFile {
+  stream(): ReadableStream<Uint8Array>;
+}
 interface BunApi {
   spawn(cmd: string[], opts: { stdio: (string | number)[]; env: Record<string, string> }): BunSubprocess;
   file(fd: number): BunFile;
@@ -100,7 +102,10 @@ class FdStream implements ByteStream {
   private retry: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
-  constructor(bun: BunApi, private readonly fd: number) {
+  constructor(
+    bun: BunApi,
+    private readonly fd: number,
+  ) {
     if (fd < 0) {
       this.closed = true;
       return;
@@ -133,13 +138,20 @@ class FdStream implements ByteStream {
     this.queue.length = 0;
     const reader = this.reader;
     this.reader = undefined;
-    void reader?.cancel().catch(() => undefined).finally(() => this.closeFd());
+    void reader
+      ?.cancel()
+      .catch(() => undefined)
+      .finally(() => this.closeFd());
     if (reader === undefined) this.closeFd();
     return this;
   }
 
   private closeFd(): void {
-    try { closeSync(this.fd); } catch { /* already closed */ }
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
   }
 
   private emit(event: string, arg?: unknown): void {
