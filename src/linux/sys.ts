@@ -6,6 +6,7 @@ import { loadKoffi } from "./koffi.js";
 
 interface Libc {
   umount2(target: string, flags: number): number;
+  mount(source: string, target: string, fstype: string | null, flags: number, data: string | null): number;
   errno(): number;
 }
 
@@ -16,12 +17,29 @@ async function load(): Promise<Libc> {
   const koffi = loadKoffi();
   const lib = koffi.load("libc.so.6");
   const umount2 = lib.func("int umount2(const char *target, int flags)");
-  libc = { umount2: (t, f) => umount2(t, f) as number, errno: () => koffi.errno() };
+  const mount = lib.func("int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)");
+  libc = {
+    umount2: (t, f) => umount2(t, f) as number,
+    mount: (s, t, ty, f, d) => mount(s, t, ty, f, d) as number,
+    errno: () => koffi.errno(),
+  };
   return libc;
 }
 
 export const MNT_DETACH = 2;
-const ERRNO: Record<number, string> = { 1: "EPERM", 2: "ENOENT", 16: "EBUSY", 22: "EINVAL" };
+export const MS_BIND = 0x1000;
+export const MS_REC = 0x4000;
+export const MS_PRIVATE = 0x40000;
+const ERRNO: Record<number, string> = { 1: "EPERM", 2: "ENOENT", 13: "EACCES", 16: "EBUSY", 20: "ENOTDIR", 22: "EINVAL" };
+
+/** mount(2) with flags only (bind mounts, propagation changes). */
+export async function mount(source: string, target: string, flags: number): Promise<void> {
+  const c = await load();
+  if (c.mount(source, target, null, flags, null) === 0) return;
+  const e = c.errno();
+  const name = ERRNO[e] ?? `errno ${e}`;
+  throw new BerthError(describeErrno(name), { op: "mount", path: target, errno: name });
+}
 
 /** umount2(2); ENOENT and EINVAL (not a mount point any more) are not errors. */
 export async function umount2(target: string, flags: number): Promise<void> {
