@@ -43,8 +43,9 @@ BUSYBOX=/bin/busybox
 # Packages of the guest beyond debootstrap's minbase: systemd as init with the D-Bus system
 # bus (systemd's cgroup driver talks to it), the static busybox the test root filesystems
 # copy, the tools the integration tests call, runc for the tests that compare berth's
-# cgroup files with runc's, and apparmor (apparmor_parser) to load the AppArmor test profile.
-GUEST_PACKAGES="systemd systemd-sysv dbus busybox-static procps iproute2 libseccomp2 kmod runc apparmor"
+# cgroup files with runc's, apparmor (apparmor_parser) to load the AppArmor test profile,
+# and criu for checkpoint/restore (the guest's Debian kernel is one criu 3.17 supports).
+GUEST_PACKAGES="systemd systemd-sysv dbus busybox-static procps iproute2 libseccomp2 kmod runc apparmor criu"
 
 # Modules the initramfs loads, in dependency order (each followed by what it needs).
 MODULES="virtio_ring virtio virtio_mmio virtio_blk crc16 mbcache jbd2 crc32c_generic ext4
