@@ -49,6 +49,8 @@ export function features(): Features {
       // Idmapped bind mounts (mount_setattr MOUNT_ATTR_IDMAP), as runc 1.2 reports them.
       mountExtensions: { idmap: { enabled: true } },
     },
-    annotations: { "io.github.berth.version": VERSION },
+    // As runc and crun report it: checkpoint and restore are implemented (with criu; whether
+    // criu works on this kernel is `berth check`'s question, and checkpoint's first step).
+    annotations: { "io.github.berth.version": VERSION, "org.opencontainers.runc.checkpoint.enabled": "true" },
   };
 }
