@@ -4,12 +4,13 @@
 // kernel criu supports (the qemu guest); on a host where `criu check` fails, the
 // error and the untouched container are what is tested.
 
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { Sandbox, describeResult } from "../helpers/index.js";
-import { TMP_PREFIX } from "../helpers/env.js";
+import { RUNTIME_BIN, TMP_PREFIX } from "../helpers/env.js";
 
 // The container's shell keeps its count in memory and writes "<its pid> <count>" to
 // /tmp/n; its stdio is the container's own /dev/null (nothing outside the container).
@@ -30,6 +31,29 @@ async function waitCount(file: string, min: number, timeoutMs = 30_000): Promise
     if (Date.now() > deadline) throw new Error(`${file}: the count did not reach ${min} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The numbers a file of lines holds so far. */
+function numbers(file: string): number[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8").split("\n").filter((l) => /^\d+$/.test(l)).map(Number);
+}
+
+async function waitNumbers(file: string, count: number, timeoutMs = 30_000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const n = numbers(file);
+    if (n.length >= count) return n;
+    if (Date.now() > deadline) throw new Error(`${file}: fewer than ${count} lines within ${timeoutMs} ms: ${readFileSync(file, "utf8").slice(-500)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function exited(p: ChildProcess): Promise<void> {
+  return new Promise((r) => {
+    if (p.exitCode !== null || p.signalCode !== null) r();
+    else p.once("exit", () => r());
+  });
 }
 
 needs("containers", "criu").describe("checkpoint and restore (criu)", () => {
@@ -71,6 +95,35 @@ needs("containers", "criu").describe("checkpoint and restore (criu)", () => {
     sb.ok(["kill", id, "KILL"]);
     await sb.waitStatus(id, "stopped");
     sb.ok(["delete", id]);
+    expect(await sb.waitClean(id)).toEqual([]);
+  });
+
+  it("stdio pipes: the restored process writes to the pipes restore was given (descriptors.json, --inherit-fd)", async () => {
+    const b = sb.bundle({ args: ["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i; sleep 0.1; done"] });
+    const id = sb.id();
+    sb.track(id, b);
+    const dir = images();
+    const out1 = b.path("out1");
+    const out2 = b.path("out2");
+    // The container's stdin, stdout and stderr are anonymous pipes (the shell's), as a
+    // container engine's would be.
+    const berth = `"${RUNTIME_BIN}" --root "${sb.root}"`;
+    const p1 = spawn("/bin/sh", ["-c", `true | ${berth} run -d -b "${b.dir}" ${id} 2>&1 | cat > "${out1}"`], { stdio: "ignore" });
+    await waitNumbers(out1, 5);
+    const cp = sb.rt(["checkpoint", "--image-path", dir, id], { timeoutMs: 120_000 });
+    expect(cp.code, describeResult(cp)).toBe(0);
+    const desc = JSON.parse(readFileSync(join(dir, "descriptors.json"), "utf8")) as string[];
+    expect(desc.every((d) => d.startsWith("pipe:"))).toBe(true);
+    await exited(p1);
+    const last = numbers(out1).pop() ?? 0;
+    const p2 = spawn("/bin/sh", ["-c", `true | ${berth} restore -d --image-path "${dir}" -b "${b.dir}" ${id} 2>&1 | cat > "${out2}"`], { stdio: "ignore" });
+    const got = await waitNumbers(out2, 3);
+    expect(sb.state(id).status).toBe("running");
+    // The count goes on where it stopped (the pipe's unread line may come again).
+    expect(got[0]).toBeGreaterThanOrEqual(last);
+    expect(got[0]).toBeLessThanOrEqual(last + 1);
+    sb.ok(["delete", "--force", id]);
+    await exited(p2);
     expect(await sb.waitClean(id)).toEqual([]);
   });
 
