@@ -127,6 +127,25 @@ needs("containers", "criu").describe("checkpoint and restore (criu)", () => {
     expect(await sb.waitClean(id)).toEqual([]);
   });
 
+  it("restore in the foreground waits for the container, exits with its status and deletes it", async () => {
+    // Counts to 40 and exits 3: restored in the middle, it finishes the count it had begun.
+    const b = sb.bundle({ args: ["sh", "-c", 'exec </dev/null >/dev/null 2>&1; i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo "$$ $i" > /tmp/n; sleep 0.1; done; exit 3'] });
+    const id = sb.id();
+    sb.runDetached(id, b);
+    const file = b.inRootfs("/tmp/n");
+    await waitCount(file, 5);
+    const dir = images();
+    const cp = sb.rt(["checkpoint", "--image-path", dir, id], { timeoutMs: 120_000 });
+    expect(cp.code, describeResult(cp)).toBe(0);
+    const stopped = readCounter(file);
+    expect(stopped.n).toBeLessThan(40);
+    const rs = sb.rt(["restore", "--image-path", dir, "-b", b.dir, id], { timeoutMs: 180_000 });
+    expect(rs.code, describeResult(rs)).toBe(3);
+    expect(readCounter(file)).toEqual({ pid: 1, n: 40 });
+    expect(sb.status(id)).toBe("absent");
+    expect(await sb.waitClean(id)).toEqual([]);
+  });
+
   it("--leave-running keeps the container running; its image restores under another id", async () => {
     const b = sb.bundle({ args: COUNTER });
     const id = sb.id();
