@@ -130,7 +130,7 @@ const CRIU_FLAGS = [
   { name: "shell-job", type: "boolean", describe: "allow shell jobs (a controlling terminal outside the container)" },
   { name: "file-locks", type: "boolean", describe: "handle file locks" },
   { name: "manage-cgroups-mode", type: "string", value: "MODE", choices: ["soft", "full", "strict", "ignore"], describe: "how criu dumps and restores cgroups: soft, full, strict or ignore (default: soft)" },
-  { name: "empty-ns", type: "string", value: "NS", choices: ["network"], describe: "create a namespace but do not save or restore its properties (criu supports network only)" },
+  { name: "empty-ns", type: "repeatable", value: "NS", describe: "create a namespace but do not restore its properties: network, the only one criu supports (the network namespace is always so, as with runc)" },
   { name: "auto-dedup", type: "boolean", describe: "deduplicate memory images against the parent's" },
   { name: "lazy-pages", type: "boolean", refused: "lazy pages need criu's RPC notifications, which berth does not use", describe: "restore memory on demand (refused: not supported)" },
 ] as const satisfies readonly FlagDef[];
@@ -220,7 +220,7 @@ export const COMMANDS = [
     description: "Saves the container's processes with criu(8) into --image-path, with descriptors.json (the paths of the init process's stdio). The container is then gone, as after delete, unless --leave-running or --pre-dump; `berth restore` brings it back. Fails without side effects when `criu check` fails on this host.",
     flags: [
       ...CRIU_FLAGS,
-      { name: "parent-path", type: "string", value: "DIR", describe: "path of the previous (pre-dump) images, relative to --image-path" },
+      { name: "parent-path", type: "string", value: "DIR", describe: "path of the previous (pre-dump) images, relative to --image-path (it must exist)" },
       { name: "leave-running", type: "boolean", describe: "leave the container running after the checkpoint" },
       { name: "tcp-skip-in-flight", type: "boolean", describe: "skip in-flight TCP connections" },
       { name: "link-remap", type: "boolean", describe: "allow criu to link unlinked files back when possible" },

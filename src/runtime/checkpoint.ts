@@ -5,7 +5,7 @@
 // --pre-dump. Nothing is changed when criu cannot work on this host.
 
 import { mkdirSync, readlinkSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { BerthError } from "../errors.js";
 import { log } from "../log.js";
 import { statusOf } from "./status.js";
@@ -13,7 +13,7 @@ import { destroyContainer } from "./lifecycle.js";
 import { waitGone } from "./procfs.js";
 import { loadRecord, writeFileAtomic } from "./stateStore.js";
 import {
-  bindMounts, checkCriu, dumpArgs, findCriu, runCriu, DESCRIPTORS_FILE, DUMP_LOG, type CriuFlags,
+  bindMounts, checkCriu, checkEmptyNs, dumpArgs, findCriu, runCriu, DESCRIPTORS_FILE, DUMP_LOG, type CriuFlags,
 } from "./criu.js";
 
 export interface CheckpointOptions extends CriuFlags {
@@ -63,10 +63,20 @@ export async function checkpointContainer(o: CheckpointOptions): Promise<void> {
       op: "checkpoint", path: "process.terminal", hint: "berth drives criu through its command line, which cannot hand back the pty master on restore; use process.terminal false",
     });
   }
+  checkEmptyNs(o.emptyNs, "checkpoint");
+  if (o.parentPath !== undefined && isAbsolute(o.parentPath)) {
+    throw new BerthError("--parent-path must be relative", { op: "checkpoint", path: "--parent-path", hint: "give it relative to --image-path, e.g. ../pre" });
+  }
   const criu = findCriu(o.criu, "checkpoint");
   checkCriu(criu, "checkpoint");
   const images = resolve(o.imagePath ?? "checkpoint");
   mkdirPrivate(images, "--image-path");
+  if (o.parentPath !== undefined) {
+    const parent = join(images, o.parentPath);
+    let dir = false;
+    try { dir = statSync(parent).isDirectory(); } catch { /* below */ }
+    if (!dir) throw new BerthError("invalid --parent-path: not a directory", { op: "checkpoint", path: parent, errno: "ENOTDIR", hint: "--parent-path names the images of an earlier --pre-dump, relative to --image-path" });
+  }
   const work = o.workPath === undefined ? undefined : resolve(o.workPath);
   if (work !== undefined) mkdirPrivate(work, "--work-path");
   const nsPath = rec.config.linux?.namespaces?.find((n) => n.type === "network")?.path;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { bindMounts, cgroupRoots, dumpArgs, parseDescriptors, restoreArgs, type CriuFlags } from "./criu.js";
+import { bindMounts, cgroupRoots, checkEmptyNs, dumpArgs, parseDescriptors, restoreArgs, type CriuFlags } from "./criu.js";
 import type { Spec } from "../spec/types.js";
 
-const NONE: CriuFlags = { tcpEstablished: false, extUnixSk: false, shellJob: false, fileLocks: false, autoDedup: false };
+const NONE: CriuFlags = { tcpEstablished: false, extUnixSk: false, shellJob: false, fileLocks: false, autoDedup: false, emptyNs: [] };
 
 function pairs(args: string[], flag: string): string[] {
   return args.flatMap((a, i) => (a === flag ? [args[i + 1] ?? ""] : []));
@@ -23,12 +23,14 @@ describe("criu command lines", () => {
     expect(pairs(a, "--external")).toEqual(["mnt[/data]:/data"]);
     expect(a).not.toContain("--leave-running");
     expect(a).not.toContain("-W");
+    // As runc: the network namespace is always an empty one for criu.
+    expect(pairs(a, "--empty-ns")).toEqual(["net"]);
   });
 
   it("dump: each runc flag becomes its criu option", () => {
     const a = dumpArgs({
       ...dump, tcpEstablished: true, extUnixSk: true, shellJob: true, fileLocks: true, autoDedup: true, leaveRunning: true,
-      manageCgroupsMode: "ignore", emptyNs: "network", work: "/w", parentPath: "../pre", tcpSkipInFlight: true, linkRemap: true,
+      manageCgroupsMode: "ignore", emptyNs: ["network"], work: "/w", parentPath: "../pre", tcpSkipInFlight: true, linkRemap: true,
       pageServer: "10.0.0.1:27", freezeCgroup: "/sys/fs/cgroup/berth/x", externalNetNs: 4026531992,
     });
     for (const o of ["--tcp-established", "--ext-unix-sk", "--shell-job", "--file-locks", "--auto-dedup", "--leave-running",
@@ -73,6 +75,11 @@ describe("criu command lines", () => {
 });
 
 describe("criu inputs", () => {
+  it("--empty-ns: network only", () => {
+    expect(() => checkEmptyNs(["network"], "checkpoint")).not.toThrow();
+    expect(() => checkEmptyNs(["pid"], "checkpoint")).toThrow(/namespace "pid" is not supported/);
+  });
+
   it("bind mounts: type bind or a bind/rbind option, sources resolved against the bundle", () => {
     const spec = {
       ociVersion: "1.0.2",

@@ -24,7 +24,19 @@ export interface CriuFlags {
   fileLocks: boolean;
   autoDedup: boolean;
   manageCgroupsMode?: "soft" | "full" | "strict" | "ignore";
-  emptyNs?: "network";
+  /** --empty-ns values; only "network", which criu gets anyway. */
+  emptyNs: string[];
+}
+
+/**
+ * --empty-ns: runc accepts only "network", and passes criu an empty network namespace
+ * whether it is given or not (runc does not manage network devices, so criu neither saves
+ * nor restores their configuration).
+ */
+export function checkEmptyNs(values: readonly string[], op: string): void {
+  for (const v of values) {
+    if (v !== "network") throw new BerthError(`namespace "${v}" is not supported`, { op, path: "--empty-ns", hint: "criu supports --empty-ns network only" });
+  }
 }
 
 /** The criu binary: --criu, else criu on PATH (criu lives in /usr/sbin). */
@@ -91,7 +103,7 @@ function commonArgs(f: CriuFlags, images: string, work: string | undefined, log:
   if (f.shellJob) a.push("--shell-job");
   if (f.fileLocks) a.push("--file-locks");
   if (f.autoDedup) a.push("--auto-dedup");
-  if (f.emptyNs === "network") a.push("--empty-ns", "net");
+  a.push("--empty-ns", "net");
   return a;
 }
 

@@ -28,7 +28,7 @@ import {
   claimContainerDir, removeContainerDir, rfc3339Nano, saveRecord, writeFileAtomic, OCI_VERSION, type ContainerRecord,
 } from "./stateStore.js";
 import {
-  bindMounts, cgroupRoots, checkCriu, criuFailed, findCriu, parseDescriptors, restoreArgs,
+  bindMounts, cgroupRoots, checkCriu, checkEmptyNs, criuFailed, findCriu, parseDescriptors, restoreArgs,
   DESCRIPTORS_FILE, RESTORE_LOG, type CriuFlags,
 } from "./criu.js";
 
@@ -65,6 +65,7 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
   if ((process.geteuid?.() ?? 0) !== 0) {
     throw new BerthError("restore needs root (criu restores namespaces and mounts)", { op: "restore", path: o.id, errno: "EPERM", hint: "run berth restore as root" });
   }
+  checkEmptyNs(o.emptyNs, "restore");
   const images = resolve(o.imagePath ?? "checkpoint");
   const descPath = join(images, DESCRIPTORS_FILE);
   let descText: string;
@@ -80,7 +81,7 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
   if (work !== undefined) mkdirSync(work, { recursive: true, mode: 0o700 });
   const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
   const netNsPath = spec.linux?.namespaces?.find((n) => n.type === "network")?.path;
-  const externalNet = netNsPath !== undefined && netNsPath !== "" && o.emptyNs !== "network";
+  const externalNet = netNsPath !== undefined && netNsPath !== "";
 
   const dir = claimContainerDir(o.root, o.id);
   const criuRoot = join(dir, "criu-root");
