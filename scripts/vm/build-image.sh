@@ -52,7 +52,7 @@ MODULES="virtio_ring virtio virtio_mmio virtio_blk crc16 mbcache jbd2 crc32c_gen
   netfs fscache 9pnet 9pnet_virtio 9p overlay"
 # criu: its kernel probe (`criu check`) needs nf_tables, and dump reads sockets through the
 # sock_diag modules (the guest has no /lib/modules to load them from later).
-MODULES="$MODULES libcrc32c nfnetlink nf_tables unix_diag inet_diag tcp_diag udp_diag netlink_diag packet_diag"
+MODULES="$MODULES libcrc32c nfnetlink nf_tables unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag"
 
 # --- which kernel, and the cache key --------------------------------------------------------
 candidate() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | head -n 1; }
