@@ -29,7 +29,6 @@ async function load(): Promise<Libc> {
 export const MNT_DETACH = 2;
 export const MS_BIND = 0x1000;
 export const MS_REC = 0x4000;
-export const MS_PRIVATE = 0x40000;
 const ERRNO: Record<number, string> = { 1: "EPERM", 2: "ENOENT", 13: "EACCES", 16: "EBUSY", 20: "ENOTDIR", 22: "EINVAL" };
 
 /** mount(2) with flags only (bind mounts, propagation changes). */

@@ -18,7 +18,7 @@ import { createCgroupManager } from "../linux/cgroups/newManager.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
 import { namespacePathsOf } from "../linux/namespaces.js";
-import { mount, umount2, MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC } from "../linux/sys.js";
+import { mount, umount2, MNT_DETACH, MS_BIND, MS_REC } from "../linux/sys.js";
 import { checkTerminal } from "./consoleSocket.js";
 import { recordedConfig } from "./create.js";
 import { destroyContainer } from "./lifecycle.js";
@@ -109,9 +109,9 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
 
     // criu's root must be a mount point whose parent is not overmounted: a bind of the rootfs here.
     mkdirSync(criuRoot, { mode: 0o755 });
+    // Its propagation stays that of the rootfs: criu gives the restored root the same sharing.
     await mount(rootfs, criuRoot, MS_BIND | MS_REC);
     mounted = true;
-    await mount("", criuRoot, MS_PRIVATE | MS_REC);
 
     const pidFile = join(dir, "criu.pid");
     const args = restoreArgs({
