@@ -50,9 +50,11 @@ GUEST_PACKAGES="systemd systemd-sysv dbus busybox-static procps iproute2 libsecc
 # Modules the initramfs loads, in dependency order (each followed by what it needs).
 MODULES="virtio_ring virtio virtio_mmio virtio_blk crc16 mbcache jbd2 crc32c_generic ext4
   netfs fscache 9pnet 9pnet_virtio 9p overlay"
-# criu: its kernel probe (`criu check`) needs nf_tables, and dump reads sockets through the
-# sock_diag modules (the guest has no /lib/modules to load them from later).
-MODULES="$MODULES libcrc32c nfnetlink nf_tables unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag"
+# criu: its kernel probe (`criu check`) needs nf_tables, dump reads sockets through the
+# sock_diag modules and a network namespace's conntrack entries through nf_conntrack_netlink
+# (the guest has no /lib/modules for the kernel to load them from on demand).
+MODULES="$MODULES libcrc32c nfnetlink nf_tables unix_diag inet_diag tcp_diag udp_diag raw_diag netlink_diag af_packet_diag
+  nf_defrag_ipv4 nf_defrag_ipv6 nf_conntrack nf_conntrack_netlink"
 
 # --- which kernel, and the cache key --------------------------------------------------------
 candidate() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | head -n 1; }
