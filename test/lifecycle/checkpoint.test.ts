@@ -151,13 +151,13 @@ needs("containers", "criu").describe("checkpoint and restore (criu)", () => {
     const id = sb.id();
     sb.runDetached(id, b);
     const file = b.inRootfs("/tmp/n");
-    await waitCount(file, 5);
+    const beforeDump = await waitCount(file, 5);
     const dir = images();
     const cp = sb.rt(["checkpoint", "--leave-running", "--image-path", dir, id], { timeoutMs: 120_000 });
     expect(cp.code, describeResult(cp)).toBe(0);
     expect(sb.state(id).status).toBe("running");
-    const atDump = readCounter(file);
-    await waitCount(file, atDump.n + 3);
+    const afterDump = readCounter(file);
+    await waitCount(file, afterDump.n + 3);
     sb.ok(["delete", "--force", id]);
     expect(await sb.waitClean(id)).toEqual([]);
     const last = readCounter(file);
@@ -167,8 +167,8 @@ needs("containers", "criu").describe("checkpoint and restore (criu)", () => {
     const rs = sb.rt(["restore", "-d", "--image-path", dir, "-b", b.dir, id2], { timeoutMs: 120_000 });
     expect(rs.code, describeResult(rs)).toBe(0);
     expect(sb.state(id2).status).toBe("running");
-    // The restored shell counts on from the dump's count, not from 1: it writes values
-    // after atDump.n; wait until it has written twice.
+    // The restored shell counts on from its count at the dump (between the values read
+    // before and after the checkpoint), not from 1, nor from where the deleted one stopped.
     const deadline = Date.now() + 30_000;
     let seen = readCounter(file);
     while (seen.n === last.n && Date.now() < deadline) {
@@ -176,8 +176,8 @@ needs("containers", "criu").describe("checkpoint and restore (criu)", () => {
       seen = readCounter(file);
     }
     expect(seen.pid).toBe(1);
-    expect(seen.n).toBeGreaterThan(atDump.n);
-    expect(seen.n).toBeLessThanOrEqual(last.n + 1);
+    expect(seen.n).toBeGreaterThan(beforeDump.n);
+    expect(seen.n).toBeLessThanOrEqual(afterDump.n + 1);
     sb.ok(["delete", "--force", id2]);
     expect(await sb.waitClean(id2)).toEqual([]);
   });
