@@ -26,9 +26,22 @@ async function waitCount(file: string, min: number, timeoutMs = 30_000): Promise
   for (;;) {
     try {
       const c = readCounter(file);
-      if (c.n >= min) return c;
+      if (Number.isInteger(c.n) && c.n >= min) return c;
     } catch { /* being written */ }
     if (Date.now() > deadline) throw new Error(`${file}: the count did not reach ${min} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The first count written after `last` (polling; a half-written file is read again). */
+async function nextCount(file: string, last: number, timeoutMs = 30_000): Promise<{ pid: number; n: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const c = readCounter(file);
+      if (Number.isInteger(c.n) && c.pid > 0 && c.n !== last) return c;
+    } catch { /* being written */ }
+    if (Date.now() > deadline) throw new Error(`${file}: no count after ${last} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -156,7 +169,7 @@ needs("containers", "criu").describe("checkpoint and restore (criu)", () => {
     const cp = sb.rt(["checkpoint", "--leave-running", "--image-path", dir, id], { timeoutMs: 120_000 });
     expect(cp.code, describeResult(cp)).toBe(0);
     expect(sb.state(id).status).toBe("running");
-    const afterDump = readCounter(file);
+    const afterDump = await nextCount(file, -1);
     await waitCount(file, afterDump.n + 3);
     sb.ok(["delete", "--force", id]);
     expect(await sb.waitClean(id)).toEqual([]);
@@ -169,17 +182,42 @@ needs("containers", "criu").describe("checkpoint and restore (criu)", () => {
     expect(sb.state(id2).status).toBe("running");
     // The restored shell counts on from its count at the dump (between the values read
     // before and after the checkpoint), not from 1, nor from where the deleted one stopped.
-    const deadline = Date.now() + 30_000;
-    let seen = readCounter(file);
-    while (seen.n === last.n && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      seen = readCounter(file);
-    }
+    const seen = await nextCount(file, last.n);
     expect(seen.pid).toBe(1);
     expect(seen.n).toBeGreaterThan(beforeDump.n);
     expect(seen.n).toBeLessThanOrEqual(afterDump.n + 2);
     sb.ok(["delete", "--force", id2]);
     expect(await sb.waitClean(id2)).toEqual([]);
+  });
+});
+
+needs("containers", "criu", "systemd").describe("checkpoint and restore with the systemd cgroup driver", () => {
+  const sb = new Sandbox();
+  afterAll(() => sb.cleanup());
+
+  it("restore puts the restored process in the container's systemd scope", async () => {
+    const g = ["--systemd-cgroup"];
+    const b = sb.bundle({ args: COUNTER, edit: (c) => { c.linux!.cgroupsPath = "system.slice:berth-test:criu"; } });
+    const id = sb.id();
+    sb.track(id, b);
+    sb.ok([...g, "run", "-d", "-b", b.dir, id]);
+    const file = b.inRootfs("/tmp/n");
+    await waitCount(file, 5);
+    const dir = mkdtempSync(`${TMP_PREFIX}criu-`);
+    sb.trackPath(dir);
+    const cp = sb.rt([...g, "checkpoint", "--image-path", dir, id], { timeoutMs: 120_000 });
+    expect(cp.code, describeResult(cp)).toBe(0);
+    const stopped = readCounter(file);
+    const rs = sb.rt([...g, "restore", "-d", "--image-path", dir, "-b", b.dir, id], { timeoutMs: 120_000 });
+    expect(rs.code, describeResult(rs)).toBe(0);
+    const pid = Number(sb.state(id).pid);
+    expect(readFileSync(`/proc/${pid}/cgroup`, "utf8").trim()).toBe("0::/system.slice/berth-test-criu.scope");
+    // The first line the restored shell writes follows the count it had (a new one would write 1).
+    const seen = await nextCount(file, stopped.n);
+    expect(seen.pid).toBe(1);
+    expect(seen.n).toBeGreaterThan(stopped.n);
+    sb.ok([...g, "delete", "--force", id]);
+    expect(await sb.waitClean(id)).toEqual([]);
   });
 });
 
