@@ -7,9 +7,8 @@
 // the init's stdio become berth's own stdio (--inherit-fd). Then berth records
 // the state of a running container. Any failure removes what restore made.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { closeSync, constants, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, writeSync } from "node:fs";
-import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { BerthError, isErrno } from "../errors.js";
 import { log } from "../log.js";
