@@ -247,7 +247,7 @@ function rssWrappers(rts) {
   return out;
 }
 function maxLogged(log) {
-  let text = "";
+  let text;
   try {
     text = fs.readFileSync(log, "utf8");
   } catch {
@@ -365,7 +365,7 @@ function leftovers(dir) {
   const found = [];
   const needles = [`bench-${TAG}-`, `berth-bench-podman-${TAG}`, `berth-bench-containerd-${TAG}`];
   const walk = (d, depth) => {
-    let entries = [];
+    let entries;
     try {
       entries = fs.readdirSync(d, { withFileTypes: true });
     } catch {

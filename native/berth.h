@@ -102,6 +102,8 @@ void create_symlinks(const struct plan *p, int rootfd);
 
 /* ---- tty.c ---- */
 void setup_console(const struct plan *p, int ttysock);
+/* Send a pidfd of this process on PIDFD_SOCKET_FD, if the plan has one, and close it. */
+void send_pidfd(const struct plan *p);
 int relay_and_wait(pid_t child, int master, const sigset_t *mask);
 
 /* ---- caps.c ---- */

@@ -166,6 +166,7 @@ static __attribute__((noreturn)) void container_init(const struct plan *p, int s
 	trace_span(p, sync, p->no_pivot ? "move root and chroot" : "pivot_root", t);
 	t = trace_now(p);
 	setup_console(p, ttysock);
+	send_pidfd(p);
 	trace_span(p, sync, "console", t);
 	t = trace_now(p);
 	finish_rootfs(p);
@@ -218,7 +219,8 @@ static __attribute__((noreturn)) void container_exec(const struct plan *p, int t
 	uint64_t t = trace_now(p);
 	join_session_keyring(p);
 	setup_console(p, ttysock);
-	trace_span(p, sync, "session keyring and console", t);
+	send_pidfd(p);
+	trace_span(p, sync, "session keyring, console and pidfd", t);
 	t = trace_now(p);
 	const char *path = finish_process(p, sync);
 	trace_span(p, sync, "process: rlimits, scheduling, seccomp, credentials, capabilities", t);
@@ -329,6 +331,9 @@ static int stage1(struct plan *p, int sync)
 	 * close once it has its message. */
 	if (p->seccomp_agent_fd >= 0)
 		close(p->seccomp_agent_fd);
+	/* Nor the pidfd: the caller sees the socket close once it has it. */
+	if (p->pidfd_socket_fd >= 0)
+		close(p->pidfd_socket_fd);
 
 	unsigned char pidbuf[4];
 	put_u32(pidbuf, (uint32_t)pid);
@@ -392,6 +397,8 @@ int main(int argc, char **argv)
 	trace_span(&p, sync, "plan received", trace_now(&p));
 	if (p.console_socket_fd >= 0)
 		set_cloexec(p.console_socket_fd, 1);
+	if (p.pidfd_socket_fd >= 0)
+		set_cloexec(p.pidfd_socket_fd, 1);
 	if (p.seccomp_agent_fd >= 0)
 		set_cloexec(p.seccomp_agent_fd, 1);
 	return stage1(&p, sync);

@@ -76,11 +76,14 @@ void join_namespaces(const struct plan *p)
 		if (fds[i] < 0)
 			die(errno, "open %s namespace \"%s\"", ns_name(p->ns[i].type), p->ns[i].path);
 	}
-	int user = 0;
+	/* root joins the others while it still has the host's privileges, then the user
+	 * namespace; a rootless caller has privileges only in the container's user
+	 * namespace, so it joins that one first (as runc always does). */
+	int user = 0, user_pass = geteuid() == 0 ? 1 : 0;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < p->nns; i++) {
 			int is_user = p->ns[i].type == CLONE_NEWUSER;
-			if (is_user != pass)
+			if (is_user != (pass == user_pass))
 				continue;
 			if (setns(fds[i], (int)p->ns[i].type) < 0)
 				die(errno, "setns %s namespace \"%s\"", ns_name(p->ns[i].type), p->ns[i].path);
@@ -111,9 +114,17 @@ void create_namespaces(const struct plan *p, int sync)
 		pid[1] = (v >> 8) & 0xff;
 		pid[2] = (v >> 16) & 0xff;
 		pid[3] = (v >> 24) & 0xff;
+		/* Dumpable while berth writes the maps: /proc/<pid>/{uid_map,gid_map,setgroups}
+		 * of an undumpable process belong to root, which a rootless berth (and
+		 * newuidmap/newgidmap, which check who owns /proc/<pid>) is not. Nothing of the
+		 * container runs yet. */
+		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+			die(errno, "prctl PR_SET_DUMPABLE 1 for the id maps");
 		if (sync_send(sync, MSG_USERMAP, pid, sizeof(pid)) < 0)
 			die(errno, "send MSG_USERMAP");
 		free(sync_expect(sync, MSG_USERMAP_DONE, &len));
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			die(errno, "prctl PR_SET_DUMPABLE 0");
 		become_root();
 	}
 	int flags = (int)(p->clone_flags & ~(uint32_t)CLONE_NEWUSER);

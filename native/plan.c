@@ -338,6 +338,7 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 
 	memset(p, 0, sizeof(*p));
 	p->console_socket_fd = -1;
+	p->pidfd_socket_fd = -1;
 	p->seccomp_agent_fd = -1;
 	while (next_rec(&c, &r)) {
 		switch (r.tag) {
@@ -380,6 +381,7 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		case T_NO_NEW_PRIVS: p->no_new_privs = u32(&c, &r); break;
 		case T_TERMINAL: p->terminal = u32(&c, &r); break;
 		case T_CONSOLE_SOCKET_FD: p->console_socket_fd = (int)u32(&c, &r); break;
+		case T_PIDFD_SOCKET_FD: p->pidfd_socket_fd = (int)u32(&c, &r); break;
 		case T_CONSOLE_SIZE: parse_console_size(p, &r); break;
 		case T_PRESERVE_FDS: p->preserve_fds = u32(&c, &r); break;
 		case T_FIFO_PATH: p->fifo_path = str(&c, &r); break;

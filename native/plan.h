@@ -76,6 +76,7 @@ struct plan {
 	uint64_t cap_bounding, cap_effective, cap_permitted, cap_inheritable, cap_ambient;
 	uint32_t no_new_privs, terminal;
 	int console_socket_fd;          /* -1: none */
+	int pidfd_socket_fd;            /* -1: none */
 	int has_console_size; uint32_t console_height, console_width;
 	uint32_t preserve_fds;
 	const char *fifo_path;

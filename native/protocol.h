@@ -87,6 +87,7 @@ enum {
 	T_MOUNT_ATTR = 65,
 	T_MOUNT_IDMAP = 66,
 	T_TRACE = 67,
+	T_PIDFD_SOCKET_FD = 68,
 };
 
 /* Nested tags, each nest has its own numbering */

@@ -1,5 +1,6 @@
 /* Terminal: pty allocation inside the container, /dev/console, handing the master
- * to the console socket (or to stage 1), and stage 1's relay/wait loop. */
+ * to the console socket (or to stage 1), and stage 1's relay/wait loop. Also the
+ * other hand-off to the caller: a pidfd of the container process on the pidfd socket. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -95,6 +97,22 @@ void setup_console(const struct plan *p, int ttysock)
 		die(errno, "make \"%s\" the controlling terminal", name);
 	if (slave > 2)
 		close(slave);
+}
+
+void send_pidfd(const struct plan *p)
+{
+	if (p->pidfd_socket_fd < 0)
+		return;
+	/* Our own pid, in our own pid namespace: the pidfd refers to this process, which
+	 * becomes the user's program at execve. */
+	int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (pidfd < 0)
+		die(errno, "pidfd_open of the container process");
+	const char *name = p->mode == MODE_INIT ? "standard" : "setns";
+	if (send_fd(p->pidfd_socket_fd, name, strlen(name), pidfd) < 0)
+		die(errno, "send the pidfd to the pidfd socket");
+	close(pidfd);
+	close(p->pidfd_socket_fd);
 }
 
 static void copy_winsize(int master)

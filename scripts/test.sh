@@ -1,10 +1,10 @@
 #!/bin/sh
 # Usage: sh scripts/test.sh [vitest arguments...]
 #
-# Sets the machine up (scripts/setup.sh), typechecks, then runs the whole test suite with
-# vitest on the pinned Node 24, then the cgroup tests inside a cgroup v2 + systemd guest
-# (scripts/vm/run.sh). Exit status: 0 only when the typecheck and every test pass, on the
-# host and in the guest. Extra arguments go to the host's vitest and make a focused run,
+# Sets the machine up (scripts/setup.sh), typechecks, lints (scripts/lint.sh), then runs the
+# whole test suite with vitest on the pinned Node 24, then the cgroup tests inside a cgroup
+# v2 + systemd guest (scripts/vm/run.sh). Exit status: 0 only when the typecheck, the lint and
+# every test pass, on the host and in the guest. Extra arguments go to the host's vitest and make a focused run,
 # e.g. `sh scripts/test.sh src/runtime` runs one directory on the host, without the guest.
 set -eu
 
@@ -27,6 +27,9 @@ export PATH
 echo "test: typecheck (tsc --noEmit)" >&2
 tsc --noEmit -p "$ROOT" || { echo "test: typecheck failed" >&2; exit 1; }
 echo "test: typecheck passed" >&2
+
+echo "test: lint (sh scripts/lint.sh)" >&2
+sh "$ROOT/scripts/lint.sh" || { echo "test: lint failed" >&2; exit 1; }
 
 # Each run writes its counts and one line per missing host requirement (with the number
 # of tests it skipped) here; they are printed together at the end.

@@ -37,7 +37,7 @@ for (const name of readdirSync(here).filter((f) => f.endsWith(".schema.json")).s
   try {
     schema = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`${file}: not valid JSON: ${err.message}`);
+    throw new Error(`${file}: not valid JSON: ${err.message}`, { cause: err });
   }
   if (typeof schema.$id !== "string") throw new Error(`${file}: missing $id`);
   ajv.addSchema(schema);

@@ -3,6 +3,9 @@
 // or a flag such as `--pid-file`), the errno or underlying cause, and a hint that
 // tells the person what to change. `message` is the rendered, human sentence.
 
+import { constants } from "node:os";
+import { getSystemErrorMessage } from "node:util";
+
 export interface BerthErrorInit {
   /** What berth was doing: "create", "mount", "validate", "open console socket" … */
   op: string;
@@ -19,6 +22,8 @@ export interface BerthErrorInit {
 }
 
 export class BerthError extends Error {
+  /** The sentence about what went wrong, without op, path, errno and hint (those are in `message`). */
+  readonly detail: string;
   readonly op: string;
   readonly path?: string;
   readonly errno?: string;
@@ -28,6 +33,7 @@ export class BerthError extends Error {
   constructor(detail: string, init: BerthErrorInit) {
     super(BerthError.render(detail, init), init.cause === undefined ? undefined : { cause: init.cause });
     this.name = "BerthError";
+    this.detail = detail;
     this.op = init.op;
     this.path = init.path;
     this.errno = init.errno;
@@ -52,29 +58,58 @@ export class BerthError extends Error {
     const text = code !== undefined ? describeErrno(code) : String((e as Error)?.message ?? err);
     return new BerthError(text, { op, path, errno: code, cause: err, hint });
   }
+
+  /** The error of a failed system call that set errno `n` (a positive number, as libc's errno). */
+  static fromErrno(op: string, path: string | undefined, n: number, hint?: string): BerthError {
+    const errno = errnoName(n);
+    return new BerthError(describeErrno(errno), { op, path, errno, hint });
+  }
 }
 
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: "no such file or directory",
-  EEXIST: "file exists",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ENOTDIR: "not a directory",
-  EISDIR: "is a directory",
-  EBUSY: "device or resource busy",
-  EINVAL: "invalid argument",
-  ESRCH: "no such process",
-  ENOSPC: "no space left on device",
-  EROFS: "read-only file system",
-  ECONNREFUSED: "connection refused",
-  ENOTSOCK: "not a socket",
-  ENXIO: "no such device or address",
-  ENAMETOOLONG: "file name too long",
-  ELOOP: "too many levels of symbolic links",
+/**
+ * Linux's own text for the errnos whose libuv wording (node:util's getSystemErrorMessage)
+ * differs from it, or which libuv does not know. berth words an errno as Go, and so runc,
+ * does: libc's strerror(3) with a lower-case first letter ("no such file or directory");
+ * engines match that text case-sensitively. src/linux/errno.test.ts checks the result
+ * against libc's strerror for every errno Node names.
+ */
+const LINUX_TEXT: Record<string, string> = {
+  EADDRNOTAVAIL: "cannot assign requested address", EAFNOSUPPORT: "address family not supported by protocol",
+  EALREADY: "operation already in progress", EBADMSG: "bad message", EBUSY: "device or resource busy",
+  ECHILD: "no child processes", EDEADLK: "resource deadlock avoided", EDOM: "numerical argument out of domain",
+  EDQUOT: "disk quota exceeded", EEXIST: "file exists", EFAULT: "bad address", EHOSTUNREACH: "no route to host",
+  EIDRM: "identifier removed", EILSEQ: "invalid or incomplete multibyte or wide character",
+  EINPROGRESS: "operation now in progress", EIO: "input/output error",
+  EISCONN: "transport endpoint is already connected", EISDIR: "is a directory",
+  ELOOP: "too many levels of symbolic links", EMULTIHOP: "multihop attempted", ENAMETOOLONG: "file name too long",
+  ENETRESET: "network dropped connection on reset", ENFILE: "too many open files in system",
+  ENOLCK: "no locks available", ENOLINK: "link has been severed", ENOMEM: "cannot allocate memory",
+  ENOMSG: "no message of desired type", ENOSR: "out of streams resources", ENOSTR: "device not a stream",
+  ENOTCONN: "transport endpoint is not connected", ENOTSUP: "operation not supported",
+  EOPNOTSUPP: "operation not supported", ERANGE: "numerical result out of range", ESPIPE: "illegal seek",
+  ESTALE: "stale file handle", ETIME: "timer expired", ETXTBSY: "text file busy", EXDEV: "invalid cross-device link",
 };
 
+/** Aliases Linux gives a number that has another, canonical name (the one Go and strace print). */
+const ALIASES = new Set(["EWOULDBLOCK", "ENOTSUP", "EDEADLOCK"]);
+
+let names: Map<number, string> | undefined;
+
+/** The errno name of a (positive) errno number, such as "ENOENT" for 2; "errno N" when Linux has none. */
+export function errnoName(n: number): string {
+  if (names === undefined) {
+    names = new Map();
+    for (const [name, num] of Object.entries(constants.errno)) if (!ALIASES.has(name)) names.set(num, name);
+  }
+  return names.get(n) ?? `errno ${n}`;
+}
+
+/** The text of an errno name, in Go's (runc's) wording: "no such file or directory" for ENOENT. */
 export function describeErrno(code: string): string {
-  return ERRNO_TEXT[code] ?? code;
+  const text = LINUX_TEXT[code];
+  if (text !== undefined) return text;
+  const n = (constants.errno as Record<string, number | undefined>)[code];
+  return n === undefined ? code : getSystemErrorMessage(-n);
 }
 
 export function isErrno(err: unknown, code: string): boolean {

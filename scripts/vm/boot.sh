@@ -11,7 +11,7 @@
 # Watchdog: a boot that has not started the job within BERTH_VM_BOOT_TIMEOUT seconds (90)
 # hung early under emulation (it happens); qemu is killed and the boot retried, up to
 # BERTH_VM_BOOT_TRIES times (3). A job still running after BERTH_VM_RUN_TIMEOUT seconds
-# (1200) is killed.
+# (2400) is killed.
 # Environment: BERTH_VM_CPUS (2), BERTH_VM_MEM (MiB, 2048), BERTH_VM_QEMU (qemu-system-x86_64),
 # BERTH_VM_CGROUPS (v2: pure cgroup v2, the default; hybrid: systemd's hybrid layout, v1
 # controllers plus a cgroup2 mount), BERTH_VM_APPEND (more kernel command-line words, e.g.
@@ -25,7 +25,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 QEMU=${BERTH_VM_QEMU:-qemu-system-x86_64}
 BOOT_TIMEOUT=${BERTH_VM_BOOT_TIMEOUT:-90}
 BOOT_TRIES=${BERTH_VM_BOOT_TRIES:-3}
-RUN_TIMEOUT=${BERTH_VM_RUN_TIMEOUT:-1200}
+RUN_TIMEOUT=${BERTH_VM_RUN_TIMEOUT:-2400}
 CPUS=${BERTH_VM_CPUS:-2}
 MEM=${BERTH_VM_MEM:-2048}
 

@@ -10,7 +10,8 @@
 #   initrd.img   a busybox initramfs that loads the virtio-mmio, virtio-blk, ext4, 9p and
 #                overlay modules of that kernel and switches to the root file system;
 #   rootfs.img   a raw ext4 image of a debootstrap'ed bookworm (systemd, dbus, busybox-static,
-#                procps, iproute2, libseccomp2, runc) with the unit that runs the host's command
+#                procps, iproute2, libseccomp2, runc, apparmor, podman with conmon and catatonit;
+#                GUEST_PACKAGES below) with the unit that runs the host's command
 #                (scripts/vm/guest-run.sh, see there) and powers the guest off.
 # The guest boots it read-only (qemu snapshot=on), so the cached image never changes.
 #
@@ -43,9 +44,16 @@ BUSYBOX=/bin/busybox
 # Packages of the guest beyond debootstrap's minbase: systemd as init with the D-Bus system
 # bus (systemd's cgroup driver talks to it), the static busybox the test root filesystems
 # copy, the tools the integration tests call, runc for the tests that compare berth's
-# cgroup files with runc's, apparmor (apparmor_parser) to load the AppArmor test profile,
-# and criu for checkpoint/restore (the guest's Debian kernel is one criu 3.17 supports).
-GUEST_PACKAGES="systemd systemd-sysv dbus busybox-static procps iproute2 libseccomp2 kmod runc apparmor criu"
+# cgroup files with runc's, and apparmor (apparmor_parser) to load the AppArmor test profile.
+# For the engine suite's podman scenarios (test/engines/): podman and conmon, catatonit (its
+# --init), golang-github-containers-common (podman's default seccomp profile and
+# configuration) and netavark, which is named because debootstrap does not resolve that
+# package's dependency on the virtual container-network-stack (the containers run with
+# --network none: nothing is configured). containerd is left out (100 MB for a suite part
+# the guest does not run). criu for checkpoint/restore (the guest's Debian kernel is one criu
+# 3.17 supports).
+GUEST_PACKAGES="systemd systemd-sysv dbus busybox-static procps iproute2 libseccomp2 kmod runc apparmor
+  podman conmon catatonit golang-github-containers-common netavark criu"
 
 # Modules the initramfs loads, in dependency order (each followed by what it needs).
 MODULES="virtio_ring virtio virtio_mmio virtio_blk crc16 mbcache jbd2 crc32c_generic ext4
@@ -117,7 +125,8 @@ UNAME=$(ls "$WORK/kernel/lib/modules")
 [ -f "$WORK/kernel/boot/vmlinuz-$UNAME" ] || die "$KPKG has no /boot/vmlinuz-$UNAME"
 
 # --- root file system -------------------------------------------------------------------------
-include=$(echo "$GUEST_PACKAGES" | tr ' ' ',')
+# shellcheck disable=SC2086
+include=$(echo $GUEST_PACKAGES | tr ' ' ',')
 say "debootstrap bookworm (minbase + $include)"
 if ! debootstrap --variant=minbase --include="$include" bookworm "$WORK/root" "$MIRROR" \
     </dev/null >"$WORK/debootstrap.log" 2>&1; then

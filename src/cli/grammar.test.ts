@@ -72,13 +72,18 @@ describe("typed options", () => {
     expect(typed(["kill", "c1"]).signal).toBe("SIGTERM");
   });
 
+  it("--pidfd-socket is read by create, run and exec", () => {
+    expect(typed(["create", "--pidfd-socket", "/s", "c1"]).pidfdSocket).toBe("/s");
+    expect(typed(["run", "-d", "--pidfd-socket=/s", "c1"]).pidfdSocket).toBe("/s");
+    expect(typed(["exec", "--pidfd-socket", "/s", "c1", "true"]).pidfdSocket).toBe("/s");
+  });
+
   it("global options after the command", () => {
     expect(typed(["state", "--root", "/r", "c1"])).toMatchObject({ root: "/r", id: "c1" });
   });
 
   it("refuses flags berth cannot honour, naming them, and an empty id", () => {
-    expect(() => typed(["exec", "--pidfd-socket", "/s", "c1", "true"])).toThrow(/^exec --pidfd-socket: .*; drop --pidfd-socket/);
-    expect(() => typed(["exec", "--cgroup", "x", "c1", "true"])).toThrow(/--cgroup/);
+    expect(() => typed(["exec", "--cgroup", "x", "c1", "true"])).toThrow(/^exec --cgroup: .*; drop --cgroup/);
     expect(() => typed(["create", ""])).toThrow(/"create" requires exactly 1 argument: the container id/);
     expect(() => typed(["create", "--preserve-fds", "-1", "c1"])).toThrow(/--preserve-fds/);
   });

@@ -74,7 +74,7 @@ export const GLOBAL_FLAGS = [
   { name: "log-format", type: "string", value: "FORMAT", choices: ["text", "json"], default: "text", describe: "log format" },
   { name: "debug", type: "boolean", describe: "enable debug logging" },
   { name: "systemd-cgroup", type: "boolean", describe: "manage cgroups with systemd; cgroupsPath is slice:prefix:name" },
-  { name: "rootless", type: "string", value: "MODE", choices: ["true", "false", "auto"], describe: "ignore cgroup permission errors (true, false, auto)" },
+  { name: "rootless", type: "string", value: "MODE", choices: ["true", "false", "auto"], default: "auto", describe: "ignore cgroup permission errors (true, false, auto: when not root, or in a user namespace)" },
   { name: "criu", type: "string", value: "FILE", describe: "path to the criu binary checkpoint and restore run (default: criu on PATH)" },
   { name: "trace", type: "string", value: "FILE", optionalValue: true, describe: "print a timeline of create, run or exec to stderr; with =FILE also write it to FILE as Chrome trace-event JSON" },
 ] as const satisfies readonly FlagDef[];
@@ -90,6 +90,7 @@ const ID = { name: "id", describe: "container id", complete: "container" } as co
 const CREATE_FLAGS = [
   { name: "bundle", alias: "b", type: "string", value: "DIR", describe: "path to the root of the bundle directory (default: current directory)" },
   { name: "console-socket", type: "string", value: "FILE", describe: "path to an AF_UNIX socket which will receive the pty master" },
+  { name: "pidfd-socket", type: "string", value: "FILE", describe: "path to an AF_UNIX socket which will receive a pidfd of the container's init process" },
   { name: "pid-file", type: "string", value: "FILE", describe: "file to write the process id to" },
   { name: "no-pivot", type: "boolean", describe: "do not use pivot_root (for a ramdisk rootfs)" },
   { name: "no-new-keyring", type: "boolean", describe: "do not create a new session keyring" },
@@ -173,7 +174,7 @@ export const COMMANDS = [
       { name: "detach", alias: "d", type: "boolean", describe: "detach from the process" },
       { name: "pid-file", type: "string", value: "FILE", describe: "file to write the process id to" },
       { name: "console-socket", type: "string", value: "FILE", describe: "path to an AF_UNIX socket which will receive the pty master" },
-      { name: "pidfd-socket", type: "string", value: "FILE", refused: "berth cannot send a pidfd yet", describe: "path to an AF_UNIX socket which will receive a pidfd of the process (refused: not supported yet)" },
+      { name: "pidfd-socket", type: "string", value: "FILE", describe: "path to an AF_UNIX socket which will receive a pidfd of the new process" },
       { name: "cwd", type: "string", value: "DIR", describe: "current working directory in the container" },
       { name: "env", alias: "e", type: "repeatable", value: "NAME=VALUE", describe: "set an environment variable" },
       { name: "user", alias: "u", type: "string", value: "UID[:GID]", describe: "uid[:gid]" },

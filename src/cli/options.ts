@@ -75,6 +75,7 @@ export function toOptions(command: CommandDef, raw: Record<string, unknown>): Re
       const what = argName(p);
       throw new BerthError(`"${command.name}" requires exactly 1 argument: the ${what}`, { op: command.name, path: `<${what.replace(/ /g, "-")}>`, hint: `berth ${command.name} --help` });
     }
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a positional is a string (or a number the parser made of one)
     out[camel(p.name)] = v === undefined ? p.default : String(v);
   }
   return out;

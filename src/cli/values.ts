@@ -44,8 +44,8 @@ const MAX_INT64 = (1n << 63n) - 1n;
 
 /**
  * Parse a Go duration ("5s", "500ms", "1m30s", "1.5h", "-2s", "0") to
- * nanoseconds, with Go's time.ParseDuration rules. Throws an Error whose
- * message is Go's wording.
+ * nanoseconds, with Go's time.ParseDuration rules. Throws a BerthError whose
+ * message is Go's wording (op "time").
  */
 export function parseGoDuration(text: string): bigint {
   const quoted = JSON.stringify(text);
@@ -56,18 +56,18 @@ export function parseGoDuration(text: string): bigint {
     s = s.slice(1);
   }
   if (s === "0") return 0n;
-  if (s === "") throw new Error(`time: invalid duration ${quoted}`);
+  if (s === "") throw new BerthError(`invalid duration ${quoted}`, { op: "time" });
   let total = 0n;
   while (s !== "") {
     const m = /^(\d*)(?:\.(\d*))?/.exec(s)!;
     const [whole = "", frac] = [m[1], m[2]];
-    if (whole === "" && (frac === undefined || frac === "")) throw new Error(`time: invalid duration ${quoted}`);
+    if (whole === "" && (frac === undefined || frac === "")) throw new BerthError(`invalid duration ${quoted}`, { op: "time" });
     s = s.slice(m[0].length);
     const unitMatch = /^[^\d.]+/.exec(s);
-    if (unitMatch === null) throw new Error(`time: missing unit in duration ${quoted}`);
+    if (unitMatch === null) throw new BerthError(`missing unit in duration ${quoted}`, { op: "time" });
     const unitName = unitMatch[0];
     const unit = UNIT_NS[unitName];
-    if (unit === undefined) throw new Error(`time: unknown unit ${JSON.stringify(unitName)} in duration ${quoted}`);
+    if (unit === undefined) throw new BerthError(`unknown unit ${JSON.stringify(unitName)} in duration ${quoted}`, { op: "time" });
     s = s.slice(unitName.length);
     let v = BigInt(whole === "" ? "0" : whole) * unit;
     if (frac !== undefined && frac !== "") {
@@ -75,7 +75,7 @@ export function parseGoDuration(text: string): bigint {
       v += (BigInt(frac) * unit) / 10n ** BigInt(frac.length);
     }
     total += v;
-    if (total > MAX_INT64) throw new Error(`time: invalid duration ${quoted}`);
+    if (total > MAX_INT64) throw new BerthError(`invalid duration ${quoted}`, { op: "time" });
   }
   return negative ? -total : total;
 }

@@ -5,26 +5,16 @@
 // architecture since Linux 5.1 unified new system calls).
 
 import { closeSync, readSync } from "node:fs";
-import { loadKoffi } from "./koffi.js";
+import { constants } from "node:os";
+import { BerthError } from "../errors.js";
+import { lazyLibc } from "./koffi.js";
 
-type Fn = (...args: unknown[]) => unknown;
-interface Libc { syscall: Fn; poll: Fn; inotifyInit1: Fn; inotifyAddWatch: Fn; errno: () => number }
-
-let libc: Libc | undefined;
-
-function load(): Libc {
-  if (libc !== undefined) return libc;
-  const koffi = loadKoffi();
-  const lib = koffi.load("libc.so.6");
-  libc = {
-    syscall: lib.func("long syscall(long number, ...)"),
-    poll: lib.func("int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)"),
-    inotifyInit1: lib.func("int inotify_init1(int flags)"),
-    inotifyAddWatch: lib.func("int inotify_add_watch(int fd, const char *path, uint32_t mask)"),
-    errno: () => koffi.errno(),
-  };
-  return libc;
-}
+const load = lazyLibc({
+  syscall: "long syscall(long number, ...)",
+  poll: "int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)",
+  inotifyInit1: "int inotify_init1(int flags)",
+  inotifyAddWatch: "int inotify_add_watch(int fd, const char *path, uint32_t mask)",
+});
 
 /** Whether the event calls can be made here (koffi and libc load). */
 export function fdWaitAvailable(): boolean {
@@ -89,7 +79,7 @@ export class Inotify {
 }
 
 const POLLIN = 1;
-const EINTR = 4;
+const EINTR = constants.errno.EINTR;
 
 /**
  * poll(2) `fds` for readability for up to `timeoutMs` (-1: no limit). Returns the fds that
@@ -106,7 +96,7 @@ export function pollReadable(fds: number[], timeoutMs: number): number[] {
   const n = Number(l.poll(buf, fds.length, timeout));
   if (n < 0) {
     if (l.errno() === EINTR) return [];
-    throw new Error(`poll: errno ${l.errno()}`);
+    throw BerthError.fromErrno("poll", undefined, l.errno());
   }
   return fds.filter((_fd, i) => buf.readInt16LE(8 * i + 6) !== 0);
 }

@@ -30,3 +30,27 @@ export function loadKoffi(): Koffi {
   }
   return koffi;
 }
+
+/** A libc function bound through koffi (arguments and result as koffi passes them). */
+export type LibcFn = (...args: unknown[]) => unknown;
+
+let libcHandle: ReturnType<Koffi["load"]> | undefined;
+
+/**
+ * libc's functions by name, each bound from the prototype given, and errno. Every
+ * module that calls libc declares what it needs through this, so libc is opened once.
+ */
+export function libcFunctions<K extends string>(prototypes: Record<K, string>): Record<K, LibcFn> & { errno: () => number } {
+  const k = loadKoffi();
+  libcHandle ??= k.load("libc.so.6");
+  const lib = libcHandle;
+  const out = {} as Record<K, LibcFn>;
+  for (const name of Object.keys(prototypes) as K[]) out[name] = lib.func(prototypes[name]) as LibcFn;
+  return Object.assign(out, { errno: () => k.errno() });
+}
+
+/** libcFunctions(prototypes), bound on the first call of the function returned and kept. */
+export function lazyLibc<K extends string>(prototypes: Record<K, string>): () => Record<K, LibcFn> & { errno: () => number } {
+  let bound: (Record<K, LibcFn> & { errno: () => number }) | undefined;
+  return () => (bound ??= libcFunctions(prototypes));
+}

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { homeDirFor } from "./passwd.js";
+import { homeDirFor, hostUserName } from "./passwd.js";
 
 const dirs: string[] = [];
 function root(): string {
@@ -28,5 +28,15 @@ describe("homeDirFor", () => {
     mkdirSync(join(r, "etc"));
     symlinkSync("/etc/passwd", join(r, "etc/passwd"));
     expect(homeDirFor(r, 0)).toBe("/");
+  });
+});
+
+describe("hostUserName (list's OWNER column)", () => {
+  const passwd = "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+  it("names the uid, or #uid as runc does when it is not listed or /etc/passwd cannot be read", () => {
+    expect(hostUserName(65534, () => passwd)).toBe("nobody");
+    expect(hostUserName(0, () => passwd)).toBe("root");
+    expect(hostUserName(1000, () => passwd)).toBe("#1000");
+    expect(hostUserName(0, () => { throw new Error("EACCES"); })).toBe("#0");
   });
 });

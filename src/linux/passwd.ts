@@ -34,3 +34,18 @@ export function homeDirFor(root: string, uid: number, fs: PasswdFs = realFs): st
   }
   return "/";
 }
+
+/** The name of host user `uid` in /etc/passwd, or "#uid" (runc's `list` owner column). */
+export function hostUserName(uid: number, read: () => string = () => readFileSync("/etc/passwd", "utf8")): string {
+  let text = "";
+  try {
+    text = read();
+  } catch {
+    // unreadable: the number
+  }
+  for (const line of text.split("\n")) {
+    const f = line.split(":");
+    if (f.length >= 3 && f[2] === String(uid) && f[0] !== "") return f[0]!;
+  }
+  return `#${uid}`;
+}

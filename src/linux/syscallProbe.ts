@@ -4,7 +4,8 @@
 // EFAULT and one that lacks it answers ENOSYS. Numbers from 424 on are the same
 // on every architecture (Linux 5.1 unified new system calls).
 
-import { loadKoffi } from "./koffi.js";
+import { constants } from "node:os";
+import { lazyLibc } from "./koffi.js";
 
 export type ProbedSyscall = "open_tree" | "pidfd_open" | "clone3" | "openat2" | "mount_setattr" | "landlock_create_ruleset";
 
@@ -12,18 +13,9 @@ const NR: Record<ProbedSyscall, number> = {
   open_tree: 428, pidfd_open: 434, clone3: 435, openat2: 437, mount_setattr: 442, landlock_create_ruleset: 444,
 };
 
-const ENOSYS = 38;
-const EOPNOTSUPP = 95;
+const { ENOSYS, EOPNOTSUPP } = constants.errno;
 
-type Fn = (...args: unknown[]) => unknown;
-let sys: { syscall: Fn; errno: () => number } | undefined;
-
-function load(): NonNullable<typeof sys> {
-  if (sys !== undefined) return sys;
-  const koffi = loadKoffi();
-  sys = { syscall: koffi.load("libc.so.6").func("long syscall(long number, ...)"), errno: () => koffi.errno() };
-  return sys;
-}
+const load = lazyLibc({ syscall: "long syscall(long number, ...)" });
 
 function call(nr: number, ...args: number[]): { ret: number; errno: number } {
   const s = load();

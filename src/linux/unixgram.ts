@@ -3,9 +3,8 @@
 // names an abstract address). Through koffi, loaded only when a caller needs it (the
 // NOTIFY_SOCKET proxy).
 
-import { BerthError, describeErrno } from "../errors.js";
-import { getSystemErrorName } from "node:util";
-import { loadKoffi } from "./koffi.js";
+import { BerthError } from "../errors.js";
+import { libcFunctions } from "./koffi.js";
 
 interface Libc {
   socket(domain: number, type: number, protocol: number): number;
@@ -29,16 +28,14 @@ let libc: Libc | undefined;
 
 async function load(): Promise<Libc> {
   if (libc !== undefined) return libc;
-  const koffi = loadKoffi();
-  const lib = koffi.load("libc.so.6");
-  const f = {
-    socket: lib.func("int socket(int domain, int type, int protocol)"),
-    bind: lib.func("int bind(int fd, const void *addr, uint32_t len)"),
-    poll: lib.func("int poll(void *fds, unsigned long n, int timeout)"),
-    recv: lib.func("long recv(int fd, void *buf, unsigned long len, int flags)"),
-    sendto: lib.func("long sendto(int fd, const void *buf, unsigned long len, int flags, const void *addr, uint32_t alen)"),
-    close: lib.func("int close(int fd)"),
-  };
+  const f = libcFunctions({
+    socket: "int socket(int domain, int type, int protocol)",
+    bind: "int bind(int fd, const void *addr, uint32_t len)",
+    poll: "int poll(void *fds, unsigned long n, int timeout)",
+    recv: "long recv(int fd, void *buf, unsigned long len, int flags)",
+    sendto: "long sendto(int fd, const void *buf, unsigned long len, int flags, const void *addr, uint32_t alen)",
+    close: "int close(int fd)",
+  });
   libc = {
     socket: (d, t, p) => f.socket(d, t, p) as number,
     bind: (fd, a, l) => f.bind(fd, a, l) as number,
@@ -46,7 +43,7 @@ async function load(): Promise<Libc> {
     recv: (fd, b, l, fl) => Number(f.recv(fd, b, l, fl)),
     sendto: (fd, b, l, fl, a, al) => Number(f.sendto(fd, b, l, fl, a, al)),
     close: (fd) => f.close(fd) as number,
-    errno: () => koffi.errno(),
+    errno: f.errno,
   };
   return libc;
 }
@@ -64,9 +61,7 @@ function sockaddr(path: string): { addr: Buffer; len: number } {
 }
 
 function fail(c: Libc, op: string, path: string, e = c.errno()): never {
-  let name: string;
-  try { name = getSystemErrorName(-e); } catch { name = `errno ${e}`; }
-  throw new BerthError(describeErrno(name), { op, path, errno: name });
+  throw BerthError.fromErrno(op, path, e);
 }
 
 export interface Unixgram {

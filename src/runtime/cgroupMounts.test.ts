@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cgroupMounts } from "./cgroupMounts.js";
+import { cgroupMounts, hostCgroup2At } from "./cgroupMounts.js";
 import type { PlanMount } from "./plan.js";
 import { HYBRID_LAYOUT } from "../testing/layouts.js";
 
@@ -60,5 +60,20 @@ describe("cgroupMounts", () => {
       layout: "v2", hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } },
     }, false, true);
     expect(r.mounts[0]).toMatchObject({ source: "/sys/fs/cgroup/c1", destination: "/sys/fs/cgroup", bind: true, remountFlags: RO_FLAGS });
+  });
+
+  it("v2 under a recursive bind of the host's /sys (a rootless config): no fresh cgroup2 on the host's own (EBUSY), as runc", () => {
+    const V2 = { layout: "v2" as const, hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } } };
+    const sys: PlanMount = { ...m, source: "/sys", destination: "/sys", fstype: "bind", bind: true, flags: 0x1000n | 0x4000n, cgroup: false };
+    expect(hostCgroup2At([sys], "/sys/fs/cgroup", "/sys/fs/cgroup")).toBe(true);
+    expect(hostCgroup2At([{ ...sys, flags: 0x1000n }], "/sys/fs/cgroup", "/sys/fs/cgroup")).toBe(false);
+    expect(hostCgroup2At([{ ...sys, source: "/other" }], "/sys/fs/cgroup", "/sys/fs/cgroup")).toBe(false);
+    expect(hostCgroup2At([], "/sys/fs/cgroup", "/sys/fs/cgroup")).toBe(false);
+    // its own (delegated) cgroup: a bind of it
+    const own = cgroupMounts(m, { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/u/c1" } }, V2, true, true, true);
+    expect(own.mounts.map((x) => [x.destination, x.fstype, x.source])).toEqual([["/sys/fs/cgroup", "bind", "/sys/fs/cgroup/u/c1"]]);
+    // none (rootless, skipped; the path is berth's own): an empty read-only tmpfs
+    const none = cgroupMounts(m, { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/u" }, skipped: ["unified"] }, V2, true, true, true);
+    expect(none.mounts.map((x) => [x.destination, x.fstype, x.flags & 1n])).toEqual([["/sys/fs/cgroup", "tmpfs", 1n]]);
   });
 });

@@ -5,7 +5,11 @@
 //   shows the root of the caller's cgroup namespace: the container's cgroup with a
 //   cgroup namespace, the host's hierarchy read-only without); in a user namespace
 //   without a cgroup namespace the kernel refuses that, and runc binds the
-//   container's cgroup2 directory instead, as berth does.
+//   container's cgroup2 directory instead, as berth does. Where the destination is the
+//   host's cgroup2 mount itself, brought there by an earlier recursive bind (a rootless
+//   config binds the host's /sys), the kernel refuses the same filesystem on the same
+//   place (EBUSY) and runc binds the container's directory too, or, when it has none
+//   (rootless, not delegated), covers the place with an empty read-only tmpfs.
 // - v1 and hybrid: a tmpfs (the mount's flags without ro, mode=755), then for
 //   each v1 hierarchy a bind of the container's directory at
 //   <dest>/<basename of the host mount point> remounted with the mount's flags,
@@ -32,12 +36,42 @@ function bind(source: string, destination: string, flags: bigint, propagation: n
   };
 }
 
-/** What a cgroup mount becomes; its recursive attributes go on each mount it is made of. */
-export function cgroupMounts(m: PlanMount, state: CgroupState, layout: CgroupLayout, cgroupns = false, userns = false): CgroupMountPlan {
-  const plan = expand(m, state, layout, cgroupns, userns);
+/**
+ * What a cgroup mount becomes; its recursive attributes go on each mount it is made of.
+ * `hostCgroup2Below`: an earlier recursive bind put the host's cgroup2 mount at m.destination.
+ */
+export function cgroupMounts(m: PlanMount, state: CgroupState, layout: CgroupLayout, cgroupns = false, userns = false, hostCgroup2Below = false): CgroupMountPlan {
+  const plan = hostCgroup2Below && layout.layout === "v2" ? shadowedV2(m, state) : expand(m, state, layout, cgroupns, userns);
   const attr = m.recursiveAttr;
   if (attr !== undefined) plan.mounts = plan.mounts.map((x) => ({ ...x, recursiveAttr: attr }));
   return plan;
+}
+
+/** v2, where a fresh cgroup2 mount would land on the host's own (EBUSY): runc's fallback. */
+function shadowedV2(m: PlanMount, state: CgroupState): CgroupMountPlan {
+  const dir = state.paths[UNIFIED];
+  if (dir !== undefined && !(state.skipped ?? []).includes(UNIFIED)) return { mounts: [bind(dir, m.destination, m.flags, m.propagation)], symlinks: [] };
+  return {
+    mounts: [{
+      source: "tmpfs", destination: m.destination, fstype: "tmpfs", flags: (m.flags & ~BigInt(MS_BIND | MS_REC)) | BigInt(MS_RDONLY), data: "mode=755",
+      propagation: m.propagation, bind: false, remountFlags: 0n, destIsFile: false, cgroup: false,
+    }],
+    symlinks: [],
+  };
+}
+
+/**
+ * Whether an earlier mount of `mounts` is a recursive bind that puts the host's cgroup2
+ * mount (`cgroup2Mount`) exactly at `destination`.
+ */
+export function hostCgroup2At(mounts: readonly PlanMount[], destination: string, cgroup2Mount: string | undefined): boolean {
+  if (cgroup2Mount === undefined) return false;
+  return mounts.some((b) => {
+    if (!b.bind || (b.flags & BigInt(MS_REC)) === 0n) return false;
+    const rel = posix.relative(b.destination, destination);
+    if (rel.startsWith("..") || posix.isAbsolute(rel)) return false;
+    return posix.join(b.source, rel) === cgroup2Mount;
+  });
 }
 
 function expand(m: PlanMount, state: CgroupState, layout: CgroupLayout, cgroupns: boolean, userns: boolean): CgroupMountPlan {

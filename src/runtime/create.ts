@@ -3,23 +3,23 @@
 // everything this command made: processes, cgroups, the state directory.
 
 import type { Socket } from "node:net";
-import { checkTerminal, connectConsole } from "./consoleSocket.js";
-import { rmSync, writeFileSync } from "node:fs";
+import { checkTerminal, connectConsole, connectPidfd } from "./consoleSocket.js";
+import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BerthError } from "../errors.js";
 import { log } from "../log.js";
-import type { Spec, IDMapping } from "../spec/types.js";
+import type { Spec } from "../spec/types.js";
 import { loadAndValidateConfig, validateContainerId } from "../spec/validate.js";
+import { checkRootlessConfig } from "../spec/rootless.js";
 import { buildInitPlan, sessionKeyringName } from "./planBuilder.js";
 import { createCgroupManager } from "../linux/cgroups/newManager.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
 import { readPids } from "../linux/cgroups/files.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
-import { cgroupMounts } from "./cgroupMounts.js";
-import { detectCgroupLayout } from "../linux/cgroups/detect.js";
 import { mountsUnder, unmountUnder } from "../linux/mountinfo.js";
-import { CLONE_NEWCGROUP, CLONE_NEWUSER } from "../linux/namespaces.js";
-import type { Plan, PlanMount } from "./plan.js";
+import { checkSystemdRootless, egid, euid, rootlessCgroups, type RootlessMode } from "../linux/userns.js";
+import { writeIdMaps } from "../linux/idMaps.js";
+import { placeInCgroups } from "./planCgroups.js";
 import { runHelper, type HelperResult } from "./spawnInit.js";
 import { runHooks, runHooksWarn } from "./hooks.js";
 import { begin, span } from "../trace.js";
@@ -30,6 +30,7 @@ import {
   FIFO_FILE, OCI_VERSION, seccompCacheDir, type ContainerRecord,
 } from "./stateStore.js";
 import { namespacePathsOf } from "../linux/namespaces.js";
+import { checkHostDevices, moveNetDevices, netDeviceMoves } from "./netDevices.js";
 import { connectAgent, containerProcessState } from "./seccompAgent.js";
 import { SECCOMP_FILTER_FLAG_NEW_LISTENER, type Seccomp } from "../linux/seccomp/profile.js";
 
@@ -39,10 +40,14 @@ export interface CreateOptions {
   bundle?: string;
   pidFile?: string;
   consoleSocket?: string;
+  /** --pidfd-socket: where the init process sends a pidfd of itself. */
+  pidfdSocket?: string;
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
   systemdCgroup: boolean;
+  /** The global --rootless: whether cgroup permission errors are tolerated (default auto). */
+  rootless?: RootlessMode;
   /** Foreground run: berth-init stays to wait for the container (and relays its tty). */
   wait: boolean;
   /** Detached (create, run -d): a terminal needs a console socket. */
@@ -52,15 +57,6 @@ export interface CreateOptions {
 export interface Created { rec: ContainerRecord; helper: HelperResult }
 
 
-
-function writeIdMap(file: string, maps: IDMapping[] | undefined): void {
-  const text = (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
-  try {
-    writeFileSync(file, text);
-  } catch (err) {
-    throw BerthError.fromSys("write id map", file, err, "check linux.uidMappings/linux.gidMappings");
-  }
-}
 
 /** Socket activation: fds handed to berth by LISTEN_PID/LISTEN_FDS are passed on. */
 export function listenFdsFor(spec: Spec): number {
@@ -80,6 +76,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const bundle = resolve(opts.bundle ?? ".");
   const { spec, warnings } = span("validate config", () => loadAndValidateConfig(bundle));
   for (const w of warnings) log.warn(w);
+  if (euid() !== 0) checkRootlessConfig(spec, egid());
   log.debug(`create ${opts.id}: bundle ${bundle}, config valid`);
   checkTerminal("create", spec.process?.terminal === true, opts);
   const listenFds = listenFdsFor(spec);
@@ -92,6 +89,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const dir = claimContainerDir(opts.root, opts.id);
   let cg: CgroupManager | undefined;
   let consoleSocket: Socket | undefined;
+  let pidfdSocket: Socket | undefined;
   let agentSocket: Socket | undefined;
   let pidFileWritten = false;
   // Once hooks have begun, a failure stops the container and continues at
@@ -99,15 +97,22 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   let hooksBegan = false;
   try {
     if (hostNotifySocket() !== undefined) setupNotify(spec, dir);
-    cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: opts.id, systemd: opts.systemdCgroup, annotations: spec.annotations });
+    checkSystemdRootless(opts.systemdCgroup);
+    cg = createCgroupManager({
+      cgroupsPath: spec.linux?.cgroupsPath, id: opts.id, systemd: opts.systemdCgroup, annotations: spec.annotations,
+      rootless: rootlessCgroups(opts.rootless, opts.systemdCgroup),
+    });
     const fifoPath = join(dir, FIFO_FILE);
-    const plan = span("build plan", () => buildInitPlan(spec, {
+    const built = span("build plan", () => buildInitPlan(spec, {
       bundle, fifoPath, noPivot: opts.noPivot, preserveFds: opts.preserveFds, listenFds,
       consoleSocket: opts.consoleSocket !== undefined, wait: opts.wait, warn: (m) => log.warn(m),
       seccompCacheDir: seccompCacheDir(opts.root),
+      // runc's default: the container gets a session keyring of its own.
+      ...(opts.noNewKeyring ? {} : { sessionKeyring: sessionKeyringName(opts.id) }),
     }));
-    // runc's default: the container gets a session keyring of its own.
-    if (!opts.noNewKeyring) plan.sessionKeyring = sessionKeyringName(opts.id);
+    // linux.netDevices (checked by the plan builder): each must exist before anything starts.
+    const netMoves = netDeviceMoves(spec, process.geteuid?.() ?? 0);
+    if (netMoves.length > 0) span("check network devices", () => checkHostDevices(netMoves));
     const cgm = cg;
     const record = (pid: number): ContainerRecord => {
       const startTime = pid === 0 ? "" : startTimeOf(pid);
@@ -154,15 +159,10 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     // Device rules always apply: runc's defaults hold even without linux.resources.
     await cgm.apply({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec.linux) }, { warn: (m) => log.warn(m) });
     const entry = cgm.selfEntry();
-    plan.cgroupTasks = entry.tasks;
-    // clone3 into a cgroup checks the cloning process's credentials, which are
-    // unprivileged ones once stage 1 is in a user namespace: then berth places
-    // stage 1 in the cgroup2 directory itself (the slower, locked way).
-    const inUserNs = plan.userns || plan.nsJoin.some((n) => n.type === CLONE_NEWUSER);
-    if (!inUserNs) plan.cgroupInto = entry.into;
-    expandCgroupMounts(plan, cgm);
+    const plan = placeInCgroups(built, { state: cgm.state, entry });
     cgroupDone();
     if (opts.consoleSocket !== undefined) consoleSocket = await connectConsole(opts.consoleSocket);
+    if (opts.pidfdSocket !== undefined) pidfdSocket = await connectPidfd(opts.pidfdSocket, "create");
     const base = { id: opts.id, bundle, annotations: spec.annotations };
     // SCMP_ACT_NOTIFY: the listener goes to the agent at listenerPath (resolveProfile made sure there is one).
     const seccomp = spec.linux?.seccomp as Seccomp | null | undefined;
@@ -180,11 +180,10 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       // `delete --force` finds (status "creating") instead of an init nobody knows of.
       // A process already gone has sent, or is sending, its error: that is the one to report.
       onPid: (pid) => { if (startTimeOf(pid) !== undefined) saveRecord(opts.root, record(pid)); },
-      onUserMap: (pid) => {
-        writeIdMap(`/proc/${pid}/uid_map`, spec.linux?.uidMappings);
-        writeIdMap(`/proc/${pid}/gid_map`, spec.linux?.gidMappings);
-      },
+      onUserMap: (pid) => writeIdMaps(pid, spec.linux?.uidMappings, spec.linux?.gidMappings, { rootlessEuid: euid() !== 0, egid: egid() }),
       onHooks: (pid) => {
+        // As runc: the devices are in the container's namespace before any hook runs.
+        if (netMoves.length > 0) span("move network devices", () => moveNetDevices(netMoves, pid));
         hooksBegan = true;
         log.debug(`create ${opts.id}: running prestart and createRuntime hooks`);
         // The environment is in place (runtime.md lifecycle step 2 is done), so
@@ -204,6 +203,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       onWarn: (m) => log.warn(m),
     }, {
       console: consoleSocket,
+      pidfd: pidfdSocket,
       seccompAgent: agentSocket === undefined || listenerPath === undefined ? undefined : { socket: agentSocket, path: listenerPath },
     }));
     const rec = record(helper.pid);
@@ -215,6 +215,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
       pidFileWritten = true;
     }
     consoleSocket?.destroy();
+    pidfdSocket?.destroy();
     if (!opts.wait) {
       helper.channel.destroy();
       helper.child.unref();
@@ -222,6 +223,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     return { rec, helper };
   } catch (err) {
     consoleSocket?.destroy();
+    pidfdSocket?.destroy();
     agentSocket?.destroy();
     if (pidFileWritten && opts.pidFile !== undefined) removeQuiet(resolve(opts.pidFile));
     if (cg !== undefined) {
@@ -237,24 +239,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     }
     throw err;
   }
-}
-
-/** Replace each `cgroup` mount with what the container must see of its own cgroups. */
-function expandCgroupMounts(plan: Plan, cg: CgroupManager): void {
-  if (!plan.mounts.some((m) => m.cgroup)) return;
-  const layout = detectCgroupLayout();
-  const mounts: PlanMount[] = [];
-  for (const m of plan.mounts) {
-    if (!m.cgroup) {
-      mounts.push(m);
-      continue;
-    }
-    const userns = plan.userns || plan.nsJoin.some((n) => n.type === CLONE_NEWUSER);
-    const x = cgroupMounts(m, cg.state, layout, (plan.cloneFlags & CLONE_NEWCGROUP) !== 0, userns);
-    mounts.push(...x.mounts);
-    plan.symlinks.push(...x.symlinks);
-  }
-  plan.mounts = mounts;
 }
 
 /**

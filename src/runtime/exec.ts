@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Socket } from "node:net";
-import { checkTerminal, connectConsole } from "./consoleSocket.js";
+import { checkTerminal, connectConsole, connectPidfd } from "./consoleSocket.js";
 import { BerthError } from "../errors.js";
 import { log } from "../log.js";
 import type { Process, Spec } from "../spec/types.js";
@@ -31,6 +31,8 @@ export interface ExecOptions {
   detach: boolean;
   pidFile?: string;
   consoleSocket?: string;
+  /** --pidfd-socket: where the new process sends a pidfd of itself. */
+  pidfdSocket?: string;
   cwd?: string;
   env: string[];
   user?: string;
@@ -125,6 +127,40 @@ export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
 }
 
 
+/**
+ * A rootless container whose only gid is the caller's own has setgroups denied in its
+ * user namespace: supplementary groups cannot be given to a process there.
+ */
+function refuseDeniedGroups(rec: ContainerRecord, proc: Process, opts: ExecOptions): void {
+  if ((proc.user.additionalGids ?? []).length === 0) return;
+  let policy: string;
+  try {
+    policy = readFileSync(`/proc/${rec.pid}/setgroups`, "utf8").trim();
+  } catch {
+    return; // no such file (old kernel) or the container is gone: exec says so
+  }
+  if (policy !== "deny") return;
+  const path = opts.additionalGids.length > 0 ? "--additional-gids" : opts.processFile !== undefined ? `${opts.processFile}: user.additionalGids` : "process.user.additionalGids";
+  throw new BerthError("supplementary groups cannot be set: the container's user namespace denies setgroups (a rootless container with only its user's gid mapped)", {
+    op: "exec", path, errno: "EPERM", hint: "drop the additional gids",
+  });
+}
+
+/**
+ * Put the new process in the container's cgroup. Rootless, as runc: a cgroup the caller may
+ * not write (a container created by a process in another delegated subtree, say) leaves the
+ * process where it is, with a warning.
+ */
+function enterCgroup(cg: ReturnType<typeof loadCgroupManager> | undefined, rec: ContainerRecord, pid: number): void {
+  try {
+    cg?.enter(pid, rec.pid);
+  } catch (err) {
+    const errno = err instanceof BerthError ? err.errno : undefined;
+    if (rec.cgroup.rootless !== true || (errno !== "EACCES" && errno !== "EPERM" && errno !== "EROFS")) throw err;
+    log.warn(`exec: the process stays out of the container's cgroup (${(err as Error).message}): it is not under the container's limits`);
+  }
+}
+
 /** Returns the exit status for berth (the process's status when in the foreground). */
 export async function execInContainer(opts: ExecOptions): Promise<number> {
   const validated = begin("validate (state, process)");
@@ -133,6 +169,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   if (status === "stopped") throw new BerthError("cannot exec in a stopped container", { op: "exec", path: opts.id, hint: "the container's init has exited" });
   if (status === "paused" && !opts.ignorePaused) throw new BerthError("cannot exec in a paused container", { op: "exec", path: opts.id, hint: "resume it first, or pass --ignore-paused" });
   const proc = execProcess(rec, opts);
+  refuseDeniedGroups(rec, proc, opts);
   if (opts.tty) proc.terminal = true;
   checkTerminal("exec", proc.terminal === true, opts);
   validated();
@@ -157,28 +194,30 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     seccompCacheDir: seccompCacheDir(opts.root),
     personality: rec.config.linux?.personality,
     memoryPolicy: rec.config.linux?.memoryPolicy,
+    ...(rec.noNewKeyring !== true ? { sessionKeyring: sessionKeyringName(rec.id) } : {}),
+    ...(rec.hostMounts !== undefined ? { chrootRootfs: rec.rootfs } : {}),
     warn: (m) => log.warn(m),
   }));
-  // A container without a mount namespace runs chrooted in its rootfs: exec joins it there.
-  if (rec.hostMounts !== undefined) plan.rootfs = rec.rootfs;
-  if (rec.noNewKeyring !== true) plan.sessionKeyring = sessionKeyringName(rec.id);
   const console = opts.consoleSocket !== undefined ? await connectConsole(opts.consoleSocket) : undefined;
   const cg = rec.cgroup.paths !== undefined && Object.keys(rec.cgroup.paths).length > 0 ? loadCgroupManager(rec.cgroup) : undefined;
   // runc sends the new process's listener to the agent too, with the container "running".
   const listenerPath = ((plan.seccomp?.flags ?? 0) & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0 ? seccomp?.listenerPath : undefined;
   let agent: { socket: Socket; path: string } | undefined;
   let helper;
+  let pidfd: Socket | undefined;
   try {
+    if (opts.pidfdSocket !== undefined) pidfd = await connectPidfd(opts.pidfdSocket, "exec");
     if (listenerPath !== undefined) agent = { socket: await connectAgent(listenerPath, "exec"), path: listenerPath };
     helper = await span("berth-init", () => runHelper(plan, "exec", {
-      beforePlan: (pid) => cg?.enter(pid, rec.pid),
+      beforePlan: (pid) => enterCgroup(cg, rec, pid),
       seccompState: (pid) => containerProcessState({
         pid, metadata: seccomp?.listenerMetadata, container: rec, status: "running", initPid: rec.pid,
       }),
       onWarn: (m) => log.warn(m),
-    }, { console, seccompAgent: agent }));
+    }, { console, pidfd, seccompAgent: agent }));
   } finally {
     console?.destroy();
+    pidfd?.destroy();
     agent?.socket.destroy();
   }
   // As runc: the pid file is written in the foreground too, before waiting, and stays. When

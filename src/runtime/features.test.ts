@@ -42,6 +42,7 @@ describe("features", () => {
     expect(f.linux.apparmor).toEqual({ enabled: true });
     expect(f.linux.selinux).toEqual({ enabled: false });
     expect(f.linux.mountExtensions).toEqual({ idmap: { enabled: true } });
+    expect(f.linux.netDevices).toEqual({ enabled: true });
     const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
     expect(f.annotations).toEqual({ "io.github.berth.version": pkg.version, "org.opencontainers.runc.checkpoint.enabled": "true" });
   });

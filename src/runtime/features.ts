@@ -28,6 +28,7 @@ export interface Features {
     apparmor: { enabled: boolean };
     selinux: { enabled: boolean };
     mountExtensions: { idmap: { enabled: boolean } };
+    netDevices: { enabled: boolean };
   };
   annotations: Record<string, string>;
 }
@@ -48,6 +49,8 @@ export function features(): Features {
       selinux: { enabled: false },
       // Idmapped bind mounts (mount_setattr MOUNT_ATTR_IDMAP), as runc 1.2 reports them.
       mountExtensions: { idmap: { enabled: true } },
+      // linux.netDevices: moved over rtnetlink (runtime/netDevices.ts).
+      netDevices: { enabled: true },
     },
     // As runc and crun report it: checkpoint and restore are implemented (with criu; whether
     // criu works on this kernel is `berth check`'s question, and checkpoint's first step).

@@ -11,6 +11,7 @@ import { runHooks, runHooksWarn } from "./hooks.js";
 import { notifyProxy } from "./notifySocket.js";
 import { unmountUnder } from "../linux/mountinfo.js";
 import { isAlive, waitGone } from "./procfs.js";
+import { processesOf } from "./ps.js";
 import { statusOf } from "./status.js";
 import { span } from "../trace.js";
 import {
@@ -160,7 +161,12 @@ function signalCgroup(rec: ContainerRecord, signal: number): void {
     loadCgroupManager(rec.cgroup).signalAll(signal);
     return;
   }
-  try { process.kill(rec.pid, signal); } catch { /* gone */ }
+  // No cgroup at all (rootless, none writable): the processes of its pid namespace.
+  const pids = hasCgroup(rec) ? [rec.pid] : processesOf(rec);
+  for (const pid of pids) {
+    if (!(pid > 0)) continue;
+    try { process.kill(pid, signal); } catch { /* gone */ }
+  }
 }
 
 /** Remove everything create made, then run poststop hooks (failures warn). */

@@ -116,6 +116,8 @@ export interface Plan {
   startContainerHooks: PlanHook[];
   /** Filled in by the caller (spawn), not by the builder. */
   consoleSocketFd?: number;
+  /** Filled in by the caller: the connected --pidfd-socket, where the container process sends a pidfd of itself. */
+  pidfdSocketFd?: number;
   preserveFds: number;
   listenFds: number;
   wait: boolean;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { thrown } from "../testing/thrown.js";
 import type { Process, Spec } from "../spec/types.js";
-import { DEFAULT_PATH, buildExecPlan, buildMemoryPolicy, buildSchedAttr, cpuMask, dedupEnv, buildInitPlan, renderTimeOffsets, runningInUserNs, type InitPlanOptions } from "./planBuilder.js";
+import { DEFAULT_PATH, buildExecPlan, buildMemoryPolicy, buildSchedAttr, cpuMask, dedupEnv, buildInitPlan, renderTimeOffsets, type InitPlanOptions } from "./planBuilder.js";
 
 const MS_RDONLY = 1n, MS_NOSUID = 2n, MS_NODEV = 4n, MS_NOEXEC = 8n, MS_BIND = 0x1000n, MS_REC = 0x4000n;
 const MS_PRIVATE = 0x40000, MS_SLAVE = 0x80000, MS_SHARED = 0x100000, MS_UNBINDABLE = 0x20000;
@@ -600,25 +600,26 @@ describe("buildExecPlan", () => {
   });
 });
 
-describe("runningInUserNs", () => {
-  it("recognises the initial user namespace's map", () => {
-    expect(runningInUserNs(() => "         0          0 4294967295\n")).toBe(false);
-    expect(runningInUserNs(() => "0 1000 1\n")).toBe(true);
-    expect(runningInUserNs(() => { throw new Error("x"); })).toBe(false);
-  });
-});
-
 describe("settings berth does not carry out yet", () => {
   it("fail, naming the field, instead of being dropped with a warning", () => {
     const s = baseSpec();
     (s.linux as Record<string, unknown>).intelRdt = { closID: "x" };
     expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.intelRdt");
-    const t = baseSpec();
-    (t.linux as Record<string, unknown>).netDevices = { eth1: { name: "eth1" } };
-    expect(thrown(() => buildInitPlan(t, opts())).message).toMatch(/linux\.netDevices: berth does not move network devices/);
+  });
+});
+
+describe("linux.netDevices", () => {
+  it("are checked when the plan is built, and make berth-init stop for the host's work before the hooks", () => {
+    const s = baseSpec();
+    s.linux = { ...s.linux, netDevices: { eth1: { name: "ctr0" } } };
+    const root = opts({ host: { ...opts().host, euid: () => 0 } });
+    expect(buildInitPlan(s, root).hooksSync).toBe(true);
+    s.linux.netDevices = { eth1: { name: "bad/name" } };
+    expect(thrown(() => buildInitPlan(s, root)).path).toBe('linux.netDevices["eth1"].name');
+    expect(thrown(() => buildInitPlan(s, opts({ host: { ...opts().host, euid: () => 1000 } }))).message).toMatch(/linux\.netDevices: moving network devices needs root/);
     const u = baseSpec();
-    (u.linux as Record<string, unknown>).netDevices = {};
-    expect(() => buildInitPlan(u, opts())).not.toThrow();
+    u.linux = { ...u.linux, netDevices: {} };
+    expect(buildInitPlan(u, opts()).hooksSync).toBe(false);
   });
 });
 

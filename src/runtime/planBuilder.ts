@@ -4,10 +4,11 @@
 import { existsSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
 import { posix, resolve } from "node:path";
 import { BerthError } from "../errors.js";
-import type { Capabilities, Hook, Mount, NamespaceType, Process, Rlimit, Spec } from "../spec/types.js";
+import type { Capabilities, Hook, Mount, NamespaceType, Process, Rlimit, Spec, TimeOffset } from "../spec/types.js";
 import type { Plan, PlanDevice, PlanHook, PlanMount, PlanNsJoin, PlanProcess, PlanRlimit } from "./plan.js";
 import { capabilityBits, hostLastCap } from "../linux/capabilities.js";
 import { CLONE_NEWTIME, CLONE_NEWUSER, namespaceInfo } from "../linux/namespaces.js";
+import { runningInUserNs } from "../linux/userns.js";
 import {
   DEFAULT_ROOTFS_PROPAGATION, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT, ROOTFS_PROPAGATION, parseMountOptions,
 } from "../linux/mountOptions.js";
@@ -19,6 +20,7 @@ import { homeDirFor } from "../linux/passwd.js";
 import { activeLsms, apparmorExecLabel, refuseLabel } from "../linux/lsm.js";
 import { seccompProgram } from "../linux/seccomp/cache.js";
 import type { Seccomp } from "../linux/seccomp/profile.js";
+import { netDeviceMoves } from "./netDevices.js";
 
 /** PATH used to find args[0] when the process environment has no PATH (runc's default). */
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -62,17 +64,6 @@ export const realHost: HostProbe = {
   euid: () => process.geteuid?.() ?? 0,
 };
 
-/** True unless /proc/self/uid_map is the initial namespace's identity map. */
-export function runningInUserNs(read: () => string = () => readFileSync("/proc/self/uid_map", "utf8")): boolean {
-  let text: string;
-  try {
-    text = read();
-  } catch {
-    return false;
-  }
-  const f = text.trim().split(/\s+/);
-  return !(f.length === 3 && f[0] === "0" && f[1] === "0" && f[2] === "4294967295");
-}
 
 export interface InitPlanOptions {
   /** Absolute bundle directory; relative paths in the config are resolved against it. */
@@ -91,6 +82,8 @@ export interface InitPlanOptions {
   host?: Partial<HostProbe>;
   /** Where compiled seccomp programs are cached (none: compile every time). */
   seccompCacheDir?: string;
+  /** The session keyring the container joins (none: berth-init keeps the caller's; --no-new-keyring). */
+  sessionKeyring?: string;
 }
 
 export interface ExecDefaults {
@@ -119,6 +112,10 @@ export interface ExecPlanOptions {
   /** The container's linux.seccomp: runc applies it to exec'd processes too. */
   seccomp?: Seccomp | null;
   seccompCacheDir?: string;
+  /** The container's session keyring, joined by the exec'd process too (none: --no-new-keyring at create). */
+  sessionKeyring?: string;
+  /** A container without a mount namespace runs chrooted in its rootfs: exec joins it there. */
+  chrootRootfs?: string;
   warn?: (msg: string) => void;
   host?: Partial<HostProbe>;
 }
@@ -133,7 +130,6 @@ function notCarriedOut(spec: Spec): [string, unknown, () => string][] {
   const l = spec.linux;
   return [
     ["linux.intelRdt", l?.intelRdt, () => (existsSync("/sys/fs/resctrl/info") ? "berth does not manage resctrl (Intel RDT) yet" : "this host has no resctrl filesystem mounted at /sys/fs/resctrl")],
-    ["linux.netDevices", l?.netDevices, () => "berth does not move network devices into the container yet"],
   ];
 }
 
@@ -467,7 +463,7 @@ function containerUserns(spec: Spec): ContainerUserns {
 }
 
 /** linux.timeOffsets → the text written to /proc/self/timens_offsets. */
-export function renderTimeOffsets(offsets: Record<string, { secs?: number; nanosecs?: number }>): string {
+export function renderTimeOffsets(offsets: Partial<Record<string, TimeOffset>>): string {
   let text = "";
   for (const clock of Object.keys(offsets)) {
     if (clock !== "monotonic" && clock !== "boottime") {
@@ -667,6 +663,9 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
     if (!empty) fail(why(), path, `remove ${path}; the container would run without it`);
   }
 
+  // Moved by berth from the host side when berth-init stops for the hooks (create.ts).
+  const netDevices = netDeviceMoves(spec, host.euid());
+
   const process = buildProcess(spec.process, { path: "process", host, warn, homeRoot: rootfs });
   refuseLabel("linux.mountLabel", spec.linux?.mountLabel, "selinux", () => host.lsms(), OP);
 
@@ -689,7 +688,8 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
     remountReadonly,
     sysctl,
     fifoPath: opts.fifoPath,
-    hooksSync: hasHooks || opts.stateJsonHooks === true,
+    ...(opts.sessionKeyring === undefined ? {} : { sessionKeyring: opts.sessionKeyring }),
+    hooksSync: hasHooks || opts.stateJsonHooks === true || netDevices.length > 0,
     createContainerHooks: buildHooks(hooks.createContainer, "hooks.createContainer"),
     startContainerHooks: buildHooks(hooks.startContainer, "hooks.startContainer"),
     preserveFds: opts.preserveFds,
@@ -739,6 +739,8 @@ export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
     ...(seccomp === undefined ? {} : { seccomp }),
     ...(persona === undefined ? {} : { personality: persona }),
     ...(mempolicy === undefined ? {} : { memoryPolicy: mempolicy }),
+    ...(opts.sessionKeyring === undefined ? {} : { sessionKeyring: opts.sessionKeyring }),
+    ...(opts.chrootRootfs === undefined ? {} : { rootfs: opts.chrootRootfs }),
     mode: "exec",
     cloneFlags: 0,
     userns: false,

@@ -157,11 +157,12 @@ describe("encodePlan", () => {
     expect(u32(hook[3]!.value)).toBe(5);
   });
 
-  it("encodes exec plans with console and seccomp", () => {
+  it("encodes exec plans with console, pidfd socket and seccomp", () => {
     const plan: Plan = {
       ...basePlan(),
       mode: "exec",
       consoleSocketFd: 5,
+      pidfdSocketFd: 6,
       process: { ...basePlan().process, terminal: true, consoleSize: { height: 24, width: 80 } },
       seccomp: { bpf: Buffer.alloc(16, 7), flags: 1 },
     };
@@ -170,6 +171,7 @@ describe("encodePlan", () => {
     expect(u32(get(Tag.MODE))).toBe(1);
     expect(u32(get(Tag.TERMINAL))).toBe(1);
     expect(u32(get(Tag.CONSOLE_SOCKET_FD))).toBe(5);
+    expect(u32(get(Tag.PIDFD_SOCKET_FD))).toBe(6);
     const size = records(get(Tag.CONSOLE_SIZE));
     expect(size.map((r) => u32(r.value))).toEqual([24, 80]);
     const sc = records(get(Tag.SECCOMP));

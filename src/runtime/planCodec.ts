@@ -237,6 +237,7 @@ export function encodePlan(plan: Plan): Buffer {
     });
   }
   if (plan.consoleSocketFd !== undefined) w.u32(Tag.CONSOLE_SOCKET_FD, plan.consoleSocketFd, "consoleSocketFd");
+  if (plan.pidfdSocketFd !== undefined) w.u32(Tag.PIDFD_SOCKET_FD, plan.pidfdSocketFd, "pidfdSocketFd");
   if (proc.consoleSize !== undefined) {
     const size = proc.consoleSize;
     w.nest(Tag.CONSOLE_SIZE, (n) => {

@@ -2,7 +2,7 @@
 // paired with the process start time (field 22 of /proc/<pid>/stat) so a
 // recycled pid is not mistaken for the container's init.
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 export interface ProcStat { state: string; startTime: string; ppid: number }
 
@@ -43,4 +43,51 @@ export async function waitGone(pid: number, startTime: string, timeoutMs: number
     delay = Math.min(delay * 2, 50);
   }
   return true;
+}
+
+function numericEntries(): number[] {
+  let names: string[];
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  return names.filter((n) => /^[0-9]+$/.test(n)).map(Number);
+}
+
+function pidNsOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The processes of a container that has no cgroup (a rootless one where none could be
+ * made): every process in its own pid namespace (`ownPidNs`), or else its init and
+ * the init's descendants. None when the init is gone.
+ */
+export function processesWithoutCgroup(pid: number, startTime: string, ownPidNs: boolean): number[] {
+  if (!isAlive(pid, startTime)) return [];
+  if (ownPidNs) {
+    const ns = pidNsOf(pid);
+    if (ns !== undefined) return numericEntries().filter((p) => pidNsOf(p) === ns);
+  }
+  const children = new Map<number, number[]>();
+  for (const p of numericEntries()) {
+    const st = readProcStat(p);
+    if (st === undefined) continue;
+    const list = children.get(st.ppid);
+    if (list === undefined) children.set(st.ppid, [p]);
+    else list.push(p);
+  }
+  const out: number[] = [];
+  const todo = [pid];
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    out.push(p);
+    todo.push(...(children.get(p) ?? []));
+  }
+  return out;
 }

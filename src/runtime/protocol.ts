@@ -83,6 +83,7 @@ export const enum Tag {
   MOUNT_ATTR = 65,
   MOUNT_IDMAP = 66,
   TRACE = 67,
+  PIDFD_SOCKET_FD = 68,
 }
 
 export const enum NsJoinTag { TYPE = 1, PATH = 2 }

@@ -1,12 +1,21 @@
-// `ps`: the processes of a container, from its cgroup.
+// `ps`: the processes of a container, from its cgroup (or, for a rootless container
+// without one, from its pid namespace).
 import { childProcess } from "../lazy.js";
 import { BerthError } from "../errors.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
-import { loadRecord } from "./stateStore.js";
+import { processesWithoutCgroup } from "./procfs.js";
+import { loadRecord, type ContainerRecord } from "./stateStore.js";
 
 export function containerPids(root: string, id: string): number[] {
-  const rec = loadRecord(root, id);
-  return loadCgroupManager(rec.cgroup).pids().sort((a, b) => a - b);
+  return processesOf(loadRecord(root, id));
+}
+
+/** The container's processes, sorted. */
+export function processesOf(rec: ContainerRecord): number[] {
+  const pids = Object.keys(rec.cgroup?.paths ?? {}).length > 0
+    ? loadCgroupManager(rec.cgroup).pids()
+    : processesWithoutCgroup(rec.pid, rec.initStartTime, rec.config.linux?.namespaces?.some((n) => n.type === "pid" && (n.path ?? "") === "") === true);
+  return pids.sort((a, b) => a - b);
 }
 
 /** ps(1)'s output (default `ps -ef`) reduced to the header and the container's processes. */

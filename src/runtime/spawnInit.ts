@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Socket } from "node:net";
-import { BerthError } from "../errors.js";
+import { BerthError, errnoName } from "../errors.js";
 import { AGENT_TIMEOUT_MS, LISTENER_PATH } from "./seccompAgent.js";
 import { Msg } from "./protocol.js";
 import type { Plan } from "./plan.js";
@@ -31,9 +31,10 @@ export interface HelperCallbacks {
   onWarn?(msg: string): void;
 }
 
-/** Connected sockets berth-init uses: the caller's --console-socket, the seccomp agent's. */
+/** Connected sockets berth-init uses: the caller's --console-socket and --pidfd-socket, the seccomp agent's. */
 export interface HelperSockets {
   console?: Socket;
+  pidfd?: Socket;
   /** With its listenerPath, for errors; needed when plan.seccomp makes a listener. */
   seccompAgent?: { socket: Socket; path: string };
 }
@@ -74,22 +75,23 @@ export function initBinaryPath(): string {
  * Spawn berth-init with the plan and run the protocol until MSG_READY.
  * On any failure every process it made is killed before the error is thrown.
  */
-export async function runHelper(plan: Plan, op: string, cb: HelperCallbacks, sockets: HelperSockets = {}): Promise<HelperResult> {
-  const n = plan.preserveFds + plan.listenFds;
+export async function runHelper(built: Plan, op: string, cb: HelperCallbacks, sockets: HelperSockets = {}): Promise<HelperResult> {
+  const n = built.preserveFds + built.listenFds;
   const stdio: StdioSlot[] = ["inherit", "inherit", "inherit"];
   for (let i = 0; i < n; i++) stdio.push(3 + i);
   const syncIndex = stdio.length;
   stdio.push("pipe");
-  if (sockets.console !== undefined) {
-    plan.consoleSocketFd = stdio.length;
-    stdio.push(sockets.console);
-  }
+  // Where the sockets land in berth-init's fd table is this function's to say: the plan
+  // sent is the one built, with those fd numbers (and --trace) added.
+  const slot = (s: Socket): number => stdio.push(s) - 1;
   const agent = sockets.seccompAgent;
-  if (plan.seccomp !== undefined && agent !== undefined) {
-    plan.seccomp.agentFd = stdio.length;
-    stdio.push(agent.socket);
-  }
-  if (traceEnabled()) plan.trace = true;
+  const plan: Plan = {
+    ...built,
+    ...(sockets.console === undefined ? {} : { consoleSocketFd: slot(sockets.console) }),
+    ...(sockets.pidfd === undefined ? {} : { pidfdSocketFd: slot(sockets.pidfd) }),
+    ...(built.seccomp === undefined || agent === undefined ? {} : { seccomp: { ...built.seccomp, agentFd: slot(agent.socket) } }),
+    ...(traceEnabled() ? { trace: true } : {}),
+  };
   let child: HelperProcess;
   const spawned = begin("spawn berth-init");
   try {
@@ -215,7 +217,7 @@ function nextBefore(channel: SyncChannel, deadline: number, onTimeout: () => Err
     const timer = setTimeout(() => reject(onTimeout()), Math.max(0, deadline - Date.now()));
     channel.next().then(
       (f) => { clearTimeout(timer); resolve(f); },
-      (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new Error(String(e))); },
+      (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new BerthError(String(e), { op: "read from berth-init" })); },
     );
   });
 }
@@ -225,10 +227,4 @@ function agentTimeout(op: string, path: string | undefined): BerthError {
     `the container process was not ready ${AGENT_TIMEOUT_MS / 1000}s after it asked for its seccomp agent's state: the agent${path === undefined ? "" : ` at ${JSON.stringify(path)}`} has not taken the listener, or does not answer the notifications of the process's syscalls`,
     { op, path: LISTENER_PATH, errno: "ETIMEDOUT", hint: "check that the seccomp agent receives the listener and answers every notification" },
   );
-}
-
-const ERRNO_NAMES: Record<number, string> = { 1: "EPERM", 2: "ENOENT", 3: "ESRCH", 5: "EIO", 9: "EBADF", 12: "ENOMEM", 13: "EACCES", 16: "EBUSY", 17: "EEXIST", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 28: "ENOSPC", 30: "EROFS", 32: "EPIPE", 38: "ENOSYS", 40: "ELOOP", 104: "ECONNRESET", 110: "ETIMEDOUT", 111: "ECONNREFUSED" };
-
-function errnoName(n: number): string {
-  return ERRNO_NAMES[n] ?? `errno ${n}`;
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { BerthError, isErrno } from "../errors.js";
 import type { Spec, OciState } from "../spec/types.js";
 import type { CgroupState } from "../linux/cgroups/types.js";
+import { xdgStateRoot } from "../linux/userns.js";
 import { isAlive } from "./procfs.js";
 
 export const OCI_VERSION = "1.3.0";
@@ -46,11 +47,9 @@ export interface ContainerRecord {
 
 export type Status = OciState["status"];
 
+/** /run/berth, or $XDG_RUNTIME_DIR/berth for a rootless caller (runc's rule, see xdgStateRoot). */
 export function defaultRoot(): string {
-  const euid = process.geteuid?.() ?? 0;
-  const xdg = process.env.XDG_RUNTIME_DIR;
-  if (euid !== 0 && xdg !== undefined && xdg !== "") return join(xdg, "berth");
-  return "/run/berth";
+  return xdgStateRoot() ?? "/run/berth";
 }
 
 export function containerDir(root: string, id: string): string {
@@ -60,14 +59,17 @@ export function containerDir(root: string, id: string): string {
 /**
  * Create the state root 0700, or tighten an existing one of ours to 0700: other users
  * must not reach the containers' fifos and state. A sticky directory (a shared one such
- * as /tmp) or one owned by someone else is left as it is.
+ * as /tmp) or one owned by someone else is left as it is. The default root under
+ * $XDG_RUNTIME_DIR gets the sticky bit too, as runc's: the XDG base directory spec
+ * lets a session manager prune files there that lack it.
  */
 export function ensureRoot(root: string): void {
   try {
     mkdirSync(root, { recursive: true, mode: 0o700 });
     const st = statSync(root);
     const uid = process.geteuid?.() ?? 0;
-    if ((st.mode & 0o077) !== 0 && (st.mode & 0o1000) === 0 && st.uid === uid) chmodSync(root, 0o700);
+    if (root === xdgStateRoot() && st.uid === uid && (st.mode & 0o7777) !== 0o1700) chmodSync(root, 0o1700);
+    else if ((st.mode & 0o077) !== 0 && (st.mode & 0o1000) === 0 && st.uid === uid) chmodSync(root, 0o700);
   } catch (err) {
     throw BerthError.fromSys("create state root", root, err, "check --root");
   }

@@ -74,6 +74,8 @@ export interface Hooks {
   poststop?: Hook[];
 }
 
+export interface TimeOffset { secs?: number; nanosecs?: number }
+
 export interface IDMapping { containerID: number; hostID: number; size: number }
 
 export interface Namespace { type: NamespaceType; path?: string }
@@ -156,7 +158,8 @@ export interface Linux {
   namespaces?: Namespace[];
   uidMappings?: IDMapping[];
   gidMappings?: IDMapping[];
-  timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
+  /** boottime and monotonic; other keys pass the schema and are refused when the plan is built. */
+  timeOffsets?: { boottime?: TimeOffset; monotonic?: TimeOffset; [clock: string]: TimeOffset | undefined };
   devices?: Device[];
   cgroupsPath?: string;
   resources?: Resources;
@@ -168,6 +171,9 @@ export interface Linux {
   mountLabel?: string;
   personality?: unknown;
   intelRdt?: unknown;
+  /** Host network devices moved into the container's network namespace, by host name (runtime-spec 1.3). */
+  netDevices?: Record<string, { name?: string }>;
+  memoryPolicy?: unknown;
   [k: string]: unknown;
 }
 

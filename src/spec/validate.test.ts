@@ -21,7 +21,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 let n = 0;
 /** A bundle directory with a rootfs and the given config.json text (or object). */
-function bundle(config: unknown | undefined): string {
+function bundle(config: unknown): string {
   const dir = join(scratch, `b${n++}`);
   mkdirSync(join(dir, "rootfs"), { recursive: true });
   if (config !== undefined) writeFileSync(join(dir, "config.json"), typeof config === "string" ? config : JSON.stringify(config, null, 2));

@@ -165,9 +165,12 @@ function limitWords(keyword: string, limit: number): string {
 export function show(value: unknown): string {
   if (value === undefined) return "nothing";
   let s: string;
+  // String() only for what JSON cannot show (a function, a bigint, a cycle): no JSON value gets there.
   try {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     s = JSON.stringify(value) ?? String(value);
   } catch {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     s = String(value);
   }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;

@@ -29,7 +29,6 @@ needs("containers").describe("bad input: bundle and config.json", () => {
   }
 
   /** A bundle whose config was edited by `edit` (untyped on purpose: the edits break the schema). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   function badConfig(edit: (c: any) => void): Bundle {
     const b = sb.bundle();
     edit(b.config);

@@ -44,7 +44,7 @@ function cgroupPathOf(dir: string, mountPoint: string): string {
 }
 
 function removeTreeForce(dir: string): void {
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
   } catch {

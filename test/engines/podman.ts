@@ -1,13 +1,21 @@
 // A private podman for the engine scenarios: its own storage (vfs), run and tmp
 // directories, containers.conf, storage.conf and network config directory under one
-// temporary directory, the cgroupfs manager (no systemd needed), file events, and one
-// cgroup parent for all its containers. Nothing of the host's podman setup is read or
-// written. One instance per test file shares the image between the runtimes.
+// temporary directory, file events, and one cgroup parent for all its containers. Nothing
+// of the host's podman setup is read or written. One instance per test file shares the
+// image between the runtimes.
+//
+// The cgroup manager is the host's: on a host where systemd runs (the `systemd`
+// requirement), podman's systemd manager, as podman chooses by default there: the cgroup
+// parent is a slice of its own, conmon runs in a scope libpod-conmon-<id>.scope and the
+// runtime is given --systemd-cgroup and a cgroupsPath "<slice>:libpod:<id>", making the
+// container's scope libpod-<id>.scope. Elsewhere the cgroupfs manager, with a plain
+// directory as the parent.
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { TMP_PREFIX } from "../helpers/env.js";
+import { has } from "../helpers/host.js";
 import { findLeaks, processesMatching, sleep } from "../helpers/leaks.js";
 import { command, describeCommand, expectOk, type CommandOptions, type CommandResult } from "./command.js";
 import { buildImageRootfs, tarRootfs } from "./image.js";
@@ -30,11 +38,28 @@ export interface RunFlags {
   image?: string;
 }
 
+/** podman's cgroup manager here: "systemd" where systemd runs, "cgroupfs" otherwise. */
+export function podmanCgroupManager(): "systemd" | "cgroupfs" {
+  return has("systemd") ? "systemd" : "cgroupfs";
+}
+
 export class Podman {
   /** The image every scenario runs. */
   readonly image = "localhost/berth-test-busybox:latest";
-  /** The cgroup parent of every container (and of conmon): "/berth-test-podman-<hex>". */
-  readonly cgroupParent = `/berth-test-podman-${randomBytes(4).toString("hex")}`;
+  /** The cgroup manager podman runs with (podmanCgroupManager()). */
+  readonly cgroupManager = podmanCgroupManager();
+  private readonly tag = randomBytes(4).toString("hex");
+  /**
+   * The cgroup parent of every container (and of conmon), as given to --cgroup-parent: the
+   * directory "/berth-test-podman-<hex>" under cgroupfs, the slice
+   * "berth_test_podman_<hex>.slice" under systemd (no "-" in the name: a dash would nest it in
+   * berth.slice, berth-test.slice …).
+   */
+  readonly cgroupParent = this.cgroupManager === "systemd"
+    ? `berth_test_podman_${this.tag}.slice`
+    : `/berth-test-podman-${this.tag}`;
+  /** The cgroup parent's path below the cgroup mount (in every v1 hierarchy, or the v2 one). */
+  readonly cgroupParentPath = this.cgroupManager === "systemd" ? `/${this.cgroupParent}` : this.cgroupParent;
   readonly dir: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly global: string[];
@@ -60,7 +85,7 @@ export class Podman {
       `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]`,
       'log_driver = "k8s-file"',
       "[engine]",
-      'cgroup_manager = "cgroupfs"',
+      `cgroup_manager = "${this.cgroupManager}"`,
       'events_logger = "file"',
       "",
     ].join("\n"));
@@ -78,7 +103,7 @@ export class Podman {
     this.global = [
       "--root", join(this.dir, "root"), "--runroot", join(this.dir, "run"), "--storage-driver", "vfs",
       "--tmpdir", d("tmp"), "--network-config-dir", d("net"),
-      "--cgroup-manager", "cgroupfs", "--events-backend", "file",
+      "--cgroup-manager", this.cgroupManager, "--events-backend", "file",
     ];
   }
 
@@ -161,9 +186,20 @@ export class Podman {
     throw new Error(`container ${id} is ${last}, not ${status}, after ${timeoutMs} ms`);
   }
 
-  /** What container `id` left behind: the runtime's state, cgroups, mounts, processes. */
+  /** What container `id` left behind: the runtime's state, cgroups, mounts, processes, systemd units. */
   leaks(rt: EngineRuntime, id: string): string[] {
-    return findLeaks({ id, root: rt.defaultRoot });
+    const leaks = findLeaks({ id, root: rt.defaultRoot });
+    if (this.cgroupManager === "systemd") leaks.push(...unitsMatching(id).map((u) => `systemd unit ${u}`));
+    return leaks;
+  }
+
+  /** The container's cgroup as its init process sees it from the host ("/…/libpod-<id>.scope"). */
+  hostCgroup(id: string): string {
+    const pid = this.inspect(id, "{{.State.Pid}}");
+    const lines = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n");
+    // the v1 pids hierarchy's line on a v1 or hybrid host, "0::/path" on pure v2
+    const line = lines.find((l) => /^\d+:pids:/.test(l)) ?? lines.find((l) => l.startsWith("0::")) ?? "";
+    return line.slice(line.indexOf(":", line.indexOf(":") + 1) + 1);
   }
 
   /** leaks(), polled until it is empty or `timeoutMs` passed (the engine's own processes exit a moment later). */
@@ -199,9 +235,22 @@ export class Podman {
     }
     problems.push(...procs.map((p) => `process ${p}`));
     this.podman(["rmi", "-a", "-f"]);
-    problems.push(...sweepMountsAndCgroups(this.dir, this.cgroupParent));
+    if (this.cgroupManager === "systemd") {
+      // The slice stays active after its last scope is gone; stopping it removes its cgroup.
+      const active = unitsMatching(this.cgroupParent);
+      problems.push(...active.filter((u) => u !== this.cgroupParent).map((u) => `systemd unit ${u}`));
+      if (active.length > 0) command("systemctl", ["stop", ...active]);
+    }
+    problems.push(...sweepMountsAndCgroups(this.dir, this.cgroupParentPath));
     rmSync(this.dir, { recursive: true, force: true });
     restoreRoots(roots);
     if (problems.length > 0) throw new Error(`podman left behind:\n${problems.join("\n")}`);
   }
+}
+
+/** Loaded systemd units whose name contains `needle` (scopes and slices). */
+function unitsMatching(needle: string): string[] {
+  const r = command("systemctl", ["list-units", "--all", "--plain", "--no-legend", "--no-pager", "--type=scope,slice"]);
+  return r.stdout.split("\n").map((l) => l.trim().split(/\s+/)[0] ?? "")
+    .filter((u) => u.includes(needle));
 }

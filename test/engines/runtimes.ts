@@ -39,7 +39,7 @@ export function engineRuntimes(): EngineRuntime[] {
 
 /** Cgroup controllers' mount points (v1 hierarchies and the cgroup2 mount). */
 function cgroupMounts(): string[] {
-  let names: string[] = [];
+  let names: string[];
   try { names = readdirSync("/sys/fs/cgroup"); } catch { return []; }
   const hasDirs = names.some((n) => n === "cgroup.procs");
   if (hasDirs) return ["/sys/fs/cgroup"];

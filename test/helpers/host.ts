@@ -11,11 +11,11 @@
 // Checks run on first use and are remembered for the process.
 
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statfsSync } from "node:fs";
-import { createRequire } from "node:module";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statfsSync, statSync } from "node:fs";
 import { release } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it, type TestFunction, type TestOptions } from "vitest";
+import { loadKoffi } from "../../src/linux/koffi.js";
 import { activeLsms } from "../../src/linux/lsm.js";
 import { CGROUP2_SUPER_MAGIC, detectCgroupLayout, UNIFIED, type CgroupLayout } from "../../src/linux/cgroups/detect.js";
 import { IS_BERTH, IS_ROOT, REPO_ROOT, RUNTIME_BIN, RUNTIME_PRESENT } from "./env.js";
@@ -40,6 +40,8 @@ const REQUIREMENTS = {
   disk: "a real block device (not loop, zram or ram) for io throttles",
   "hugepages-2M": "2 MiB huge pages (/sys/kernel/mm/hugepages/hugepages-2048kB)",
   userns: "unprivileged user namespaces can be made (unshare --user)",
+  "rootless-user": "root can run commands as uid 65534 (setpriv, Debian package util-linux), and that user can make a user namespace (setpriv … unshare --user true): the kernel allows unprivileged user namespaces",
+  uidmap: "newuidmap and newgidmap (Debian package uidmap), setuid root, for rootless containers with several ids",
   "idmapped-mounts": "a bind mount of a directory in /tmp (where the tests' bundles live) can be idmapped: mount_setattr(2) with MOUNT_ATTR_IDMAP, Linux 5.12+ and a filesystem that supports it (ext4 5.12+, tmpfs 6.3+)",
   keyctl: "the keyctl system call works and /proc/keys exists",
   systemd: "systemd runs as PID 1 and answers on the D-Bus system bus",
@@ -50,6 +52,7 @@ const REQUIREMENTS = {
   zsh: "the zsh binary (Debian package zsh), to check the zsh completion's syntax",
   fish: "the fish binary (Debian package fish), to check the fish completion's syntax",
   cc: "a C compiler to build the test peers (gcc, or $CC)",
+  veth: "root, the ip binary (Debian package iproute2) and veth pairs the kernel can make (CONFIG_VETH), for linux.netDevices (the dummy module is often missing, veth rarely)",
   runc: `runc ${RUNC_SERIES}.x, the reference runtime ($RUNC_BIN, /usr/sbin/runc or /usr/bin/runc)`,
   crun: "crun ($CRUN_BIN, /usr/bin/crun)",
   criu: "criu, passing `criu check`",
@@ -77,6 +80,9 @@ export function describeRequirement(req: Requirement): string {
   if (req.startsWith("controller:")) return `the ${req.slice(11)} cgroup controller is available`;
   return REQUIREMENTS[req as keyof typeof REQUIREMENTS] ?? req;
 }
+
+/** setpriv's arguments that run a command as the unprivileged uid 65534 (nobody) with no supplementary groups. */
+export const AS_NOBODY = ["--reuid", "65534", "--regid", "65534", "--clear-groups", "--"];
 
 /** Every named requirement (without the per-controller ones). */
 export const REQUIREMENT_NAMES = Object.keys(REQUIREMENTS) as (keyof typeof REQUIREMENTS)[];
@@ -169,7 +175,7 @@ function needRoot(): string | undefined {
 
 /** "MAJ:MIN" of a real disk (not loop/zram/ram), if the host has one. */
 export function diskDevice(): string | undefined {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync("/sys/block");
   } catch {
@@ -200,7 +206,7 @@ export function runcVersion(bin = RUNC_BIN): string | undefined {
 function keyctlMissing(): string | undefined {
   if (!existsSync("/proc/keys")) return "/proc/keys does not exist (kernel without CONFIG_KEYS)";
   try {
-    const koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
+    const koffi = loadKoffi();
     const syscall = koffi.load("libc.so.6").func("long syscall(long nr, long a, long b, long c)");
     // keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0) on x86-64 (SYS_keyctl = 250)
     const id = syscall(250, 0, -3, 0) as number;
@@ -230,6 +236,18 @@ function memlockMissing(): string | undefined {
   const hard = line?.split(/\s{2,}/)[2];
   if (hard === undefined) return "no Max locked memory line in /proc/self/limits";
   if (hard !== "unlimited" && Number(hard) < 65536) return `RLIMIT_MEMLOCK hard limit is ${hard} bytes`;
+  return undefined;
+}
+
+function vethMissing(): string | undefined {
+  const root = needRoot();
+  if (root !== undefined) return root;
+  const ip = onPath("ip");
+  if (ip === undefined) return "no ip binary on PATH (Debian package iproute2)";
+  const name = `btprobe${process.pid % 100000}`;
+  const r = spawnSync(ip, ["link", "add", name, "type", "veth", "peer", "name", `${name}p`], { encoding: "utf8", timeout: 10_000 });
+  if (r.status !== 0) return `ip link add … type veth failed: ${(r.stderr ?? "").trim()}`;
+  spawnSync(ip, ["link", "del", name], { stdio: "ignore", timeout: 10_000 });
   return undefined;
 }
 
@@ -283,6 +301,22 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
     const r = spawnSync("unshare", ["--user", "true"], { encoding: "utf8", timeout: 10_000 });
     return r.status === 0 ? undefined : `unshare --user true failed: ${(r.stderr ?? String(r.error)).trim()}`;
   },
+  "rootless-user": () => {
+    const why = needRoot();
+    if (why !== undefined) return why;
+    if (onPath("setpriv") === undefined) return "no setpriv binary on PATH";
+    const r = spawnSync("setpriv", [...AS_NOBODY, "unshare", "--user", "true"], { encoding: "utf8", timeout: 10_000 });
+    return r.status === 0 ? undefined : `uid 65534 cannot make a user namespace: ${(r.stderr ?? String(r.error)).trim()}`;
+  },
+  uidmap: () => {
+    for (const tool of ["newuidmap", "newgidmap"]) {
+      const p = onPath(tool);
+      if (p === undefined) return `no ${tool} on PATH`;
+      const st = statSync(p);
+      if ((st.mode & 0o4000) === 0 || st.uid !== 0) return `${p} is not setuid root`;
+    }
+    return undefined;
+  },
   "idmapped-mounts": () => needRoot() ?? idmappedMountsMissing("/tmp"),
   keyctl: keyctlMissing,
   systemd: () => {
@@ -295,6 +329,7 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
   script: () => (onPath("script") !== undefined ? undefined : "no script binary on PATH"),
   zsh: () => (onPath("zsh") !== undefined ? undefined : "no zsh binary on PATH"),
   fish: () => (onPath("fish") !== undefined ? undefined : "no fish binary on PATH"),
+  veth: vethMissing,
   cc: () => {
     const cc = process.env.CC ?? "gcc";
     const r = spawnSync(cc, ["--version"], { stdio: "ignore", timeout: 10_000 });

@@ -6,8 +6,8 @@
 
 import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readlinkSync, rmdirSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
+import { loadKoffi, type Koffi } from "../../src/linux/koffi.js";
 
 const SYS_OPEN_TREE = 428;
 const SYS_MOUNT_SETATTR = 442;
@@ -25,9 +25,9 @@ function pause(ms: number): void {
 /** Why an idmapped bind mount of a directory under `dir` cannot be made here, or undefined. */
 export function idmappedMountsMissing(dir: string): string | undefined {
   if (process.arch !== "x64") return `the probe knows the system call numbers of x86-64 only (this is ${process.arch})`;
-  let koffi: typeof import("koffi");
+  let koffi: Koffi;
   try {
-    koffi = createRequire(import.meta.url)("koffi") as typeof import("koffi");
+    koffi = loadKoffi();
   } catch (err) {
     return `cannot load koffi: ${String(err)}`;
   }

@@ -40,8 +40,8 @@ needs("containers", "berth", "idmapped-mounts").describe("mounts: idmapped binds
     chmodSync(src, 0o777);
     execFileSync("mount", ["--bind", join(top, "other"), join(src, "sub")]);
   });
-  afterAll(() => {
-    sb.cleanup();
+  afterAll(async () => {
+    await sb.cleanup();
     if (top !== "") {
       execFileSync("umount", [join(src, "sub")]);
       rmSync(top, { recursive: true, force: true });

@@ -26,8 +26,8 @@ needs("containers").describe("mounts: recursive attributes", () => {
       chmodSync(join(dir, "run.sh"), 0o755);
     }
   });
-  afterAll(() => {
-    sb.cleanup();
+  afterAll(async () => {
+    await sb.cleanup();
     if (src !== "") {
       execFileSync("umount", [join(src, "sub")]);
       rmSync(join(src, ".."), { recursive: true, force: true });

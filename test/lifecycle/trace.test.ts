@@ -13,8 +13,8 @@ interface TraceEvent { name: string; cat: string; ph: string; ts: number; dur: n
 needs("containers", "berth").describe("lifecycle: --trace", () => {
   const sb = new Sandbox();
   const dir = mkdtempSync(join(tmpdir(), "berth-test-trace-"));
-  afterAll(() => {
-    sb.cleanup();
+  afterAll(async () => {
+    await sb.cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -76,7 +76,7 @@ needs("containers", "berth").describe("lifecycle: --trace", () => {
     // The in-container hook runs after the host hooks (the container waits for them).
     expect(byName("init: createContainer hooks").ts).toBeGreaterThanOrEqual(byName("hook createRuntime[0] /bin/sh").ts);
     expect(r.stderr).toMatch(/start ms\s+dur ms\s+step\n/);
-    expect(r.stderr).toMatch(/\n\s*0\.000\s+\d+\.\d{3}  total \(create\)\n/);
+    expect(r.stderr).toMatch(/\n\s*0\.000\s+\d+\.\d{3} {2}total \(create\)\n/);
     expect(r.stderr).toMatch(/\d {4}validate config\n/);
     expect(r.stderr).toMatch(/\d {8}hook prestart\[0\] \/bin\/sh\n/);
     expect(r.stderr).toMatch(/\d {6}init: mounts\n/);
@@ -102,7 +102,7 @@ needs("containers", "berth").describe("lifecycle: --trace", () => {
     const r = sb.ok([`--trace=${file}`, "exec", id, "true"]);
     const names = (JSON.parse(readFileSync(file, "utf8")) as { traceEvents: TraceEvent[] }).traceEvents.map((e) => e.name);
     expect(names).toEqual(expect.arrayContaining(["total (exec)", "build plan", "berth-init", "init: namespaces", "init: fork the container process",
-      "init: session keyring and console", "init: process: rlimits, scheduling, seccomp, credentials, capabilities", "init: credentials and capabilities", "process running"]));
+      "init: session keyring, console and pidfd", "init: process: rlimits, scheduling, seccomp, credentials, capabilities", "init: credentials and capabilities", "process running"]));
     expect(r.stderr).toContain("  total (exec)\n");
     sb.ok(["delete", "--force", id]);
   });

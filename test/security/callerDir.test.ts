@@ -12,8 +12,8 @@ import { Sandbox, TMP_PREFIX, cleanEnv, describeResult } from "../helpers/index.
 needs("containers", "berth").describe("security: files in the caller's directory", () => {
   const sb = new Sandbox();
   const dir = mkdtempSync(`${TMP_PREFIX}cwd-`);
-  afterAll(() => {
-    sb.cleanup();
+  afterAll(async () => {
+    await sb.cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -11,6 +11,10 @@
  *   discard  print the pty name, read and drop pty output until EOF/EIO
  *   close    print the pty name, close the master at once and exit 0
  *   winsize  print the pty name, then "rows cols" of the pty, then relay
+ *   pidfd    (for --pidfd-socket) the fd is a pidfd, not a pty: print the
+ *            payload, then "pid N" (the Pid: line of its fdinfo), "link L"
+ *            (what /proc/self/fd/N points to) and "signal0 RESULT" (ok, or
+ *            the errno name of pidfd_send_signal with signal 0), and exit
  *
  * Options:
  *   -m MODE   one of the modes above (default relay)
@@ -38,6 +42,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -135,7 +140,7 @@ static size_t unescape(char *s)
  * SCM_RIGHTS control message carrying exactly one fd, a non-empty payload" is
  * a protocol violation.
  */
-static int receive_fd(int conn, char *name, size_t name_size)
+static int receive_fd(int conn, char *name, size_t name_size, int want_tty)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
@@ -187,7 +192,7 @@ static int receive_fd(int conn, char *name, size_t name_size)
 		die(EXIT_PROTO, "payload contains a NUL byte before its end");
 	if (n == 0 || name[0] == '\0')
 		die(EXIT_PROTO, "empty payload: the pty name is missing");
-	if (!isatty(fd))
+	if (want_tty && !isatty(fd))
 		die(EXIT_PROTO, "received fd is not a terminal (payload \"%s\")", name);
 	return fd;
 }
@@ -212,9 +217,34 @@ static void pump(int master, int to_stdout)
 	}
 }
 
+/* pidfd mode: what the received fd is. */
+static void describe_pidfd(int fd)
+{
+	char path[64], line[512], link[256];
+	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		die(EXIT_SYS, "open %s: %s", path, strerror(errno));
+	long pid = -2;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "Pid:", 4) == 0)
+			pid = strtol(line + 4, NULL, 10);
+	fclose(f);
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, link, sizeof link - 1);
+	if (n < 0)
+		die(EXIT_SYS, "readlink %s: %s", path, strerror(errno));
+	link[n] = '\0';
+	errno = 0;
+	long r = syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0);
+	snprintf(line, sizeof line, "pid %ld\nlink %s\nsignal0 %s\n", pid, link,
+		 r == 0 ? "ok" : strerrorname_np(errno) != NULL ? strerrorname_np(errno) : "?");
+	write_all(1, line, strlen(line));
+}
+
 static void usage(void)
 {
-	fputs("usage: recvtty [-m relay|discard|close|winsize] [-n NAMEFILE] [-r READYFILE] "
+	fputs("usage: recvtty [-m relay|discard|close|winsize|pidfd] [-n NAMEFILE] [-r READYFILE] "
 	      "[-i INPUT] [-t SECS] SOCKET\n", stderr);
 	exit(EXIT_SYS);
 }
@@ -239,7 +269,8 @@ int main(int argc, char **argv)
 	if (optind != argc - 1)
 		usage();
 	if (strcmp(mode, "relay") != 0 && strcmp(mode, "discard") != 0 &&
-	    strcmp(mode, "close") != 0 && strcmp(mode, "winsize") != 0)
+	    strcmp(mode, "close") != 0 && strcmp(mode, "winsize") != 0 &&
+	    strcmp(mode, "pidfd") != 0)
 		usage();
 
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -274,7 +305,7 @@ int main(int argc, char **argv)
 	sock_path = NULL;
 
 	char name[4096];
-	int master = receive_fd(conn, name, sizeof name);
+	int master = receive_fd(conn, name, sizeof name, strcmp(mode, "pidfd") != 0);
 	alarm(0);
 
 	/* The protocol is one message and no reply: anything more is a violation. */
@@ -293,7 +324,9 @@ int main(int argc, char **argv)
 	if (name_file != NULL)
 		write_file(name_file, name);
 
-	if (strcmp(mode, "close") == 0) {
+	if (strcmp(mode, "pidfd") == 0)
+		describe_pidfd(master);
+	if (strcmp(mode, "close") == 0 || strcmp(mode, "pidfd") == 0) {
 		close(master);
 		return 0;
 	}

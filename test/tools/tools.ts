@@ -33,7 +33,7 @@ export function buildTools(names: ToolName[] = ["recvtty", "sendtty"]): ToolBox 
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? "";
-    throw new Error(`compiling test tools failed: ${String(err)}\n${stderr}`);
+    throw new Error(`compiling test tools failed: ${String(err)}\n${stderr}`, { cause: err });
   }
   return {
     dir,
@@ -42,7 +42,7 @@ export function buildTools(names: ToolName[] = ["recvtty", "sendtty"]): ToolBox 
   };
 }
 
-export type RecvttyMode = "relay" | "discard" | "close" | "winsize";
+export type RecvttyMode = "relay" | "discard" | "close" | "winsize" | "pidfd";
 
 export interface RecvttyOptions {
   mode?: RecvttyMode;

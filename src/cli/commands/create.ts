@@ -8,10 +8,12 @@ export function createOptions(o: CommandOptions<"create"> | CommandOptions<"run"
     bundle: o.bundle,
     pidFile: o.pidFile,
     consoleSocket: o.consoleSocket,
+    pidfdSocket: o.pidfdSocket,
     noPivot: o.noPivot,
     noNewKeyring: o.noNewKeyring,
     preserveFds: o.preserveFds,
     systemdCgroup: o.systemdCgroup,
+    rootless: o.rootless,
   };
 }
 

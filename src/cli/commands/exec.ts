@@ -20,6 +20,7 @@ export async function handler(o: CommandOptions<"exec">): Promise<number> {
     detach: o.detach,
     pidFile: o.pidFile,
     consoleSocket: o.consoleSocket,
+    pidfdSocket: o.pidfdSocket,
     cwd: o.cwd,
     env: o.env,
     user: o.user,

@@ -11,7 +11,7 @@ function table(rows: string[][]): string {
 export async function handler(o: CommandOptions<"list">): Promise<number> {
   const states = listContainers(o.root);
   if (o.quiet) {
-    out(states.map((s) => `${s.id}\n`).join(""));
+    out(states.map((s) => `${String(s.id)}\n`).join(""));
   } else if (o.format === "json") {
     out(JSON.stringify(states) + "\n");
   } else {

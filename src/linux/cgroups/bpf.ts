@@ -4,8 +4,8 @@
 // structure the kernel reads through a pointer lives in memory from
 // koffi.alloc, so its address is stable for the duration of the call.
 
-import { BerthError, describeErrno } from "../../errors.js";
-import { loadKoffi } from "../koffi.js";
+import { BerthError, describeErrno, errnoName } from "../../errors.js";
+import { libcFunctions, loadKoffi } from "../koffi.js";
 
 export const BPF_PROG_LOAD = 5;
 export const BPF_PROG_ATTACH = 8;
@@ -20,10 +20,6 @@ export const BPF_F_REPLACE = 4;
 /** sizeof(union bpf_attr) in current kernel headers; unused bytes are zero, which every kernel accepts. */
 const ATTR_SIZE = 144;
 const SYS_BPF: Record<string, number> = { x64: 321, arm64: 280, ppc64: 361, s390x: 351, riscv64: 280, loong64: 280 };
-const ERRNO: Record<number, string> = {
-  1: "EPERM", 2: "ENOENT", 7: "E2BIG", 9: "EBADF", 12: "ENOMEM", 13: "EACCES", 14: "EFAULT",
-  16: "EBUSY", 22: "EINVAL", 28: "ENOSPC", 38: "ENOSYS", 95: "EOPNOTSUPP",
-};
 
 type Ptr = unknown;
 interface Koffi {
@@ -40,14 +36,12 @@ let sys: { koffi: Koffi; syscall: Fn; getrlimit: Fn; setrlimit: Fn } | undefined
 
 function lib(): NonNullable<typeof sys> {
   if (sys !== undefined) return sys;
-  const koffi = loadKoffi() as unknown as Koffi;
-  const libc = koffi.load("libc.so.6");
-  sys = {
-    koffi,
-    syscall: libc.func("long syscall(long number, ...)"),
-    getrlimit: libc.func("int getrlimit(int resource, _Out_ uint8_t *rlim)"),
-    setrlimit: libc.func("int setrlimit(int resource, const uint8_t *rlim)"),
-  };
+  const f = libcFunctions({
+    syscall: "long syscall(long number, ...)",
+    getrlimit: "int getrlimit(int resource, _Out_ uint8_t *rlim)",
+    setrlimit: "int setrlimit(int resource, const uint8_t *rlim)",
+  });
+  sys = { koffi: loadKoffi() as unknown as Koffi, syscall: f.syscall, getrlimit: f.getrlimit, setrlimit: f.setrlimit };
   return sys;
 }
 
@@ -76,9 +70,11 @@ export function withMemlockRaised<T>(fn: () => T): T {
   }
 }
 
-export class BpfError extends Error {
-  constructor(readonly op: string, readonly errno: string, readonly log?: string) {
-    super(`${op}: ${describeErrno(errno)}${log ? `\n${log}` : ""}`);
+/** A failed bpf(2) call: `op` is the command ("load device filter"), `log` the verifier's log if any. */
+export class BpfError extends BerthError {
+  declare readonly errno: string;
+  constructor(op: string, errno: string, readonly log?: string) {
+    super(`${describeErrno(errno)}${log ? `\n${log}` : ""}`, { op, errno });
   }
 }
 
@@ -103,8 +99,7 @@ function bpf(cmd: number, fill: (attr: Buffer) => void, what: string): { ret: nu
     fill(attr);
     const ret = Number(syscall(nr, "long", cmd, "uint64_t", addr, "long", ATTR_SIZE));
     if (ret < 0) {
-      const e = koffi.errno();
-      throw Object.assign(new BpfError(what, ERRNO[e] ?? `errno ${e}`), { attr: Buffer.from(attr) });
+      throw Object.assign(new BpfError(what, errnoName(koffi.errno())), { attr: Buffer.from(attr) });
     }
     return { ret, attr: Buffer.from(attr) };
   });

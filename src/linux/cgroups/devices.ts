@@ -8,10 +8,10 @@
 // loses its default rule, and linux.devices entries add no rules of their own:
 // access to them comes from linux.resources.devices, as with runc.
 
-import { readFileSync } from "node:fs";
 import { BerthError } from "../../errors.js";
 import type { DeviceCgroup, Linux } from "../../spec/types.js";
 import type { CgroupState } from "./types.js";
+import { runningInUserNs } from "../userns.js";
 import { accessMask, accessString, DeviceEmulator, DeviceRuleError, ruleString, WILDCARD, type DevRule, type DevType } from "./devicesEmulator.js";
 import { applyDevicesV1 } from "./devicesV1.js";
 import { applyDevicesV2 } from "./devicesV2.js";
@@ -93,7 +93,7 @@ export function effectiveDeviceRules(linux: Linux | undefined): DeviceCgroup[] {
       emu.apply(r);
     } catch (err) {
       if (!(err instanceof DeviceRuleError)) throw err;
-      throw new BerthError(err.message, {
+      throw new BerthError(err.detail, {
         op: "validate",
         path: i < own.length ? `linux.resources.devices[${i}]` : `linux.resources.devices (default rule ${ruleString(r)})`,
         hint: "the devices cgroup cannot deny part of what a wildcard rule allows; narrow the wildcard rule instead",
@@ -121,14 +121,8 @@ export function toDevRules(rules: readonly DeviceCgroup[]): DevRule[] {
 let inUserNs: boolean | undefined;
 
 /** Whether berth itself runs in a user namespace (then, as with runc, device rules are left to the parent). */
-function runningInUserNs(): boolean {
-  if (inUserNs !== undefined) return inUserNs;
-  try {
-    const m = readFileSync("/proc/self/uid_map", "utf8").trim().split(/\s+/);
-    inUserNs = !(m.length === 3 && m[0] === "0" && m[1] === "0" && m[2] === "4294967295");
-  } catch {
-    inUserNs = false;
-  }
+function berthInUserNs(): boolean {
+  inUserNs ??= runningInUserNs();
   return inUserNs;
 }
 
@@ -139,7 +133,7 @@ function runningInUserNs(): boolean {
  * a pure v2 host, replacing the program attached before (so `update` swaps it).
  */
 export function applyDevices(state: CgroupState, rules: readonly DeviceCgroup[], _opts: { update?: boolean } = {}): void {
-  if (runningInUserNs()) return;
+  if (berthInUserNs()) return;
   const normalised = toDevRules(rules);
   if (state.layout === "v2") {
     const dir = state.paths["unified"];

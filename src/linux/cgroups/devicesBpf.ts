@@ -13,6 +13,7 @@
 //   per exception: if any field does not match, jump to the next block; else return verdict
 //   return the default verdict
 
+import { BerthError } from "../../errors.js";
 import { ACC_ALL, ACC_M, ACC_R, ACC_W, DeviceEmulator, WILDCARD, type DevRule } from "./devicesEmulator.js";
 
 /** The license string passed to BPF_PROG_LOAD. */
@@ -60,7 +61,7 @@ function jneImm(reg: number, value: number): BpfInsn {
 }
 
 function block(rule: DevRule): BpfInsn[] {
-  if (rule.type === "a") throw new Error("an \"a\" rule cannot be a filter block");
+  if (rule.type === "a") throw new BerthError("an \"a\" rule cannot be a filter block", { op: "build device filter" });
   const body: BpfInsn[] = [];
   // Each jump's offset is filled in once the block's length is known.
   body.push(jneImm(2, rule.type === "c" ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK));

@@ -10,6 +10,8 @@
 // ignores it silently), removing access that a wider wildcard exception still
 // grants is an error, because the result would not be what the rule says.
 
+import { BerthError } from "../../errors.js";
+
 /** Device type in a device cgroup rule: "a" (all), "b" (block) or "c" (char). */
 export type DevType = "a" | "b" | "c";
 
@@ -66,7 +68,12 @@ function compareExceptions(a: Exception, b: Exception): number {
   return a.major - b.major || a.minor - b.minor || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0);
 }
 
-export class DeviceRuleError extends Error {}
+/** A device rule the cgroup cannot express, or a devices.list line berth cannot read. */
+export class DeviceRuleError extends BerthError {
+  constructor(detail: string) {
+    super(detail, { op: "device rules" });
+  }
+}
 
 export class DeviceEmulator {
   /** true: everything is allowed except the exceptions (v1 "blacklist" mode). */

@@ -36,7 +36,7 @@ export function applyDevicesV1(dir: string, rules: readonly DevRule[]): void {
     target = DeviceEmulator.fromRules(rules);
   } catch (err) {
     if (!(err instanceof DeviceRuleError)) throw err;
-    throw new BerthError(err.message, { op: "set device rules", path: "linux.resources.devices",
+    throw new BerthError(err.detail, { op: "set device rules", path: "linux.resources.devices",
       hint: "the devices cgroup cannot deny part of what a wildcard rule allows; narrow the wildcard rule instead" });
   }
   for (const r of readState(dir).transition(target)) {

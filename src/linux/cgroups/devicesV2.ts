@@ -29,7 +29,7 @@ export function applyDevicesV2(dir: string, rules: readonly DevRule[]): void {
     insns = encodeProgram(deviceFilterProgram(rules));
   } catch (err) {
     if (!(err instanceof DeviceRuleError)) throw err;
-    throw new BerthError(err.message, { op: "set device rules", path: "linux.resources.devices",
+    throw new BerthError(err.detail, { op: "set device rules", path: "linux.resources.devices",
       hint: "the devices cgroup cannot deny part of what a wildcard rule allows; narrow the wildcard rule instead" });
   }
   let dirFd: number;

@@ -9,7 +9,7 @@
 //
 // Resource limits (linux.resources) are written by apply(); see resources.ts.
 
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { BerthError, isErrno } from "../../errors.js";
 import type { Resources } from "../../spec/types.js";
@@ -32,6 +32,20 @@ function isKillSignal(sig: NodeJS.Signals | number): boolean {
   return sig === "SIGKILL" || sig === 9;
 }
 
+/** EACCES, EPERM or EROFS: what a caller without rights on cgroupfs meets (runc's "ignorable" errors). */
+function isPermissionError(err: unknown): boolean {
+  const code = err instanceof BerthError ? err.errno : (err as NodeJS.ErrnoException)?.code;
+  return code === "EACCES" || code === "EPERM" || code === "EROFS";
+}
+
+function rmdirQuiet(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // best effort: the error being reported is what matters
+  }
+}
+
 function depth(p: string): number {
   return p.split("/").length;
 }
@@ -40,9 +54,13 @@ export class FsCgroupManager implements CgroupManager {
   readonly state: CgroupState;
   private hierarchies: Record<string, Hierarchy> | undefined;
 
-  constructor(state: CgroupState, hierarchies?: Record<string, Hierarchy>) {
+  /** linux.cgroupsPath was given: a rootless permission error is then an error. */
+  private readonly explicitPath: boolean;
+
+  constructor(state: CgroupState, hierarchies?: Record<string, Hierarchy>, opts: { explicitPath?: boolean } = {}) {
     this.state = state;
     this.hierarchies = hierarchies;
+    this.explicitPath = opts.explicitPath === true;
   }
 
   /** Distinct directories (comounted controllers share one) with the keys that use them. */
@@ -73,41 +91,58 @@ export class FsCgroupManager implements CgroupManager {
     const made: string[] = [];
     try {
       for (const [dir, keys] of this.dirs()) {
-        const mount = this.mountOf(keys[0]!);
-        const rel = relative(mount, dir);
-        if (rel.startsWith("..")) {
-          throw new BerthError(`${dir} is outside the hierarchy mounted at ${mount}`, {
-            op: "create cgroup",
-            path: "linux.cgroupsPath",
-          });
+        const mark = made.length;
+        try {
+          this.makeDir(dir, keys, made);
+        } catch (err) {
+          if (!this.skippable(err)) throw err;
+          // runc's rootless rule: no cgroup in this hierarchy, unless a limit needs it (apply says so).
+          for (const d of made.splice(mark).reverse()) rmdirQuiet(d);
+          for (const k of keys) delete this.state.paths[k];
+          this.state.skipped = [...(this.state.skipped ?? []), ...keys];
         }
-        let cur = mount;
-        for (const part of rel === "" ? [] : rel.split("/")) {
-          cur = join(cur, part);
-          try {
-            mkdirSync(cur, 0o755);
-            made.push(cur);
-          } catch (err) {
-            if (!isErrno(err, "EEXIST")) throw err;
-            if (!statSync(cur).isDirectory()) {
-              throw new BerthError("exists and is not a directory", { op: "create cgroup", path: cur, errno: "ENOTDIR" });
-            }
-          }
-        }
-        if (keys.includes("cpuset")) initCpuset(mount, dir);
       }
     } catch (err) {
-      for (const d of made.reverse()) {
-        try {
-          rmdirSync(d);
-        } catch {
-          // best effort: the error below is what matters
-        }
-      }
-      throw BerthError.fromSys("create cgroup", (err as { path?: string })?.path, err,
-        "check linux.cgroupsPath and that cgroupfs is writable by root");
+      for (const d of made.reverse()) rmdirQuiet(d);
+      const rootless = this.state.rootless === true && isPermissionError(err);
+      throw BerthError.fromSys("create cgroup", (err as { path?: string })?.path, err, rootless
+        ? "a rootless container's linux.cgroupsPath must name a cgroup its user may write (one delegated to it); or remove linux.cgroupsPath to run without a cgroup where none is writable"
+        : "check linux.cgroupsPath and that cgroupfs is writable by root");
     }
     for (const d of made) if (!this.state.created.includes(d)) this.state.created.push(d);
+  }
+
+  /** mkdir the directories from the hierarchy's mount down to `dir`; rootless: check that it can be joined. */
+  private makeDir(dir: string, keys: string[], made: string[]): void {
+    const mount = this.mountOf(keys[0]!);
+    const rel = relative(mount, dir);
+    if (rel.startsWith("..")) {
+      throw new BerthError(`${dir} is outside the hierarchy mounted at ${mount}`, {
+        op: "create cgroup",
+        path: "linux.cgroupsPath",
+      });
+    }
+    let cur = mount;
+    for (const part of rel === "" ? [] : rel.split("/")) {
+      cur = join(cur, part);
+      try {
+        mkdirSync(cur, 0o755);
+        made.push(cur);
+      } catch (err) {
+        if (!isErrno(err, "EEXIST")) throw err;
+        if (!statSync(cur).isDirectory()) {
+          throw new BerthError("exists and is not a directory", { op: "create cgroup", path: cur, errno: "ENOTDIR" });
+        }
+      }
+    }
+    // root may write any cgroup.procs; a rootless caller only those of cgroups delegated to it.
+    if (this.state.rootless === true) accessSync(join(dir, "cgroup.procs"), constants.W_OK);
+    if (keys.includes("cpuset")) initCpuset(mount, dir);
+  }
+
+  /** A permission error that rootless mode tolerates: only without an explicit linux.cgroupsPath (runc). */
+  private skippable(err: unknown): boolean {
+    return this.state.rootless === true && !this.explicitPath && isPermissionError(err);
   }
 
   // Writing limits is create's and update's work: its code loads only then.
@@ -117,7 +152,13 @@ export class FsCgroupManager implements CgroupManager {
     // berth update leaves devices out of its patch, as runc does.
     if (resources?.devices !== undefined) {
       const { applyDevices } = await import("./devices.js");
-      applyDevices(this.state, resources.devices, opts);
+      try {
+        applyDevices(this.state, resources.devices, opts);
+      } catch (err) {
+        // As runc: a rootless container's device rules are not expected to work (writing
+        // them needs CAP_SYS_ADMIN on the host); its devices are bind mounts of the host's.
+        if (this.state.rootless !== true) throw err;
+      }
     }
   }
 
@@ -201,6 +242,12 @@ export class FsCgroupManager implements CgroupManager {
   freeze(): void {
     const f = this.freezer();
     if (f === undefined) {
+      const skipped = this.state.skipped ?? [];
+      if (skipped.includes("freezer") || skipped.includes(UNIFIED)) {
+        throw new BerthError("the container has no freezer cgroup: it is rootless and none could be made for it", {
+          op: "pause", errno: "EACCES", hint: "run it with a cgroup delegated to its user (linux.cgroupsPath), or as root",
+        });
+      }
       throw new BerthError("no freezer is available for this container", { op: "pause", hint: "mount the v1 freezer controller, or use cgroup v2" });
     }
     const done = f.kind === "v1" ? freezeV1(f.dir) : freezeV2(f.dir);
@@ -355,6 +402,8 @@ async function removeTree(dir: string): Promise<void> {
 /** Reopen the cgroups of an existing container from what state.json recorded. */
 export function loadCgroupManager(state: CgroupState): CgroupManager {
   const fs = new FsCgroupManager({ layout: state.layout, paths: { ...state.paths }, created: [...state.created] });
+  if (state.rootless === true) fs.state.rootless = true;
+  if (state.skipped !== undefined) fs.state.skipped = [...state.skipped];
   if (state.systemd === undefined) return fs;
   fs.state.systemd = { ...state.systemd };
   return new SystemdCgroupManager(fs.state, fs);

@@ -11,7 +11,7 @@ import { detectCgroupLayout, type CgroupLayout } from "./detect.js";
 import { FsCgroupManager } from "./manager.js";
 import { checkCgroupDriver, parseProcCgroup, resolveCgroupPaths, type CgroupPathOptions } from "./paths.js";
 import { SystemdCgroupManager } from "./systemd.js";
-import type { CgroupManager } from "./types.js";
+import type { CgroupManager, CgroupState } from "./types.js";
 
 /** The container's directory in every hierarchy and its unit, for a new container under the systemd driver. */
 export function resolveSystemdCgroup(
@@ -50,6 +50,8 @@ export function createCgroupManager(opts: CgroupPathOptions): CgroupManager {
     }
   }
   const paths = resolveCgroupPaths(opts, layout, own);
-  return new FsCgroupManager({ layout: layout.layout, paths, created: [] }, layout.hierarchies);
+  const state: CgroupState = { layout: layout.layout, paths, created: [] };
+  if (opts.rootless === true) state.rootless = true;
+  return new FsCgroupManager(state, layout.hierarchies, { explicitPath: p !== undefined && p !== "" });
 }
 

@@ -26,6 +26,8 @@ export interface CgroupPathOptions {
   systemd: boolean;
   /** The config's annotations: the systemd driver takes unit properties from org.systemd.property.* ones. */
   annotations?: Record<string, string>;
+  /** Rootless cgroups: permission errors leave a hierarchy out when cgroupsPath is unset (see CgroupState.rootless). */
+  rootless?: boolean;
 }
 
 export const SYSTEMD_RUNTIME_DIR = "/run/systemd/system";
@@ -153,6 +155,21 @@ export function resolveCgroupPaths(
       });
     }
     out[key] = posix.join(underMount(h.mountPoint, h.root, relativeBase(layout.layout, mine)), inner);
+  }
+  return out;
+}
+
+/**
+ * The directories, in the hierarchies named by `keys`, of the cgroups `own` (parsed
+ * /proc/self/cgroup) puts berth in: where a rootless container stays in a hierarchy it
+ * could not get a cgroup of its own in (it inherits berth's).
+ */
+export function ownCgroupDirs(layout: CgroupLayout, own: Record<string, string>, keys: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of keys) {
+    const h = layout.hierarchies[key];
+    const mine = own[key];
+    if (h !== undefined && mine !== undefined) out[key] = underMount(h.mountPoint, h.root, mine);
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { UNIFIED } from "./detect.js";
 import type { ApplyOptions } from "./limitFiles.js";
 import { applyV1 } from "./limitsV1.js";
 import { applyV2, availableControllers, enableControllers } from "./limitsV2.js";
+import { limitsWithoutSkipped } from "./rootlessLimits.js";
 import type { CgroupState } from "./types.js";
 import { hostHugePageSizes, validateResources } from "./validateResources.js";
 
@@ -29,11 +30,12 @@ export function applyResources(
   // runc enables the controllers on the way down at create, limits or not.
   if (state.layout === "v2" && unified !== undefined && opts.update !== true) enableControllers(mountOf(UNIFIED), unified);
   if (resources === undefined || resources === null) return;
-  const { devices: _devices, ...rest } = resources;
-  validateResources(rest, {
-    hugePageSizes: (rest.hugepageLimits ?? []).length > 0 ? hostHugePageSizes() : [],
+  const { devices: _devices, ...all } = resources;
+  validateResources(all, {
+    hugePageSizes: (all.hugepageLimits ?? []).length > 0 ? hostHugePageSizes() : [],
     update: opts.update,
   });
+  const rest = limitsWithoutSkipped(all, state.skipped ?? [], state.layout === "v2");
   if (state.layout === "v2") {
     if (unified === undefined) return;
     applyV2(unified, rest, opts);

@@ -41,8 +41,8 @@ export class SystemdCgroupManager implements CgroupManager {
    * (from annotations) to start it with. Omit it to reopen an existing one.
    */
   constructor(state: CgroupState, private readonly fs: CgroupManager, private readonly unitSpec?: { description: string; extra?: UnitProperty[] }) {
-    if (state.systemd === undefined) throw new Error("SystemdCgroupManager needs state.systemd");
-    if (fs.state !== state) throw new Error("SystemdCgroupManager and its cgroupfs manager must share one state");
+    if (state.systemd === undefined) throw new BerthError("SystemdCgroupManager needs state.systemd", { op: "systemd cgroup" });
+    if (fs.state !== state) throw new BerthError("SystemdCgroupManager and its cgroupfs manager must share one state", { op: "systemd cgroup" });
     this.state = state;
     this.beforeStart = unitSpec !== undefined;
   }
@@ -72,7 +72,7 @@ export class SystemdCgroupManager implements CgroupManager {
    * out, and write the resources apply() was given.
    */
   async start(pid: number): Promise<void> {
-    if (!this.beforeStart) throw new Error("the unit was started already");
+    if (!this.beforeStart) throw new BerthError("the unit was started already", { op: "systemd cgroup" });
     const resources = this.pending?.resources;
     const warn = this.pending?.opts.warn;
     const { SystemdClient } = await import("../systemd/client.js");

@@ -17,6 +17,13 @@ export interface CgroupState {
    * which belong to the container.
    */
   systemd?: { unit: string; slice: string };
+  /**
+   * Rootless cgroups (runc's RootlessCgroups, the global --rootless): without an
+   * explicit linux.cgroupsPath, a hierarchy berth may not write is left out of
+   * `paths` and named in `skipped`; a limit that needs it is then an error.
+   */
+  rootless?: boolean;
+  skipped?: string[];
 }
 
 export interface CgroupManager {

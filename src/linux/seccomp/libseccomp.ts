@@ -4,6 +4,7 @@
 // as bytes in the plan and loads it with seccomp(2); it never sees rules.
 
 import { closeSync, fstatSync, readSync } from "node:fs";
+import { constants } from "node:os";
 import { BerthError } from "../../errors.js";
 import { loadKoffi } from "../koffi.js";
 
@@ -62,8 +63,8 @@ function load(jsonPath: string): Lib {
       const sys = libc.func("long syscall(long nr, uint op, uint flags, void *args)");
       void Cmp;
       lib = {
-        init: (d) => init(d),
-        release: (c) => release(c),
+        init: (d) => init(d) as unknown,
+        release: (c) => release(c) as void,
         archAdd: (c, a) => archAdd(c, a) as number,
         archExist: (c, a) => archExist(c, a) as number,
         archResolve: (n) => archResolve(n) as number,
@@ -117,7 +118,7 @@ export function syscallNumber(name: string): number | undefined {
 
 const SYS_SECCOMP = 317; // x86-64
 const SECCOMP_SET_MODE_FILTER = 1;
-const EFAULT = 14;
+const EFAULT = constants.errno.EFAULT;
 
 /**
  * Whether the kernel accepts seccomp filter flag `flag`: with no program, seccomp(2) answers

@@ -12,6 +12,7 @@
 // loading the filter and handing on the listener, so none can wait on an agent that does
 // not have it yet.
 
+import { constants } from "node:os";
 import { BerthError } from "../../errors.js";
 import { archToken, compileFilter, syscallNumber, type ArgCmp, type FilterIn, type RuleIn } from "./libseccomp.js";
 
@@ -27,7 +28,7 @@ export interface Seccomp {
   syscalls?: SeccompRule[];
 }
 
-const EPERM = 1;
+const EPERM = constants.errno.EPERM;
 const SCMP_ACT_KILL_PROCESS = 0x80000000;
 const SCMP_ACT_KILL_THREAD = 0x00000000;
 const SCMP_ACT_TRAP = 0x00030000;

@@ -93,7 +93,7 @@ export class SignalQueue {
   next(pred: (m: Message) => boolean, timeoutMs: number, what = "a D-Bus signal"): Promise<Message> {
     const i = this.seen.findIndex(pred);
     if (i >= 0) return Promise.resolve(this.seen.splice(i, 1)[0]!);
-    if (this.waiter !== undefined) return Promise.reject(new Error("SignalQueue.next is already waiting"));
+    if (this.waiter !== undefined) return Promise.reject(new BerthError("SignalQueue.next is already waiting", { op: "D-Bus" }));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;

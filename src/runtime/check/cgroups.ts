@@ -95,7 +95,7 @@ export function delegationItem(f: HostFacts, layout: Layout): CheckItem {
     const own = mp === undefined ? undefined : ownCgroup2(f, mp);
     if (own !== undefined && f.writable(own)) return ok(name, `${own} is writable by uid ${f.euid}`);
     return missing(name, `uid ${f.euid} owns no cgroup${own === undefined ? "" : ` (${own} is not writable)`}`,
-      "run as root, or in a delegated scope: systemd-run --user --scope -p Delegate=yes …");
+      "without one a rootless container runs without a cgroup and its limits are refused; run as root, or in a delegated scope: systemd-run --user --scope -p Delegate=yes …");
   }
   if (mp === undefined) return ok(name, "root manages the v1 hierarchies directly");
   const offered = v2Controllers(f, layout);

@@ -41,9 +41,10 @@ function host(over: Partial<HostFacts> = {}, files: Record<string, string> = {},
     kernelRelease: "6.1.0-18-amd64",
     euid: 0,
     userName: "root",
+    stateRoot: "/run/berth",
     readFile: (p) => all[p],
     exists: (p) => exists.has(p) || all[p] !== undefined,
-    writable: () => false,
+    writable: (p) => p === "/run",
     cgroupLayout: () => HYBRID,
     hasSyscall: () => true,
     landlockAbi: () => 3,
@@ -81,9 +82,21 @@ describe("berth check probes", () => {
     expect(byName(noPid.items, "namespaces: pid")).toMatchObject({ status: "missing", required: true });
     expect(formatReport(noPid)).toMatch(/not ready: .*missing: namespaces: pid\)/);
     expect((await runCheck(host({ initBinary: () => ({ error: "berth-init not found" }) }))).ready).toBe(false);
-    const user = await runCheck(host({ euid: 1000 }));
-    expect(user.ready).toBe(false);
-    expect(byName(user.items, "privileges")?.status).toBe("missing");
+  });
+
+  it("a non-root caller is rootless: ready for `berth spec --rootless` containers when it may make user namespaces", async () => {
+    const user = await runCheck(host({ euid: 1000, userName: "alice", stateRoot: "/run/user/1000/berth", writable: (p) => p === "/run/user/1000" }));
+    expect(user.ready).toBe(true);
+    expect(user.rootless).toBe(true);
+    expect(byName(user.items, "privileges")).toMatchObject({ status: "degraded", required: true });
+    expect(byName(user.items, "state root")).toMatchObject({ status: "ok", detail: "/run/user/1000/berth" });
+    expect(formatReport(user)).toMatch(/ready: berth can run a `berth spec --rootless` container here\n$/);
+    const noUserns = await runCheck(host({ euid: 1000, writable: () => false }, { "/proc/sys/kernel/unprivileged_userns_clone": "0\n" }));
+    expect(noUserns.ready).toBe(false);
+    expect(byName(noUserns.items, "user namespaces")).toMatchObject({ status: "missing", required: true });
+    // No XDG_RUNTIME_DIR: the default root is root's.
+    expect(byName(noUserns.items, "state root")).toMatchObject({ status: "missing", fix: expect.stringMatching(/XDG_RUNTIME_DIR/) });
+    expect((await runCheck(host())).rootless).toBeUndefined();
   });
 
   it("namespaces outside the default config are reported but not required", () => {

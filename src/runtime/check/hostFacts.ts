@@ -11,6 +11,7 @@ import { hasSyscall, landlockAbi } from "../../linux/syscallProbe.js";
 import { kernelSupportsFilterFlag, libseccompVersion } from "../../linux/seccomp/libseccomp.js";
 import { SECCOMP_FLAGS } from "../../linux/seccomp/profile.js";
 import { initBinaryPath } from "../spawnInit.js";
+import { defaultRoot } from "../stateStore.js";
 import type { HostFacts } from "./types.js";
 
 function readOr(path: string): string | undefined {
@@ -42,12 +43,14 @@ function guarded<T>(fn: () => T): T | undefined {
 
 const SEARCH = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
-export function hostFacts(): HostFacts {
+/** The real host; `stateRoot` is the --root berth was given (its default otherwise). */
+export function hostFacts(stateRoot: string = defaultRoot()): HostFacts {
   const euid = process.geteuid?.() ?? 0;
   return {
     kernelRelease: release(),
     euid,
     userName: userName(euid),
+    stateRoot,
     readFile: readOr,
     exists: existsSync,
     writable: (path) => {

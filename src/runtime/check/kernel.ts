@@ -18,9 +18,11 @@ export function kernelItem(f: HostFacts): CheckItem {
   return degraded("kernel", `Linux ${f.kernelRelease}, older than 5.12`, "berth-init needs openat2 (5.6) and mount_setattr (5.12); see those lines");
 }
 
+/** Root runs any container; another user runs rootless ones (`berth spec --rootless`), without cgroups it may not write. */
 export function privilegesItem(f: HostFacts): CheckItem {
   if (f.euid === 0) return ok("privileges", "running as root", true);
-  return missing("privileges", `running as uid ${f.euid}`, "run berth as root: a default `berth spec` container needs it", true);
+  return degraded("privileges", `running as uid ${f.euid}: rootless (a user namespace maps the container's ids)`,
+    "containers of `berth spec --rootless`; cgroup limits and device rules need root (or a cgroup delegated to this user)", true);
 }
 
 export function initItem(f: HostFacts): CheckItem {
@@ -54,9 +56,11 @@ function sysctl(f: HostFacts, name: string): number | undefined {
 /** User namespaces and the sysctls that limit them (user.max_user_namespaces, Debian's and Ubuntu's switches). */
 export function userNamespaceItem(f: HostFacts): CheckItem {
   const name = "user namespaces";
-  if (!f.exists("/proc/self/ns/user")) return missing(name, "not in this kernel", "a kernel with CONFIG_USER_NS; linux.uidMappings and rootless containers need it");
+  // A rootless caller's every container has one.
+  const required = f.euid !== 0;
+  if (!f.exists("/proc/self/ns/user")) return missing(name, "not in this kernel", "a kernel with CONFIG_USER_NS; linux.uidMappings and rootless containers need it", required);
   const max = sysctl(f, "user.max_user_namespaces");
-  if (max === 0) return missing(name, "user.max_user_namespaces is 0", "sysctl -w user.max_user_namespaces=15000");
+  if (max === 0) return missing(name, "user.max_user_namespaces is 0", "sysctl -w user.max_user_namespaces=15000", required);
   const limits: string[] = [];
   const fixes: string[] = [];
   if (sysctl(f, "kernel.unprivileged_userns_clone") === 0) {
@@ -68,8 +72,9 @@ export function userNamespaceItem(f: HostFacts): CheckItem {
     fixes.push("sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 for rootless use");
   }
   const maxText = max === undefined ? "" : `user.max_user_namespaces=${max}`;
-  if (limits.length > 0) return degraded(name, [maxText, ...limits].filter((s) => s !== "").join("; "), fixes.join("; "));
-  return ok(name, maxText === "" ? "available" : maxText);
+  const detail = [maxText, ...limits].filter((s) => s !== "").join("; ");
+  if (limits.length > 0) return required ? missing(name, detail, fixes.join("; "), true) : degraded(name, detail, fixes.join("; "));
+  return ok(name, maxText === "" ? "available" : maxText, required);
 }
 
 /** File systems in /proc/filesystems ("nodev\tproc" lines). */

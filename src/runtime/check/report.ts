@@ -12,12 +12,14 @@ import {
 import {
   apparmorItem, landlockItem, libseccompItem, selinuxItem, seccompFilterItem, seccompFlagsItem, seccompNotifyItem,
 } from "./security.js";
-import { criuItem, rootlessItems } from "./tools.js";
+import { criuItem, rootlessItems, stateRootItem } from "./tools.js";
 import type { CheckItem, HostFacts } from "./types.js";
 
 export interface CheckReport {
-  /** Whether a default `berth spec` container can run here: no required item is missing. */
+  /** Whether a default `berth spec` container (for a non-root caller: `berth spec --rootless`'s) can run here: no required item is missing. */
   ready: boolean;
+  /** The caller is not root: the report is about rootless containers. */
+  rootless?: boolean;
   kernel: string;
   items: CheckItem[];
 }
@@ -30,6 +32,7 @@ export async function runCheck(f: HostFacts): Promise<CheckReport> {
   const items: CheckItem[] = [
     kernelItem(f),
     privilegesItem(f),
+    stateRootItem(f),
     initItem(f),
     ...namespaceItems(f, v2),
     userNamespaceItem(f),
@@ -56,7 +59,9 @@ export async function runCheck(f: HostFacts): Promise<CheckReport> {
     criuItem(f),
     ...rootlessItems(f),
   ];
-  return { ready: !items.some((i) => i.required === true && i.status === "missing"), kernel: f.kernelRelease, items };
+  const report: CheckReport = { ready: !items.some((i) => i.required === true && i.status === "missing"), kernel: f.kernelRelease, items };
+  if (f.euid !== 0) report.rootless = true;
+  return report;
 }
 
 /** The report as aligned lines: status, item, what was found, and on the next line what to do. */
@@ -72,9 +77,10 @@ export function formatReport(r: CheckReport): string {
   lines.push("");
   lines.push(`${count("ok")} ok, ${count("degraded")} degraded, ${count("missing")} missing`);
   const blockers = r.items.filter((i) => i.required === true && i.status === "missing").map((i) => i.name);
+  const what = r.rootless === true ? "a `berth spec --rootless` container" : "a default `berth spec` container";
   lines.push(r.ready
-    ? "ready: berth can run a default `berth spec` container here"
-    : `not ready: a default \`berth spec\` container cannot run here (missing: ${blockers.join(", ")})`);
+    ? `ready: berth can run ${what} here`
+    : `not ready: ${what} cannot run here (missing: ${blockers.join(", ")})`);
   return lines.join("\n") + "\n";
 }
 

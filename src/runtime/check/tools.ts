@@ -36,6 +36,20 @@ function subidItem(f: HostFacts, file: "/etc/subuid" | "/etc/subgid"): CheckItem
   return ok(name, `${f.userName}: ${ranges.map((r) => `${r.start}+${r.count}`).join(", ")} (${total} ids)`);
 }
 
+/**
+ * The state root: --root, else /run/berth, or $XDG_RUNTIME_DIR/berth for a non-root
+ * caller (runc's rule). A non-root caller without XDG_RUNTIME_DIR cannot use /run/berth.
+ */
+export function stateRootItem(f: HostFacts): CheckItem {
+  const name = "state root";
+  const root = f.stateRoot;
+  const parent = root.slice(0, root.lastIndexOf("/")) || "/";
+  if (f.exists(root) ? f.writable(root) : f.writable(parent)) return ok(name, root);
+  return missing(name, `${root} is not writable by uid ${f.euid}`,
+    f.euid === 0 ? `check ${parent}` : "set XDG_RUNTIME_DIR (e.g. /run/user/$(id -u)) or pass --root DIR");
+}
+
+/** Single-id rootless containers need none of these; several ids go through newuidmap/newgidmap and the ranges. */
 export function rootlessItems(f: HostFacts): CheckItem[] {
   const tools = ["newuidmap", "newgidmap"].map((b) => [b, f.onPath(b)] as const);
   const absent = tools.filter(([, p]) => p === undefined).map(([b]) => b);

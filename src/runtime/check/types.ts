@@ -11,6 +11,8 @@ export interface HostFacts {
   euid: number;
   /** The user whose subordinate ids matter (SUDO_USER, else the effective user's name). */
   userName: string;
+  /** The state root: --root, else /run/berth, or $XDG_RUNTIME_DIR/berth when rootless. */
+  stateRoot: string;
   readFile(path: string): string | undefined;
   exists(path: string): boolean;
   /** Whether the effective user may write to `path`. */

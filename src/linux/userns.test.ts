@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { checkSystemdRootless, rootlessCgroups, runningInUserNs, xdgStateRoot } from "./userns.js";
+
+const host = (euid: number, inUserNs: boolean) => ({ euid: () => euid, inUserNs: () => inUserNs });
+
+describe("rootless detection (runc's rules)", () => {
+  it("recognises the initial user namespace's map", () => {
+    expect(runningInUserNs(() => "         0          0 4294967295\n")).toBe(false);
+    expect(runningInUserNs(() => "0 1000 1\n")).toBe(true);
+    expect(runningInUserNs(() => { throw new Error("x"); })).toBe(false);
+  });
+
+  it("--rootless true/false win; auto: a non-root euid, or root in a user namespace with cgroupfs", () => {
+    expect(rootlessCgroups("true", false, host(0, false))).toBe(true);
+    expect(rootlessCgroups("false", false, host(1000, false))).toBe(false);
+    expect(rootlessCgroups("auto", false, host(1000, false))).toBe(true);
+    expect(rootlessCgroups(undefined, false, host(0, false))).toBe(false);
+    expect(rootlessCgroups("auto", false, host(0, true))).toBe(true);
+    // root in a user namespace under the systemd driver: the system instance, so not rootless
+    expect(rootlessCgroups("auto", true, host(0, true))).toBe(false);
+  });
+
+  it("the systemd driver is refused for a non-root caller, naming --systemd-cgroup", () => {
+    expect(() => checkSystemdRootless(true, host(1000, false))).toThrow(/--systemd-cgroup.*user's systemd instance/);
+    expect(() => checkSystemdRootless(true, host(0, true))).not.toThrow();
+    expect(() => checkSystemdRootless(false, host(1000, false))).not.toThrow();
+  });
+
+  it("state root: $XDG_RUNTIME_DIR/berth for a non-root euid, or root in a user namespace unless USER=root", () => {
+    expect(xdgStateRoot({ XDG_RUNTIME_DIR: "/run/user/1000" }, host(1000, false))).toBe("/run/user/1000/berth");
+    expect(xdgStateRoot({}, host(1000, false))).toBeUndefined();
+    expect(xdgStateRoot({ XDG_RUNTIME_DIR: "" }, host(1000, false))).toBeUndefined();
+    expect(xdgStateRoot({ XDG_RUNTIME_DIR: "/run/user/0" }, host(0, false))).toBeUndefined();
+    expect(xdgStateRoot({ XDG_RUNTIME_DIR: "/run/user/1000" }, host(0, true))).toBe("/run/user/1000/berth");
+    expect(xdgStateRoot({ XDG_RUNTIME_DIR: "/run/user/0", USER: "root" }, host(0, true))).toBeUndefined();
+  });
+});

@@ -1,0 +1,80 @@
+// Who berth runs as: whether it is rootless (runc's rootless mode), decided as
+// runc decides it. Two questions, as in runc:
+//
+// - rootless euid: berth's effective uid is not 0. Then the container needs a
+//   user namespace whose maps the caller may write (a single mapping of its own
+//   ids, or newuidmap/newgidmap with /etc/subuid and /etc/subgid ranges), and
+//   setgroups(2) is denied to a container whose gids are a single mapping.
+// - rootless cgroups (the global --rootless true|false|auto): cgroup permission
+//   errors are not fatal when linux.cgroupsPath is unset; the container then has
+//   no cgroup in the hierarchies berth cannot write. auto: rootless when the euid
+//   is not 0, or when berth itself runs in a user namespace (root in a user
+//   namespace does not own the host's cgroups).
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { BerthError } from "../errors.js";
+
+export type RootlessMode = "true" | "false" | "auto";
+
+/** True unless /proc/self/uid_map is the initial namespace's identity map. */
+export function runningInUserNs(read: () => string = () => readFileSync("/proc/self/uid_map", "utf8")): boolean {
+  let text: string;
+  try {
+    text = read();
+  } catch {
+    return false;
+  }
+  const f = text.trim().split(/\s+/);
+  return !(f.length === 3 && f[0] === "0" && f[1] === "0" && f[2] === "4294967295");
+}
+
+export function euid(): number {
+  return process.geteuid?.() ?? 0;
+}
+
+export function egid(): number {
+  return process.getegid?.() ?? 0;
+}
+
+export interface RootlessProbe {
+  euid(): number;
+  inUserNs(): boolean;
+}
+
+const realProbe: RootlessProbe = { euid, inUserNs: () => runningInUserNs() };
+
+/**
+ * Whether permission errors on cgroups are tolerated (runc's RootlessCgroups).
+ * The systemd driver is refused for a rootless caller: runc then drives the
+ * user's own systemd instance, which berth does not do.
+ */
+export function rootlessCgroups(mode: RootlessMode | undefined, systemd: boolean, probe: RootlessProbe = realProbe): boolean {
+  if (mode === "true") return true;
+  if (mode === "false") return false;
+  if (probe.euid() !== 0) return true;
+  // root in a user namespace: cgroupfs paths it cannot know it owns are treated as
+  // not its own; under systemd (the system instance, berth's only one) it is root.
+  if (!probe.inUserNs()) return false;
+  return !systemd;
+}
+
+/** Refuse the systemd driver for a caller that is not root: berth drives only the system instance. */
+export function checkSystemdRootless(systemd: boolean, probe: RootlessProbe = realProbe): void {
+  if (!systemd || probe.euid() === 0) return;
+  throw new BerthError("--systemd-cgroup as a user other than root needs the user's systemd instance, which berth does not drive", {
+    op: "create", path: "--systemd-cgroup", hint: "drop --systemd-cgroup (rootless containers use cgroupfs, or no cgroup), or run berth as root",
+  });
+}
+
+/**
+ * The default state root under $XDG_RUNTIME_DIR (runc's rule): used when the euid is
+ * not 0, or for root in a user namespace unless $USER is root. undefined: /run/berth.
+ */
+export function xdgStateRoot(env: NodeJS.ProcessEnv = process.env, probe: RootlessProbe = realProbe): string | undefined {
+  const xdg = env.XDG_RUNTIME_DIR;
+  if (xdg === undefined || xdg === "") return undefined;
+  if (probe.euid() !== 0) return join(xdg, "berth");
+  if (!probe.inUserNs()) return undefined;
+  return env.USER === "root" ? undefined : join(xdg, "berth");
+}
