@@ -4,7 +4,7 @@
 // tells the person what to change. `message` is the rendered, human sentence.
 
 import { constants } from "node:os";
-import { getSystemErrorMessage } from "node:util";
+import { util } from "./lazy.js";
 
 export interface BerthErrorInit {
   /** What berth was doing: "create", "mount", "validate", "open console socket" … */
@@ -109,7 +109,7 @@ export function describeErrno(code: string): string {
   const text = LINUX_TEXT[code];
   if (text !== undefined) return text;
   const n = (constants.errno as Record<string, number | undefined>)[code];
-  return n === undefined ? code : getSystemErrorMessage(-n);
+  return n === undefined ? code : util().getSystemErrorMessage(-n);
 }
 
 export function isErrno(err: unknown, code: string): boolean {
