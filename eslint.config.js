@@ -6,9 +6,20 @@ import { defineConfig } from "eslint/config";
 import tseslint from "typescript-eslint";
 
 const NODE_GLOBALS = Object.fromEntries(
-  ["process", "console", "Buffer", "URL", "setTimeout", "clearTimeout", "setInterval", "clearInterval", "setImmediate", "performance", "fetch", "AbortController"].map(
-    (name) => [name, "readonly"],
-  ),
+  [
+    "process",
+    "console",
+    "Buffer",
+    "URL",
+    "setTimeout",
+    "clearTimeout",
+    "setInterval",
+    "clearInterval",
+    "setImmediate",
+    "performance",
+    "fetch",
+    "AbortController",
+  ].map((name) => [name, "readonly"]),
 );
 
 export default defineConfig(

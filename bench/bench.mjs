@@ -19,7 +19,22 @@ import os from "node:os";
 import path from "node:path";
 import { engineSeccomp } from "./engineSeccomp.mjs";
 import {
-  REPO, breathe, fail, invoke, mean, median, parseArgs, prepare, pssOf, ratio, runtimes, spread, table, track, waitStopped, workDir,
+  REPO,
+  breathe,
+  fail,
+  invoke,
+  mean,
+  median,
+  parseArgs,
+  prepare,
+  pssOf,
+  ratio,
+  runtimes,
+  spread,
+  table,
+  track,
+  waitStopped,
+  workDir,
 } from "./common.mjs";
 
 const USAGE = "sh bench/run.sh [--runs N] [--steps N] [--pss N] [--berth PATH] [--runc PATH] [--also PATH] [--seccomp FILE]";
@@ -48,10 +63,16 @@ async function benchQuick(n) {
     invoke(rt, ["create", "--bundle", rt.bundle, id]);
     idle.set(rt.name, id);
   }
-  for (let i = -2; i < n; i++) { // two untimed warm-up rounds
-    for (const [op, args] of [["version", null], ["state", ["state"]], ["list", ["list"]]]) {
+  for (let i = -2; i < n; i++) {
+    // two untimed warm-up rounds
+    for (const [op, args] of [
+      ["version", null],
+      ["state", ["state"]],
+      ["list", ["list"]],
+    ]) {
       await eachRuntime(i + 2, (rt) => {
-        const r = args === null ? invoke(rt, ["--version"], { root: false }) : invoke(rt, op === "state" ? [...args, idle.get(rt.name)] : args);
+        const r =
+          args === null ? invoke(rt, ["--version"], { root: false }) : invoke(rt, op === "state" ? [...args, idle.get(rt.name)] : args);
         if (i >= 0) times[rt.name][op].push(r.ms);
       });
     }
@@ -65,7 +86,8 @@ async function benchQuick(n) {
 
 async function benchRun(n) {
   const times = Object.fromEntries(runtimes.map((rt) => [rt.name, []]));
-  for (let i = -2; i < n; i++) { // two untimed warm-up rounds
+  for (let i = -2; i < n; i++) {
+    // two untimed warm-up rounds
     await eachRuntime(i + 2, (rt) => {
       const id = newId("run");
       track(rt, id, true);
@@ -79,7 +101,8 @@ async function benchRun(n) {
 
 async function benchSteps(n) {
   const times = Object.fromEntries(runtimes.map((rt) => [rt.name, { create: [], state: [], start: [], delete: [] }]));
-  for (let i = -1; i < n; i++) { // one untimed warm-up round
+  for (let i = -1; i < n; i++) {
+    // one untimed warm-up round
     await eachRuntime(i + 1, async (rt) => {
       const id = newId("step");
       const t = times[rt.name];
@@ -148,18 +171,33 @@ async function benchColdCreate(n) {
 // ---- report -------------------------------------------------------------------------------
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2), { runs: 30, steps: 20, pss: 5, berth: path.join(REPO, "bin/berth"), runc: "/usr/sbin/runc", also: "", seccomp: "" }, USAGE);
+  const opts = parseArgs(
+    process.argv.slice(2),
+    { runs: 30, steps: 20, pss: 5, berth: path.join(REPO, "bin/berth"), runc: "/usr/sbin/runc", also: "", seccomp: "" },
+    USAGE,
+  );
   if (process.getuid?.() !== 0) fail("must run as root (it starts containers)");
-  if (opts.seccomp !== "" && !fs.existsSync(opts.seccomp)) fail(`--seccomp ${opts.seccomp}: no such file (podman's profile comes with Debian's golang-github-containers-common)`, 2);
-  const bins = [["berth", opts.berth], ["runc", opts.runc]];
+  if (opts.seccomp !== "" && !fs.existsSync(opts.seccomp))
+    fail(`--seccomp ${opts.seccomp}: no such file (podman's profile comes with Debian's golang-github-containers-common)`, 2);
+  const bins = [
+    ["berth", opts.berth],
+    ["runc", opts.runc],
+  ];
   if (opts.also !== "") bins.push([path.basename(opts.also), opts.also]);
   prepare("berth-bench-", bins, (config) => {
     config.process.args = ["true"];
     if (opts.seccomp !== "") config.linux.seccomp = engineSeccomp(opts.seccomp, config.process.capabilities?.bounding ?? []);
   });
   for (const rt of runtimes) process.stdout.write(`${`${rt.name}:`.padEnd(12)} ${rt.bin}  ${rt.version}\n`);
-  process.stdout.write(`bundle: busybox rootfs, args ["true"], terminal false${opts.seccomp !== "" ? `, seccomp profile ${opts.seccomp}` : ""}; state roots under ${workDir()}\n`);
-  process.stdout.write(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}\n\n`);
+  process.stdout.write(
+    `bundle: busybox rootfs, args ["true"], terminal false${opts.seccomp !== "" ? `, seccomp profile ${opts.seccomp}` : ""}; state roots under ${workDir()}\n`,
+  );
+  process.stdout.write(
+    `machine: ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}\n\n`,
+  );
 
   process.stderr.write(`bench: --version, state, list × ${opts.runs} each …\n`);
   const quick = await benchQuick(opts.runs);
@@ -176,16 +214,31 @@ async function main() {
   const others = runtimes.filter((rt) => rt !== runc);
   const rows = [["", ...runtimes.map((rt) => `${rt.name} median (min–max)`), ...others.map((rt) => `${rt.name}/runc`)]];
   const timeRow = (label, get) => {
-    rows.push([label, ...runtimes.map((rt) => spread(get(rt.name))), ...others.map((rt) => ratio(median(get(rt.name)), median(get("runc"))))]);
+    rows.push([
+      label,
+      ...runtimes.map((rt) => spread(get(rt.name))),
+      ...others.map((rt) => ratio(median(get(rt.name)), median(get("runc")))),
+    ]);
   };
   timeRow(`--version (×${opts.runs})`, (n) => quick[n].version);
   timeRow(`state, created (×${opts.runs})`, (n) => quick[n].state);
   timeRow(`list, 1 container (×${opts.runs})`, (n) => quick[n].list);
   timeRow(`run true (×${opts.runs})`, (n) => run[n]);
   for (const op of ["create", "state", "start", "delete"]) timeRow(`${op} (×${opts.steps})`, (n) => steps[n][op]);
-  if (cold !== undefined) rows.push(["berth create, profile not cached (×5)", spread(cold), ...runtimes.slice(1).map(() => ""), ratio(median(cold), median(steps.runc.create)), ...others.slice(1).map(() => "")]);
+  if (cold !== undefined)
+    rows.push([
+      "berth create, profile not cached (×5)",
+      spread(cold),
+      ...runtimes.slice(1).map(() => ""),
+      ratio(median(cold), median(steps.runc.create)),
+      ...others.slice(1).map(() => ""),
+    ]);
   const kb = (n) => Math.round(median(pss[n]));
-  rows.push([`Pss(created) median (×${opts.pss})`, ...runtimes.map((rt) => `${kb(rt.name)} kB`), ...others.map((rt) => ratio(kb(rt.name), kb("runc")))]);
+  rows.push([
+    `Pss(created) median (×${opts.pss})`,
+    ...runtimes.map((rt) => `${kb(rt.name)} kB`),
+    ...others.map((rt) => ratio(kb(rt.name), kb("runc"))),
+  ]);
   process.stdout.write(table(rows) + "\n\n");
 
   const runRatio = median(run.berth) / median(run.runc);

@@ -18,13 +18,33 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
-  REPO, RuntimeFailure, TIME, addRuntime, breathe, cleanupNow, dropRuntime, fail, invoke, median, onCleanup, parseArgs, prepare,
-  pssOf, ratio, runtimes, spread, table, track, waitStopped, workDir,
+  REPO,
+  RuntimeFailure,
+  TIME,
+  addRuntime,
+  breathe,
+  cleanupNow,
+  dropRuntime,
+  fail,
+  invoke,
+  median,
+  onCleanup,
+  parseArgs,
+  prepare,
+  pssOf,
+  ratio,
+  runtimes,
+  spread,
+  table,
+  track,
+  waitStopped,
+  workDir,
 } from "./common.mjs";
 import { crunLauncher } from "./crun.mjs";
 import { Containerd, Podman, have } from "./engines.mjs";
 
-const USAGE = "sh bench/commands.sh [--runs N] [--seq N] [--seq-rounds N] [--many N] [--list N] [--engine-runs N] [--berth P] [--runc P] [--crun P]";
+const USAGE =
+  "sh bench/commands.sh [--runs N] [--seq N] [--seq-rounds N] [--many N] [--list N] [--engine-runs N] [--berth P] [--runc P] [--crun P]";
 const TAG = String(process.pid);
 const haveTime = fs.existsSync(TIME);
 
@@ -67,7 +87,11 @@ const ordered = (i, rts) => (i % 2 === 0 ? rts : [...rts].reverse());
  */
 async function measure(labels, n, round, { warm = 1, rss = true, rts = runtimes, skip = {} } = {}) {
   const out = new Set();
-  for (const rt of rts) if (skip[rt.name] !== undefined) { missing(labels, rt, skip[rt.name]); out.add(rt); }
+  for (const rt of rts)
+    if (skip[rt.name] !== undefined) {
+      missing(labels, rt, skip[rt.name]);
+      out.add(rt);
+    }
   for (let i = -warm; i <= n; i++) {
     const rssRound = i === n;
     if (rssRound && !(rss && haveTime)) break;
@@ -88,8 +112,20 @@ async function measure(labels, n, round, { warm = 1, rss = true, rts = runtimes,
         await round(rt, t, { record, rssRound });
       } catch (err) {
         if (!(err instanceof RuntimeFailure)) throw err;
-        missing(labels, rt, err.message.split("\n").filter((l) => l.trim() !== "").slice(0, 2).join(": "));
-        for (const [r, id] of roundIds) if (r === rt) { invoke(rt, ["delete", "--force", id], { check: false }); gone(rt, id); }
+        missing(
+          labels,
+          rt,
+          err.message
+            .split("\n")
+            .filter((l) => l.trim() !== "")
+            .slice(0, 2)
+            .join(": "),
+        );
+        for (const [r, id] of roundIds)
+          if (r === rt) {
+            invoke(rt, ["delete", "--force", id], { check: false });
+            gone(rt, id);
+          }
         out.add(rt);
       }
     }
@@ -128,20 +164,33 @@ async function benchQuick(n) {
     invoke(rt, ["create", "--bundle", rt.bundle, id]);
     return id;
   });
-  await measure(labels, n, (rt, t) => {
-    t("--version", ["--version"], { root: false });
-    t("state, created container", ["state", idle.get(rt)]);
-    t("list, 1 container", ["list"]);
-  }, { warm: 2, rts: runtimes.filter((rt) => idle.has(rt)) });
-  for (const [rt, id] of idle) { invoke(rt, ["delete", "--force", id], { check: false }); gone(rt, id); }
+  await measure(
+    labels,
+    n,
+    (rt, t) => {
+      t("--version", ["--version"], { root: false });
+      t("state, created container", ["state", idle.get(rt)]);
+      t("list, 1 container", ["list"]);
+    },
+    { warm: 2, rts: runtimes.filter((rt) => idle.has(rt)) },
+  );
+  for (const [rt, id] of idle) {
+    invoke(rt, ["delete", "--force", id], { check: false });
+    gone(rt, id);
+  }
 }
 
 async function benchLifecycle(n) {
-  await measure(["run true"], n, (rt, t) => {
-    const id = newId(rt, "run");
-    t("run true", ["run", "--bundle", rt.bundle, id]);
-    gone(rt, id);
-  }, { warm: 2 });
+  await measure(
+    ["run true"],
+    n,
+    (rt, t) => {
+      const id = newId(rt, "run");
+      t("run true", ["run", "--bundle", rt.bundle, id]);
+      gone(rt, id);
+    },
+    { warm: 2 },
+  );
   await measure(["create", "start", "kill KILL, running container", "delete, stopped container"], n, async (rt, t) => {
     const id = newId(rt, "life");
     t("create", ["create", "--bundle", `${rt.bundle}-sleep`, id]);
@@ -162,30 +211,72 @@ async function benchRunning(n) {
   const labels = ["exec true", "ps", "pause", "resume", "update --pids-limit 100", "events --stats, one shot"];
   const ids = each(labels, (rt) => startSleeper(rt, "running"));
   const rts = runtimes.filter((rt) => ids.has(rt));
-  await measure(["exec true"], n, (rt, t) => { t("exec true", ["exec", ids.get(rt), "true"]); }, { rts });
-  await measure(["ps"], n, (rt, t) => { t("ps", ["ps", ids.get(rt)]); }, { rts });
-  await measure(["pause", "resume"], n, (rt, t) => {
-    t("pause", ["pause", ids.get(rt)]);
-    t("resume", ["resume", ids.get(rt)]);
-  }, { rts });
-  await measure(["update --pids-limit 100"], n, (rt, t) => { t("update --pids-limit 100", ["update", "--pids-limit", "100", ids.get(rt)]); }, { rts });
-  await measure(["events --stats, one shot"], n, (rt, t) => { t("events --stats, one shot", ["events", "--stats", ids.get(rt)]); }, {
-    rts, skip: { crun: "crun has no events command" },
-  });
-  for (const [rt, id] of ids) { invoke(rt, ["delete", "--force", id], { check: false }); gone(rt, id); }
+  await measure(
+    ["exec true"],
+    n,
+    (rt, t) => {
+      t("exec true", ["exec", ids.get(rt), "true"]);
+    },
+    { rts },
+  );
+  await measure(
+    ["ps"],
+    n,
+    (rt, t) => {
+      t("ps", ["ps", ids.get(rt)]);
+    },
+    { rts },
+  );
+  await measure(
+    ["pause", "resume"],
+    n,
+    (rt, t) => {
+      t("pause", ["pause", ids.get(rt)]);
+      t("resume", ["resume", ids.get(rt)]);
+    },
+    { rts },
+  );
+  await measure(
+    ["update --pids-limit 100"],
+    n,
+    (rt, t) => {
+      t("update --pids-limit 100", ["update", "--pids-limit", "100", ids.get(rt)]);
+    },
+    { rts },
+  );
+  await measure(
+    ["events --stats, one shot"],
+    n,
+    (rt, t) => {
+      t("events --stats, one shot", ["events", "--stats", ids.get(rt)]);
+    },
+    {
+      rts,
+      skip: { crun: "crun has no events command" },
+    },
+  );
+  for (const [rt, id] of ids) {
+    invoke(rt, ["delete", "--force", id], { check: false });
+    gone(rt, id);
+  }
 }
 
 async function benchSequential(count, rounds) {
   const label = `${count} × run true in sequence, total`;
-  await measure([label], rounds, (rt, _t, { record }) => {
-    const t0 = process.hrtime.bigint();
-    for (let k = 0; k < count; k++) {
-      const id = newId(rt, "seq");
-      invoke(rt, ["run", "--bundle", rt.bundle, id]);
-      gone(rt, id);
-    }
-    record(label, Number(process.hrtime.bigint() - t0) / 1e6);
-  }, { warm: 0, rss: false });
+  await measure(
+    [label],
+    rounds,
+    (rt, _t, { record }) => {
+      const t0 = process.hrtime.bigint();
+      for (let k = 0; k < count; k++) {
+        const id = newId(rt, "seq");
+        invoke(rt, ["run", "--bundle", rt.bundle, id]);
+        gone(rt, id);
+      }
+      record(label, Number(process.hrtime.bigint() - t0) / 1e6);
+    },
+    { warm: 0, rss: false },
+  );
 }
 
 /** `many` created containers per runtime: the Pss of each waiting process; then `list` among `total`. */
@@ -226,11 +317,24 @@ async function benchMany(many, total, n) {
   await fill(total, false);
   const rts = runtimes.filter((rt) => made.has(rt));
   for (const rt of rts) {
-    const listed = invoke(rt, ["list", "-q"]).stdout.split("\n").filter((l) => l.trim() !== "").length;
+    const listed = invoke(rt, ["list", "-q"])
+      .stdout.split("\n")
+      .filter((l) => l.trim() !== "").length;
     if (listed !== total) fail(`${rt.name} list -q shows ${listed} containers, expected ${total}`);
   }
-  await measure([listLabel], n, (rt, t) => { t(listLabel, ["list"]); }, { rts });
-  for (const [rt, list] of made) for (const { id } of list) { invoke(rt, ["delete", "--force", id], { check: false }); gone(rt, id); }
+  await measure(
+    [listLabel],
+    n,
+    (rt, t) => {
+      t(listLabel, ["list"]);
+    },
+    { rts },
+  );
+  for (const [rt, list] of made)
+    for (const { id } of list) {
+      invoke(rt, ["delete", "--force", id], { check: false });
+      gone(rt, id);
+    }
 }
 
 /** Wrappers named like the runtime that run it under /usr/bin/time, appending each call's peak RSS to a log. */
@@ -254,7 +358,10 @@ function maxLogged(log) {
     return undefined;
   }
   fs.rmSync(log);
-  const kbs = text.split("\n").map(Number).filter((x) => x > 0);
+  const kbs = text
+    .split("\n")
+    .map(Number)
+    .filter((x) => x > 0);
   return kbs.length > 0 ? Math.max(...kbs) : undefined;
 }
 
@@ -263,19 +370,24 @@ async function engineRow(label, n, go) {
   const rts = runtimes.filter((rt) => rt.name !== "crun");
   for (const rt of runtimes) if (rt.name === "crun") missing([label], rt, "the engines run berth and runc only");
   const wrap = rssWrappers(rts);
-  await measure([label], n, (rt, _t, { record, rssRound }) => {
-    const root = path.join(workDir(), `engine-root-${rt.name}`);
-    if (!rt.roots.includes(root)) rt.roots.push(root);
-    const id = `bench-${TAG}-engine-${++seq}`;
-    const r = go(rssRound && haveTime ? wrap.get(rt).bin : rt.bin, root, id, rt);
-    if (r.code !== 0) fail(`${label} with ${rt.name} failed: ${r.describe()}`);
-    if (rssRound) {
-      const kb = maxLogged(wrap.get(rt).log);
-      if (kb !== undefined) row(label).rss[rt.name] = kb;
-    } else {
-      record(label, r.ms);
-    }
-  }, { rts });
+  await measure(
+    [label],
+    n,
+    (rt, _t, { record, rssRound }) => {
+      const root = path.join(workDir(), `engine-root-${rt.name}`);
+      if (!rt.roots.includes(root)) rt.roots.push(root);
+      const id = `bench-${TAG}-engine-${++seq}`;
+      const r = go(rssRound && haveTime ? wrap.get(rt).bin : rt.bin, root, id, rt);
+      if (r.code !== 0) fail(`${label} with ${rt.name} failed: ${r.describe()}`);
+      if (rssRound) {
+        const kb = maxLogged(wrap.get(rt).log);
+        if (kb !== undefined) row(label).rss[rt.name] = kb;
+      } else {
+        record(label, r.ms);
+      }
+    },
+    { rts },
+  );
 }
 
 async function benchEngines(n) {
@@ -319,7 +431,11 @@ const MiB = (kb) => `${(kb / 1024).toFixed(1)} MiB`;
 
 function report() {
   const names = runtimes.map((rt) => rt.name);
-  const pairs = [["berth", "runc"], ["crun", "runc"], ["berth", "crun"]].filter(([a, b]) => names.includes(a) && names.includes(b));
+  const pairs = [
+    ["berth", "runc"],
+    ["crun", "runc"],
+    ["berth", "crun"],
+  ].filter(([a, b]) => names.includes(a) && names.includes(b));
   const reasons = [];
   const cell = (r, name, show) => {
     if (r.missing[name] !== undefined) {
@@ -330,32 +446,51 @@ function report() {
     return show();
   };
   const times = [["", ...names.map((n) => `${n} median (min–max)`), ...pairs.map(([a, b]) => `${a}/${b}`)]];
-  const mem = [["", ...names.map((n) => `${n} peak RSS`), ...(names.includes("runc") ? names.filter((n) => n !== "runc").map((n) => `${n}/runc`) : [])]];
+  const mem = [
+    [
+      "",
+      ...names.map((n) => `${n} peak RSS`),
+      ...(names.includes("runc") ? names.filter((n) => n !== "runc").map((n) => `${n}/runc`) : []),
+    ],
+  ];
   for (const r of rows.values()) {
     const med = (n) => (r.times[n]?.length ? median(r.times[n]) : undefined);
     if (r.unit === "kB") {
-      mem.push([r.label, ...names.map((n) => cell(r, n, () => (med(n) === undefined ? "" : `${Math.round(med(n))} kB`))),
-        ...names.filter((n) => n !== "runc").map((n) => (med(n) !== undefined && med("runc") !== undefined ? ratio(med(n), med("runc")) : ""))]);
+      mem.push([
+        r.label,
+        ...names.map((n) => cell(r, n, () => (med(n) === undefined ? "" : `${Math.round(med(n))} kB`))),
+        ...names
+          .filter((n) => n !== "runc")
+          .map((n) => (med(n) !== undefined && med("runc") !== undefined ? ratio(med(n), med("runc")) : "")),
+      ]);
       continue;
     }
     const count = Math.max(0, ...Object.values(r.times).map((x) => x.length));
-    times.push([`${r.label} (×${count})`, ...names.map((n) => cell(r, n, () => (r.times[n]?.length ? spread(r.times[n]) : ""))),
-      ...pairs.map(([a, b]) => (med(a) !== undefined && med(b) !== undefined ? ratio(med(a), med(b)) : ""))]);
+    times.push([
+      `${r.label} (×${count})`,
+      ...names.map((n) => cell(r, n, () => (r.times[n]?.length ? spread(r.times[n]) : ""))),
+      ...pairs.map(([a, b]) => (med(a) !== undefined && med(b) !== undefined ? ratio(med(a), med(b)) : "")),
+    ]);
     if (haveTime && Object.keys(r.rss).length + Object.keys(r.missing).length > 0) {
       const kb = (n) => r.rss[n];
-      mem.push([r.label, ...names.map((n) => cell(r, n, () => (kb(n) === undefined ? "" : MiB(kb(n))))),
-        ...names.filter((n) => n !== "runc").map((n) => (kb(n) !== undefined && kb("runc") !== undefined ? ratio(kb(n), kb("runc")) : ""))]);
+      mem.push([
+        r.label,
+        ...names.map((n) => cell(r, n, () => (kb(n) === undefined ? "" : MiB(kb(n))))),
+        ...names.filter((n) => n !== "runc").map((n) => (kb(n) !== undefined && kb("runc") !== undefined ? ratio(kb(n), kb("runc")) : "")),
+      ]);
     }
   }
   process.stdout.write(`${table(times)}\n\n${table(mem)}\n`);
   if (!haveTime) process.stdout.write(`peak RSS not measured: ${TIME} is missing (apt-get install time)\n`);
-  process.stdout.write([
-    "",
-    "peak RSS: ru_maxrss of the runtime process and of the descendants it waited for (GNU time, one extra round);",
-    "through an engine, the largest over every runtime call the engine made. Pss: Pss in /proc/<pid>/smaps_rollup",
-    "of each created container's waiting process, median.",
-    "",
-  ].join("\n"));
+  process.stdout.write(
+    [
+      "",
+      "peak RSS: ru_maxrss of the runtime process and of the descendants it waited for (GNU time, one extra round);",
+      "through an engine, the largest over every runtime call the engine made. Pss: Pss in /proc/<pid>/smaps_rollup",
+      "of each created container's waiting process, median.",
+      "",
+    ].join("\n"),
+  );
   for (const [i, r] of reasons.entries()) process.stdout.write(`(${i + 1}) ${r}\n`);
   for (const n of notes) process.stdout.write(`${n}\n`);
 }
@@ -393,10 +528,21 @@ function leftovers(dir) {
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2), {
-    runs: 20, seq: 100, "seq-rounds": 3, many: 50, list: 200, "engine-runs": 10,
-    berth: path.join(REPO, "bin/berth"), runc: "/usr/sbin/runc", crun: "/usr/bin/crun",
-  }, USAGE);
+  const opts = parseArgs(
+    process.argv.slice(2),
+    {
+      runs: 20,
+      seq: 100,
+      "seq-rounds": 3,
+      many: 50,
+      list: 200,
+      "engine-runs": 10,
+      berth: path.join(REPO, "bin/berth"),
+      runc: "/usr/sbin/runc",
+      crun: "/usr/bin/crun",
+    },
+    USAGE,
+  );
   if (process.getuid?.() !== 0) fail("must run as root (it starts containers)");
   if (opts.list < opts.many) fail(`--list ${opts.list} must be at least --many ${opts.many} (the list runs among those containers)`, 2);
   const sleepToo = (rt) => {
@@ -408,7 +554,14 @@ async function main() {
   const edit = (config) => {
     config.process.args = ["true"];
   };
-  prepare("berth-commands-", [["berth", opts.berth], ["runc", opts.runc]], edit);
+  prepare(
+    "berth-commands-",
+    [
+      ["berth", opts.berth],
+      ["runc", opts.runc],
+    ],
+    edit,
+  );
   for (const rt of runtimes) sleepToo(rt);
 
   const launcher = crunLauncher(opts.crun, workDir());
@@ -440,10 +593,19 @@ async function main() {
       a.push(invoke(crun, ["--version"], { root: false }).ms);
       b.push(invoke(direct, ["--version"], { root: false }).ms);
     }
-    process.stdout.write(`        nsenter adds ${(median(a) - median(b)).toFixed(1)} ms to each crun command (--version ${median(a).toFixed(1)} ms against ${median(b).toFixed(1)} ms), included in crun's times\n`);
+    process.stdout.write(
+      `        nsenter adds ${(median(a) - median(b)).toFixed(1)} ms to each crun command (--version ${median(a).toFixed(1)} ms against ${median(b).toFixed(1)} ms), included in crun's times\n`,
+    );
   }
-  process.stdout.write(`bundles: busybox rootfs, args ["true"] or ["sleep", "3600"], terminal false, each runtime's own spec; everything under ${workDir()}\n`);
-  process.stdout.write(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}\n\n`);
+  process.stdout.write(
+    `bundles: busybox rootfs, args ["true"] or ["sleep", "3600"], terminal false, each runtime's own spec; everything under ${workDir()}\n`,
+  );
+  process.stdout.write(
+    `machine: ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}\n\n`,
+  );
 
   const n = opts.runs;
   process.stderr.write(`bench: --version, state, list × ${n} each …\n`);

@@ -37,8 +37,13 @@ export function onCleanup(fn) {
 export function deleteAll(rt) {
   const gone = [];
   for (const root of rt.roots) {
-    const ids = new Set(root === rt.root ? [...live].filter((k) => k.startsWith(rt.name + "\0")).map((k) => k.slice(rt.name.length + 1)) : []);
-    const listed = spawnSync(argv0(rt), [...(rt.prefix ?? []), "--root", root, "list", "-q"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const ids = new Set(
+      root === rt.root ? [...live].filter((k) => k.startsWith(rt.name + "\0")).map((k) => k.slice(rt.name.length + 1)) : [],
+    );
+    const listed = spawnSync(argv0(rt), [...(rt.prefix ?? []), "--root", root, "list", "-q"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     if (listed.status === 0) for (const id of listed.stdout.split("\n")) if (id.trim() !== "") ids.add(id.trim());
     for (const id of ids) {
       spawnSync(argv0(rt), [...(rt.prefix ?? []), "--root", root, "delete", "--force", id], { stdio: "ignore" });
@@ -165,9 +170,12 @@ export async function breathe() {
 export function prepare(prefix, bins, edit) {
   for (const [name, bin] of bins) {
     if (!fs.existsSync(bin)) {
-      fail(name === "berth"
-        ? `berth is not built yet (${bin} does not exist): run \`make build\` (or \`sh scripts/demo.sh\`) first`
-        : `${name} not found at ${bin}: apt-get install ${name}`, 2);
+      fail(
+        name === "berth"
+          ? `berth is not built yet (${bin} does not exist): run \`make build\` (or \`sh scripts/demo.sh\`) first`
+          : `${name} not found at ${bin}: apt-get install ${name}`,
+        2,
+      );
     }
     try {
       fs.accessSync(bin, fs.constants.X_OK);

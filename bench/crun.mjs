@@ -14,10 +14,13 @@ import { onCleanup } from "./common.mjs";
 const UNIFIED = "/sys/fs/cgroup/unified";
 
 function isCgroup2Mount(point) {
-  return fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n").some((l) => {
-    const f = l.split(" ");
-    return f[4] === point && f[f.indexOf("-") + 1] === "cgroup2";
-  });
+  return fs
+    .readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .some((l) => {
+      const f = l.split(" ");
+      return f[4] === point && f[f.indexOf("-") + 1] === "cgroup2";
+    });
 }
 
 function sh(args) {

@@ -15,7 +15,8 @@ function kernelAtLeast(min) {
   const have = release().split(/[.-]/).map(Number);
   const want = min.split(".").map(Number);
   for (let i = 0; i < want.length; i++) {
-    const h = have[i] ?? 0, w = want[i] ?? 0;
+    const h = have[i] ?? 0,
+      w = want[i] ?? 0;
     if (h !== w) return h > w;
   }
   return true;
@@ -27,7 +28,8 @@ export function engineSeccomp(file, caps) {
   const arch = "amd64";
   const syscalls = [];
   for (const r of p.syscalls ?? []) {
-    const inc = r.includes ?? {}, exc = r.excludes ?? {};
+    const inc = r.includes ?? {},
+      exc = r.excludes ?? {};
     if (inc.arches !== undefined && inc.arches.length > 0 && !inc.arches.includes(arch)) continue;
     if (inc.caps !== undefined && !inc.caps.every((c) => caps.includes(c))) continue;
     if (inc.minKernel !== undefined && inc.minKernel !== "" && !kernelAtLeast(inc.minKernel)) continue;

@@ -47,8 +47,11 @@ function processesNaming(dir) {
 
 /** Unmount (lazily) whatever is mounted under `dir`, deepest first. */
 export function unmountUnder(dir) {
-  const points = fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n")
-    .map((l) => l.split(" ")[4]).filter((p) => p !== undefined && (p === dir || p.startsWith(dir + "/")));
+  const points = fs
+    .readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[4])
+    .filter((p) => p !== undefined && (p === dir || p.startsWith(dir + "/")));
   for (const p of points.sort((a, b) => b.length - a.length)) spawnSync("umount", ["-l", p], { stdio: "ignore" });
 }
 
@@ -94,7 +97,10 @@ function run(file, args, { env, dir, timeoutMs = 60_000 } = {}) {
 }
 
 function hardLimit(row, cap) {
-  const line = fs.readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith(row));
+  const line = fs
+    .readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(row));
   const hard = line?.slice(26).trim().split(/\s+/)[1];
   return hard === undefined || hard === "unlimited" ? cap : Math.min(Number(hard), cap);
 }
@@ -116,22 +122,39 @@ function ociArchive(layerTar, name, dir, out) {
     return { digest: `sha256:${hex}`, size: data.length };
   };
   const layer = blob(fs.readFileSync(layerTar));
-  const config = blob(Buffer.from(JSON.stringify({
-    architecture: "amd64",
-    os: "linux",
-    config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"] },
-    rootfs: { type: "layers", diff_ids: [layer.digest] },
-  })));
-  const manifest = blob(Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
-    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...layer }],
-  })));
-  fs.writeFileSync(path.join(dir, "index.json"), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", ...manifest, annotations: { "io.containerd.image.name": name, "org.opencontainers.image.ref.name": "latest" } }],
-  }));
+  const config = blob(
+    Buffer.from(
+      JSON.stringify({
+        architecture: "amd64",
+        os: "linux",
+        config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"] },
+        rootfs: { type: "layers", diff_ids: [layer.digest] },
+      }),
+    ),
+  );
+  const manifest = blob(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
+        layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...layer }],
+      }),
+    ),
+  );
+  fs.writeFileSync(
+    path.join(dir, "index.json"),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          ...manifest,
+          annotations: { "io.containerd.image.name": name, "org.opencontainers.image.ref.name": "latest" },
+        },
+      ],
+    }),
+  );
   fs.writeFileSync(path.join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
   const r = spawnSync("tar", ["-C", dir, "-cf", out, "."], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
   if (r.status !== 0) throw new Error(`tar of ${dir} failed: ${r.stderr}`);
@@ -153,21 +176,43 @@ export class Podman {
     d(".");
     const nofile = hardLimit("Max open files", 1_048_576);
     const nproc = hardLimit("Max processes", 32_768);
-    fs.writeFileSync(path.join(this.dir, "containers.conf"), [
-      "[containers]",
-      `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]`,
-      'log_driver = "k8s-file"',
-      "[engine]",
-      'cgroup_manager = "cgroupfs"',
-      'events_logger = "file"',
-      "",
-    ].join("\n"));
-    fs.writeFileSync(path.join(this.dir, "storage.conf"), ["[storage]", 'driver = "vfs"', `graphroot = "${d("root")}"`, `runroot = "${d("run")}"`, ""].join("\n"));
-    this.env = { ...process.env, CONTAINERS_CONF: path.join(this.dir, "containers.conf"), CONTAINERS_STORAGE_CONF: path.join(this.dir, "storage.conf") };
+    fs.writeFileSync(
+      path.join(this.dir, "containers.conf"),
+      [
+        "[containers]",
+        `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]`,
+        'log_driver = "k8s-file"',
+        "[engine]",
+        'cgroup_manager = "cgroupfs"',
+        'events_logger = "file"',
+        "",
+      ].join("\n"),
+    );
+    fs.writeFileSync(
+      path.join(this.dir, "storage.conf"),
+      ["[storage]", 'driver = "vfs"', `graphroot = "${d("root")}"`, `runroot = "${d("run")}"`, ""].join("\n"),
+    );
+    this.env = {
+      ...process.env,
+      CONTAINERS_CONF: path.join(this.dir, "containers.conf"),
+      CONTAINERS_STORAGE_CONF: path.join(this.dir, "storage.conf"),
+    };
     for (const k of ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"]) delete this.env[k];
     this.global = [
-      "--root", path.join(this.dir, "root"), "--runroot", path.join(this.dir, "run"), "--storage-driver", "vfs",
-      "--tmpdir", d("tmp"), "--network-config-dir", d("net"), "--cgroup-manager", "cgroupfs", "--events-backend", "file",
+      "--root",
+      path.join(this.dir, "root"),
+      "--runroot",
+      path.join(this.dir, "run"),
+      "--storage-driver",
+      "vfs",
+      "--tmpdir",
+      d("tmp"),
+      "--network-config-dir",
+      d("net"),
+      "--cgroup-manager",
+      "cgroupfs",
+      "--events-backend",
+      "file",
     ];
     const tar = tarRootfs(rootfs, path.join(this.dir, "image.tar"));
     this.ok(["import", "--quiet", tar, this.image]);
@@ -186,8 +231,22 @@ export class Podman {
 
   /** `podman run --rm IMAGE true` on runtime `bin` keeping its state in `root`. */
   run(bin, root) {
-    return this.podman(["--runtime-flag", `root=${root}`, "run", "--rm", "--runtime", bin, "--cgroup-parent", this.cgroupParent,
-      "--pull", "never", "--network", "none", this.image, "true"]);
+    return this.podman([
+      "--runtime-flag",
+      `root=${root}`,
+      "run",
+      "--rm",
+      "--runtime",
+      bin,
+      "--cgroup-parent",
+      this.cgroupParent,
+      "--pull",
+      "never",
+      "--network",
+      "none",
+      this.image,
+      "true",
+    ]);
   }
 
   stop() {
@@ -221,17 +280,24 @@ export class Containerd {
   async start(rootfs) {
     const d = this.dir;
     const config = path.join(d, "config.toml");
-    fs.writeFileSync(config, [
-      "version = 2",
-      `root = "${path.join(d, "root")}"`,
-      `state = "${path.join(d, "state")}"`,
-      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
-      "[grpc]", `  address = "${this.socket}"`,
-      "[ttrpc]", `  address = "${this.socket}.ttrpc"`,
-      "[debug]", `  address = "${path.join(d, "debug.sock")}"`,
-      '[plugins."io.containerd.internal.v1.opt"]', `  path = "${path.join(d, "opt")}"`,
-      "",
-    ].join("\n"));
+    fs.writeFileSync(
+      config,
+      [
+        "version = 2",
+        `root = "${path.join(d, "root")}"`,
+        `state = "${path.join(d, "state")}"`,
+        'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
+        "[grpc]",
+        `  address = "${this.socket}"`,
+        "[ttrpc]",
+        `  address = "${this.socket}.ttrpc"`,
+        "[debug]",
+        `  address = "${path.join(d, "debug.sock")}"`,
+        '[plugins."io.containerd.internal.v1.opt"]',
+        `  path = "${path.join(d, "opt")}"`,
+        "",
+      ].join("\n"),
+    );
     const log = fs.openSync(path.join(d, "containerd.log"), "w");
     try {
       this.daemon = spawn("containerd", ["--config", config], { stdio: ["ignore", log, log] });
@@ -266,7 +332,19 @@ export class Containerd {
 
   /** `ctr run --rm IMAGE id true` through the runc v2 shim with runtime `bin`, state under `root`. */
   run(bin, root, id) {
-    return this.ctr(["run", "--rm", "--runc-binary", bin, "--runc-root", root, "--cgroup", `${this.cgroupParent}/${id}`, this.image, id, "true"]);
+    return this.ctr([
+      "run",
+      "--rm",
+      "--runc-binary",
+      bin,
+      "--runc-root",
+      root,
+      "--cgroup",
+      `${this.cgroupParent}/${id}`,
+      this.image,
+      id,
+      "true",
+    ]);
   }
 
   stop() {
@@ -274,7 +352,10 @@ export class Containerd {
     this.stopped = true;
     if (this.daemon !== undefined && this.daemon.exitCode === null && alive(this.daemon.pid)) {
       const ls = this.ctr(["container", "ls", "--quiet"]);
-      for (const id of ls.stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "")) {
+      for (const id of ls.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l !== "")) {
         this.ctr(["task", "delete", "--force", id]);
         this.ctr(["container", "delete", id]);
       }

@@ -8,9 +8,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import {
-  REPO, breathe, fail, invoke, median, ms, parseArgs, prepare, pssOf, ratio, runtimes, table, track, workDir,
-} from "./common.mjs";
+import { REPO, breathe, fail, invoke, median, ms, parseArgs, prepare, pssOf, ratio, runtimes, table, track, workDir } from "./common.mjs";
 
 const USAGE = "sh bench/stress.sh [--count N] [--batch N] [--berth PATH] [--runc PATH]";
 const STEPS = ["create", "start", "delete"];
@@ -86,12 +84,23 @@ async function stress(rt, count) {
 }
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2), { count: 200, batch: 20, berth: path.join(REPO, "bin/berth"), runc: "/usr/sbin/runc" }, USAGE);
+  const opts = parseArgs(
+    process.argv.slice(2),
+    { count: 200, batch: 20, berth: path.join(REPO, "bin/berth"), runc: "/usr/sbin/runc" },
+    USAGE,
+  );
   if (process.getuid?.() !== 0) fail("must run as root (it starts containers)");
-  prepare("berth-stress-", [["berth", opts.berth], ["runc", opts.runc]], (config) => {
-    config.process.args = ["sleep", "3600"];
-    config.linux.resources = { ...config.linux.resources, ...RESOURCES };
-  });
+  prepare(
+    "berth-stress-",
+    [
+      ["berth", opts.berth],
+      ["runc", opts.runc],
+    ],
+    (config) => {
+      config.process.args = ["sleep", "3600"];
+      config.linux.resources = { ...config.linux.resources, ...RESOURCES };
+    },
+  );
   process.stdout.write(`${runtimes.map((rt) => `${rt.name}: ${rt.bin}  ${rt.version}`).join("\n")}\n`);
   process.stdout.write(`bundle: busybox rootfs, sleep 3600, resources ${JSON.stringify(RESOURCES)}\n`);
   process.stdout.write(`${opts.count} containers per runtime: all created, then all started, then all deleted with --force\n\n`);
@@ -131,7 +140,9 @@ async function main() {
     });
     process.stdout.write(`${rt.name}: last batch / first batch: ${growth.join(", ")}\n`);
     if (res.left.length > 0) {
-      process.stdout.write(`${rt.name} left behind:\n  ${res.left.slice(0, 20).join("\n  ")}${res.left.length > 20 ? `\n  … ${res.left.length - 20} more` : ""}\n`);
+      process.stdout.write(
+        `${rt.name} left behind:\n  ${res.left.slice(0, 20).join("\n  ")}${res.left.length > 20 ? `\n  … ${res.left.length - 20} more` : ""}\n`,
+      );
     } else {
       process.stdout.write(`${rt.name} left nothing behind (cgroups, state, mounts, processes)\n`);
     }

@@ -33,7 +33,9 @@ needs("containers").describe("conformance: config-linux.md", () => {
   });
 
   it("config-linux.md namespaces: the cgroup namespace is new when listed", () => {
-    const lines = runLines(sb, "readlink /proc/self/ns/cgroup", (c) => { c.linux!.namespaces!.push({ type: "cgroup" }); });
+    const lines = runLines(sb, "readlink /proc/self/ns/cgroup", (c) => {
+      c.linux!.namespaces!.push({ type: "cgroup" });
+    });
     expect(lines[0]).not.toBe(hostNs("cgroup"));
   });
 
@@ -46,8 +48,12 @@ needs("containers").describe("conformance: config-linux.md", () => {
     const ipcA = readlinkSync(`/proc/${pidA}/ns/ipc`);
     const lines = runLines(sb, "readlink /proc/self/ns/net; readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts", (c) => {
       c.linux!.namespaces = c.linux!.namespaces!.map((n) =>
-        n.type === "network" ? { type: "network", path: `/proc/${pidA}/ns/net` } :
-        n.type === "ipc" ? { type: "ipc", path: `/proc/${pidA}/ns/ipc` } : n);
+        n.type === "network"
+          ? { type: "network", path: `/proc/${pidA}/ns/net` }
+          : n.type === "ipc"
+            ? { type: "ipc", path: `/proc/${pidA}/ns/ipc` }
+            : n,
+      );
     });
     expect(lines[0]).toBe(netA);
     expect(lines[1]).toBe(ipcA);
@@ -64,7 +70,9 @@ needs("containers").describe("conformance: config-linux.md", () => {
   });
 
   it("config-linux.md namespaces: duplicated namespace types are an error", async () => {
-    const r = runScript(sb, "true", (c) => { c.linux!.namespaces!.push({ type: "uts" }); });
+    const r = runScript(sb, "true", (c) => {
+      c.linux!.namespaces!.push({ type: "uts" });
+    });
     expect(r.code).not.toBe(0);
     expect(await sb.waitClean(r.id)).toEqual([]);
   });
@@ -80,7 +88,10 @@ needs("containers").describe("conformance: config-linux.md", () => {
       c.mounts = c.mounts!.filter((m) => m.destination !== "/sys/fs/cgroup");
     });
     expect(r.code, describeResult(r)).toBe(0);
-    const lines = r.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" "));
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/).join(" "));
     expect(lines.slice(0, 2)).toEqual(["0 100000 65536", "0 100000 65536"]);
     expect(lines.slice(2, 4)).toEqual(["0", "0"]);
     expect(lines[4]).not.toBe(hostNs("user"));
@@ -107,7 +118,10 @@ needs("containers").describe("conformance: config-linux.md", () => {
   });
 
   it("config-linux.md default devices: /dev/ptmx is a symlink to or bind of /dev/pts/ptmx", () => {
-    const lines = runLines(sb, "if [ -L /dev/ptmx ]; then echo link $(readlink /dev/ptmx); else stat -c '%t:%T' /dev/ptmx; fi; stat -c '%t:%T' /dev/pts/ptmx");
+    const lines = runLines(
+      sb,
+      "if [ -L /dev/ptmx ]; then echo link $(readlink /dev/ptmx); else stat -c '%t:%T' /dev/ptmx; fi; stat -c '%t:%T' /dev/pts/ptmx",
+    );
     if (lines[0].startsWith("link ")) expect(lines[0]).toMatch(/^link (\/dev\/)?pts\/ptmx$/);
     else expect(lines[0]).toBe(lines[1]);
   });
@@ -128,19 +142,30 @@ needs("containers").describe("conformance: config-linux.md", () => {
 
   it("config-linux.md personality: LINUX32 makes uname report a 32-bit machine, for exec'd processes too", async () => {
     const id = uniqueId("persona");
-    const b = sb.bundle({ args: ["sh", "-c", "uname -m; sleep 30"], edit: (c) => { c.linux!.personality = { domain: "LINUX32" }; } });
+    const b = sb.bundle({
+      args: ["sh", "-c", "uname -m; sleep 30"],
+      edit: (c) => {
+        c.linux!.personality = { domain: "LINUX32" };
+      },
+    });
     sb.runDetached(id, b);
     expect(sb.ok(["exec", id, "uname", "-m"]).stdout).toBe("i686\n"); // the x86-64 kernel's 32-bit persona
     sb.ok(["delete", "--force", id]);
   });
 
   it("config-linux.md memoryPolicy: the process's mappings follow the policy (MPOL_BIND to node 0)", () => {
-    const lines = runLines(sb, "grep -c ' bind:0 ' /proc/self/numa_maps", (c) => { c.linux!.memoryPolicy = { mode: "MPOL_BIND", nodes: "0" }; });
+    const lines = runLines(sb, "grep -c ' bind:0 ' /proc/self/numa_maps", (c) => {
+      c.linux!.memoryPolicy = { mode: "MPOL_BIND", nodes: "0" };
+    });
     expect(Number(lines[0])).toBeGreaterThan(0);
   });
 
   it("config-linux.md memoryPolicy: a node the host does not have is an error naming linux.memoryPolicy.nodes", async () => {
-    const b = sb.bundle({ edit: (c) => { c.linux!.memoryPolicy = { mode: "MPOL_BIND", nodes: "1000" }; } });
+    const b = sb.bundle({
+      edit: (c) => {
+        c.linux!.memoryPolicy = { mode: "MPOL_BIND", nodes: "1000" };
+      },
+    });
     await sb.refuseCreate(b, /linux\.memoryPolicy\.nodes: memory node 1000 is not online on this host/);
   });
 
@@ -167,38 +192,57 @@ needs("containers").describe("conformance: config-linux.md", () => {
   });
 
   it("config-linux.md readonlyPaths: the listed paths are read-only while the rest stays writable", () => {
-    const r = runScript(sb, "touch /data/x 2>/dev/null && echo data-rw || echo data-ro; touch /other 2>/dev/null && echo root-rw; (echo 1 > /proc/sys/kernel/ns_last_pid) 2>/dev/null && echo sys-rw || echo sys-ro", (c, b) => {
-      mkdirSync(b.inRootfs("/data"), { recursive: true });
-      c.linux!.readonlyPaths = [...(c.linux!.readonlyPaths ?? []), "/data"];
-    });
+    const r = runScript(
+      sb,
+      "touch /data/x 2>/dev/null && echo data-rw || echo data-ro; touch /other 2>/dev/null && echo root-rw; (echo 1 > /proc/sys/kernel/ns_last_pid) 2>/dev/null && echo sys-rw || echo sys-ro",
+      (c, b) => {
+        mkdirSync(b.inRootfs("/data"), { recursive: true });
+        c.linux!.readonlyPaths = [...(c.linux!.readonlyPaths ?? []), "/data"];
+      },
+    );
     expect(r.stdout.trim().split("\n")).toEqual(["data-ro", "root-rw", "sys-ro"]);
   });
 
   // runc 1.1 turns / into a slave again at pivot_root, so the shared flag does not survive there.
   needs("berth").it("config-linux.md rootfsPropagation: shared makes the container's / a shared mount", () => {
-    const lines = runLines(sb, "awk '$5 == \"/\" {for (i = 7; $i != \"-\"; i++) printf \"%s \", $i; print \"end\"}' /proc/self/mountinfo", (c) => {
-      c.linux!.rootfsPropagation = "shared";
-    });
+    const lines = runLines(
+      sb,
+      'awk \'$5 == "/" {for (i = 7; $i != "-"; i++) printf "%s ", $i; print "end"}\' /proc/self/mountinfo',
+      (c) => {
+        c.linux!.rootfsPropagation = "shared";
+      },
+    );
     expect(lines[lines.length - 1]).toMatch(/shared:\d+/);
   });
 
   it("config-linux.md rootfsPropagation: private leaves / without propagation", () => {
-    const lines = runLines(sb, "awk '$5 == \"/\" {for (i = 7; $i != \"-\"; i++) printf \"%s \", $i; print \"end\"}' /proc/self/mountinfo", (c) => {
-      c.linux!.rootfsPropagation = "private";
-    });
+    const lines = runLines(
+      sb,
+      'awk \'$5 == "/" {for (i = 7; $i != "-"; i++) printf "%s ", $i; print "end"}\' /proc/self/mountinfo',
+      (c) => {
+        c.linux!.rootfsPropagation = "private";
+      },
+    );
     expect(lines[lines.length - 1]).toBe("end");
   });
 
   needs("controller:pids").it("config-linux.md cgroupsPath: the container is placed in the given cgroup path", () => {
     const name = uniqueId("cg");
-    const b = sb.bundle({ args: ["sleep", "30"], edit: (c) => { c.linux!.cgroupsPath = `/${name}`; } });
+    const b = sb.bundle({
+      args: ["sleep", "30"],
+      edit: (c) => {
+        c.linux!.cgroupsPath = `/${name}`;
+      },
+    });
     const id = sb.id();
     sb.runDetached(id, b);
     sb.track(name);
     const pid = sb.state(id).pid;
     // On cgroup v2 the one hierarchy's line ("0::"); on v1 and hybrid the pids controller's.
     const ctrl = hostCgroupLayout().layout === "v2" ? /^0::/ : /:pids:/;
-    const line = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => ctrl.test(l));
+    const line = readFileSync(`/proc/${pid}/cgroup`, "utf8")
+      .split("\n")
+      .find((l) => ctrl.test(l));
     expect(line).toMatch(new RegExp(`/${name}$`));
     sb.ok(["delete", "--force", id]);
   });

@@ -14,7 +14,12 @@ needs("containers").describe("conformance: config.md", () => {
 
   it("config.md execCPUAffinity: an exec'd process runs on the final CPUs; the init process is not affected", async () => {
     const id = uniqueId("affinity");
-    const b = sb.bundle({ args: ["sleep", "30"], edit: (c) => { c.process!.execCPUAffinity = { initial: "0", final: "0" }; } });
+    const b = sb.bundle({
+      args: ["sleep", "30"],
+      edit: (c) => {
+        c.process!.execCPUAffinity = { initial: "0", final: "0" };
+      },
+    });
     sb.runDetached(id, b);
     expect(sb.ok(["exec", id, "sh", "-c", "taskset -p $$"]).stdout).toMatch(/affinity mask: 1$/m);
     const all = sb.ok(["exec", id, "taskset", "-p", "1"]).stdout;
@@ -24,18 +29,32 @@ needs("containers").describe("conformance: config.md", () => {
 
   it("config.md scheduler: the process runs with the policy and nice value asked for", () => {
     const id = uniqueId("sched");
-    const b = sb.bundle({ args: ["sh", "-c", "grep -E '^policy' /proc/self/sched | tr -d ' '; cut -d' ' -f19 /proc/self/stat"], edit: (c) => { c.process!.scheduler = { policy: "SCHED_BATCH", nice: 5 }; } });
+    const b = sb.bundle({
+      args: ["sh", "-c", "grep -E '^policy' /proc/self/sched | tr -d ' '; cut -d' ' -f19 /proc/self/stat"],
+      edit: (c) => {
+        c.process!.scheduler = { policy: "SCHED_BATCH", nice: 5 };
+      },
+    });
     expect(sb.ok(["run", "--bundle", b.dir, id]).stdout).toBe("policy:3\n5\n");
   });
 
   it("config.md scheduler: a deadline policy whose runtime, deadline and period do not fit is an error naming it", async () => {
-    const b = sb.bundle({ edit: (c) => { c.process!.scheduler = { policy: "SCHED_DEADLINE", runtime: 3000000, deadline: 2000000, period: 4000000 }; } });
+    const b = sb.bundle({
+      edit: (c) => {
+        c.process!.scheduler = { policy: "SCHED_DEADLINE", runtime: 3000000, deadline: 2000000, period: 4000000 };
+      },
+    });
     await sb.refuseCreate(b, /process\.scheduler: runtime 3000000 <= deadline 2000000 <= period 4000000 does not hold/);
   });
 
   it("config.md ioPriority: the process runs with the class and level asked for, exec'd processes too", async () => {
     const id = uniqueId("ioprio");
-    const b = sb.bundle({ args: ["sleep", "30"], edit: (c) => { c.process!.ioPriority = { class: "IOPRIO_CLASS_BE", priority: 6 }; } });
+    const b = sb.bundle({
+      args: ["sleep", "30"],
+      edit: (c) => {
+        c.process!.ioPriority = { class: "IOPRIO_CLASS_BE", priority: 6 };
+      },
+    });
     sb.runDetached(id, b);
     expect(sb.ok(["exec", id, "ionice", "-p", "1"]).stdout).toBe("best-effort: prio 6\n");
     expect(sb.ok(["exec", id, "sh", "-c", "ionice -p $$"]).stdout).toBe("best-effort: prio 6\n");
@@ -43,9 +62,13 @@ needs("containers").describe("conformance: config.md", () => {
   });
 
   it("config.md root: with readonly true the root filesystem is read-only", () => {
-    const r = runScript(sb, "touch /newfile 2>/dev/null && echo writable || echo readonly; awk '$5 == \"/\" {print $6}' /proc/self/mountinfo", (c) => {
-      if (c.root) c.root.readonly = true;
-    });
+    const r = runScript(
+      sb,
+      "touch /newfile 2>/dev/null && echo writable || echo readonly; awk '$5 == \"/\" {print $6}' /proc/self/mountinfo",
+      (c) => {
+        if (c.root) c.root.readonly = true;
+      },
+    );
     expect(r.code, describeResult(r)).toBe(0);
     const [w, opts] = r.stdout.trim().split("\n");
     expect(w).toBe("readonly");
@@ -64,7 +87,7 @@ needs("containers").describe("conformance: config.md", () => {
   });
 
   it("config.md mounts: mounts are applied in the listed order", () => {
-    const r = runScript(sb, "awk '$5 == \"/mnt/a\" || $5 == \"/mnt/a/b\" {print $1, $2, $5}' /proc/self/mountinfo", (c, b) => {
+    const r = runScript(sb, 'awk \'$5 == "/mnt/a" || $5 == "/mnt/a/b" {print $1, $2, $5}\' /proc/self/mountinfo', (c, b) => {
       mkdirSync(b.inRootfs("/mnt"), { recursive: true });
       c.mounts?.push(
         { destination: "/mnt/a", type: "tmpfs", source: "tmpfs", options: ["size=1m"] },
@@ -72,7 +95,10 @@ needs("containers").describe("conformance: config.md", () => {
       );
     });
     expect(r.code, describeResult(r)).toBe(0);
-    const rows = r.stdout.trim().split("\n").map((l) => l.split(" "));
+    const rows = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "));
     const a = rows.find((x) => x[2] === "/mnt/a");
     const ab = rows.find((x) => x[2] === "/mnt/a/b");
     expect(a, r.stdout).toBeDefined();
@@ -93,11 +119,15 @@ needs("containers").describe("conformance: config.md", () => {
   });
 
   it("config.md mounts: bind mounts with ro and the mount options take effect", () => {
-    const r = runScript(sb, "cat /data/file; touch /data/new 2>/dev/null && echo writable || echo readonly; awk '$5 == \"/data\" {print $6}' /proc/self/mountinfo", (c, b) => {
-      mkdirSync(b.path("data"));
-      writeHostFile(b.path("data", "file"), "bound\n");
-      c.mounts?.push({ destination: "/data", type: "bind", source: b.path("data"), options: ["rbind", "ro", "nosuid", "nodev"] });
-    });
+    const r = runScript(
+      sb,
+      "cat /data/file; touch /data/new 2>/dev/null && echo writable || echo readonly; awk '$5 == \"/data\" {print $6}' /proc/self/mountinfo",
+      (c, b) => {
+        mkdirSync(b.path("data"));
+        writeHostFile(b.path("data", "file"), "bound\n");
+        c.mounts?.push({ destination: "/data", type: "bind", source: b.path("data"), options: ["rbind", "ro", "nosuid", "nodev"] });
+      },
+    );
     expect(r.code, describeResult(r)).toBe(0);
     const [content, w, opts] = r.stdout.trim().split("\n");
     expect(content).toBe("bound");
@@ -113,7 +143,7 @@ needs("containers").describe("conformance: config.md", () => {
   });
 
   it("config.md process: args, env and cwd are applied", () => {
-    const r = runScript(sb, "echo \"$ONE $TWO\"; pwd", (c) => {
+    const r = runScript(sb, 'echo "$ONE $TWO"; pwd', (c) => {
       if (!c.process) return;
       c.process.env = [...(c.process.env ?? []), "ONE=1", "TWO=two words"];
       c.process.cwd = "/tmp";
@@ -122,7 +152,9 @@ needs("containers").describe("conformance: config.md", () => {
   });
 
   it("config.md process: a cwd that does not exist is created or rejected, never ignored", () => {
-    const r = runScript(sb, "pwd", (c) => { if (c.process) c.process.cwd = "/created/by/runtime"; });
+    const r = runScript(sb, "pwd", (c) => {
+      if (c.process) c.process.cwd = "/created/by/runtime";
+    });
     if (r.code === 0) expect(r.stdout).toBe("/created/by/runtime\n");
     else expect(r.stderr).toContain("/created/by/runtime");
   });
@@ -146,13 +178,21 @@ needs("containers").describe("conformance: config.md", () => {
 
   it("config.md user: umask is applied (0022 when absent)", () => {
     expect(runLines(sb, "umask")).toEqual(["0022"]);
-    expect(runLines(sb, "umask", (c) => { if (c.process) c.process.user.umask = 0o077; })).toEqual(["0077"]);
+    expect(
+      runLines(sb, "umask", (c) => {
+        if (c.process) c.process.user.umask = 0o077;
+      }),
+    ).toEqual(["0077"]);
   });
 
   it("config.md capabilities: root gets exactly the listed bounding, effective and permitted sets", () => {
     const lines = runLines(sb, "grep ^Cap /proc/self/status", (c) => {
       if (!c.process) return;
-      c.process.capabilities = { bounding: ["CAP_CHOWN", "CAP_KILL"], effective: ["CAP_CHOWN", "CAP_KILL"], permitted: ["CAP_CHOWN", "CAP_KILL"] };
+      c.process.capabilities = {
+        bounding: ["CAP_CHOWN", "CAP_KILL"],
+        effective: ["CAP_CHOWN", "CAP_KILL"],
+        permitted: ["CAP_CHOWN", "CAP_KILL"],
+      };
     });
     const st = lines.join("\n");
     expect(statusField(st, "CapBnd")).toBe(capMask(CAP.CHOWN, CAP.KILL));
@@ -207,23 +247,35 @@ needs("containers").describe("conformance: config.md", () => {
   });
 
   it("config.md process: oomScoreAdj is written to the process", () => {
-    expect(runLines(sb, "cat /proc/self/oom_score_adj", (c) => { if (c.process) c.process.oomScoreAdj = 523; })).toEqual(["523"]);
+    expect(
+      runLines(sb, "cat /proc/self/oom_score_adj", (c) => {
+        if (c.process) c.process.oomScoreAdj = 523;
+      }),
+    ).toEqual(["523"]);
   });
 
   it("config.md process: noNewPrivileges sets the no_new_privs bit (and its absence leaves it clear)", () => {
     const on = runLines(sb, "grep ^NoNewPrivs /proc/self/status");
     expect(on).toEqual(["NoNewPrivs:\t1"]);
-    const off = runLines(sb, "grep ^NoNewPrivs /proc/self/status", (c) => { if (c.process) c.process.noNewPrivileges = false; });
+    const off = runLines(sb, "grep ^NoNewPrivs /proc/self/status", (c) => {
+      if (c.process) c.process.noNewPrivileges = false;
+    });
     expect(off).toEqual(["NoNewPrivs:\t0"]);
   });
 
   it("config.md hostname is set in the container's UTS namespace", () => {
-    expect(runLines(sb, "hostname", (c) => { c.hostname = "conf-host"; })).toEqual(["conf-host"]);
+    expect(
+      runLines(sb, "hostname", (c) => {
+        c.hostname = "conf-host";
+      }),
+    ).toEqual(["conf-host"]);
   });
 
   // runc 1.1 predates domainname (runc ≥ 1.2 sets it).
   needs("berth").it("config.md domainname is set in the container's UTS namespace", () => {
-    const lines = runLines(sb, "cat /proc/sys/kernel/domainname", (c) => { c.domainname = "conf.domain"; });
+    const lines = runLines(sb, "cat /proc/sys/kernel/domainname", (c) => {
+      c.domainname = "conf.domain";
+    });
     expect(lines).toEqual(["conf.domain"]);
   });
 });

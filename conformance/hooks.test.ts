@@ -4,9 +4,7 @@
 import { readFileSync, readlinkSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
 import { needs } from "../test/helpers/host.js";
-import {
-  Sandbox, addAllRecordingHooks, readHookLog, recordingHook, type Bundle, type HookKind,
-} from "../test/helpers/index.js";
+import { Sandbox, addAllRecordingHooks, readHookLog, recordingHook, type Bundle, type HookKind } from "../test/helpers/index.js";
 
 needs("containers").describe("conformance: config.md hooks", () => {
   const sb = new Sandbox();
@@ -38,8 +36,21 @@ needs("containers").describe("conformance: config.md hooks", () => {
     await sb.waitFile(b.inRootfs("/hooks.log"), /^startContainer \{.*\}$/m);
     sb.ok(["delete", "--force", id]);
     const recs = readHookLog(b);
-    expect(recs.map((r) => r.tag).sort()).toEqual(["createContainer", "createRuntime", "poststart", "poststop", "prestart", "startContainer"]);
-    for (const r of recs) expect(r.state, `${r.tag}: ${r.raw}`).toMatchObject({ id, bundle: b.dir, ociVersion: expect.any(String), status: expect.any(String) });
+    expect(recs.map((r) => r.tag).sort()).toEqual([
+      "createContainer",
+      "createRuntime",
+      "poststart",
+      "poststop",
+      "prestart",
+      "startContainer",
+    ]);
+    for (const r of recs)
+      expect(r.state, `${r.tag}: ${r.raw}`).toMatchObject({
+        id,
+        bundle: b.dir,
+        ociVersion: expect.any(String),
+        status: expect.any(String),
+      });
   });
 
   it("config.md prestart/createRuntime/createContainer: called in that order during create, before start", () => {
@@ -48,7 +59,9 @@ needs("containers").describe("conformance: config.md hooks", () => {
     b.write();
     const id = sb.id();
     sb.create(id, b);
-    const tags = readHookLog(b).map((r) => r.tag).filter((t) => t !== "poststart");
+    const tags = readHookLog(b)
+      .map((r) => r.tag)
+      .filter((t) => t !== "poststart");
     expect(tags).toEqual(["prestart", "createRuntime", "createContainer"]);
     sb.ok(["delete", "--force", id]);
   });
@@ -68,7 +81,10 @@ needs("containers").describe("conformance: config.md hooks", () => {
     const container = [readlinkSync(`/proc/${pid}/ns/mnt`), readlinkSync(`/proc/${pid}/ns/net`)];
     const host = [readlinkSync("/proc/self/ns/mnt"), readlinkSync("/proc/self/ns/net")];
     sb.ok(["delete", "--force", id]);
-    const seen = (k: HookKind) => readFileSync(b.inRootfs(`/ns-${k}`), "utf8").trim().split("\n");
+    const seen = (k: HookKind) =>
+      readFileSync(b.inRootfs(`/ns-${k}`), "utf8")
+        .trim()
+        .split("\n");
     for (const k of ["prestart", "createRuntime", "poststart", "poststop"] as HookKind[]) expect(seen(k), k).toEqual(host);
     for (const k of ["createContainer", "startContainer"] as HookKind[]) expect(seen(k), k).toEqual(container);
   });

@@ -15,7 +15,7 @@ needs("containers").describe("conformance: runtime-linux.md", () => {
   });
 
   it("runtime-linux.md dev symbolic links: /dev/fd, /dev/stdin, /dev/stdout, /dev/stderr point into /proc/self/fd", () => {
-    const out = runLines(sb, "for l in fd stdin stdout stderr; do echo \"$l $(readlink /dev/$l)\"; done");
+    const out = runLines(sb, 'for l in fd stdin stdout stderr; do echo "$l $(readlink /dev/$l)"; done');
     expect(out).toEqual(["fd /proc/self/fd", "stdin /proc/self/fd/0", "stdout /proc/self/fd/1", "stderr /proc/self/fd/2"]);
   });
 

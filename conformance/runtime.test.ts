@@ -29,7 +29,12 @@ needs("containers").describe("conformance: runtime.md", () => {
   });
 
   it("runtime.md state: annotations from config.json appear in the state", () => {
-    const b = sb.bundle({ args: ["sleep", "30"], edit: (c) => { c.annotations = { "org.example.key": "value" }; } });
+    const b = sb.bundle({
+      args: ["sleep", "30"],
+      edit: (c) => {
+        c.annotations = { "org.example.key": "value" };
+      },
+    });
     const id = sb.id();
     sb.create(id, b);
     expect(sb.state(id).annotations).toEqual({ "org.example.key": "value" });
@@ -74,7 +79,10 @@ needs("containers").describe("conformance: runtime.md", () => {
     const r = sb.rt(["create", "--bundle", b2.dir, id]);
     expect(r.code).not.toBe(0);
     expect(sb.state(id)).toEqual(before);
-    const ids = sb.ok(["list", "-q"]).stdout.split("\n").filter((l) => l === id);
+    const ids = sb
+      .ok(["list", "-q"])
+      .stdout.split("\n")
+      .filter((l) => l === id);
     expect(ids).toHaveLength(1);
     sb.ok(["delete", "--force", id]);
   });
@@ -201,7 +209,12 @@ needs("containers").describe("conformance: runtime.md", () => {
   });
 
   it("runtime.md lifecycle: a failing prestart hook is an error and the container is destroyed", async () => {
-    const b = sb.bundle({ args: ["true"], edit: (c) => { c.hooks = { prestart: [{ path: "/bin/false" }] }; } });
+    const b = sb.bundle({
+      args: ["true"],
+      edit: (c) => {
+        c.hooks = { prestart: [{ path: "/bin/false" }] };
+      },
+    });
     const id = sb.id();
     sb.track(id, b);
     expect(sb.rt(["create", "--bundle", b.dir, id]).code).not.toBe(0);

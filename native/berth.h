@@ -14,7 +14,11 @@
 
 /* Where die() reports: the sync socket (MSG_ERROR), an error pipe read by stage 1
  * (same framing), or plain stderr once the sync socket is closed. */
-enum sink_kind { SINK_SYNC, SINK_PIPE, SINK_STDERR };
+enum sink_kind {
+	SINK_SYNC,
+	SINK_PIPE,
+	SINK_STDERR
+};
 void set_sink(enum sink_kind kind, int fd);
 int sink_fd(void);
 
@@ -31,8 +35,8 @@ void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 /* Append one zeroed element to a growable array; returns the new element. */
 void *grow(void **arr, size_t *n, size_t elsize);
-int write_all(int fd, const void *buf, size_t len);  /* 0 or -1 with errno */
-ssize_t read_full(int fd, void *buf, size_t len);    /* bytes read (< len only at EOF) or -1 */
+int write_all(int fd, const void *buf, size_t len); /* 0 or -1 with errno */
+ssize_t read_full(int fd, void *buf, size_t len);   /* bytes read (< len only at EOF) or -1 */
 void set_cloexec(int fd, int on);
 int write_file(const char *path, const char *data, size_t len); /* 0 or -1 with errno */
 /* Pipe-style handoff between stage 1 and the container process. */
@@ -40,7 +44,11 @@ void wait_go(int fd);
 void send_go(int fd);
 
 /* ---- path.c: resolution inside the rootfs ---- */
-enum { P_NOCREATE = 0, P_MKDIR = 1, P_MKFILE = 2 };
+enum {
+	P_NOCREATE = 0,
+	P_MKDIR = 1,
+	P_MKFILE = 2
+};
 /* Open `path` inside the root with no symlink anywhere on it (ELOOP otherwise); O_PATH. */
 int open_in_root_nosymlinks(int rootfd, const char *path);
 /* O_PATH fd for path (absolute or not, always taken relative to rootfd, never escaping it).
@@ -62,8 +70,8 @@ void create_namespaces(const struct plan *p, int sync);
 
 /* ---- mount.c ---- */
 struct minfo {
-	int id, parent;     /* mount id and parent mount id */
-	char *root, *mp;    /* unescaped */
+	int id, parent;	 /* mount id and parent mount id */
+	char *root, *mp; /* unescaped */
 	char *fstype, *superopts;
 	int shared;
 };
@@ -80,13 +88,12 @@ int cgroup_into_fd(const struct plan *p);
 pid_t fork_into(const struct plan *p, int cgfd);
 
 int host_mount_ns(const struct plan *p);
-int prepare_rootfs(const struct plan *p);        /* returns an O_PATH fd of the rootfs */
+int prepare_rootfs(const struct plan *p); /* returns an O_PATH fd of the rootfs */
 void do_mounts(const struct plan *p, int rootfd, int sync);
 void enter_rootfs(const struct plan *p, int rootfd); /* pivot_root or move+chroot */
-void finish_rootfs(const struct plan *p);            /* after pivot: propagation, sysctl, masked, readonly, root ro */
+void finish_rootfs(const struct plan *p);	     /* after pivot: propagation, sysctl, masked, readonly, root ro */
 /* new mount API helpers (post pivot) */
 int bind_onto(int srcdfd, const char *srcpath, int targetfd, int recursive, unsigned attr_set);
-
 
 /* ---- idmap.c ---- */
 /* Stage 1, before any namespace: build every MOUNT_IDMAP mount as a detached tree (idmnt.tree). */
@@ -125,10 +132,10 @@ void load_seccomp_listener(const struct plan *p, const struct sock_fprog *prog, 
 void copy_up(int src, int dst, const char *dest);
 
 /* ---- label.c ---- */
-void label_prepare(const struct plan *p);  /* stage 1, before joining namespaces */
-void label_close_proc(void);               /* stage 1 after fork */
-void label_open(const struct plan *p);     /* the container process, right after fork */
-void label_apply(const struct plan *p);    /* before no_new_privs, credentials and capabilities */
+void label_prepare(const struct plan *p); /* stage 1, before joining namespaces */
+void label_close_proc(void);		  /* stage 1 after fork */
+void label_open(const struct plan *p);	  /* the container process, right after fork */
+void label_apply(const struct plan *p);	  /* before no_new_privs, credentials and capabilities */
 
 /* ---- hooks.c ---- */
 void run_hooks(const char *kind, const struct hook *h, size_t n, const char *state, size_t statelen);

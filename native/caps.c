@@ -64,20 +64,20 @@ void apply_user(const struct plan *p)
 void apply_caps(const struct plan *p)
 {
 	uint64_t known = known_caps();
-	uint64_t eff = p->cap_effective & known, perm = p->cap_permitted & known,
-		 inh = p->cap_inheritable & known;
+	uint64_t eff = p->cap_effective & known, perm = p->cap_permitted & known, inh = p->cap_inheritable & known;
 	/* The kernel only allows ambient caps that are permitted and inheritable; runc
 	 * leaves the others out without complaint (its default spec relies on that). */
 	uint64_t amb = p->cap_ambient & perm & inh;
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct data[2] = {
 		{ .effective = (uint32_t)eff, .permitted = (uint32_t)perm, .inheritable = (uint32_t)inh },
-		{ .effective = (uint32_t)(eff >> 32), .permitted = (uint32_t)(perm >> 32),
+		{ .effective = (uint32_t)(eff >> 32),
+		  .permitted = (uint32_t)(perm >> 32),
 		  .inheritable = (uint32_t)(inh >> 32) },
 	};
 	if (syscall(SYS_capset, &hdr, data) < 0)
-		die(errno, "capset (effective 0x%llx, permitted 0x%llx, inheritable 0x%llx)",
-		    (unsigned long long)eff, (unsigned long long)perm, (unsigned long long)inh);
+		die(errno, "capset (effective 0x%llx, permitted 0x%llx, inheritable 0x%llx)", (unsigned long long)eff,
+		    (unsigned long long)perm, (unsigned long long)inh);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		die(errno, "clear the ambient capabilities");
 	for (int c = 0; c < 64; c++)

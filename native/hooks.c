@@ -126,14 +126,14 @@ static void run_one(const char *kind, size_t idx, const struct hook *h, const ch
 	while (outlen > 0 && (output[outlen - 1] == '\n' || output[outlen - 1] == '\r'))
 		output[--outlen] = 0;
 	if (timed_out)
-		die_errno_only(ETIMEDOUT, "%s hook #%zu \"%s\" timed out after %us (output: \"%s\")", kind, idx, h->path,
-		    h->timeout, output);
+		die_errno_only(ETIMEDOUT, "%s hook #%zu \"%s\" timed out after %us (output: \"%s\")", kind, idx,
+			       h->path, h->timeout, output);
 	if (WIFSIGNALED(status))
-		die(0, "%s hook #%zu \"%s\" killed by signal %d (output: \"%s\")", kind, idx, h->path,
-		    WTERMSIG(status), output);
+		die(0, "%s hook #%zu \"%s\" killed by signal %d (output: \"%s\")", kind, idx, h->path, WTERMSIG(status),
+		    output);
 	if (WEXITSTATUS(status) != 0)
-		die(0, "%s hook #%zu \"%s\": exit status %d (output: \"%s\")", kind, idx, h->path,
-		    WEXITSTATUS(status), output);
+		die(0, "%s hook #%zu \"%s\": exit status %d (output: \"%s\")", kind, idx, h->path, WEXITSTATUS(status),
+		    output);
 }
 
 void run_hooks(const char *kind, const struct hook *h, size_t n, const char *state, size_t statelen)

@@ -27,7 +27,8 @@ static const char *setattr_hint(int err)
 {
 	switch (err) {
 	case ENOSYS: return " (the kernel has no mount_setattr(2): Linux 5.12 or later is needed)";
-	case EINVAL: return " (the filesystem does not support idmapped mounts on this kernel, or a mount in the tree is idmapped already)";
+	case EINVAL:
+		return " (the filesystem does not support idmapped mounts on this kernel, or a mount in the tree is idmapped already)";
 	case EPERM: return " (idmapping needs CAP_SYS_ADMIN in the user namespace that owns the filesystem)";
 	default: return "";
 	}
@@ -103,7 +104,7 @@ static ssize_t same_maps(const struct plan *p, size_t i)
 		const struct idmnt *b = &p->idmaps[j];
 		if (a->userns != NULL ? b->userns != NULL && strcmp(a->userns, b->userns) == 0
 				      : b->uid_map != NULL && strcmp(a->uid_map, b->uid_map) == 0 &&
-					strcmp(a->gid_map, b->gid_map) == 0)
+						strcmp(a->gid_map, b->gid_map) == 0)
 			return (ssize_t)j;
 	}
 	return -1;
@@ -124,7 +125,8 @@ void idmap_prepare(struct plan *p)
 		if (im->tree < 0)
 			die(errno, "%s: bind mount \"%s\" on \"%s\"", im->what, m->source, m->dest);
 		struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)fds[i] };
-		if (mount_setattr(im->tree, "", AT_EMPTY_PATH | (im->recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) < 0) {
+		if (mount_setattr(im->tree, "", AT_EMPTY_PATH | (im->recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) <
+		    0) {
 			int err = errno;
 			die(err, "%s: idmap the bind mount of \"%s\"%s", im->what, m->source, setattr_hint(err));
 		}
@@ -150,7 +152,8 @@ void apply_mount_attr(int mnt, const struct mnt *m)
 	if (mount_setattr(mnt, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0) {
 		int err = errno;
 		if (err == ENOSYS)
-			die(err, "%s: recursive mount options need mount_setattr(2), which this kernel lacks (Linux 5.12 or later)",
+			die(err,
+			    "%s: recursive mount options need mount_setattr(2), which this kernel lacks (Linux 5.12 or later)",
 			    m->attr->what);
 		die(err, "%s: set the recursive attributes (set 0x%llx, clear 0x%llx) on \"%s\"", m->attr->what,
 		    (unsigned long long)a.attr_set, (unsigned long long)a.attr_clr, m->dest);

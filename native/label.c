@@ -17,8 +17,8 @@
 
 #include "berth.h"
 
-static int procfd = -1;  /* host procfs, O_PATH, stage 1 and the child until label_open */
-static int attrfd = -1;  /* the child's own attribute file, until label_apply */
+static int procfd = -1; /* host procfs, O_PATH, stage 1 and the child until label_open */
+static int attrfd = -1; /* the child's own attribute file, until label_apply */
 
 void label_prepare(const struct plan *p)
 {

@@ -242,7 +242,8 @@ static void put_u32(unsigned char *b, uint32_t v)
 
 static int stage1(struct plan *p, int sync)
 {
-	set_affinity(p->cpus_initial, p->cpus_initial_len, "berth-init's CPU affinity (process.execCPUAffinity.initial)");
+	set_affinity(p->cpus_initial, p->cpus_initial_len,
+		     "berth-init's CPU affinity (process.execCPUAffinity.initial)");
 	/* In the host's namespaces, and before the cgroups: the helper it may fork stays out of them. */
 	idmap_prepare(p);
 	/* Into the container's cgroups before anything else, so every process made below inherits them. */

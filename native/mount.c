@@ -30,8 +30,8 @@ static void unescape(char *s)
 {
 	char *w = s;
 	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
+		    r[3] <= '7') {
 			*w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 | (r[3] - '0'));
 			r += 3;
 		} else {
@@ -168,7 +168,8 @@ static int mount_id_of(int fd, int *is_root)
 	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0)
 		die(errno, "statx a mountpoint");
 	if (is_root)
-		*is_root = (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+		*is_root =
+			(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 	return (int)sx.stx_mnt_id;
 }
 
@@ -216,7 +217,9 @@ static int bind_one(int target, const struct mnt *m)
 		struct mount_attr a = {
 			.attr_set = set | atime,
 			.attr_clr = ((MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
-				      MOUNT_ATTR_NODIRATIME) & ~set) | (atime ? MOUNT_ATTR__ATIME : 0),
+				      MOUNT_ATTR_NODIRATIME) &
+				     ~set) |
+				    (atime ? MOUNT_ATTR__ATIME : 0),
 		};
 		int r = mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a));
 		if (r < 0 && errno == EPERM) {
@@ -277,18 +280,21 @@ void mount_one(int rootfd, const struct mnt *m)
 	if (fstat(fd, &dst) < 0 || fstat(rootfd, &rst) < 0)
 		die(errno, "stat mountpoint \"%s\"", m->dest);
 	if (dst.st_dev == rst.st_dev && dst.st_ino == rst.st_ino)
-		die(ELOOP, "mount destination \"%s\" resolves to the root of the rootfs; refusing to mount over it", m->dest);
+		die(ELOOP, "mount destination \"%s\" resolves to the root of the rootfs; refusing to mount over it",
+		    m->dest);
 	if (is_kernel_fs(m)) {
 		close(fd);
 		fd = open_in_root_nosymlinks(rootfd, m->dest);
 		if (fd < 0 && errno == ELOOP)
-			die(ELOOP, "%s must be mounted on an ordinary directory, but \"%s\" in the rootfs is or passes through a symlink",
+			die(ELOOP,
+			    "%s must be mounted on an ordinary directory, but \"%s\" in the rootfs is or passes through a symlink",
 			    m->fstype, m->dest);
 		if (fd < 0)
 			die(errno, "open mountpoint \"%s\"", m->dest);
 		struct stat st;
 		if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
-			die(ENOTDIR, "%s must be mounted on a directory: \"%s\" in the rootfs is not one", m->fstype, m->dest);
+			die(ENOTDIR, "%s must be mounted on a directory: \"%s\" in the rootfs is not one", m->fstype,
+			    m->dest);
 	}
 	int mnt;
 	if (m->bind) {
@@ -299,8 +305,8 @@ void mount_one(int rootfd, const struct mnt *m)
 		/* tmpcopyup: written first, made read-only (if asked) after the copy. */
 		unsigned long first = m->copyup ? fl & ~(unsigned long)MS_RDONLY : fl;
 		if (mount(m->source, fp, m->fstype, first, m->data) < 0)
-			die(errno, "mount \"%s\" on \"%s\"%s%s%s", m->source, m->dest,
-			    m->data ? " with data \"" : "", m->data ? m->data : "", m->data ? "\"" : "");
+			die(errno, "mount \"%s\" on \"%s\"%s%s%s", m->source, m->dest, m->data ? " with data \"" : "",
+			    m->data ? m->data : "", m->data ? "\"" : "");
 		mnt = reopen_checked(rootfd, fd, m);
 		if (m->copyup) {
 			/* fd still names the directory under the new mount: copy what it holds. */
@@ -437,8 +443,7 @@ static int mount_ro_tmpfs(int targetfd)
 	int mnt = -1, err;
 	/* like mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL): read-only superblock and mount */
 	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+	    fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		goto fail;
 	mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
 	if (mnt < 0)
@@ -569,8 +574,9 @@ void finish_rootfs(const struct plan *p)
 		struct statfs sf;
 		long want = strcmp(m->fstype, "proc") == 0 ? PROC_SUPER_MAGIC : SYSFS_MAGIC;
 		if (fd < 0 || fstatfs(fd, &sf) < 0 || (long)sf.f_type != want)
-			die(fd < 0 ? errno : EXDEV, "\"%s\" is no longer the %s mount made there: the rootfs changed during create",
-			    m->dest, m->fstype);
+			die(fd < 0 ? errno : EXDEV,
+			    "\"%s\" is no longer the %s mount made there: the rootfs changed during create", m->dest,
+			    m->fstype);
 		close(fd);
 	}
 	write_sysctls(p);

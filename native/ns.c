@@ -44,14 +44,13 @@ void apply_oom_rlimits(const struct plan *p)
 		die(errno, "write %s to \"/proc/self/oom_score_adj\"", p->oom_score_adj);
 	for (size_t i = 0; i < p->nrl; i++) {
 		struct rlimit rl = { .rlim_cur = p->rl[i].soft, .rlim_max = p->rl[i].hard };
-		static const char *const names[] = { "CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS",
-			"NPROC", "NOFILE", "MEMLOCK", "AS", "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE",
-			"RTPRIO", "RTTIME" };
+		static const char *const names[] = { "CPU",	 "FSIZE",  "DATA",    "STACK", "CORE",	"RSS",
+						     "NPROC",	 "NOFILE", "MEMLOCK", "AS",    "LOCKS", "SIGPENDING",
+						     "MSGQUEUE", "NICE",   "RTPRIO",  "RTTIME" };
 		uint32_t t = p->rl[i].type;
 		if (setrlimit((__rlimit_resource_t)t, &rl) < 0)
-			die(errno, "setrlimit RLIMIT_%s (soft %llu, hard %llu)",
-			    t < ARRAY_LEN(names) ? names[t] : "?", (unsigned long long)p->rl[i].soft,
-			    (unsigned long long)p->rl[i].hard);
+			die(errno, "setrlimit RLIMIT_%s (soft %llu, hard %llu)", t < ARRAY_LEN(names) ? names[t] : "?",
+			    (unsigned long long)p->rl[i].soft, (unsigned long long)p->rl[i].hard);
 	}
 }
 
@@ -133,7 +132,7 @@ void create_namespaces(const struct plan *p, int sync)
 	if (flags != 0 && unshare(flags) < 0) {
 		/* Name the namespace that failed: retry one at a time. */
 		int err = errno;
-		static const int all[] = { CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID,
+		static const int all[] = { CLONE_NEWNS,	 CLONE_NEWUTS,	  CLONE_NEWIPC, CLONE_NEWPID,
 					   CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME };
 		for (size_t i = 0; i < ARRAY_LEN(all); i++)
 			if ((flags & all[i]) && unshare(all[i]) < 0)

@@ -52,8 +52,8 @@ static int open_in_root_links(int rootfd, const char *path, int create, int link
  * exist: resolve the rest of the path through the link's text, inside the root, as
  * runc does for a dangling link on a mount destination (/etc/resolv.conf ->
  * /run/systemd/resolve/stub-resolv.conf). Every lookup stays RESOLVE_IN_ROOT. */
-static int follow_dangling(int rootfd, int cur, const char *comp, const char *prefix, size_t plen,
-			   const char *rest, int create, int links)
+static int follow_dangling(int rootfd, int cur, const char *comp, const char *prefix, size_t plen, const char *rest,
+			   int create, int links)
 {
 	if (links >= MAX_LINKS) {
 		errno = ELOOP;

@@ -28,8 +28,7 @@ static int next_rec(struct cursor *c, struct rec *r)
 	if (c->left < 8)
 		die(EINVAL, "%s: truncated record header", c->where);
 	r->tag = (uint16_t)(c->p[0] | c->p[1] << 8);
-	r->len = (uint32_t)c->p[4] | (uint32_t)c->p[5] << 8 | (uint32_t)c->p[6] << 16 |
-		 (uint32_t)c->p[7] << 24;
+	r->len = (uint32_t)c->p[4] | (uint32_t)c->p[5] << 8 | (uint32_t)c->p[6] << 16 | (uint32_t)c->p[7] << 24;
 	if (r->len > c->left - 8)
 		die(EINVAL, "%s: record with tag %u overruns the plan", c->where, r->tag);
 	r->val = c->p + 8;
@@ -42,8 +41,7 @@ static uint32_t u32(const struct cursor *c, const struct rec *r)
 {
 	if (r->len != 4)
 		die(EINVAL, "%s: tag %u: u32 value has length %u", c->where, r->tag, r->len);
-	return (uint32_t)r->val[0] | (uint32_t)r->val[1] << 8 | (uint32_t)r->val[2] << 16 |
-	       (uint32_t)r->val[3] << 24;
+	return (uint32_t)r->val[0] | (uint32_t)r->val[1] << 8 | (uint32_t)r->val[2] << 16 | (uint32_t)r->val[3] << 24;
 }
 
 static uint64_t u64(const struct cursor *c, const struct rec *r)
@@ -207,13 +205,16 @@ static void link_mount_extras(struct plan *p)
 	for (size_t i = 0; i < p->nmattrs; i++) {
 		struct mattr *a = &p->mattrs[i];
 		if (a->mount >= p->nmounts || p->mounts[a->mount].attr != NULL)
-			die(EINVAL, "plan MOUNT_ATTR: MA_MOUNT %u names no mount, or one that has attributes already", a->mount);
+			die(EINVAL, "plan MOUNT_ATTR: MA_MOUNT %u names no mount, or one that has attributes already",
+			    a->mount);
 		p->mounts[a->mount].attr = a;
 	}
 	for (size_t i = 0; i < p->nidmaps; i++) {
 		struct idmnt *m = &p->idmaps[i];
 		if (m->mount >= p->nmounts || !p->mounts[m->mount].bind || p->mounts[m->mount].idmap != NULL)
-			die(EINVAL, "plan MOUNT_IDMAP: IDMAP_MOUNT %u names no bind mount, or one that is idmapped already", m->mount);
+			die(EINVAL,
+			    "plan MOUNT_IDMAP: IDMAP_MOUNT %u names no bind mount, or one that is idmapped already",
+			    m->mount);
 		p->mounts[m->mount].idmap = m;
 	}
 }
@@ -239,8 +240,8 @@ static void parse_device(struct plan *p, const struct rec *outer)
 	require(&c, d->path, "D_PATH");
 }
 
-static void parse_pair(const struct rec *outer, const char *where, struct pair **arr, size_t *n,
-		       uint16_t ta, uint16_t tb)
+static void parse_pair(const struct rec *outer, const char *where, struct pair **arr, size_t *n, uint16_t ta,
+		       uint16_t tb)
 {
 	struct cursor c = nest(outer, where);
 	struct pair *pr = grow((void **)arr, n, sizeof(*pr));
@@ -302,7 +303,10 @@ static void parse_seccomp(struct plan *p, const struct rec *outer)
 	p->has_seccomp = 1;
 	while (next_rec(&c, &r)) {
 		switch (r.tag) {
-		case SECCOMP_BPF: p->seccomp_bpf = r.val; p->seccomp_len = r.len; break;
+		case SECCOMP_BPF:
+			p->seccomp_bpf = r.val;
+			p->seccomp_len = r.len;
+			break;
 		case SECCOMP_FLAGS: p->seccomp_flags = u32(&c, &r); break;
 		case SECCOMP_AGENT_FD: p->seccomp_agent_fd = (int)u32(&c, &r); break;
 		default: unknown(&c, &r);
@@ -350,20 +354,19 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		case T_OOM_SCORE_ADJ: p->oom_score_adj = str(&c, &r); break;
 		case T_RLIMIT: parse_rlimit(p, &r); break;
 		case T_ROOTFS: p->rootfs = str(&c, &r); break;
-		case T_ROOTFS_PROPAGATION: p->has_rootfs_prop = 1; p->rootfs_prop = u32(&c, &r); break;
+		case T_ROOTFS_PROPAGATION:
+			p->has_rootfs_prop = 1;
+			p->rootfs_prop = u32(&c, &r);
+			break;
 		case T_ROOT_READONLY: p->root_readonly = u32(&c, &r); break;
 		case T_NO_PIVOT: p->no_pivot = u32(&c, &r); break;
 		case T_MOUNT: parse_mount(p, &r); break;
 		case T_DEVICE: parse_device(p, &r); break;
-		case T_SYMLINK:
-			parse_pair(&r, "plan SYMLINK", &p->links, &p->nlinks, LINK_TARGET, LINK_PATH);
-			break;
+		case T_SYMLINK: parse_pair(&r, "plan SYMLINK", &p->links, &p->nlinks, LINK_TARGET, LINK_PATH); break;
 		case T_MASKED_PATH: push_str(&c, &r, &p->masked); break;
 		case T_READONLY_PATH: push_str(&c, &r, &p->readonly); break;
 		case T_REMOUNT_READONLY: push_str(&c, &r, &p->remount_ro); break;
-		case T_SYSCTL:
-			parse_pair(&r, "plan SYSCTL", &p->sysctl, &p->nsysctl, SYSCTL_KEY, SYSCTL_VALUE);
-			break;
+		case T_SYSCTL: parse_pair(&r, "plan SYSCTL", &p->sysctl, &p->nsysctl, SYSCTL_KEY, SYSCTL_VALUE); break;
 		case T_HOSTNAME: p->hostname = str(&c, &r); break;
 		case T_DOMAINNAME: p->domainname = str(&c, &r); break;
 		case T_ARG: push_str(&c, &r, &p->args); break;
@@ -372,7 +375,10 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		case T_UID: p->uid = u32(&c, &r); break;
 		case T_GID: p->gid = u32(&c, &r); break;
 		case T_ADDITIONAL_GID: push_u32(&c, &r, &p->groups, &p->ngroups); break;
-		case T_UMASK: p->has_umask = 1; p->umask = u32(&c, &r); break;
+		case T_UMASK:
+			p->has_umask = 1;
+			p->umask = u32(&c, &r);
+			break;
 		case T_CAP_BOUNDING: p->cap_bounding = u64(&c, &r); break;
 		case T_CAP_EFFECTIVE: p->cap_effective = u64(&c, &r); break;
 		case T_CAP_PERMITTED: p->cap_permitted = u64(&c, &r); break;
@@ -405,13 +411,34 @@ void plan_parse(struct plan *p, const unsigned char *buf, size_t len)
 		case T_CGROUP_TASKS: push_str(&c, &r, &p->cgroup_tasks); break;
 		case T_CGROUP_INTO: p->cgroup_into = str(&c, &r); break;
 		case T_EXEC_LABEL: parse_label(p, &r); break;
-		case T_PERSONALITY: p->has_personality = 1; p->personality = u32(&c, &r); break;
-		case T_IOPRIO: p->has_ioprio = 1; p->ioprio = u32(&c, &r); break;
-		case T_SCHED_ATTR: p->sched_attr = r.val; p->sched_attr_len = r.len; break;
-		case T_MEMPOLICY_MODE: p->has_mempolicy = 1; p->mempolicy = u32(&c, &r); break;
-		case T_MEMPOLICY_NODES: p->mem_nodes = r.val; p->mem_nodes_len = r.len; break;
-		case T_CPU_AFFINITY_INITIAL: p->cpus_initial = r.val; p->cpus_initial_len = r.len; break;
-		case T_CPU_AFFINITY_FINAL: p->cpus_final = r.val; p->cpus_final_len = r.len; break;
+		case T_PERSONALITY:
+			p->has_personality = 1;
+			p->personality = u32(&c, &r);
+			break;
+		case T_IOPRIO:
+			p->has_ioprio = 1;
+			p->ioprio = u32(&c, &r);
+			break;
+		case T_SCHED_ATTR:
+			p->sched_attr = r.val;
+			p->sched_attr_len = r.len;
+			break;
+		case T_MEMPOLICY_MODE:
+			p->has_mempolicy = 1;
+			p->mempolicy = u32(&c, &r);
+			break;
+		case T_MEMPOLICY_NODES:
+			p->mem_nodes = r.val;
+			p->mem_nodes_len = r.len;
+			break;
+		case T_CPU_AFFINITY_INITIAL:
+			p->cpus_initial = r.val;
+			p->cpus_initial_len = r.len;
+			break;
+		case T_CPU_AFFINITY_FINAL:
+			p->cpus_final = r.val;
+			p->cpus_final_len = r.len;
+			break;
 		case T_MOUNT_ATTR: parse_mount_attr(p, &r); break;
 		case T_MOUNT_IDMAP: parse_mount_idmap(p, &r); break;
 		default: unknown(&c, &r);

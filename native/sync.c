@@ -155,8 +155,10 @@ int send_fd(int sock, const void *data, size_t len, int fd)
 	} u;
 	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
 	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
+		.msg_controllen = sizeof(u.buf),
 	};
 	memset(u.buf, 0, sizeof(u.buf));
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
@@ -182,8 +184,10 @@ int recv_fd(int sock)
 	char data[256];
 	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
 	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
+		.msg_controllen = sizeof(u.buf),
 	};
 	ssize_t n;
 	do

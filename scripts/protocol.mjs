@@ -77,18 +77,22 @@ function markdownParts() {
     "|---|---|---|---|",
     ...def.tags.map((t) => `| ${t.value} | ${t.name}${t.repeat ? " *" : ""} | ${t.kind} | ${cell(t.doc)} |`),
   ].join("\n");
-  const nests = def.nests.map((n) => {
-    const items = n.items.map((i) => `${i.value} ${n.c}${i.name} ${i.kind}${i.doc ? ` (${i.doc})` : ""}`);
-    return `- ${n.of}: ${items.join(", ")}`;
-  }).join("\n");
+  const nests = def.nests
+    .map((n) => {
+      const items = n.items.map((i) => `${i.value} ${n.c}${i.name} ${i.kind}${i.doc ? ` (${i.doc})` : ""}`);
+      return `- ${n.of}: ${items.join(", ")}`;
+    })
+    .join("\n");
   const c2ts = def.messages.filter((m) => m.dir === "C → TS");
   const messages = [
     "| type | name | payload | reply |",
     "|---|---|---|---|",
     ...c2ts.map((m) => `| ${m.value} | MSG_${m.name} | ${cell(m.payload)} | ${cell(m.reply)} |`),
   ].join("\n");
-  const ts2c = def.messages.filter((m) => m.dir === "TS → C")
-    .map((m) => `${m.value} MSG_${m.name}${m.doc ? ` (${m.doc})` : ""}`).join(", ");
+  const ts2c = def.messages
+    .filter((m) => m.dir === "TS → C")
+    .map((m) => `${m.value} MSG_${m.name}${m.doc ? ` (${m.doc})` : ""}`)
+    .join(", ");
   return { tags, nests, messages, "ts-to-c": `TS → C: ${ts2c}.` };
 }
 
@@ -113,7 +117,11 @@ const stale = [];
 for (const [rel, make] of Object.entries(files)) {
   const path = join(ROOT, rel);
   let current = "";
-  try { current = readFileSync(path, "utf8"); } catch { /* made below */ }
+  try {
+    current = readFileSync(path, "utf8");
+  } catch {
+    /* made below */
+  }
   const want = make(current);
   if (want === current) continue;
   if (check) stale.push(rel);

@@ -31,7 +31,9 @@ const ajv = new Ajv({
   code: { source: true, esm: true, lines: false },
 });
 
-for (const name of readdirSync(here).filter((f) => f.endsWith(".schema.json")).sort()) {
+for (const name of readdirSync(here)
+  .filter((f) => f.endsWith(".schema.json"))
+  .sort()) {
   const file = join(here, name);
   let schema;
   try {

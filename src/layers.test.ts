@@ -45,7 +45,9 @@ function importsOf(file: string): string[] {
 
 describe("layers", () => {
   const files = sources(SRC).map((f) => relative(SRC, f));
-  const graph = new Map(files.map((f) => [f, importsOf(join(SRC, f)).filter((t) => !t.startsWith("generated") && !t.includes("/generated/"))]));
+  const graph = new Map(
+    files.map((f) => [f, importsOf(join(SRC, f)).filter((t) => !t.startsWith("generated") && !t.includes("/generated/"))]),
+  );
 
   it("no import points up a layer (cli → runtime → linux, spec → ground files)", () => {
     const upward: string[] = [];

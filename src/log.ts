@@ -7,7 +7,11 @@ import { appendFileSync, openSync, writeSync, closeSync } from "node:fs";
 
 export type Level = "debug" | "info" | "warning" | "error";
 
-interface LogConfig { file?: string; format: "text" | "json"; debug: boolean }
+interface LogConfig {
+  file?: string;
+  format: "text" | "json";
+  debug: boolean;
+}
 
 const config: LogConfig = { format: "text", debug: false };
 let fd: number | undefined;
@@ -27,27 +31,54 @@ function render(level: Level, msg: string): string {
 function write(level: Level, msg: string): void {
   const line = render(level, msg);
   if (config.file === undefined) {
-    try { writeSync(2, line); } catch { /* stderr closed */ }
+    try {
+      writeSync(2, line);
+    } catch {
+      /* stderr closed */
+    }
     return;
   }
   try {
     if (fd === undefined) fd = openSync(config.file, "a", 0o644);
     writeSync(fd, line);
   } catch {
-    try { appendFileSync(config.file, line); } catch { /* nowhere left to log */ }
+    try {
+      appendFileSync(config.file, line);
+    } catch {
+      /* nowhere left to log */
+    }
   }
 }
 
 export const log = {
-  debug(msg: string): void { if (config.debug) write("debug", msg); },
-  info(msg: string): void { write("info", msg); },
-  warn(msg: string): void { write("warning", msg); },
+  debug(msg: string): void {
+    if (config.debug) write("debug", msg);
+  },
+  info(msg: string): void {
+    write("info", msg);
+  },
+  warn(msg: string): void {
+    write("warning", msg);
+  },
   /** An error that ends the command: to the log, and as a plain line on stderr when the log is a file. */
   error(msg: string): void {
     write("error", msg);
     if (config.file !== undefined) {
-      try { writeSync(2, msg + "\n"); } catch { /* ignore */ }
+      try {
+        writeSync(2, msg + "\n");
+      } catch {
+        /* ignore */
+      }
     }
   },
-  close(): void { if (fd !== undefined) { try { closeSync(fd); } catch { /* ignore */ } fd = undefined; } },
+  close(): void {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* ignore */
+      }
+      fd = undefined;
+    }
+  },
 };

@@ -16,7 +16,11 @@ describe("trace", () => {
     await span("hooks", async () => {
       await span("hook prestart[0]", () => new Promise((r) => setTimeout(r, 1)), "hook");
     });
-    expect(() => span("fails", () => { throw new Error("boom"); })).toThrow("boom");
+    expect(() =>
+      span("fails", () => {
+        throw new Error("boom");
+      }),
+    ).toThrow("boom");
     end();
     const spans = traceSpans();
     expect(spans.map((s) => s.name)).toEqual(["total", "validate", "schema", "hooks", "hook prestart[0]", "fails"]);
@@ -28,7 +32,9 @@ describe("trace", () => {
     expect(table.split("\n")[0]).toMatch(/start ms\s+dur ms\s+step/);
     expect(table).toMatch(/\d {6}schema\n/);
     expect(table).toMatch(/\d {6}hook prestart\[0\]\n/);
-    const json = JSON.parse(JSON.stringify(chromeTrace())) as { traceEvents: { name: string; ph: string; ts: number; dur: number; pid: number; tid: number; cat: string }[] };
+    const json = JSON.parse(JSON.stringify(chromeTrace())) as {
+      traceEvents: { name: string; ph: string; ts: number; dur: number; pid: number; tid: number; cat: string }[];
+    };
     expect(json.traceEvents).toHaveLength(6);
     for (const e of json.traceEvents) {
       expect(e).toMatchObject({ ph: "X", pid: process.pid, tid: 1 });
@@ -43,12 +49,7 @@ describe("trace", () => {
     enableTrace();
     record("outer", 1_000_000n, 5_000_000n);
     record("inner", 2_000_000n, 3_000_000n, "berth-init");
-    expect(traceTable()).toBe([
-      "start ms    dur ms  step",
-      "   0.000     4.000  outer",
-      "   1.000     1.000    inner",
-      "",
-    ].join("\n"));
+    expect(traceTable()).toBe(["start ms    dur ms  step", "   0.000     4.000  outer", "   1.000     1.000    inner", ""].join("\n"));
     expect(chromeTrace().traceEvents).toEqual([
       { name: "outer", cat: "berth", ph: "X", ts: 0, dur: 4000, pid: process.pid, tid: 1 },
       { name: "inner", cat: "berth-init", ph: "X", ts: 1000, dur: 1000, pid: process.pid, tid: 1 },

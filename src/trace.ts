@@ -102,9 +102,13 @@ export function chromeTrace(list: Span[] = traceSpans()): { traceEvents: object[
   const origin = list.length === 0 ? 0n : list.reduce((m, s) => (s.start < m ? s.start : m), list[0]!.start);
   return {
     traceEvents: list.map((s) => ({
-      name: s.name, cat: s.cat, ph: "X",
-      ts: Number(s.start - origin) / 1000, dur: Number(s.end - s.start) / 1000,
-      pid: process.pid, tid: 1,
+      name: s.name,
+      cat: s.cat,
+      ph: "X",
+      ts: Number(s.start - origin) / 1000,
+      dur: Number(s.end - s.start) / 1000,
+      pid: process.pid,
+      tid: 1,
     })),
     displayTimeUnit: "ms",
   };

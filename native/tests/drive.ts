@@ -35,28 +35,65 @@ const ROOTFS = fromEnv("ROOTFS");
 
 const NS = { mnt: 0x20000, uts: 0x4000000, ipc: 0x8000000, user: 0x10000000, pid: 0x20000000, net: 0x40000000, cgroup: 0x2000000 };
 const MS = {
-  RDONLY: 1n, NOSUID: 2n, NODEV: 4n, NOEXEC: 8n, BIND: 0x1000n, REC: 0x4000n,
-  PRIVATE: 1 << 18, SLAVE: 1 << 19, SHARED: 1 << 20, RELATIME: 1n << 21n, STRICTATIME: 1n << 24n,
+  RDONLY: 1n,
+  NOSUID: 2n,
+  NODEV: 4n,
+  NOEXEC: 8n,
+  BIND: 0x1000n,
+  REC: 0x4000n,
+  PRIVATE: 1 << 18,
+  SLAVE: 1 << 19,
+  SHARED: 1 << 20,
+  RELATIME: 1n << 21n,
+  STRICTATIME: 1n << 24n,
 };
 const CAPS = (1n << 29n) | (1n << 5n) | (1n << 10n); // AUDIT_WRITE, KILL, NET_BIND_SERVICE
 const S_IFCHR = 0o020000;
 
 function mnt(destination: string, fstype: string, source: string, flags: bigint, data = "", extra: Partial<PlanMount> = {}): PlanMount {
-  return { source, destination, fstype, flags, data, propagation: [], bind: false, remountFlags: 0n, destIsFile: false, cgroup: false, ...extra };
+  return {
+    source,
+    destination,
+    fstype,
+    flags,
+    data,
+    propagation: [],
+    bind: false,
+    remountFlags: 0n,
+    destIsFile: false,
+    cgroup: false,
+    ...extra,
+  };
 }
 
 function initPlan(args: string[], fifo: string, over: Partial<Plan> = {}): Plan {
   const userns = over.userns === true;
-  const devs: [string, number, number][] = [["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0]];
+  const devs: [string, number, number][] = [
+    ["null", 1, 3],
+    ["zero", 1, 5],
+    ["full", 1, 7],
+    ["random", 1, 8],
+    ["urandom", 1, 9],
+    ["tty", 5, 0],
+  ];
   return {
     mode: "init",
     cloneFlags: NS.mnt | NS.uts | NS.ipc | NS.pid | NS.net | NS.cgroup | (userns ? NS.user : 0),
     userns,
     nsJoin: [],
     process: {
-      args, env: ["PATH=/bin", "TERM=xterm", "HOME=/root"], cwd: "/", uid: 0, gid: 0, additionalGids: [], umask: 0o022,
+      args,
+      env: ["PATH=/bin", "TERM=xterm", "HOME=/root"],
+      cwd: "/",
+      uid: 0,
+      gid: 0,
+      additionalGids: [],
+      umask: 0o022,
       caps: { bounding: CAPS, effective: CAPS, permitted: CAPS, inheritable: 0n, ambient: 0n },
-      noNewPrivileges: true, terminal: false, rlimits: [{ type: 7, soft: 1024n, hard: 1024n }], oomScoreAdj: 0,
+      noNewPrivileges: true,
+      terminal: false,
+      rlimits: [{ type: 7, soft: 1024n, hard: 1024n }],
+      oomScoreAdj: 0,
     },
     rootfs: ROOTFS,
     mounts: [
@@ -68,18 +105,40 @@ function initPlan(args: string[], fifo: string, over: Partial<Plan> = {}): Plan 
       mnt("/sys", "sysfs", "sysfs", MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY),
       // berth expands "cgroup" mounts in TypeScript; with its own cgroup namespace the container can mount cgroup2 directly.
       mnt("/sys/fs/cgroup", "cgroup2", "cgroup2", MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RELATIME | MS.RDONLY),
-      mnt("/etc/hostname.host", "", "/etc/hostname", MS.BIND | MS.REC, "", { bind: true, remountFlags: MS.RDONLY | MS.NOSUID | MS.NODEV, destIsFile: true, propagation: [MS.PRIVATE] }),
+      mnt("/etc/hostname.host", "", "/etc/hostname", MS.BIND | MS.REC, "", {
+        bind: true,
+        remountFlags: MS.RDONLY | MS.NOSUID | MS.NODEV,
+        destIsFile: true,
+        propagation: [MS.PRIVATE],
+      }),
     ],
     devices: devs.map(([n, maj, min]) => ({
-      path: `/dev/${n}`, type: S_IFCHR, major: maj, minor: min, mode: 0o666, uid: 0, gid: 0,
+      path: `/dev/${n}`,
+      type: S_IFCHR,
+      major: maj,
+      minor: min,
+      mode: 0o666,
+      uid: 0,
+      gid: 0,
       ...(userns ? { bindFrom: `/dev/${n}` } : {}),
     })),
     symlinks: [
-      { target: "/proc/self/fd", path: "/dev/fd" }, { target: "/proc/self/fd/0", path: "/dev/stdin" },
-      { target: "/proc/self/fd/1", path: "/dev/stdout" }, { target: "/proc/self/fd/2", path: "/dev/stderr" },
+      { target: "/proc/self/fd", path: "/dev/fd" },
+      { target: "/proc/self/fd/0", path: "/dev/stdin" },
+      { target: "/proc/self/fd/1", path: "/dev/stdout" },
+      { target: "/proc/self/fd/2", path: "/dev/stderr" },
     ],
     devptsPtmx: true,
-    maskedPaths: ["/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/proc/nonexistent"],
+    maskedPaths: [
+      "/proc/acpi",
+      "/proc/kcore",
+      "/proc/keys",
+      "/proc/timer_list",
+      "/proc/sched_debug",
+      "/proc/scsi",
+      "/sys/firmware",
+      "/proc/nonexistent",
+    ],
     readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
     remountReadonly: [],
     sysctl: [{ key: "net/ipv4/ip_forward", value: "1" }],
@@ -99,12 +158,22 @@ function initPlan(args: string[], fifo: string, over: Partial<Plan> = {}): Plan 
   };
 }
 
-interface Outcome { pid?: number; error?: { errno: number; message: string }; exit: Promise<number> }
+interface Outcome {
+  pid?: number;
+  error?: { errno: number; message: string };
+  exit: Promise<number>;
+}
 
-async function drive(plan: Plan, extraFds: Duplex[] = [], state = '{"ociVersion":"1.3.0","id":"drive","status":"creating"}', preserved?: number): Promise<Outcome> {
-  const stdio = preserved === undefined
-    ? ["inherit", "inherit", "inherit", "pipe", ...extraFds]
-    : ["inherit", "inherit", "inherit", preserved, "pipe", ...extraFds];
+async function drive(
+  plan: Plan,
+  extraFds: Duplex[] = [],
+  state = '{"ociVersion":"1.3.0","id":"drive","status":"creating"}',
+  preserved?: number,
+): Promise<Outcome> {
+  const stdio =
+    preserved === undefined
+      ? ["inherit", "inherit", "inherit", "pipe", ...extraFds]
+      : ["inherit", "inherit", "inherit", preserved, "pipe", ...extraFds];
   const syncIdx = preserved === undefined ? 3 : 4;
   const child = spawn(BERTH_INIT, [], { stdio: stdio as never, env: { _BERTH_SYNC_FD: String(syncIdx) } });
   const exit = new Promise<number>((resolve) => child.on("exit", (code, sig) => resolve(code ?? 128 + (sig ? 9 : 0))));
@@ -195,7 +264,8 @@ async function startToEnd(o: Outcome, fifo: string): Promise<number> {
   return 0;
 }
 
-const SHOW = "hostname; domainname 2>/dev/null || cat /proc/sys/kernel/domainname; echo pid=$$; id; grep -E '^(Cap|NoNewPrivs)' /proc/self/status; ls -l /proc/self/fd; ls /dev; mount | grep -E ' (/sys/fs/cgroup|/sys/fs/cgroup/memory|/proc/sys|/) ' ; cat /proc/sys/net/ipv4/ip_forward; echo hello > /proc/sys/kernel/hostname || echo ro-ok";
+const SHOW =
+  "hostname; domainname 2>/dev/null || cat /proc/sys/kernel/domainname; echo pid=$$; id; grep -E '^(Cap|NoNewPrivs)' /proc/self/status; ls -l /proc/self/fd; ls /dev; mount | grep -E ' (/sys/fs/cgroup|/sys/fs/cgroup/memory|/proc/sys|/) ' ; cat /proc/sys/net/ipv4/ip_forward; echo hello > /proc/sys/kernel/hostname || echo ro-ok";
 
 async function main(): Promise<number> {
   const [scenario = "init", ...rest] = process.argv.slice(2);
@@ -216,7 +286,9 @@ async function main(): Promise<number> {
           plan.process.caps.inheritable = CAPS;
           plan.process.caps.ambient = 1n << 10n;
         } else if (k === "--ro") plan.rootReadonly = true;
-        else if (k === "--prop") plan.rootfsPropagation = ({ shared: MS.SHARED, private: MS.PRIVATE, slave: MS.SLAVE, unbindable: 1 << 17 } as Record<string, number>)[v]! | 0x4000;
+        else if (k === "--prop")
+          plan.rootfsPropagation =
+            ({ shared: MS.SHARED, private: MS.PRIVATE, slave: MS.SLAVE, unbindable: 1 << 17 } as Record<string, number>)[v]! | 0x4000;
         else if (k === "--seccomp") {
           // one instruction: return SECCOMP_RET_ALLOW
           const bpf = Buffer.alloc(8);
@@ -230,8 +302,7 @@ async function main(): Promise<number> {
         else if (k === "--timens") {
           plan.cloneFlags |= 0x80;
           plan.timensOffsets = "monotonic 86400 0\nboottime 172800 0\n";
-        }
-        else throw new Error(`unknown flag ${flag}`);
+        } else throw new Error(`unknown flag ${flag}`);
       }
       return createStart(plan, fifo);
     }
@@ -245,22 +316,33 @@ async function main(): Promise<number> {
     case "nopivot":
       return createStart(initPlan(sh(rest[0], SHOW), fifo, { noPivot: true }), fifo);
     case "userns":
-      return createStart(initPlan(sh(rest[0], SHOW + "; cat /proc/self/uid_map; ls -ln /dev/null"), fifo, {
-        userns: true, rootfs: fromEnv("USERNS_ROOTFS"),
-      }), fifo);
+      return createStart(
+        initPlan(sh(rest[0], SHOW + "; cat /proc/self/uid_map; ls -ln /dev/null"), fifo, {
+          userns: true,
+          rootfs: fromEnv("USERNS_ROOTFS"),
+        }),
+        fifo,
+      );
     case "idmap": {
       // the root-owned busybox rootfs's /bin, idmapped with the container's mapping and made
       // read-only recursively: root-owned files show as owned by the container's root
-      const plan = initPlan(sh(rest[0], "ls -ln /mnt/bb/busybox; touch /mnt/bb/x"), fifo, { userns: true, rootfs: fromEnv("USERNS_ROOTFS") });
-      plan.mounts.push(mnt("/mnt/bb", "", `${ROOTFS}/bin`, MS.BIND | MS.REC, "", {
-        bind: true,
-        idmap: { uidMap: "0 100000 65536\n", gidMap: "0 100000 65536\n", recursive: true, what: "mounts[9]" },
-        recursiveAttr: { set: 1, clear: 0, what: "mounts[9].options" },
-      }));
+      const plan = initPlan(sh(rest[0], "ls -ln /mnt/bb/busybox; touch /mnt/bb/x"), fifo, {
+        userns: true,
+        rootfs: fromEnv("USERNS_ROOTFS"),
+      });
+      plan.mounts.push(
+        mnt("/mnt/bb", "", `${ROOTFS}/bin`, MS.BIND | MS.REC, "", {
+          bind: true,
+          idmap: { uidMap: "0 100000 65536\n", gidMap: "0 100000 65536\n", recursive: true, what: "mounts[9]" },
+          recursiveAttr: { set: 1, clear: 0, what: "mounts[9].options" },
+        }),
+      );
       return createStart(plan, fifo);
     }
     case "tty": {
-      const plan = initPlan(sh(rest[0], "tty; [ -t 0 ] && echo stdin-is-tty; stty size; ls -l /dev/console; ls -l /proc/self/fd"), fifo, { wait: true });
+      const plan = initPlan(sh(rest[0], "tty; [ -t 0 ] && echo stdin-is-tty; stty size; ls -l /dev/console; ls -l /proc/self/fd"), fifo, {
+        wait: true,
+      });
       plan.process.terminal = true;
       plan.process.consoleSize = { height: 33, width: 111 };
       return createStart(plan, fifo);
@@ -287,7 +369,9 @@ async function main(): Promise<number> {
     case "hooks": {
       const plan = initPlan(sh(rest[0], "cat /hook-create 2>&1; echo; ls /tmp"), fifo);
       plan.createContainerHooks = [{ path: "/bin/sh", args: ["sh", "-c", `cat > ${ROOTFS}/hook-create`], env: [], timeout: 5 }];
-      plan.startContainerHooks = [{ path: "/bin/sh", args: ["sh", "-c", "cat > /tmp/hook-start; cat /tmp/hook-start >&2"], env: [], timeout: 5 }];
+      plan.startContainerHooks = [
+        { path: "/bin/sh", args: ["sh", "-c", "cat > /tmp/hook-start; cat /tmp/hook-start >&2"], env: [], timeout: 5 },
+      ];
       return createStart(plan, fifo);
     }
     case "hookfail": {
@@ -302,9 +386,9 @@ async function main(): Promise<number> {
     }
     case "bg":
     case "bgu": {
-      const o = await drive(initPlan(["sleep", rest[0] ?? "30"], fifo, scenario === "bgu"
-        ? { userns: true, rootfs: fromEnv("USERNS_ROOTFS") }
-        : {}));
+      const o = await drive(
+        initPlan(["sleep", rest[0] ?? "30"], fifo, scenario === "bgu" ? { userns: true, rootfs: fromEnv("USERNS_ROOTFS") } : {}),
+      );
       if (o.error !== undefined) {
         console.log(`ERROR errno=${o.error.errno}: ${o.error.message}`);
         return 1;
@@ -316,12 +400,33 @@ async function main(): Promise<number> {
     }
     case "exec": {
       const pid = Number(rest[0]);
-      const types: [string, number][] = [["ipc", NS.ipc], ["uts", NS.uts], ["net", NS.net], ["pid", NS.pid], ["cgroup", NS.cgroup], ["mnt", NS.mnt]];
+      const types: [string, number][] = [
+        ["ipc", NS.ipc],
+        ["uts", NS.uts],
+        ["net", NS.net],
+        ["pid", NS.pid],
+        ["cgroup", NS.cgroup],
+        ["mnt", NS.mnt],
+      ];
       if (rest.includes("--user")) types.unshift(["user", NS.user]);
       const plan = initPlan(sh(rest[1], "hostname; echo pid=$$; ps; id; grep Cap /proc/self/status; ls -l /proc/self/fd"), "", {
-        mode: "exec", cloneFlags: 0, fifoPath: undefined, rootfs: undefined, mounts: [], devices: [], symlinks: [],
-        devptsPtmx: false, maskedPaths: [], readonlyPaths: [], remountReadonly: [], sysctl: [], hostname: undefined, domainname: undefined,
-        hooksSync: false, wait: true, setsid: rest.includes("-t"),
+        mode: "exec",
+        cloneFlags: 0,
+        fifoPath: undefined,
+        rootfs: undefined,
+        mounts: [],
+        devices: [],
+        symlinks: [],
+        devptsPtmx: false,
+        maskedPaths: [],
+        readonlyPaths: [],
+        remountReadonly: [],
+        sysctl: [],
+        hostname: undefined,
+        domainname: undefined,
+        hooksSync: false,
+        wait: true,
+        setsid: rest.includes("-t"),
         nsJoin: types.map(([n, t]) => ({ type: t, path: `/proc/${pid}/ns/${n}` })),
       });
       plan.process.terminal = rest.includes("-t");
@@ -342,7 +447,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  console.error(err);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(2);
+  },
+);

@@ -10,7 +10,14 @@ describe("fastParse", () => {
 
   it("parses create flags, aliases and defaults", () => {
     const p = fastParse(["create", "-b", "/b", "--pid-file=/p", "--no-pivot", "c1"]);
-    expect(p?.argv).toMatchObject({ bundle: "/b", "pid-file": "/p", "no-pivot": true, "no-new-keyring": false, "preserve-fds": "0", id: "c1" });
+    expect(p?.argv).toMatchObject({
+      bundle: "/b",
+      "pid-file": "/p",
+      "no-pivot": true,
+      "no-new-keyring": false,
+      "preserve-fds": "0",
+      id: "c1",
+    });
   });
 
   it("accepts Go-style single-dash long flags", () => {

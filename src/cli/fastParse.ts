@@ -7,7 +7,10 @@
 import { COMMANDS, GLOBAL_FLAGS, lookupFlag, takesValue, type CommandDef, type FlagDef } from "./grammar.js";
 import { defaultRoot } from "../runtime/stateStore.js";
 
-export interface Parsed { command: CommandDef; argv: Record<string, unknown> }
+export interface Parsed {
+  command: CommandDef;
+  argv: Record<string, unknown>;
+}
 
 function defaults(flags: readonly FlagDef[], out: Record<string, unknown>): void {
   for (const f of flags) {

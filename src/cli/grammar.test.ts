@@ -21,7 +21,12 @@ describe("the grammar", () => {
   });
 
   it("only exec, kill and ps stop parsing after the id", () => {
-    expect((COMMANDS as readonly CommandDef[]).filter((c) => c.stopAfterId === true).map((c) => c.name).sort()).toEqual(["exec", "kill", "ps"]);
+    expect(
+      (COMMANDS as readonly CommandDef[])
+        .filter((c) => c.stopAfterId === true)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["exec", "kill", "ps"]);
   });
 });
 
@@ -64,10 +69,22 @@ describe("where option parsing stops", () => {
 
 describe("typed options", () => {
   it("camelCase names, numbers, durations in ms, lists and positionals", () => {
-    expect(typed(["--systemd-cgroup", "create", "--preserve-fds", "3", "-b", "/b", "c1"])).toMatchObject({ systemdCgroup: true, preserveFds: 3, bundle: "/b", id: "c1", noPivot: false, logFormat: "text" });
+    expect(typed(["--systemd-cgroup", "create", "--preserve-fds", "3", "-b", "/b", "c1"])).toMatchObject({
+      systemdCgroup: true,
+      preserveFds: 3,
+      bundle: "/b",
+      id: "c1",
+      noPivot: false,
+      logFormat: "text",
+    });
     expect(typed(["events", "c1"])).toMatchObject({ interval: 5000, stats: false });
     expect(typed(["events", "--interval=250ms", "c1"]).interval).toBe(250);
-    expect(typed(["exec", "-e", "A=1", "-e", "B=2", "c1", "ls", "-l"])).toMatchObject({ env: ["A=1", "B=2"], cap: [], command: ["ls", "-l"], preserveFds: 0 });
+    expect(typed(["exec", "-e", "A=1", "-e", "B=2", "c1", "ls", "-l"])).toMatchObject({
+      env: ["A=1", "B=2"],
+      cap: [],
+      command: ["ls", "-l"],
+      preserveFds: 0,
+    });
     expect(typed(["ps", "c1", "-o", "pid"])).toMatchObject({ psArgs: ["-o", "pid"], format: "table" });
     expect(typed(["kill", "c1"]).signal).toBe("SIGTERM");
   });

@@ -81,15 +81,17 @@ export async function main(args: string[]): Promise<void> {
   await runYargs(splitCommandArgs(args), run);
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  const msg = err instanceof Error ? err.message : String(err);
-  log.error(msg);
-  if (process.env.BERTH_DEBUG_STACK === "1" && err instanceof Error) writeSync(2, `${err.stack}\n`);
-  // runc exits 255 when exec fails, so callers can tell it from the process's own status.
-  process.exitCode = running === "exec" ? 255 : err instanceof BerthError ? err.exitCode : 1;
-}).finally(() => {
-  log.close();
-  // Output is written synchronously; nothing may keep a finished command alive
-  // (a stray handle after an unexpected error would otherwise hang the caller).
-  process.exit();
-});
+main(process.argv.slice(2))
+  .catch((err: unknown) => {
+    const msg = err instanceof Error ? err.message : String(err);
+    log.error(msg);
+    if (process.env.BERTH_DEBUG_STACK === "1" && err instanceof Error) writeSync(2, `${err.stack}\n`);
+    // runc exits 255 when exec fails, so callers can tell it from the process's own status.
+    process.exitCode = running === "exec" ? 255 : err instanceof BerthError ? err.exitCode : 1;
+  })
+  .finally(() => {
+    log.close();
+    // Output is written synchronously; nothing may keep a finished command alive
+    // (a stray handle after an unexpected error would otherwise hang the caller).
+    process.exit();
+  });

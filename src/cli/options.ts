@@ -10,11 +10,15 @@ import { parseDurationMs, parseIntValue, parseRamSize } from "./values.js";
 
 type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 
-type ValueOf<F> = F extends { type: "boolean" } ? boolean
-  : F extends { type: "repeatable" } ? string[]
-  : F extends { type: "number" | "size" | "duration" } ? number
-  : F extends { choices: readonly (infer C)[] } ? C
-  : string;
+type ValueOf<F> = F extends { type: "boolean" }
+  ? boolean
+  : F extends { type: "repeatable" }
+    ? string[]
+    : F extends { type: "number" | "size" | "duration" }
+      ? number
+      : F extends { choices: readonly (infer C)[] }
+        ? C
+        : string;
 
 type AlwaysSet<F> = F extends { type: "boolean" | "repeatable" } ? true : F extends { default: string | boolean } ? true : false;
 
@@ -23,9 +27,13 @@ type FlagOptions<Fs extends readonly FlagDef[]> = {
 };
 
 type PositionalOptions<Ps extends readonly PositionalDef[]> = {
-  [P in Ps[number] as Camel<P["name"]>]: P extends { variadic: true } ? string[]
-    : P extends { optional: true } ? (P extends { default: string } ? string : string | undefined)
-    : string;
+  [P in Ps[number] as Camel<P["name"]>]: P extends { variadic: true }
+    ? string[]
+    : P extends { optional: true }
+      ? P extends { default: string }
+        ? string
+        : string | undefined
+      : string;
 };
 
 export type GlobalOptions = FlagOptions<typeof GLOBAL_FLAGS> & { root: string };
@@ -33,7 +41,9 @@ export type GlobalOptions = FlagOptions<typeof GLOBAL_FLAGS> & { root: string };
 type Def<N extends CommandName> = Extract<(typeof COMMANDS)[number], { name: N }>;
 
 /** What `berth N` hands its handler. */
-export type CommandOptions<N extends CommandName> = Omit<GlobalOptions, keyof FlagOptions<Def<N>["flags"]>> & FlagOptions<Def<N>["flags"]> & PositionalOptions<Def<N>["positionals"]>;
+export type CommandOptions<N extends CommandName> = Omit<GlobalOptions, keyof FlagOptions<Def<N>["flags"]>> &
+  FlagOptions<Def<N>["flags"]> &
+  PositionalOptions<Def<N>["positionals"]>;
 
 export function camel(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -47,10 +57,14 @@ function typed(op: string, f: FlagDef, raw: unknown): unknown {
   const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
   if (text === "" && f.emptyIsUnset === true) return undefined;
   switch (f.type) {
-    case "number": return parseIntValue(op, f.name, text, f.signed === true, f.max);
-    case "size": return parseRamSize(text, f.name, op);
-    case "duration": return parseDurationMs(op, f.name, text);
-    default: return text;
+    case "number":
+      return parseIntValue(op, f.name, text, f.signed === true, f.max);
+    case "size":
+      return parseRamSize(text, f.name, op);
+    case "duration":
+      return parseDurationMs(op, f.name, text);
+    default:
+      return text;
   }
 }
 
@@ -73,7 +87,11 @@ export function toOptions(command: CommandDef, raw: Record<string, unknown>): Re
     }
     if ((v === undefined || v === "") && p.optional !== true) {
       const what = argName(p);
-      throw new BerthError(`"${command.name}" requires exactly 1 argument: the ${what}`, { op: command.name, path: `<${what.replace(/ /g, "-")}>`, hint: `berth ${command.name} --help` });
+      throw new BerthError(`"${command.name}" requires exactly 1 argument: the ${what}`, {
+        op: command.name,
+        path: `<${what.replace(/ /g, "-")}>`,
+        hint: `berth ${command.name} --help`,
+      });
     }
     // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a positional is a string (or a number the parser made of one)
     out[camel(p.name)] = v === undefined ? p.default : String(v);

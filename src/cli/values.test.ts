@@ -36,7 +36,13 @@ describe("Go durations", () => {
     expect(parseInterval("1s")).toBe(1000);
     expect(parseInterval("250ms")).toBe(250);
     expect(parseInterval("10us")).toBe(1);
-    const bad = (() => { try { parseInterval("abc"); } catch (e) { return e; } })() as BerthError;
+    const bad = (() => {
+      try {
+        parseInterval("abc");
+      } catch (e) {
+        return e;
+      }
+    })() as BerthError;
     expect(bad).toBeInstanceOf(BerthError);
     expect(bad.path).toBe("--interval");
     expect(bad.message).toMatch(/--interval.*invalid value "abc"/);
@@ -76,4 +82,3 @@ describe("integers", () => {
     expect(() => parseIntValue("create", "preserve-fds", "x")).toThrow(/^create --preserve-fds/);
   });
 });
-

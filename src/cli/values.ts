@@ -38,7 +38,14 @@ export function parseRamSize(value: string, flag = "memory", op = "update"): num
 }
 
 const UNIT_NS: Record<string, bigint> = {
-  ns: 1n, us: 1_000n, "\u00b5s": 1_000n, "\u03bcs": 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n,
+  ns: 1n,
+  us: 1_000n,
+  "\u00b5s": 1_000n,
+  "\u03bcs": 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 };
 const MAX_INT64 = (1n << 63n) - 1n;
 

@@ -20,7 +20,10 @@ function option(f: FlagDef, global: boolean): Options {
 }
 
 function command(c: CommandDef): string {
-  return [c.name, ...c.positionals.map((p) => (p.variadic === true ? `[${p.name}..]` : p.optional === true ? `[${p.name}]` : `<${p.name}>`))].join(" ");
+  return [
+    c.name,
+    ...c.positionals.map((p) => (p.variadic === true ? `[${p.name}..]` : p.optional === true ? `[${p.name}]` : `<${p.name}>`)),
+  ].join(" ");
 }
 
 export async function runYargs(args: string[], run: (c: CommandDef, argv: Record<string, unknown>) => Promise<void>): Promise<void> {
@@ -41,27 +44,40 @@ export async function runYargs(args: string[], run: (c: CommandDef, argv: Record
       if (err !== undefined) throw err;
       if (named !== undefined && /^Not enough non-option arguments/.test(msg)) {
         const missing = named.positionals.filter((p) => p.optional !== true).map(argName);
-        throw new BerthError(`"${named.name}" requires the ${missing.join(" and ")} as argument`, { op: named.name, path: `<${missing.join("> <")}>`, hint: `see berth ${named.name} --help` });
+        throw new BerthError(`"${named.name}" requires the ${missing.join(" and ")} as argument`, {
+          op: named.name,
+          path: `<${missing.join("> <")}>`,
+          hint: `see berth ${named.name} --help`,
+        });
       }
-      throw new BerthError(msg, { op: "parse arguments", hint: named !== undefined ? `see berth ${named.name} --help` : "see berth --help" });
+      throw new BerthError(msg, {
+        op: "parse arguments",
+        hint: named !== undefined ? `see berth ${named.name} --help` : "see berth --help",
+      });
     });
   for (const f of GLOBAL_FLAGS) y = y.option(f.name, option(f, true));
   for (const c of COMMANDS as readonly CommandDef[]) {
-    y = y.command(command(c), c.describe, (cy: Argv) => {
-      for (const p of c.positionals) cy = cy.positional(p.name, { type: "string", describe: p.describe, array: p.variadic === true, default: p.default });
-      for (const f of c.flags) cy = cy.option(f.name, option(f, false));
-      return cy;
-    }, async (argv) => {
-      const a = argv as Record<string, unknown>;
-      if (c.stopAfterId === true) {
-        // Everything after the id belongs to the command (main inserted a `--` there).
-        const rest = ((a["--"] as unknown[] | undefined) ?? []).map(String);
-        if (rest.length > 0 && !assignPositionals(c, [String(a.id), ...rest], a)) {
-          throw new BerthError(`too many arguments`, { op: c.name, hint: `see berth ${c.name} --help` });
+    y = y.command(
+      command(c),
+      c.describe,
+      (cy: Argv) => {
+        for (const p of c.positionals)
+          cy = cy.positional(p.name, { type: "string", describe: p.describe, array: p.variadic === true, default: p.default });
+        for (const f of c.flags) cy = cy.option(f.name, option(f, false));
+        return cy;
+      },
+      async (argv) => {
+        const a = argv as Record<string, unknown>;
+        if (c.stopAfterId === true) {
+          // Everything after the id belongs to the command (main inserted a `--` there).
+          const rest = ((a["--"] as unknown[] | undefined) ?? []).map(String);
+          if (rest.length > 0 && !assignPositionals(c, [String(a.id), ...rest], a)) {
+            throw new BerthError(`too many arguments`, { op: c.name, hint: `see berth ${c.name} --help` });
+          }
         }
-      }
-      await run(c, a);
-    });
+        await run(c, a);
+      },
+    );
   }
   await y.parserConfiguration({ "populate--": true }).parseAsync();
 }

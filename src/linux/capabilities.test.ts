@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { BerthError } from "../errors.js";
 import {
-  CAPABILITIES, allCapabilityBits, capabilityBits, capabilityNames, capabilityNumber, hostLastCap, isCapabilityKnown,
+  CAPABILITIES,
+  allCapabilityBits,
+  capabilityBits,
+  capabilityNames,
+  capabilityNumber,
+  hostLastCap,
+  isCapabilityKnown,
 } from "./capabilities.js";
 
 describe("capabilities table", () => {
@@ -46,6 +52,10 @@ describe("capabilities table", () => {
     expect(allCapabilityBits(40)).toBe(0x1ff_ffff_ffffn);
     expect(allCapabilityBits(37)).toBe((1n << 38n) - 1n);
     expect(hostLastCap(() => "39\n")).toBe(39);
-    expect(hostLastCap(() => { throw new Error("no"); })).toBe(40);
+    expect(
+      hostLastCap(() => {
+        throw new Error("no");
+      }),
+    ).toBe(40);
   });
 });

@@ -7,7 +7,13 @@ export const S_IFIFO = 0o010000;
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
 
-export interface DefaultDevice { path: string; type: number; major: number; minor: number; mode: number }
+export interface DefaultDevice {
+  path: string;
+  type: number;
+  major: number;
+  minor: number;
+  mode: number;
+}
 
 /** Created in every container's /dev unless the config lists a device at the same path. */
 export const DEFAULT_DEVICES: readonly DefaultDevice[] = Object.freeze([

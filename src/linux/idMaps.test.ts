@@ -20,7 +20,10 @@ function fakeIo(opts: { refuse?: (file: string, text: string) => string | undefi
 }
 
 const SELF = [{ containerID: 0, hostID: 1000, size: 1 }];
-const MANY = [{ containerID: 0, hostID: 1000, size: 1 }, { containerID: 1, hostID: 100000, size: 65536 }];
+const MANY = [
+  { containerID: 0, hostID: 1000, size: 1 },
+  { containerID: 1, hostID: 100000, size: 65536 },
+];
 const multiLine = (_f: string, text: string) => (text.split("\n").length > 2 ? "EPERM" : undefined);
 
 describe("user namespace maps", () => {
@@ -35,7 +38,11 @@ describe("user namespace maps", () => {
   it("rootless with its own ids alone: setgroups deny first, then the maps, directly", () => {
     const { io, writes } = fakeIo();
     writeIdMaps(42, SELF, SELF, { rootlessEuid: true, egid: 1000, io });
-    expect(writes).toEqual([["/proc/42/setgroups", "deny"], ["/proc/42/uid_map", "0 1000 1\n"], ["/proc/42/gid_map", "0 1000 1\n"]]);
+    expect(writes).toEqual([
+      ["/proc/42/setgroups", "deny"],
+      ["/proc/42/uid_map", "0 1000 1\n"],
+      ["/proc/42/gid_map", "0 1000 1\n"],
+    ]);
   });
 
   it("rootless with several ids: the kernel says EPERM, newuidmap/newgidmap get the triplets", () => {
@@ -49,12 +56,15 @@ describe("user namespace maps", () => {
   });
 
   it("errors name the JSON path: no tool, a refusing tool, and root's own failures", () => {
-    expect(() => writeIdMaps(42, MANY, MANY, { rootlessEuid: true, egid: 1000, io: fakeIo({ refuse: multiLine, tools: false }).io }))
-      .toThrow(/linux\.uidMappings.*newuidmap.*not installed/);
-    expect(() => writeIdMaps(42, MANY, MANY, { rootlessEuid: true, egid: 1000, io: fakeIo({ refuse: multiLine, toolStatus: 1 }).io }))
-      .toThrow(/newuidmap 42 0 1000 1 1 100000 65536 failed: newuidmap: uid range/);
-    expect(() => writeIdMaps(42, MANY, MANY, { rootlessEuid: false, egid: 0, io: fakeIo({ refuse: () => "EINVAL" }).io }))
-      .toThrow(/write id map/);
+    expect(() =>
+      writeIdMaps(42, MANY, MANY, { rootlessEuid: true, egid: 1000, io: fakeIo({ refuse: multiLine, tools: false }).io }),
+    ).toThrow(/linux\.uidMappings.*newuidmap.*not installed/);
+    expect(() =>
+      writeIdMaps(42, MANY, MANY, { rootlessEuid: true, egid: 1000, io: fakeIo({ refuse: multiLine, toolStatus: 1 }).io }),
+    ).toThrow(/newuidmap 42 0 1000 1 1 100000 65536 failed: newuidmap: uid range/);
+    expect(() => writeIdMaps(42, MANY, MANY, { rootlessEuid: false, egid: 0, io: fakeIo({ refuse: () => "EINVAL" }).io })).toThrow(
+      /write id map/,
+    );
   });
 
   it("the self gid map is exactly 0 → egid, size 1", () => {

@@ -65,7 +65,12 @@ export interface WriteIdMapsOptions {
 }
 
 /** Write the maps of the user namespace process `pid` made (setgroups first where needed). */
-export function writeIdMaps(pid: number, uid: readonly IdMapping[] | undefined, gid: readonly IdMapping[] | undefined, opts: WriteIdMapsOptions): void {
+export function writeIdMaps(
+  pid: number,
+  uid: readonly IdMapping[] | undefined,
+  gid: readonly IdMapping[] | undefined,
+  opts: WriteIdMapsOptions,
+): void {
   const io = opts.io ?? realIdMapWriter;
   if (opts.rootlessEuid && isSelfGidMap(gid, opts.egid)) {
     try {
@@ -95,16 +100,20 @@ function writeOne(pid: number, kind: "uid" | "gid", maps: readonly IdMapping[] |
   const tool = io.which(name);
   if (tool === undefined) {
     throw new BerthError(`${jsonPath} maps more than this user's own ${kind}, which needs ${name}, and it is not installed`, {
-      op: "write id map", path: jsonPath, errno: "EPERM",
+      op: "write id map",
+      path: jsonPath,
+      errno: "EPERM",
       hint: `install ${name} (Debian package uidmap) and give this user a range in /etc/sub${kind}; or map only the user's own ${kind} (size 1)`,
     });
   }
   const args = [String(pid), ...maps.flatMap((m) => [String(m.containerID), String(m.hostID), String(m.size)])];
   const r = io.run(tool, args);
   if (r.error !== undefined || r.status !== 0) {
-    const why = r.error !== undefined ? r.error.message : r.stderr.trim().split("\n").pop() ?? `exit status ${r.status}`;
+    const why = r.error !== undefined ? r.error.message : (r.stderr.trim().split("\n").pop() ?? `exit status ${r.status}`);
     throw new BerthError(`${name} ${args.join(" ")} failed: ${why}`, {
-      op: "write id map", path: jsonPath, errno: "EPERM",
+      op: "write id map",
+      path: jsonPath,
+      errno: "EPERM",
       hint: `the host ids in ${jsonPath} must be the user's own ${kind} or lie in its ranges in /etc/sub${kind}`,
     });
   }

@@ -1,9 +1,31 @@
 import { describe, expect, it } from "vitest";
 import {
-  MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_RELATIME, MS_SHARED, MS_SLAVE,
-  MS_STRICTATIME, MS_UNBINDABLE, MOUNT_ATTR_IDMAP, MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODEV, MOUNT_ATTR_NODIRATIME,
-  MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NOSYMFOLLOW, MOUNT_ATTR_RDONLY, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME,
-  isMountOptionKnown, isMountOptionSupported, mountOptionKind, parseMountOptions,
+  MS_BIND,
+  MS_NODEV,
+  MS_NOEXEC,
+  MS_NOSUID,
+  MS_PRIVATE,
+  MS_RDONLY,
+  MS_REC,
+  MS_RELATIME,
+  MS_SHARED,
+  MS_SLAVE,
+  MS_STRICTATIME,
+  MS_UNBINDABLE,
+  MOUNT_ATTR_IDMAP,
+  MOUNT_ATTR_NOATIME,
+  MOUNT_ATTR_NODEV,
+  MOUNT_ATTR_NODIRATIME,
+  MOUNT_ATTR_NOEXEC,
+  MOUNT_ATTR_NOSUID,
+  MOUNT_ATTR_NOSYMFOLLOW,
+  MOUNT_ATTR_RDONLY,
+  MOUNT_ATTR_STRICTATIME,
+  MOUNT_ATTR__ATIME,
+  isMountOptionKnown,
+  isMountOptionSupported,
+  mountOptionKind,
+  parseMountOptions,
   supportedMountOptions,
 } from "./mountOptions.js";
 
@@ -35,8 +57,9 @@ describe("mount options", () => {
     const p = parseMountOptions(["nosuid", "strictatime", "mode=755", "size=65536k"]);
     expect(p.flags).toBe(MS_NOSUID | MS_STRICTATIME);
     expect(p.data).toBe("mode=755,size=65536k");
-    expect(parseMountOptions(["newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]).data)
-      .toBe("newinstance,ptmxmode=0666,mode=0620,gid=5");
+    expect(parseMountOptions(["newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]).data).toBe(
+      "newinstance,ptmxmode=0666,mode=0620,gid=5",
+    );
     expect(parseMountOptions(undefined)).toEqual({ flags: 0, propagation: [], data: "", copyUp: false });
     expect(parseMountOptions(["tmpcopyup", "size=1m"])).toEqual({ flags: 0, propagation: [], data: "size=1m", copyUp: true });
   });
@@ -55,10 +78,12 @@ describe("mount options", () => {
     expect(rec(["rro", "rrw"])).toEqual({ set: 0, clear: MOUNT_ATTR_RDONLY });
     expect(rec(["rrw", "rro"])).toEqual({ set: MOUNT_ATTR_RDONLY, clear: 0 });
     expect(rec(["rnosuid", "rnodev", "rnoexec", "rnodiratime", "rnosymfollow"])).toEqual({
-      set: MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW, clear: 0,
+      set: MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW,
+      clear: 0,
     });
     expect(rec(["rsuid", "rdev", "rexec", "rdiratime", "rsymfollow"])).toEqual({
-      set: 0, clear: MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW,
+      set: 0,
+      clear: MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW,
     });
     // the atime mode is one field: each option sets all of it, with MOUNT_ATTR__ATIME cleared
     expect(rec(["rnoatime"])).toEqual({ set: MOUNT_ATTR_NOATIME, clear: MOUNT_ATTR__ATIME });

@@ -29,7 +29,10 @@ export const MS_STRICTATIME = 0x1000000;
 export const MS_LAZYTIME = 0x2000000;
 
 /** A flag option: `clear` false sets `flag`, true clears it ("rw" clears MS_RDONLY). */
-export interface FlagOption { clear: boolean; flag: number }
+export interface FlagOption {
+  clear: boolean;
+  flag: number;
+}
 
 export const FLAG_OPTIONS: Readonly<Record<string, FlagOption>> = Object.freeze({
   acl: { clear: false, flag: MS_POSIXACL },
@@ -157,8 +160,11 @@ export function isMountOptionSupported(option: string): boolean {
 /** Sorted names of the options the plan builder applies (flags, propagation, recursive, tmpcopyup, idmap). */
 export function supportedMountOptions(): string[] {
   return [
-    ...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS),
-    COPYUP_OPTION, ...IDMAP_OPTIONS,
+    ...Object.keys(FLAG_OPTIONS),
+    ...Object.keys(PROPAGATION_OPTIONS),
+    ...Object.keys(RECURSIVE_OPTIONS),
+    COPYUP_OPTION,
+    ...IDMAP_OPTIONS,
   ].sort();
 }
 
@@ -182,9 +188,7 @@ export function addRecursive(acc: { set: number; clear: number }, opt: Recursive
   if ("atime" in opt) {
     return { set: (acc.set & ~MOUNT_ATTR__ATIME) | opt.atime, clear: acc.clear | MOUNT_ATTR__ATIME };
   }
-  return opt.clear
-    ? { set: acc.set & ~opt.attr, clear: acc.clear | opt.attr }
-    : { set: acc.set | opt.attr, clear: acc.clear & ~opt.attr };
+  return opt.clear ? { set: acc.set & ~opt.attr, clear: acc.clear | opt.attr } : { set: acc.set | opt.attr, clear: acc.clear & ~opt.attr };
 }
 
 /**

@@ -12,7 +12,12 @@ const INFO = [
 
 describe("mountsUnder", () => {
   it("lists the mounts below a directory, last mounted first, and not its siblings", () => {
-    expect(mountsUnder("/b/rootfs", INFO).map((m) => m.mountPoint)).toEqual(["/b/rootfs/with space", "/b/rootfs/dev/pts", "/b/rootfs/dev", "/b/rootfs/proc"]);
+    expect(mountsUnder("/b/rootfs", INFO).map((m) => m.mountPoint)).toEqual([
+      "/b/rootfs/with space",
+      "/b/rootfs/dev/pts",
+      "/b/rootfs/dev",
+      "/b/rootfs/proc",
+    ]);
     expect(mountsUnder("/b/rootfs", INFO).map((m) => m.id)).toEqual([44, 42, 41, 40]);
     expect(mountsUnder("/b/rootfs/", INFO)).toHaveLength(4);
   });

@@ -6,7 +6,10 @@
 import { readFileSync } from "node:fs";
 import { MNT_DETACH, umount2 } from "./sys.js";
 
-export interface MountRef { id: number; mountPoint: string }
+export interface MountRef {
+  id: number;
+  mountPoint: string;
+}
 
 function unescape(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));

@@ -16,7 +16,9 @@ describe("namespaces table", () => {
   it("lists types sorted and rejects unknown ones with the JSON path", () => {
     expect(namespaceTypes()).toEqual(["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"]);
     expect(isNamespaceKnown("net")).toBe(false);
-    expect(() => namespaceInfo("net", "linux.namespaces[1].type")).toThrowError(/linux\.namespaces\[1\]\.type.*unknown namespace type "net"/);
+    expect(() => namespaceInfo("net", "linux.namespaces[1].type")).toThrowError(
+      /linux\.namespaces\[1\]\.type.*unknown namespace type "net"/,
+    );
   });
 
   it("derives the /proc paths exec joins", () => {

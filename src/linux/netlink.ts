@@ -50,7 +50,10 @@ export const AF_INET6 = 10;
 
 /** A failed netlink request or system call: the errno as a number and its name. */
 export class NetlinkError extends Error {
-  constructor(readonly op: string, readonly errno: number) {
+  constructor(
+    readonly op: string,
+    readonly errno: number,
+  ) {
     super(`${op}: ${errnoName(errno)}`);
     this.name = "NetlinkError";
   }
@@ -60,14 +63,26 @@ export class NetlinkError extends Error {
 }
 
 const ERRNO_NAMES: Record<number, string> = {
-  1: "EPERM", 2: "ENOENT", 16: "EBUSY", 17: "EEXIST", 19: "ENODEV", 22: "EINVAL", 34: "ERANGE", 95: "EOPNOTSUPP", 99: "EADDRNOTAVAIL",
+  1: "EPERM",
+  2: "ENOENT",
+  16: "EBUSY",
+  17: "EEXIST",
+  19: "ENODEV",
+  22: "EINVAL",
+  34: "ERANGE",
+  95: "EOPNOTSUPP",
+  99: "EADDRNOTAVAIL",
 };
 
 export function errnoName(n: number): string {
   return ERRNO_NAMES[n] ?? `errno ${n}`;
 }
 
-export interface Link { index: number; name: string; flags: number }
+export interface Link {
+  index: number;
+  name: string;
+  flags: number;
+}
 
 /** One address of a link as the kernel reports it (RTM_NEWADDR). */
 export interface Address {
@@ -126,7 +141,11 @@ function attrs(body: Buffer, offset: number): Map<number, Buffer> {
 function parseLink(body: Buffer): Link {
   const a = attrs(body, 16);
   const name = a.get(IFLA_IFNAME);
-  return { index: body.readInt32LE(4), flags: body.readUInt32LE(8), name: name === undefined ? "" : name.toString("utf8").replace(/\0.*$/s, "") };
+  return {
+    index: body.readInt32LE(4),
+    flags: body.readUInt32LE(8),
+    name: name === undefined ? "" : name.toString("utf8").replace(/\0.*$/s, ""),
+  };
 }
 
 function parseAddress(body: Buffer): Address {
@@ -237,7 +256,12 @@ export class RouteSocket {
   /** The link called `name`, or undefined when there is none. */
   linkByName(name: string): Link | undefined {
     try {
-      const r = this.request(`look up network device ${JSON.stringify(name)}`, RTM_GETLINK, 0, Buffer.concat([ifinfo(0), strAttr(IFLA_IFNAME, name)]));
+      const r = this.request(
+        `look up network device ${JSON.stringify(name)}`,
+        RTM_GETLINK,
+        0,
+        Buffer.concat([ifinfo(0), strAttr(IFLA_IFNAME, name)]),
+      );
       return r[0] === undefined ? undefined : parseLink(r[0].body);
     } catch (e) {
       if (e instanceof NetlinkError && e.errno === 19) return undefined;
@@ -260,7 +284,10 @@ export class RouteSocket {
   addresses(index: number): Address[] {
     const body = Buffer.alloc(8); // struct ifaddrmsg, AF_UNSPEC: every family
     const r = this.request("list addresses", RTM_GETADDR, NLM_F_DUMP, body);
-    return r.filter((m) => m.type === RTM_NEWADDR).map((m) => parseAddress(m.body)).filter((a) => a.index === index);
+    return r
+      .filter((m) => m.type === RTM_NEWADDR)
+      .map((m) => parseAddress(m.body))
+      .filter((a) => a.index === index);
   }
 
   /** Set link `index` up or down. */
@@ -270,7 +297,12 @@ export class RouteSocket {
 
   /** Move link `index` into the network namespace of the fd `nsFd`, named `name` there (in one request, so the names cannot clash on the way). */
   moveTo(index: number, nsFd: number, name: string): void {
-    this.request(`move network device #${index}`, RTM_NEWLINK, NLM_F_ACK, Buffer.concat([ifinfo(index), strAttr(IFLA_IFNAME, name), u32Attr(IFLA_NET_NS_FD, nsFd)]));
+    this.request(
+      `move network device #${index}`,
+      RTM_NEWLINK,
+      NLM_F_ACK,
+      Buffer.concat([ifinfo(index), strAttr(IFLA_IFNAME, name), u32Attr(IFLA_NET_NS_FD, nsFd)]),
+    );
   }
 
   /** Add `a` (as read from another namespace) to link `index`. */

@@ -10,7 +10,9 @@ function root(): string {
   dirs.push(d);
   return d;
 }
-afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 describe("homeDirFor", () => {
   it("finds the home directory of a uid", () => {
@@ -37,6 +39,10 @@ describe("hostUserName (list's OWNER column)", () => {
     expect(hostUserName(65534, () => passwd)).toBe("nobody");
     expect(hostUserName(0, () => passwd)).toBe("root");
     expect(hostUserName(1000, () => passwd)).toBe("#1000");
-    expect(hostUserName(0, () => { throw new Error("EACCES"); })).toBe("#0");
+    expect(
+      hostUserName(0, () => {
+        throw new Error("EACCES");
+      }),
+    ).toBe("#0");
   });
 });

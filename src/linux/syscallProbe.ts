@@ -10,7 +10,12 @@ import { lazyLibc } from "./koffi.js";
 export type ProbedSyscall = "open_tree" | "pidfd_open" | "clone3" | "openat2" | "mount_setattr" | "landlock_create_ruleset";
 
 const NR: Record<ProbedSyscall, number> = {
-  open_tree: 428, pidfd_open: 434, clone3: 435, openat2: 437, mount_setattr: 442, landlock_create_ruleset: 444,
+  open_tree: 428,
+  pidfd_open: 434,
+  clone3: 435,
+  openat2: 437,
+  mount_setattr: 442,
+  landlock_create_ruleset: 444,
 };
 
 const { ENOSYS, EOPNOTSUPP } = constants.errno;

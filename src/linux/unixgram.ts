@@ -52,7 +52,11 @@ async function load(): Promise<Libc> {
 function sockaddr(path: string): { addr: Buffer; len: number } {
   const name = path.startsWith("@") ? Buffer.concat([Buffer.from([0]), Buffer.from(path.slice(1))]) : Buffer.from(path);
   if (name.length >= SUN_PATH) {
-    throw new BerthError(`socket path is longer than ${SUN_PATH - 1} bytes`, { op: "unix socket", path, hint: "use a shorter --root or socket path" });
+    throw new BerthError(`socket path is longer than ${SUN_PATH - 1} bytes`, {
+      op: "unix socket",
+      path,
+      hint: "use a shorter --root or socket path",
+    });
   }
   const addr = Buffer.alloc(2 + SUN_PATH);
   addr.writeUInt16LE(AF_UNIX, 0);

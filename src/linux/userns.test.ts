@@ -7,7 +7,11 @@ describe("rootless detection (runc's rules)", () => {
   it("recognises the initial user namespace's map", () => {
     expect(runningInUserNs(() => "         0          0 4294967295\n")).toBe(false);
     expect(runningInUserNs(() => "0 1000 1\n")).toBe(true);
-    expect(runningInUserNs(() => { throw new Error("x"); })).toBe(false);
+    expect(
+      runningInUserNs(() => {
+        throw new Error("x");
+      }),
+    ).toBe(false);
   });
 
   it("--rootless true/false win; auto: a non-root euid, or root in a user namespace with cgroupfs", () => {

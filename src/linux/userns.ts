@@ -63,7 +63,9 @@ export function rootlessCgroups(mode: RootlessMode | undefined, systemd: boolean
 export function checkSystemdRootless(systemd: boolean, probe: RootlessProbe = realProbe): void {
   if (!systemd || probe.euid() === 0) return;
   throw new BerthError("--systemd-cgroup as a user other than root needs the user's systemd instance, which berth does not drive", {
-    op: "create", path: "--systemd-cgroup", hint: "drop --systemd-cgroup (rootless containers use cgroupfs, or no cgroup), or run berth as root",
+    op: "create",
+    path: "--systemd-cgroup",
+    hint: "drop --systemd-cgroup (rootless containers use cgroupfs, or no cgroup), or run berth as root",
   });
 }
 

@@ -5,18 +5,30 @@ import { HYBRID_LAYOUT } from "../testing/layouts.js";
 
 const RO_FLAGS = 0x1n | 0x2n | 0x4n | 0x8n | 0x200000n; // ro nosuid nodev noexec relatime
 const m: PlanMount = {
-  source: "cgroup", destination: "/sys/fs/cgroup", fstype: "cgroup", flags: RO_FLAGS, data: "", propagation: [],
-  bind: false, remountFlags: 0n, destIsFile: false, cgroup: true,
+  source: "cgroup",
+  destination: "/sys/fs/cgroup",
+  fstype: "cgroup",
+  flags: RO_FLAGS,
+  data: "",
+  propagation: [],
+  bind: false,
+  remountFlags: 0n,
+  destIsFile: false,
+  cgroup: true,
 };
 
 describe("cgroupMounts", () => {
   it("v1/hybrid: a writable tmpfs, one read-only bind per hierarchy of the container's own cgroup, symlinks for comounts, no cgroup2", () => {
     const layout = HYBRID_LAYOUT;
     const state = {
-      layout: "hybrid" as const, created: [],
+      layout: "hybrid" as const,
+      created: [],
       paths: {
-        cpu: "/sys/fs/cgroup/cpu,cpuacct/c1", cpuacct: "/sys/fs/cgroup/cpu,cpuacct/c1", memory: "/sys/fs/cgroup/memory/c1",
-        "name=systemd": "/sys/fs/cgroup/systemd/c1", unified: "/sys/fs/cgroup/unified/c1",
+        cpu: "/sys/fs/cgroup/cpu,cpuacct/c1",
+        cpuacct: "/sys/fs/cgroup/cpu,cpuacct/c1",
+        memory: "/sys/fs/cgroup/memory/c1",
+        "name=systemd": "/sys/fs/cgroup/systemd/c1",
+        unified: "/sys/fs/cgroup/unified/c1",
       },
     };
     const r = cgroupMounts(m, state, layout);
@@ -37,8 +49,18 @@ describe("cgroupMounts", () => {
   });
 
   it("with a new cgroup namespace: fresh cgroup mounts named after the hierarchy", () => {
-    const layout = { layout: "v1" as const, hierarchies: { memory: { mountPoint: "/sys/fs/cgroup/memory", root: "/" }, "name=systemd": { mountPoint: "/sys/fs/cgroup/systemd", root: "/" } } };
-    const state = { layout: "v1" as const, created: [], paths: { memory: "/sys/fs/cgroup/memory/c1", "name=systemd": "/sys/fs/cgroup/systemd/c1" } };
+    const layout = {
+      layout: "v1" as const,
+      hierarchies: {
+        memory: { mountPoint: "/sys/fs/cgroup/memory", root: "/" },
+        "name=systemd": { mountPoint: "/sys/fs/cgroup/systemd", root: "/" },
+      },
+    };
+    const state = {
+      layout: "v1" as const,
+      created: [],
+      paths: { memory: "/sys/fs/cgroup/memory/c1", "name=systemd": "/sys/fs/cgroup/systemd/c1" },
+    };
     const r = cgroupMounts(m, state, layout, true);
     expect(r.mounts.slice(1).map((x) => [x.source, x.destination, x.fstype, x.data, x.flags])).toEqual([
       ["cgroup", "/sys/fs/cgroup/memory", "cgroup", "memory", RO_FLAGS],
@@ -47,24 +69,44 @@ describe("cgroupMounts", () => {
   });
 
   it("v2: a fresh cgroup2 mount with the mount's source and flags, as runc's", () => {
-    const r = cgroupMounts(m, { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/c1" } }, {
-      layout: "v2", hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } },
-    });
+    const r = cgroupMounts(
+      m,
+      { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/c1" } },
+      {
+        layout: "v2",
+        hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } },
+      },
+    );
     expect(r.mounts).toHaveLength(1);
     expect(r.mounts[0]).toMatchObject({ source: "cgroup", destination: "/sys/fs/cgroup", fstype: "cgroup2", bind: false, flags: m.flags });
     expect(r.symlinks).toEqual([]);
   });
 
   it("v2 in a user namespace without a cgroup namespace: one bind of the container's cgroup2 directory", () => {
-    const r = cgroupMounts(m, { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/c1" } }, {
-      layout: "v2", hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } },
-    }, false, true);
+    const r = cgroupMounts(
+      m,
+      { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/c1" } },
+      {
+        layout: "v2",
+        hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } },
+      },
+      false,
+      true,
+    );
     expect(r.mounts[0]).toMatchObject({ source: "/sys/fs/cgroup/c1", destination: "/sys/fs/cgroup", bind: true, remountFlags: RO_FLAGS });
   });
 
   it("v2 under a recursive bind of the host's /sys (a rootless config): no fresh cgroup2 on the host's own (EBUSY), as runc", () => {
     const V2 = { layout: "v2" as const, hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } } };
-    const sys: PlanMount = { ...m, source: "/sys", destination: "/sys", fstype: "bind", bind: true, flags: 0x1000n | 0x4000n, cgroup: false };
+    const sys: PlanMount = {
+      ...m,
+      source: "/sys",
+      destination: "/sys",
+      fstype: "bind",
+      bind: true,
+      flags: 0x1000n | 0x4000n,
+      cgroup: false,
+    };
     expect(hostCgroup2At([sys], "/sys/fs/cgroup", "/sys/fs/cgroup")).toBe(true);
     expect(hostCgroup2At([{ ...sys, flags: 0x1000n }], "/sys/fs/cgroup", "/sys/fs/cgroup")).toBe(false);
     expect(hostCgroup2At([{ ...sys, source: "/other" }], "/sys/fs/cgroup", "/sys/fs/cgroup")).toBe(false);
@@ -73,7 +115,14 @@ describe("cgroupMounts", () => {
     const own = cgroupMounts(m, { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/u/c1" } }, V2, true, true, true);
     expect(own.mounts.map((x) => [x.destination, x.fstype, x.source])).toEqual([["/sys/fs/cgroup", "bind", "/sys/fs/cgroup/u/c1"]]);
     // none (rootless, skipped; the path is berth's own): an empty read-only tmpfs
-    const none = cgroupMounts(m, { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/u" }, skipped: ["unified"] }, V2, true, true, true);
+    const none = cgroupMounts(
+      m,
+      { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/u" }, skipped: ["unified"] },
+      V2,
+      true,
+      true,
+      true,
+    );
     expect(none.mounts.map((x) => [x.destination, x.fstype, x.flags & 1n])).toEqual([["/sys/fs/cgroup", "tmpfs", 1n]]);
   });
 });

@@ -31,8 +31,16 @@ export interface CgroupMountPlan {
 
 function bind(source: string, destination: string, flags: bigint, propagation: number[]): PlanMount {
   return {
-    source, destination, fstype: "bind", flags: BigInt(MS_BIND), data: "", propagation, bind: true,
-    remountFlags: flags & ~BigInt(MS_BIND | MS_REC), destIsFile: false, cgroup: false,
+    source,
+    destination,
+    fstype: "bind",
+    flags: BigInt(MS_BIND),
+    data: "",
+    propagation,
+    bind: true,
+    remountFlags: flags & ~BigInt(MS_BIND | MS_REC),
+    destIsFile: false,
+    cgroup: false,
   };
 }
 
@@ -40,7 +48,14 @@ function bind(source: string, destination: string, flags: bigint, propagation: n
  * What a cgroup mount becomes; its recursive attributes go on each mount it is made of.
  * `hostCgroup2Below`: an earlier recursive bind put the host's cgroup2 mount at m.destination.
  */
-export function cgroupMounts(m: PlanMount, state: CgroupState, layout: CgroupLayout, cgroupns = false, userns = false, hostCgroup2Below = false): CgroupMountPlan {
+export function cgroupMounts(
+  m: PlanMount,
+  state: CgroupState,
+  layout: CgroupLayout,
+  cgroupns = false,
+  userns = false,
+  hostCgroup2Below = false,
+): CgroupMountPlan {
   const plan = hostCgroup2Below && layout.layout === "v2" ? shadowedV2(m, state) : expand(m, state, layout, cgroupns, userns);
   const attr = m.recursiveAttr;
   if (attr !== undefined) plan.mounts = plan.mounts.map((x) => ({ ...x, recursiveAttr: attr }));
@@ -50,12 +65,23 @@ export function cgroupMounts(m: PlanMount, state: CgroupState, layout: CgroupLay
 /** v2, where a fresh cgroup2 mount would land on the host's own (EBUSY): runc's fallback. */
 function shadowedV2(m: PlanMount, state: CgroupState): CgroupMountPlan {
   const dir = state.paths[UNIFIED];
-  if (dir !== undefined && !(state.skipped ?? []).includes(UNIFIED)) return { mounts: [bind(dir, m.destination, m.flags, m.propagation)], symlinks: [] };
+  if (dir !== undefined && !(state.skipped ?? []).includes(UNIFIED))
+    return { mounts: [bind(dir, m.destination, m.flags, m.propagation)], symlinks: [] };
   return {
-    mounts: [{
-      source: "tmpfs", destination: m.destination, fstype: "tmpfs", flags: (m.flags & ~BigInt(MS_BIND | MS_REC)) | BigInt(MS_RDONLY), data: "mode=755",
-      propagation: m.propagation, bind: false, remountFlags: 0n, destIsFile: false, cgroup: false,
-    }],
+    mounts: [
+      {
+        source: "tmpfs",
+        destination: m.destination,
+        fstype: "tmpfs",
+        flags: (m.flags & ~BigInt(MS_BIND | MS_REC)) | BigInt(MS_RDONLY),
+        data: "mode=755",
+        propagation: m.propagation,
+        bind: false,
+        remountFlags: 0n,
+        destIsFile: false,
+        cgroup: false,
+      },
+    ],
     symlinks: [],
   };
 }
@@ -79,17 +105,37 @@ function expand(m: PlanMount, state: CgroupState, layout: CgroupLayout, cgroupns
     const dir = state.paths[UNIFIED];
     if (userns && !cgroupns) return { mounts: dir === undefined ? [] : [bind(dir, m.destination, m.flags, m.propagation)], symlinks: [] };
     return {
-      mounts: [{
-        source: m.source === "" ? "cgroup" : m.source, destination: m.destination, fstype: "cgroup2", flags: m.flags & ~BigInt(MS_BIND | MS_REC),
-        data: m.data, propagation: m.propagation, bind: false, remountFlags: 0n, destIsFile: false, cgroup: false,
-      }],
+      mounts: [
+        {
+          source: m.source === "" ? "cgroup" : m.source,
+          destination: m.destination,
+          fstype: "cgroup2",
+          flags: m.flags & ~BigInt(MS_BIND | MS_REC),
+          data: m.data,
+          propagation: m.propagation,
+          bind: false,
+          remountFlags: 0n,
+          destIsFile: false,
+          cgroup: false,
+        },
+      ],
       symlinks: [],
     };
   }
-  const mounts: PlanMount[] = [{
-    source: "tmpfs", destination: m.destination, fstype: "tmpfs", flags: m.flags & ~BigInt(MS_RDONLY), data: "mode=755",
-    propagation: m.propagation, bind: false, remountFlags: 0n, destIsFile: false, cgroup: false,
-  }];
+  const mounts: PlanMount[] = [
+    {
+      source: "tmpfs",
+      destination: m.destination,
+      fstype: "tmpfs",
+      flags: m.flags & ~BigInt(MS_RDONLY),
+      data: "mode=755",
+      propagation: m.propagation,
+      bind: false,
+      remountFlags: 0n,
+      destIsFile: false,
+      cgroup: false,
+    },
+  ];
   const symlinks: { target: string; path: string }[] = [];
   const done = new Set<string>();
   for (const [key, h] of Object.entries(layout.hierarchies)) {
@@ -103,8 +149,16 @@ function expand(m: PlanMount, state: CgroupState, layout: CgroupLayout, cgroupns
       if (cgroupns) {
         const named = key.startsWith("name=");
         mounts.push({
-          source: named ? key.slice(5) : "cgroup", destination: dest, fstype: "cgroup", flags: m.flags, data: named ? key : name,
-          propagation: [], bind: false, remountFlags: 0n, destIsFile: false, cgroup: false,
+          source: named ? key.slice(5) : "cgroup",
+          destination: dest,
+          fstype: "cgroup",
+          flags: m.flags,
+          data: named ? key : name,
+          propagation: [],
+          bind: false,
+          remountFlags: 0n,
+          destIsFile: false,
+          cgroup: false,
         });
       } else {
         mounts.push(bind(dir, dest, m.flags, []));

@@ -12,9 +12,7 @@ import { statusOf } from "./status.js";
 import { destroyContainer } from "./lifecycle.js";
 import { waitGone } from "./procfs.js";
 import { loadRecord, writeFileAtomic } from "./stateStore.js";
-import {
-  bindMounts, checkCriu, checkEmptyNs, dumpArgs, findCriu, runCriu, DESCRIPTORS_FILE, DUMP_LOG, type CriuFlags,
-} from "./criu.js";
+import { bindMounts, checkCriu, checkEmptyNs, dumpArgs, findCriu, runCriu, DESCRIPTORS_FILE, DUMP_LOG, type CriuFlags } from "./criu.js";
 
 export interface CheckpointOptions extends CriuFlags {
   root: string;
@@ -53,19 +51,34 @@ export async function checkpointContainer(o: CheckpointOptions): Promise<void> {
   const rec = loadRecord(o.root, o.id);
   const status = statusOf(o.root, rec);
   if (status !== "running" && status !== "paused") {
-    throw new BerthError(`container cannot be checkpointed in ${status} state`, { op: "checkpoint", path: o.id, hint: "only a running (or paused) container can be checkpointed" });
+    throw new BerthError(`container cannot be checkpointed in ${status} state`, {
+      op: "checkpoint",
+      path: o.id,
+      hint: "only a running (or paused) container can be checkpointed",
+    });
   }
   if ((process.geteuid?.() ?? 0) !== 0) {
-    throw new BerthError("checkpoint needs root (criu dumps other processes)", { op: "checkpoint", path: o.id, errno: "EPERM", hint: "run berth checkpoint as root" });
+    throw new BerthError("checkpoint needs root (criu dumps other processes)", {
+      op: "checkpoint",
+      path: o.id,
+      errno: "EPERM",
+      hint: "run berth checkpoint as root",
+    });
   }
   if (rec.config.process?.terminal === true) {
     throw new BerthError("a container with a terminal cannot be checkpointed yet", {
-      op: "checkpoint", path: "process.terminal", hint: "berth drives criu through its command line, which cannot hand back the pty master on restore; use process.terminal false",
+      op: "checkpoint",
+      path: "process.terminal",
+      hint: "berth drives criu through its command line, which cannot hand back the pty master on restore; use process.terminal false",
     });
   }
   checkEmptyNs(o.emptyNs, "checkpoint");
   if (o.parentPath !== undefined && isAbsolute(o.parentPath)) {
-    throw new BerthError("--parent-path must be relative", { op: "checkpoint", path: "--parent-path", hint: "give it relative to --image-path, e.g. ../pre" });
+    throw new BerthError("--parent-path must be relative", {
+      op: "checkpoint",
+      path: "--parent-path",
+      hint: "give it relative to --image-path, e.g. ../pre",
+    });
   }
   const criu = findCriu(o.criu, "checkpoint");
   checkCriu(criu, "checkpoint");
@@ -74,8 +87,18 @@ export async function checkpointContainer(o: CheckpointOptions): Promise<void> {
   if (o.parentPath !== undefined) {
     const parent = join(images, o.parentPath);
     let dir = false;
-    try { dir = statSync(parent).isDirectory(); } catch { /* below */ }
-    if (!dir) throw new BerthError("invalid --parent-path: not a directory", { op: "checkpoint", path: parent, errno: "ENOTDIR", hint: "--parent-path names the images of an earlier --pre-dump, relative to --image-path" });
+    try {
+      dir = statSync(parent).isDirectory();
+    } catch {
+      /* below */
+    }
+    if (!dir)
+      throw new BerthError("invalid --parent-path: not a directory", {
+        op: "checkpoint",
+        path: parent,
+        errno: "ENOTDIR",
+        hint: "--parent-path names the images of an earlier --pre-dump, relative to --image-path",
+      });
   }
   const work = o.workPath === undefined ? undefined : resolve(o.workPath);
   if (work !== undefined) mkdirPrivate(work, "--work-path");
@@ -91,10 +114,17 @@ export async function checkpointContainer(o: CheckpointOptions): Promise<void> {
   if (!o.preDump) {
     writeFileAtomic(join(images, DESCRIPTORS_FILE), JSON.stringify(stdioPaths(rec.pid)), 0o600);
   }
-  const freezeCgroup = rec.cgroup.paths.unified !== undefined && rec.cgroup.layout === "v2" ? rec.cgroup.paths.unified : rec.cgroup.paths.freezer;
+  const freezeCgroup =
+    rec.cgroup.paths.unified !== undefined && rec.cgroup.layout === "v2" ? rec.cgroup.paths.unified : rec.cgroup.paths.freezer;
   const args = dumpArgs({
-    ...o, pid: rec.pid, rootfs: rec.rootfs, images, work, freezeCgroup,
-    binds: bindMounts(rec.config, rec.bundle), externalNetNs,
+    ...o,
+    pid: rec.pid,
+    rootfs: rec.rootfs,
+    images,
+    work,
+    freezeCgroup,
+    binds: bindMounts(rec.config, rec.bundle),
+    externalNetNs,
   });
   log.debug(`checkpoint ${o.id}: ${criu} ${args.join(" ")}`);
   runCriu(criu, args, "checkpoint", join(work ?? images, DUMP_LOG));

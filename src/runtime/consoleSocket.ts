@@ -13,7 +13,10 @@ export function connectHandoff(path: string, flag: HandoffFlag): Promise<Socket>
   const what = flag === "--console-socket" ? "console socket" : "pidfd socket";
   return new Promise((resolvePromise, reject) => {
     const s = net().createConnection(path);
-    s.once("connect", () => { s.removeAllListeners("error"); resolvePromise(s); });
+    s.once("connect", () => {
+      s.removeAllListeners("error");
+      resolvePromise(s);
+    });
     s.once("error", (err) => reject(BerthError.fromSys(`connect to ${what}`, path, err, `${flag} must name a listening unix socket`)));
   });
 }
@@ -25,7 +28,12 @@ export function connectConsole(path: string): Promise<Socket> {
 /** As runc: the kernel must have pidfd_open (Linux 5.3), checked before anything is made. */
 export function connectPidfd(path: string, op: string): Promise<Socket> {
   if (!hasSyscall("pidfd_open")) {
-    throw new BerthError("--pidfd-socket needs pidfd_open, which this kernel lacks", { op, path: "--pidfd-socket", errno: "ENOSYS", hint: "Linux 5.3 or later; or drop --pidfd-socket" });
+    throw new BerthError("--pidfd-socket needs pidfd_open, which this kernel lacks", {
+      op,
+      path: "--pidfd-socket",
+      errno: "ENOSYS",
+      hint: "Linux 5.3 or later; or drop --pidfd-socket",
+    });
   }
   return connectHandoff(path, "--pidfd-socket");
 }
@@ -33,9 +41,17 @@ export function connectPidfd(path: string, op: string): Promise<Socket> {
 /** runc's rule: a terminal with detach needs a console socket, and a console socket needs both. */
 export function checkTerminal(op: string, tty: boolean, opts: { detach: boolean; consoleSocket?: string }): void {
   if (tty && opts.detach && opts.consoleSocket === undefined) {
-    throw new BerthError("cannot allocate tty if berth will detach without setting console socket", { op, path: "--console-socket", hint: "pass --console-socket, or set process.terminal to false" });
+    throw new BerthError("cannot allocate tty if berth will detach without setting console socket", {
+      op,
+      path: "--console-socket",
+      hint: "pass --console-socket, or set process.terminal to false",
+    });
   }
   if (opts.consoleSocket !== undefined && (!tty || !opts.detach)) {
-    throw new BerthError("cannot use console socket if berth will not detach or allocate tty", { op, path: "--console-socket", hint: "set process.terminal to true and detach, or drop --console-socket" });
+    throw new BerthError("cannot use console socket if berth will not detach or allocate tty", {
+      op,
+      path: "--console-socket",
+      hint: "set process.terminal to true and detach, or drop --console-socket",
+    });
   }
 }

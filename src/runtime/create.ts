@@ -26,8 +26,16 @@ import { begin, span } from "../trace.js";
 import { hostNotifySocket, setupNotify } from "./notifySocket.js";
 import { startTimeOf } from "./procfs.js";
 import {
-  claimContainerDir, removeContainerDir, saveRecord, writeFileAtomic, hookState, rfc3339Nano,
-  FIFO_FILE, OCI_VERSION, seccompCacheDir, type ContainerRecord,
+  claimContainerDir,
+  removeContainerDir,
+  saveRecord,
+  writeFileAtomic,
+  hookState,
+  rfc3339Nano,
+  FIFO_FILE,
+  OCI_VERSION,
+  seccompCacheDir,
+  type ContainerRecord,
 } from "./stateStore.js";
 import { namespacePathsOf } from "../linux/namespaces.js";
 import { checkHostDevices, moveNetDevices, netDeviceMoves } from "./netDevices.js";
@@ -54,9 +62,10 @@ export interface CreateOptions {
   detach: boolean;
 }
 
-export interface Created { rec: ContainerRecord; helper: HelperResult }
-
-
+export interface Created {
+  rec: ContainerRecord;
+  helper: HelperResult;
+}
 
 /** Socket activation: fds handed to berth by LISTEN_PID/LISTEN_FDS are passed on. */
 export function listenFdsFor(spec: Spec): number {
@@ -83,9 +92,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   const rootfs = resolve(bundle, spec.root?.path ?? "rootfs");
   // No mount namespace (runc's chroot mode): the container's mounts land on the
   // host below the rootfs; remember what was there before so delete removes only its own.
-  const hostMounts = spec.linux?.namespaces?.some((n) => n.type === "mount") === true
-    ? undefined
-    : { rootfs, keep: mountsUnder(rootfs).map((m) => m.id) };
+  const hostMounts =
+    spec.linux?.namespaces?.some((n) => n.type === "mount") === true ? undefined : { rootfs, keep: mountsUnder(rootfs).map((m) => m.id) };
   const dir = claimContainerDir(opts.root, opts.id);
   let cg: CgroupManager | undefined;
   let consoleSocket: Socket | undefined;
@@ -99,17 +107,28 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     if (hostNotifySocket() !== undefined) setupNotify(spec, dir);
     checkSystemdRootless(opts.systemdCgroup);
     cg = createCgroupManager({
-      cgroupsPath: spec.linux?.cgroupsPath, id: opts.id, systemd: opts.systemdCgroup, annotations: spec.annotations,
+      cgroupsPath: spec.linux?.cgroupsPath,
+      id: opts.id,
+      systemd: opts.systemdCgroup,
+      annotations: spec.annotations,
       rootless: rootlessCgroups(opts.rootless, opts.systemdCgroup),
     });
     const fifoPath = join(dir, FIFO_FILE);
-    const built = span("build plan", () => buildInitPlan(spec, {
-      bundle, fifoPath, noPivot: opts.noPivot, preserveFds: opts.preserveFds, listenFds,
-      consoleSocket: opts.consoleSocket !== undefined, wait: opts.wait, warn: (m) => log.warn(m),
-      seccompCacheDir: seccompCacheDir(opts.root),
-      // runc's default: the container gets a session keyring of its own.
-      ...(opts.noNewKeyring ? {} : { sessionKeyring: sessionKeyringName(opts.id) }),
-    }));
+    const built = span("build plan", () =>
+      buildInitPlan(spec, {
+        bundle,
+        fifoPath,
+        noPivot: opts.noPivot,
+        preserveFds: opts.preserveFds,
+        listenFds,
+        consoleSocket: opts.consoleSocket !== undefined,
+        wait: opts.wait,
+        warn: (m) => log.warn(m),
+        seccompCacheDir: seccompCacheDir(opts.root),
+        // runc's default: the container gets a session keyring of its own.
+        ...(opts.noNewKeyring ? {} : { sessionKeyring: sessionKeyringName(opts.id) }),
+      }),
+    );
     // linux.netDevices (checked by the plan builder): each must exist before anything starts.
     const netMoves = netDeviceMoves(spec, process.geteuid?.() ?? 0);
     if (netMoves.length > 0) span("check network devices", () => checkHostDevices(netMoves));
@@ -153,7 +172,9 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     for (const dir of new Set(Object.values(cgm.state.paths))) readPids(dir, true, busy);
     if (busy.size > 0) {
       throw new BerthError(`container's cgroup is not empty: ${busy.size} process(es) found`, {
-        op: "create", path: "linux.cgroupsPath", hint: "give each container a cgroup of its own (a cgroupsPath no running container uses)",
+        op: "create",
+        path: "linux.cgroupsPath",
+        hint: "give each container a cgroup of its own (a cgroupsPath no running container uses)",
       });
     }
     // Device rules always apply: runc's defaults hold even without linux.resources.
@@ -168,44 +189,61 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const seccomp = spec.linux?.seccomp as Seccomp | null | undefined;
     const listenerPath = ((plan.seccomp?.flags ?? 0) & SECCOMP_FILTER_FLAG_NEW_LISTENER) !== 0 ? seccomp?.listenerPath : undefined;
     if (listenerPath !== undefined) agentSocket = await connectAgent(listenerPath, "create");
-    log.debug(`create ${opts.id}: plan ready (${plan.mounts.length} mounts, ${plan.devices.length} devices${plan.seccomp !== undefined ? ", seccomp" : ""}); starting berth-init`);
-    const helper = await span("berth-init", () => runHelper(plan, "create", {
-      // berth-init places itself and the container (plan.cgroupTasks/cgroupInto).
-      beforePlan: async (pid) => {
-        if (entry.into !== undefined && plan.cgroupInto === undefined) cgm.enterDir(entry.into, pid);
-        // The systemd driver starts the container's unit with stage 1 in it.
-        await cgm.start?.(pid);
-      },
-      // Recorded at once, so a berth killed before create ends leaves a container that
-      // `delete --force` finds (status "creating") instead of an init nobody knows of.
-      // A process already gone has sent, or is sending, its error: that is the one to report.
-      onPid: (pid) => { if (startTimeOf(pid) !== undefined) saveRecord(opts.root, record(pid)); },
-      onUserMap: (pid) => writeIdMaps(pid, spec.linux?.uidMappings, spec.linux?.gidMappings, { rootlessEuid: euid() !== 0, egid: egid() }),
-      onHooks: (pid) => {
-        // As runc: the devices are in the container's namespace before any hook runs.
-        if (netMoves.length > 0) span("move network devices", () => moveNetDevices(netMoves, pid));
-        hooksBegan = true;
-        log.debug(`create ${opts.id}: running prestart and createRuntime hooks`);
-        // The environment is in place (runtime.md lifecycle step 2 is done), so
-        // the hooks of steps 3-5 see the container as `created`, which is also
-        // what the runtime-tools hooks_stdin check expects.
-        const created = hookState(base, "created", pid);
-        span("prestart and createRuntime hooks", () => {
-          runHooks("prestart", spec.hooks?.prestart, created);
-          runHooks("createRuntime", spec.hooks?.createRuntime, created);
-        });
-        return created;
-      },
-      // runc's: the state as it is while being created, its pid that of the init process.
-      seccompState: (pid) => containerProcessState({
-        pid, metadata: seccomp?.listenerMetadata, container: base, status: "creating", initPid: pid,
-      }),
-      onWarn: (m) => log.warn(m),
-    }, {
-      console: consoleSocket,
-      pidfd: pidfdSocket,
-      seccompAgent: agentSocket === undefined || listenerPath === undefined ? undefined : { socket: agentSocket, path: listenerPath },
-    }));
+    log.debug(
+      `create ${opts.id}: plan ready (${plan.mounts.length} mounts, ${plan.devices.length} devices${plan.seccomp !== undefined ? ", seccomp" : ""}); starting berth-init`,
+    );
+    const helper = await span("berth-init", () =>
+      runHelper(
+        plan,
+        "create",
+        {
+          // berth-init places itself and the container (plan.cgroupTasks/cgroupInto).
+          beforePlan: async (pid) => {
+            if (entry.into !== undefined && plan.cgroupInto === undefined) cgm.enterDir(entry.into, pid);
+            // The systemd driver starts the container's unit with stage 1 in it.
+            await cgm.start?.(pid);
+          },
+          // Recorded at once, so a berth killed before create ends leaves a container that
+          // `delete --force` finds (status "creating") instead of an init nobody knows of.
+          // A process already gone has sent, or is sending, its error: that is the one to report.
+          onPid: (pid) => {
+            if (startTimeOf(pid) !== undefined) saveRecord(opts.root, record(pid));
+          },
+          onUserMap: (pid) =>
+            writeIdMaps(pid, spec.linux?.uidMappings, spec.linux?.gidMappings, { rootlessEuid: euid() !== 0, egid: egid() }),
+          onHooks: (pid) => {
+            // As runc: the devices are in the container's namespace before any hook runs.
+            if (netMoves.length > 0) span("move network devices", () => moveNetDevices(netMoves, pid));
+            hooksBegan = true;
+            log.debug(`create ${opts.id}: running prestart and createRuntime hooks`);
+            // The environment is in place (runtime.md lifecycle step 2 is done), so
+            // the hooks of steps 3-5 see the container as `created`, which is also
+            // what the runtime-tools hooks_stdin check expects.
+            const created = hookState(base, "created", pid);
+            span("prestart and createRuntime hooks", () => {
+              runHooks("prestart", spec.hooks?.prestart, created);
+              runHooks("createRuntime", spec.hooks?.createRuntime, created);
+            });
+            return created;
+          },
+          // runc's: the state as it is while being created, its pid that of the init process.
+          seccompState: (pid) =>
+            containerProcessState({
+              pid,
+              metadata: seccomp?.listenerMetadata,
+              container: base,
+              status: "creating",
+              initPid: pid,
+            }),
+          onWarn: (m) => log.warn(m),
+        },
+        {
+          console: consoleSocket,
+          pidfd: pidfdSocket,
+          seccompAgent: agentSocket === undefined || listenerPath === undefined ? undefined : { socket: agentSocket, path: listenerPath },
+        },
+      ),
+    );
     const rec = record(helper.pid);
     delete rec.creating;
     saveRecord(opts.root, rec);
@@ -227,10 +265,18 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     agentSocket?.destroy();
     if (pidFileWritten && opts.pidFile !== undefined) removeQuiet(resolve(opts.pidFile));
     if (cg !== undefined) {
-      try { await cg.destroy(); } catch (e) { log.warn(`cleanup: ${(e as Error).message}`); }
+      try {
+        await cg.destroy();
+      } catch (e) {
+        log.warn(`cleanup: ${(e as Error).message}`);
+      }
     }
     if (hostMounts !== undefined) {
-      try { await unmountUnder(hostMounts.rootfs, hostMounts.keep); } catch (e) { log.warn(`cleanup: ${(e as Error).message}`); }
+      try {
+        await unmountUnder(hostMounts.rootfs, hostMounts.keep);
+      } catch (e) {
+        log.warn(`cleanup: ${(e as Error).message}`);
+      }
     }
     removeContainerDir(opts.root, opts.id);
     if (hooksBegan) {
@@ -253,5 +299,9 @@ export function recordedConfig(spec: Spec): Spec {
 }
 
 function removeQuiet(path: string): void {
-  try { rmSync(path, { force: true }); } catch { /* ignore */ }
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    /* ignore */
+  }
 }

@@ -10,8 +10,15 @@ function pairs(args: string[], flag: string): string[] {
 
 describe("criu command lines", () => {
   const dump = {
-    ...NONE, pid: 42, rootfs: "/b/rootfs", images: "/img", preDump: false, leaveRunning: false,
-    tcpSkipInFlight: false, linkRemap: false, binds: [{ destination: "/data" }],
+    ...NONE,
+    pid: 42,
+    rootfs: "/b/rootfs",
+    images: "/img",
+    preDump: false,
+    leaveRunning: false,
+    tcpSkipInFlight: false,
+    linkRemap: false,
+    binds: [{ destination: "/data" }],
   };
 
   it("dump: the init pid, the rootfs as root, soft cgroups, logs in the image directory, bind mounts external by destination", () => {
@@ -29,12 +36,37 @@ describe("criu command lines", () => {
 
   it("dump: each runc flag becomes its criu option", () => {
     const a = dumpArgs({
-      ...dump, tcpEstablished: true, extUnixSk: true, shellJob: true, fileLocks: true, autoDedup: true, leaveRunning: true,
-      manageCgroupsMode: "ignore", emptyNs: ["network"], work: "/w", parentPath: "../pre", tcpSkipInFlight: true, linkRemap: true,
-      pageServer: "10.0.0.1:27", freezeCgroup: "/sys/fs/cgroup/berth/x", externalNetNs: 4026531992,
+      ...dump,
+      tcpEstablished: true,
+      extUnixSk: true,
+      shellJob: true,
+      fileLocks: true,
+      autoDedup: true,
+      leaveRunning: true,
+      manageCgroupsMode: "ignore",
+      emptyNs: ["network"],
+      work: "/w",
+      parentPath: "../pre",
+      tcpSkipInFlight: true,
+      linkRemap: true,
+      pageServer: "10.0.0.1:27",
+      freezeCgroup: "/sys/fs/cgroup/berth/x",
+      externalNetNs: 4026531992,
     });
-    for (const o of ["--tcp-established", "--ext-unix-sk", "--shell-job", "--file-locks", "--auto-dedup", "--leave-running",
-      "--manage-cgroups=ignore", "--track-mem", "--skip-in-flight", "--link-remap", "--page-server"]) expect(a).toContain(o);
+    for (const o of [
+      "--tcp-established",
+      "--ext-unix-sk",
+      "--shell-job",
+      "--file-locks",
+      "--auto-dedup",
+      "--leave-running",
+      "--manage-cgroups=ignore",
+      "--track-mem",
+      "--skip-in-flight",
+      "--link-remap",
+      "--page-server",
+    ])
+      expect(a).toContain(o);
     expect(pairs(a, "--empty-ns")).toEqual(["net"]);
     expect(pairs(a, "-W")).toEqual(["/w"]);
     expect(pairs(a, "--prev-images-dir")).toEqual(["../pre"]);
@@ -58,9 +90,15 @@ describe("criu command lines", () => {
 
   it("restore: detached sibling, pid file, bind mounts to their sources, stdio pipes inherited, cgroup roots", () => {
     const a = restoreArgs({
-      ...NONE, root: "/run/berth/x/criu-root", images: "/img", pidFile: "/run/berth/x/criu.pid",
-      cgroupRoots: ["/berth/x"], binds: [{ destination: "/data", source: "/srv/data" }],
-      descriptors: ["/dev/null", "pipe:[123]", "pipe:[456]"], netNsFd: 3, lsmProfile: "apparmor:p",
+      ...NONE,
+      root: "/run/berth/x/criu-root",
+      images: "/img",
+      pidFile: "/run/berth/x/criu.pid",
+      cgroupRoots: ["/berth/x"],
+      binds: [{ destination: "/data", source: "/srv/data" }],
+      descriptors: ["/dev/null", "pipe:[123]", "pipe:[456]"],
+      netNsFd: 3,
+      lsmProfile: "apparmor:p",
     });
     expect(a[0]).toBe("restore");
     for (const o of ["--restore-detached", "--restore-sibling", "--evasive-devices", "--manage-cgroups=soft"]) expect(a).toContain(o);
@@ -97,8 +135,13 @@ describe("criu inputs", () => {
 
   it("cgroup roots: the cgroup2 directory on v2, each controller's on v1", () => {
     expect(cgroupRoots({ layout: "v2", paths: { unified: "/sys/fs/cgroup/berth/x" }, created: [] })).toEqual(["/berth/x"]);
-    expect(cgroupRoots({ layout: "v1", paths: { cpu: "/sys/fs/cgroup/cpu,cpuacct/berth/x", memory: "/sys/fs/cgroup/memory/berth/x" }, created: [] }))
-      .toEqual(["cpu:/berth/x", "memory:/berth/x"]);
+    expect(
+      cgroupRoots({
+        layout: "v1",
+        paths: { cpu: "/sys/fs/cgroup/cpu,cpuacct/berth/x", memory: "/sys/fs/cgroup/memory/berth/x" },
+        created: [],
+      }),
+    ).toEqual(["cpu:/berth/x", "memory:/berth/x"]);
   });
 
   it("descriptors.json: an array of strings, else an error naming the file", () => {

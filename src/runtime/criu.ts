@@ -35,7 +35,8 @@ export interface CriuFlags {
  */
 export function checkEmptyNs(values: readonly string[], op: string): void {
   for (const v of values) {
-    if (v !== "network") throw new BerthError(`namespace "${v}" is not supported`, { op, path: "--empty-ns", hint: "criu supports --empty-ns network only" });
+    if (v !== "network")
+      throw new BerthError(`namespace "${v}" is not supported`, { op, path: "--empty-ns", hint: "criu supports --empty-ns network only" });
   }
 }
 
@@ -56,9 +57,16 @@ export function findCriu(given: string | undefined, op: string): string {
     try {
       accessSync(p, constants.X_OK);
       if (statSync(p).isFile()) return p;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
-  throw new BerthError("criu is not installed", { op, path: "criu", errno: "ENOENT", hint: "apt-get install criu, or name it with --criu" });
+  throw new BerthError("criu is not installed", {
+    op,
+    path: "criu",
+    errno: "ENOENT",
+    hint: "apt-get install criu, or name it with --criu",
+  });
 }
 
 /**
@@ -68,10 +76,16 @@ export function findCriu(given: string | undefined, op: string): string {
 export function checkCriu(criu: string, op: string): void {
   const r = spawnSync(criu, ["check"], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] });
   if (r.status === 0) return;
-  const printed = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n").filter((l) => l.trim() !== "").slice(-4).join(" | ");
+  const printed = `${r.stdout ?? ""}${r.stderr ?? ""}`
+    .trim()
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .slice(-4)
+    .join(" | ");
   const why = r.error !== undefined ? r.error.message : printed === "" ? `exit status ${r.status ?? r.signal}` : printed;
   throw new BerthError(`criu cannot checkpoint or restore on this kernel (Linux ${release()}): \`criu check\` failed: ${why}`, {
-    op, path: criu,
+    op,
+    path: criu,
     hint: "the container was left as it was; this criu does not support this kernel (see `criu check --all`): use a kernel criu supports, or a newer criu with --criu",
   });
 }
@@ -87,10 +101,20 @@ export function runCriu(criu: string, args: string[], op: string, logPath: strin
 export function criuFailed(op: string, logPath: string, fallback: string): BerthError {
   let lines: string[] = [];
   try {
-    lines = readFileSync(logPath, "utf8").split("\n").filter((l) => /Error|error/.test(l)).slice(-4).map((l) => l.replace(/^\(\d+\.\d+\)\s*/, "").trim());
-  } catch { /* no log */ }
+    lines = readFileSync(logPath, "utf8")
+      .split("\n")
+      .filter((l) => /Error|error/.test(l))
+      .slice(-4)
+      .map((l) => l.replace(/^\(\d+\.\d+\)\s*/, "").trim());
+  } catch {
+    /* no log */
+  }
   const detail = lines.length > 0 ? lines.join(" | ") : fallback;
-  return new BerthError(`criu ${op === "checkpoint" ? "dump" : "restore"} failed: ${detail}`, { op, path: logPath, hint: `see the whole log in ${logPath}` });
+  return new BerthError(`criu ${op === "checkpoint" ? "dump" : "restore"} failed: ${detail}`, {
+    op,
+    path: logPath,
+    hint: `see the whole log in ${logPath}`,
+  });
 }
 
 /** Options common to dump and restore. */
@@ -146,7 +170,11 @@ export function dumpArgs(o: DumpArgs): string[] {
   if (o.pageServer !== undefined) {
     const i = o.pageServer.lastIndexOf(":");
     if (i <= 0 || !/^\d+$/.test(o.pageServer.slice(i + 1))) {
-      throw new BerthError("page server must be ADDRESS:PORT", { op: "checkpoint", path: "--page-server", hint: "e.g. --page-server 192.0.2.1:27" });
+      throw new BerthError("page server must be ADDRESS:PORT", {
+        op: "checkpoint",
+        path: "--page-server",
+        hint: "e.g. --page-server 192.0.2.1:27",
+      });
     }
     a.push("--page-server", "--address", o.pageServer.slice(0, i), "--port", o.pageServer.slice(i + 1));
   }
@@ -214,10 +242,19 @@ export function parseDescriptors(text: string, path: string): string[] {
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new BerthError("descriptors.json is not JSON", { op: "restore", path, cause: err, hint: "is --image-path a checkpoint made by `berth checkpoint` or runc?" });
+    throw new BerthError("descriptors.json is not JSON", {
+      op: "restore",
+      path,
+      cause: err,
+      hint: "is --image-path a checkpoint made by `berth checkpoint` or runc?",
+    });
   }
   if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
-    throw new BerthError("descriptors.json must be an array of strings", { op: "restore", path, hint: "is --image-path a checkpoint made by `berth checkpoint` or runc?" });
+    throw new BerthError("descriptors.json must be an array of strings", {
+      op: "restore",
+      path,
+      hint: "is --image-path a checkpoint made by `berth checkpoint` or runc?",
+    });
   }
   return v as string[];
 }

@@ -49,7 +49,11 @@ export interface ExecOptions {
 function parseUser(spec: string): { uid: number; gid: number } {
   const m = /^(\d+)(?::(\d+))?$/.exec(spec);
   if (m === null) {
-    throw new BerthError(`invalid user ${JSON.stringify(spec)}`, { op: "exec", path: "--user", hint: "use numeric uid[:gid], e.g. --user 1000:1000" });
+    throw new BerthError(`invalid user ${JSON.stringify(spec)}`, {
+      op: "exec",
+      path: "--user",
+      hint: "use numeric uid[:gid], e.g. --user 1000:1000",
+    });
   }
   return { uid: Number(m[1]), gid: m[2] !== undefined ? Number(m[2]) : 0 };
 }
@@ -85,7 +89,12 @@ export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
     try {
       proc = JSON.parse(readFileSync(resolve(opts.processFile), "utf8")) as Process;
     } catch (err) {
-      throw BerthError.fromSys("exec: read process", opts.processFile, err, "--process must name a JSON file holding an OCI process object");
+      throw BerthError.fromSys(
+        "exec: read process",
+        opts.processFile,
+        err,
+        "--process must name a JSON file holding an OCI process object",
+      );
     }
     if (typeof proc !== "object" || proc === null || !Array.isArray(proc.args) || proc.args.length === 0) {
       throw new BerthError("args must be a non-empty array", { op: "exec", path: `${opts.processFile}: args` });
@@ -98,7 +107,11 @@ export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
     return proc;
   }
   if (opts.args.length === 0) {
-    throw new BerthError("a command to run is required", { op: "exec", path: "<command>", hint: "berth exec <container-id> <command> [args…], or --process FILE" });
+    throw new BerthError("a command to run is required", {
+      op: "exec",
+      path: "<command>",
+      hint: "berth exec <container-id> <command> [args…], or --process FILE",
+    });
   }
   const base = structuredClone(rec.config.process ?? { cwd: "/", user: { uid: 0, gid: 0 } }) as Process;
   // state.json keeps no environment: the base env is the bundle's, as runc exec reads it.
@@ -126,7 +139,6 @@ export function execProcess(rec: ContainerRecord, opts: ExecOptions): Process {
   return proc;
 }
 
-
 /**
  * A rootless container whose only gid is the caller's own has setgroups denied in its
  * user namespace: supplementary groups cannot be given to a process there.
@@ -140,10 +152,21 @@ function refuseDeniedGroups(rec: ContainerRecord, proc: Process, opts: ExecOptio
     return; // no such file (old kernel) or the container is gone: exec says so
   }
   if (policy !== "deny") return;
-  const path = opts.additionalGids.length > 0 ? "--additional-gids" : opts.processFile !== undefined ? `${opts.processFile}: user.additionalGids` : "process.user.additionalGids";
-  throw new BerthError("supplementary groups cannot be set: the container's user namespace denies setgroups (a rootless container with only its user's gid mapped)", {
-    op: "exec", path, errno: "EPERM", hint: "drop the additional gids",
-  });
+  const path =
+    opts.additionalGids.length > 0
+      ? "--additional-gids"
+      : opts.processFile !== undefined
+        ? `${opts.processFile}: user.additionalGids`
+        : "process.user.additionalGids";
+  throw new BerthError(
+    "supplementary groups cannot be set: the container's user namespace denies setgroups (a rootless container with only its user's gid mapped)",
+    {
+      op: "exec",
+      path,
+      errno: "EPERM",
+      hint: "drop the additional gids",
+    },
+  );
 }
 
 /**
@@ -166,8 +189,14 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   const validated = begin("validate (state, process)");
   const rec = loadRecord(opts.root, opts.id);
   const status = statusOf(opts.root, rec);
-  if (status === "stopped") throw new BerthError("cannot exec in a stopped container", { op: "exec", path: opts.id, hint: "the container's init has exited" });
-  if (status === "paused" && !opts.ignorePaused) throw new BerthError("cannot exec in a paused container", { op: "exec", path: opts.id, hint: "resume it first, or pass --ignore-paused" });
+  if (status === "stopped")
+    throw new BerthError("cannot exec in a stopped container", { op: "exec", path: opts.id, hint: "the container's init has exited" });
+  if (status === "paused" && !opts.ignorePaused)
+    throw new BerthError("cannot exec in a paused container", {
+      op: "exec",
+      path: opts.id,
+      hint: "resume it first, or pass --ignore-paused",
+    });
   const proc = execProcess(rec, opts);
   refuseDeniedGroups(rec, proc, opts);
   if (opts.tty) proc.terminal = true;
@@ -175,29 +204,31 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   validated();
   const namespaces = namespacePathsOf(rec.config.linux?.namespaces, rec.pid);
   const seccomp = rec.config.linux?.seccomp as Seccomp | null | undefined;
-  const plan = span("build plan", () => buildExecPlan(proc, {
-    initPid: rec.pid,
-    namespaces,
-    userns: namespaces.some((n) => n.type === "user"),
-    preserveFds: opts.preserveFds,
-    consoleSocket: opts.consoleSocket !== undefined,
-    wait: !opts.detach,
-    detach: opts.detach,
-    defaults: {
-      capabilities: rec.config.process?.capabilities,
-      noNewPrivileges: rec.config.process?.noNewPrivileges,
-      rlimits: rec.config.process?.rlimits,
-      oomScoreAdj: rec.config.process?.oomScoreAdj,
-      umask: rec.config.process?.user.umask,
-    },
-    seccomp,
-    seccompCacheDir: seccompCacheDir(opts.root),
-    personality: rec.config.linux?.personality,
-    memoryPolicy: rec.config.linux?.memoryPolicy,
-    ...(rec.noNewKeyring !== true ? { sessionKeyring: sessionKeyringName(rec.id) } : {}),
-    ...(rec.hostMounts !== undefined ? { chrootRootfs: rec.rootfs } : {}),
-    warn: (m) => log.warn(m),
-  }));
+  const plan = span("build plan", () =>
+    buildExecPlan(proc, {
+      initPid: rec.pid,
+      namespaces,
+      userns: namespaces.some((n) => n.type === "user"),
+      preserveFds: opts.preserveFds,
+      consoleSocket: opts.consoleSocket !== undefined,
+      wait: !opts.detach,
+      detach: opts.detach,
+      defaults: {
+        capabilities: rec.config.process?.capabilities,
+        noNewPrivileges: rec.config.process?.noNewPrivileges,
+        rlimits: rec.config.process?.rlimits,
+        oomScoreAdj: rec.config.process?.oomScoreAdj,
+        umask: rec.config.process?.user.umask,
+      },
+      seccomp,
+      seccompCacheDir: seccompCacheDir(opts.root),
+      personality: rec.config.linux?.personality,
+      memoryPolicy: rec.config.linux?.memoryPolicy,
+      ...(rec.noNewKeyring !== true ? { sessionKeyring: sessionKeyringName(rec.id) } : {}),
+      ...(rec.hostMounts !== undefined ? { chrootRootfs: rec.rootfs } : {}),
+      warn: (m) => log.warn(m),
+    }),
+  );
   const console = opts.consoleSocket !== undefined ? await connectConsole(opts.consoleSocket) : undefined;
   const cg = rec.cgroup.paths !== undefined && Object.keys(rec.cgroup.paths).length > 0 ? loadCgroupManager(rec.cgroup) : undefined;
   // runc sends the new process's listener to the agent too, with the container "running".
@@ -208,13 +239,25 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   try {
     if (opts.pidfdSocket !== undefined) pidfd = await connectPidfd(opts.pidfdSocket, "exec");
     if (listenerPath !== undefined) agent = { socket: await connectAgent(listenerPath, "exec"), path: listenerPath };
-    helper = await span("berth-init", () => runHelper(plan, "exec", {
-      beforePlan: (pid) => enterCgroup(cg, rec, pid),
-      seccompState: (pid) => containerProcessState({
-        pid, metadata: seccomp?.listenerMetadata, container: rec, status: "running", initPid: rec.pid,
-      }),
-      onWarn: (m) => log.warn(m),
-    }, { console, pidfd, seccompAgent: agent }));
+    helper = await span("berth-init", () =>
+      runHelper(
+        plan,
+        "exec",
+        {
+          beforePlan: (pid) => enterCgroup(cg, rec, pid),
+          seccompState: (pid) =>
+            containerProcessState({
+              pid,
+              metadata: seccomp?.listenerMetadata,
+              container: rec,
+              status: "running",
+              initPid: rec.pid,
+            }),
+          onWarn: (m) => log.warn(m),
+        },
+        { console, pidfd, seccompAgent: agent },
+      ),
+    );
   } finally {
     console?.destroy();
     pidfd?.destroy();
@@ -226,9 +269,18 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
     try {
       writeFileAtomic(resolve(opts.pidFile), String(helper.pid));
     } catch (err) {
-      try { process.kill(helper.pid, "SIGKILL"); } catch { /* gone */ }
+      try {
+        process.kill(helper.pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
       helper.channel.destroy();
-      throw new BerthError((err as Error).message, { op: "exec", path: "--pid-file", cause: err, hint: "--pid-file must name a file in an existing, writable directory" });
+      throw new BerthError((err as Error).message, {
+        op: "exec",
+        path: "--pid-file",
+        cause: err,
+        hint: "--pid-file must name a file in an existing, writable directory",
+      });
     }
   }
   if (opts.detach) {

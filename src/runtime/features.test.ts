@@ -58,8 +58,28 @@ describe("features", () => {
     expect(f.mountOptions).toContain("rslave");
     expect(f.mountOptions).toContain("tmpcopyup");
     // runc 1.2's list: the recursive attributes and the idmap extensions too
-    for (const o of ["rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec", "rnodiratime", "rdiratime",
-      "rrelatime", "rnorelatime", "rnoatime", "ratime", "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow", "idmap", "ridmap"]) {
+    for (const o of [
+      "rro",
+      "rrw",
+      "rnosuid",
+      "rsuid",
+      "rnodev",
+      "rdev",
+      "rnoexec",
+      "rexec",
+      "rnodiratime",
+      "rdiratime",
+      "rrelatime",
+      "rnorelatime",
+      "rnoatime",
+      "ratime",
+      "rstrictatime",
+      "rnostrictatime",
+      "rnosymfollow",
+      "rsymfollow",
+      "idmap",
+      "ridmap",
+    ]) {
       expect(f.mountOptions).toContain(o);
     }
     for (const c of f.linux.capabilities) expect(() => capabilityNumber(c, "x")).not.toThrow();

@@ -37,7 +37,9 @@ interface BunSubprocess {
   readonly stdio: (number | undefined)[];
   unref(): void;
 }
-interface BunFile { stream(): ReadableStream<Uint8Array> }
+interface BunFile {
+  stream(): ReadableStream<Uint8Array>;
+}
 interface BunApi {
   spawn(cmd: string[], opts: { stdio: (string | number)[]; env: Record<string, string> }): BunSubprocess;
   file(fd: number): BunFile;
@@ -84,7 +86,11 @@ function spawnBun(bun: BunApi, path: string, stdio: (string | number)[], env: Re
   }
   const exited = proc.exited.then((code) => (proc.signalCode !== null ? 128 + signalNumber(proc.signalCode) : code));
   const fd = proc.stdio[syncIndex];
-  if (typeof fd !== "number") throw new BerthError(`Bun.spawn gave no fd for the sync socket (slot ${syncIndex})`, { op: "start helper", hint: "a Bun too old for extra stdio fds; rebuild with the pinned Bun" });
+  if (typeof fd !== "number")
+    throw new BerthError(`Bun.spawn gave no fd for the sync socket (slot ${syncIndex})`, {
+      op: "start helper",
+      hint: "a Bun too old for extra stdio fds; rebuild with the pinned Bun",
+    });
   return { pid: proc.pid, exited, error: new Promise<Error>(() => undefined), sync: new FdStream(bun, fd), unref: () => proc.unref() };
 }
 
@@ -101,7 +107,10 @@ class FdStream implements ByteStream {
   private retry: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
-  constructor(bun: BunApi, private readonly fd: number) {
+  constructor(
+    bun: BunApi,
+    private readonly fd: number,
+  ) {
     if (fd < 0) {
       this.closed = true;
       return;
@@ -134,13 +143,20 @@ class FdStream implements ByteStream {
     this.queue.length = 0;
     const reader = this.reader;
     this.reader = undefined;
-    void reader?.cancel().catch(() => undefined).finally(() => this.closeFd());
+    void reader
+      ?.cancel()
+      .catch(() => undefined)
+      .finally(() => this.closeFd());
     if (reader === undefined) this.closeFd();
     return this;
   }
 
   private closeFd(): void {
-    try { closeSync(this.fd); } catch { /* already closed */ }
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
   }
 
   private emit(event: string, arg?: unknown): void {

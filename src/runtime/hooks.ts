@@ -20,10 +20,15 @@ function runHookOnce(kind: string, index: number, hook: Hook, stateJson: string)
   const res = childProcess().spawnSync(hook.path, args.slice(1), {
     argv0: args[0] ?? hook.path,
     // Without env the hook inherits berth's environment, as runc's do; an empty list is an empty one.
-    env: hook.env === undefined || hook.env === null ? process.env : Object.fromEntries(hook.env.map((kv) => {
-      const eq = kv.indexOf("=");
-      return eq < 0 ? [kv, ""] : [kv.slice(0, eq), kv.slice(eq + 1)];
-    })),
+    env:
+      hook.env === undefined || hook.env === null
+        ? process.env
+        : Object.fromEntries(
+            hook.env.map((kv) => {
+              const eq = kv.indexOf("=");
+              return eq < 0 ? [kv, ""] : [kv.slice(0, eq), kv.slice(eq + 1)];
+            }),
+          ),
     input: stateJson,
     stdio: ["pipe", "pipe", "pipe"],
     timeout: hook.timeout !== undefined ? hook.timeout * 1000 : undefined,
@@ -38,7 +43,11 @@ function runHookOnce(kind: string, index: number, hook: Hook, stateJson: string)
   const code = (res.error as NodeJS.ErrnoException | undefined)?.code;
   if (res.error !== undefined && !(code === "EPIPE" && (res.status !== null || res.signal !== null))) {
     if (code === "ETIMEDOUT") {
-      throw new BerthError(`timed out after ${hook.timeout}s${tail}`, { op: `run ${kind} hook`, path: where, hint: `hook ${hook.path} was killed; raise ${where}.timeout or fix the hook` });
+      throw new BerthError(`timed out after ${hook.timeout}s${tail}`, {
+        op: `run ${kind} hook`,
+        path: where,
+        hint: `hook ${hook.path} was killed; raise ${where}.timeout or fix the hook`,
+      });
     }
     throw BerthError.fromSys(`run ${kind} hook`, `${where} (${hook.path})`, res.error, "the hook path must be an executable on the host");
   }

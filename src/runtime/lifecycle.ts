@@ -14,10 +14,7 @@ import { isAlive, waitGone } from "./procfs.js";
 import { processesOf } from "./ps.js";
 import { statusOf } from "./status.js";
 import { span } from "../trace.js";
-import {
-  containerDir, hookState, loadRecord, removeContainerDir,
-  FIFO_FILE, type ContainerRecord,
-} from "./stateStore.js";
+import { containerDir, hookState, loadRecord, removeContainerDir, FIFO_FILE, type ContainerRecord } from "./stateStore.js";
 
 function hasCgroup(rec: ContainerRecord): boolean {
   return Object.keys(rec.cgroup?.paths ?? {}).length > 0;
@@ -42,7 +39,6 @@ export function resumeContainer(root: string, id: string): void {
   loadCgroupManager(rec.cgroup).thaw();
 }
 
-
 /** Release the exec barrier, then run the poststart hooks once the user program runs. */
 export async function startContainer(root: string, id: string): Promise<ContainerRecord> {
   const rec = loadRecord(root, id);
@@ -53,7 +49,11 @@ export async function startContainer(root: string, id: string): Promise<Containe
       stopped: "cannot start a container that has stopped",
       paused: "cannot start a paused container",
     };
-    throw new BerthError(why[status] ?? `cannot start a container in state ${status}`, { op: "start", path: id, hint: "only a container in state `created` can be started" });
+    throw new BerthError(why[status] ?? `cannot start a container in state ${status}`, {
+      op: "start",
+      path: id,
+      hint: "only a container in state `created` can be started",
+    });
   }
   const notify = await notifyProxy(containerDir(root, id));
   try {
@@ -99,12 +99,22 @@ export async function releaseBarrier(root: string, rec: ContainerRecord): Promis
   try {
     fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
   } catch (err) {
-    if (isErrno(err, "ENXIO")) throw new BerthError("container process is gone", { op: "start", path: rec.id, errno: "ENXIO", hint: "delete the container and create it again" });
+    if (isErrno(err, "ENXIO"))
+      throw new BerthError("container process is gone", {
+        op: "start",
+        path: rec.id,
+        errno: "ENXIO",
+        hint: "delete the container and create it again",
+      });
     throw BerthError.fromSys("start: open exec fifo", fifo, err);
   }
   try {
     writeSync(fd, "0");
-    try { unlinkSync(fifo); } catch { /* already gone */ }
+    try {
+      unlinkSync(fifo);
+    } catch {
+      /* already gone */
+    }
     if ((rec.config.hooks?.poststart?.length ?? 0) === 0) return;
     let delay = 1;
     for (;;) {
@@ -135,13 +145,24 @@ export function killContainer(root: string, id: string, signal: number, all: boo
       signalCgroup(rec, signal);
       return;
     }
-    throw new BerthError("container not running", { op: "kill", path: id, errno: "ESRCH", hint: "the container's process has exited; delete it with `berth delete`" });
+    throw new BerthError("container not running", {
+      op: "kill",
+      path: id,
+      errno: "ESRCH",
+      hint: "the container's process has exited; delete it with `berth delete`",
+    });
   }
   if (all) {
     signalCgroup(rec, signal);
     return;
   }
-  if (!(rec.pid > 0)) throw new BerthError("container has no process yet", { op: "kill", path: id, errno: "ESRCH", hint: "it is being created; delete it with `berth delete --force`" });
+  if (!(rec.pid > 0))
+    throw new BerthError("container has no process yet", {
+      op: "kill",
+      path: id,
+      errno: "ESRCH",
+      hint: "it is being created; delete it with `berth delete --force`",
+    });
   try {
     process.kill(rec.pid, signal);
     // A frozen process acts on SIGKILL only once thawed (runc thaws too).
@@ -165,7 +186,11 @@ function signalCgroup(rec: ContainerRecord, signal: number): void {
   const pids = hasCgroup(rec) ? [rec.pid] : processesOf(rec);
   for (const pid of pids) {
     if (!(pid > 0)) continue;
-    try { process.kill(pid, signal); } catch { /* gone */ }
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -182,10 +207,19 @@ export async function destroyContainer(root: string, rec: ContainerRecord): Prom
 async function killAndWait(rec: ContainerRecord): Promise<void> {
   signalCgroup(rec, 9);
   // pid 0 is a create that died before berth-init started: never kill(0, …), our own group.
-  if (rec.pid > 0) try { process.kill(rec.pid, 9); } catch { /* gone */ }
+  if (rec.pid > 0)
+    try {
+      process.kill(rec.pid, 9);
+    } catch {
+      /* gone */
+    }
   if (hasCgroup(rec)) loadCgroupManager(rec.cgroup).thaw();
   if (!(await waitGone(rec.pid, rec.initStartTime, 10_000))) {
-    throw new BerthError("container process did not die after SIGKILL", { op: "delete", path: rec.id, hint: "the process may be stuck in the kernel (D state); try again" });
+    throw new BerthError("container process did not die after SIGKILL", {
+      op: "delete",
+      path: rec.id,
+      hint: "the process may be stuck in the kernel (D state); try again",
+    });
   }
 }
 
@@ -196,7 +230,8 @@ export async function deleteContainer(root: string, id: string, force: boolean):
   } catch (err) {
     if (force && err instanceof BerthError && err.errno === "ENOENT") {
       // A directory without state (a create that died) is still removed.
-      if (id !== "" && !id.includes("/") && id !== "." && id !== ".." && existsSync(containerDir(root, id))) rmSync(containerDir(root, id), { recursive: true, force: true });
+      if (id !== "" && !id.includes("/") && id !== "." && id !== ".." && existsSync(containerDir(root, id)))
+        rmSync(containerDir(root, id), { recursive: true, force: true });
       return;
     }
     throw err;
@@ -212,11 +247,14 @@ export async function deleteContainer(root: string, id: string, force: boolean):
       break;
     default:
       if (!force) {
-        throw new BerthError(`cannot delete container ${id} that is not stopped: ${status}`, { op: "delete", path: id, hint: "stop it with `berth kill`, or use `berth delete --force`" });
+        throw new BerthError(`cannot delete container ${id} that is not stopped: ${status}`, {
+          op: "delete",
+          path: id,
+          hint: "stop it with `berth kill`, or use `berth delete --force`",
+        });
       }
       await killAndWait(rec);
   }
   await destroyContainer(root, rec);
   log.debug(`delete ${id}: cgroups and state removed`);
 }
-

@@ -11,7 +11,13 @@ import { buildInitPlan, type InitPlanOptions } from "./planBuilder.js";
 import { encodePlan } from "./planCodec.js";
 import { renderIdMap } from "./mountExtras.js";
 import { cgroupMounts } from "./cgroupMounts.js";
-import { MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME } from "../linux/mountOptions.js";
+import {
+  MOUNT_ATTR_NOEXEC,
+  MOUNT_ATTR_NOSUID,
+  MOUNT_ATTR_RDONLY,
+  MOUNT_ATTR_STRICTATIME,
+  MOUNT_ATTR__ATIME,
+} from "../linux/mountOptions.js";
 import { Tag } from "./protocol.js";
 
 let bundle: string;
@@ -44,18 +50,32 @@ function spec(mount: Mount, userns: "none" | "new" | "join" = "none"): Spec {
 
 function opts(euid = 0): InitPlanOptions {
   return {
-    bundle, fifoPath: "/run/berth/c1/exec.fifo", noPivot: false, preserveFds: 0, listenFds: 0, consoleSocket: false, wait: false,
+    bundle,
+    fifoPath: "/run/berth/c1/exec.fifo",
+    noPivot: false,
+    preserveFds: 0,
+    listenFds: 0,
+    consoleSocket: false,
+    wait: false,
     host: { hasKcore: () => false, lastCap: () => 40, inUserNs: () => false, euid: () => euid, readlink: () => "user:[4026531837]" },
   };
 }
 
-const bind = (options: string[], extra: Partial<Mount> = {}): Mount => ({ destination: "/data", type: "bind", source: "data", options, ...extra });
+const bind = (options: string[], extra: Partial<Mount> = {}): Mount => ({
+  destination: "/data",
+  type: "bind",
+  source: "data",
+  options,
+  ...extra,
+});
 
 describe("recursive mount attributes in the plan", () => {
   it("resolve option strings into set/clear masks, named by the mount's options path", () => {
     const m = buildInitPlan(spec(bind(["rbind", "ro", "rro", "rnosuid", "rnoexec", "rstrictatime"])), opts()).mounts[1]!;
     expect(m.recursiveAttr).toEqual({
-      set: MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_STRICTATIME, clear: MOUNT_ATTR__ATIME, what: "mounts[1].options",
+      set: MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_STRICTATIME,
+      clear: MOUNT_ATTR__ATIME,
+      what: "mounts[1].options",
     });
     // the plain flags stay for the top mount, as before
     expect(m.remountFlags).toBe(1n);
@@ -63,11 +83,16 @@ describe("recursive mount attributes in the plan", () => {
   });
 
   it("apply to any mount type, and to every mount a cgroup mount becomes", () => {
-    const tmp = buildInitPlan(spec({ destination: "/t", type: "tmpfs", source: "tmpfs", options: ["rnosuid", "size=1m"] }), opts()).mounts[1]!;
+    const tmp = buildInitPlan(spec({ destination: "/t", type: "tmpfs", source: "tmpfs", options: ["rnosuid", "size=1m"] }), opts())
+      .mounts[1]!;
     expect(tmp.recursiveAttr).toEqual({ set: MOUNT_ATTR_NOSUID, clear: 0, what: "mounts[1].options" });
     expect(tmp.data).toBe("size=1m");
-    const cg = buildInitPlan(spec({ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["rro"] }), opts()).mounts[1]!;
-    const v1 = { layout: "v1" as const, hierarchies: { memory: { mountPoint: "/sys/fs/cgroup/memory", root: "/" }, pids: { mountPoint: "/sys/fs/cgroup/pids", root: "/" } } };
+    const cg = buildInitPlan(spec({ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["rro"] }), opts())
+      .mounts[1]!;
+    const v1 = {
+      layout: "v1" as const,
+      hierarchies: { memory: { mountPoint: "/sys/fs/cgroup/memory", root: "/" }, pids: { mountPoint: "/sys/fs/cgroup/pids", root: "/" } },
+    };
     const out = cgroupMounts(cg, { paths: { memory: "/sys/fs/cgroup/memory/c1", pids: "/sys/fs/cgroup/pids/c1" } } as never, v1 as never);
     expect(out.mounts).toHaveLength(3);
     for (const x of out.mounts) expect(x.recursiveAttr).toEqual({ set: MOUNT_ATTR_RDONLY, clear: 0, what: "mounts[1].options" });
@@ -85,10 +110,19 @@ describe("recursive mount attributes in the plan", () => {
 
 describe("idmapped mounts in the plan", () => {
   it("render explicit mappings as uid_map/gid_map text, with or without a container user namespace", () => {
-    const m = bind(["rbind", "idmap"], { uidMappings: MAPS, gidMappings: [{ containerID: 0, hostID: 5, size: 1 }, { containerID: 1, hostID: 100001, size: 10 }] });
+    const m = bind(["rbind", "idmap"], {
+      uidMappings: MAPS,
+      gidMappings: [
+        { containerID: 0, hostID: 5, size: 1 },
+        { containerID: 1, hostID: 100001, size: 10 },
+      ],
+    });
     for (const userns of ["none", "new"] as const) {
       expect(buildInitPlan(spec(m, userns), opts()).mounts[1]!.idmap).toEqual({
-        uidMap: "0 100000 65536\n", gidMap: "0 5 1\n1 100001 10\n", recursive: false, what: "mounts[1]",
+        uidMap: "0 100000 65536\n",
+        gidMap: "0 5 1\n1 100001 10\n",
+        recursive: false,
+        what: "mounts[1]",
       });
     }
     expect(renderIdMap([])).toBe("");
@@ -113,7 +147,13 @@ describe("idmapped mounts in the plan", () => {
   });
 
   it("are refused on a mount that is not a bind, at the field that asked for it", () => {
-    const tmp = (extra: Partial<Mount>, options: string[]): Mount => ({ destination: "/t", type: "tmpfs", source: "tmpfs", options, ...extra });
+    const tmp = (extra: Partial<Mount>, options: string[]): Mount => ({
+      destination: "/t",
+      type: "tmpfs",
+      source: "tmpfs",
+      options,
+      ...extra,
+    });
     let e = thrown(() => buildInitPlan(spec(tmp({ uidMappings: MAPS, gidMappings: MAPS }, ["size=1m"])), opts()));
     expect(e.path).toBe("mounts[1].uidMappings");
     expect(e.message).toMatch(/must be a bind mount/);

@@ -18,9 +18,7 @@ const OP = "build plan";
 
 /** The container's user namespace, as far as an idmapped mount needs it. */
 export type ContainerUserns =
-  | { kind: "none" }
-  | { kind: "new"; uidMappings: readonly IDMapping[]; gidMappings: readonly IDMapping[] }
-  | { kind: "join"; path: string };
+  { kind: "none" } | { kind: "new"; uidMappings: readonly IDMapping[]; gidMappings: readonly IDMapping[] } | { kind: "join"; path: string };
 
 /** Mapping lines as /proc/<pid>/uid_map wants them: "inside outside count\n" each. */
 export function renderIdMap(maps: readonly IDMapping[]): string {
@@ -52,35 +50,50 @@ export function mountIdmap(m: Mount, json: string, parsed: ParsedMountOptions, b
   // bind ignores: the mount would silently not be idmapped.
   const custom = (m.options ?? []).findIndex((o) => /^r?idmap=/.test(o));
   if (custom >= 0) {
-    fail(`"${m.options![custom]}" is crun's own form of idmap, which berth does not know`, `${json}.options[${custom}]`,
-      `use "idmap" or "ridmap" with ${json}.uidMappings and gidMappings (runtime-spec 1.2)`);
+    fail(
+      `"${m.options![custom]}" is crun's own form of idmap, which berth does not know`,
+      `${json}.options[${custom}]`,
+      `use "idmap" or "ridmap" with ${json}.uidMappings and gidMappings (runtime-spec 1.2)`,
+    );
   }
   const mapped = m.uidMappings !== undefined || m.gidMappings !== undefined;
   if (!mapped && parsed.idmap === undefined) return undefined;
   const option = parsed.idmap === undefined ? undefined : (m.options ?? [])[parsed.idmap.index]!;
   const where = mapped ? `${json}.uidMappings` : `${json}.options[${parsed.idmap!.index}]`;
   if (!bind) {
-    fail(`an idmapped mount must be a bind mount (type "${m.type ?? ""}")`, where,
-      `add "rbind" (or "bind") to ${json}.options, or drop ${mapped ? "uidMappings and gidMappings" : `"${option}"`}`);
+    fail(
+      `an idmapped mount must be a bind mount (type "${m.type ?? ""}")`,
+      where,
+      `add "rbind" (or "bind") to ${json}.options, or drop ${mapped ? "uidMappings and gidMappings" : `"${option}"`}`,
+    );
   }
   if (ctx.euid !== 0) {
-    fail("idmapped mounts need root: building one takes CAP_SYS_ADMIN in the initial user namespace", where,
-      `run berth as root, or drop ${mapped ? "uidMappings and gidMappings" : `"${option}"`} from ${json}`);
+    fail(
+      "idmapped mounts need root: building one takes CAP_SYS_ADMIN in the initial user namespace",
+      where,
+      `run berth as root, or drop ${mapped ? "uidMappings and gidMappings" : `"${option}"`} from ${json}`,
+    );
   }
   const recursive = parsed.idmap?.recursive === true;
   if (mapped) {
     for (const field of ["uidMappings", "gidMappings"] as const) {
       if ((m[field]?.length ?? 0) === 0) {
-        fail(`${field} is empty`, `${json}.${field}`,
-          "list at least one mapping, or drop uidMappings and gidMappings to take the container's user namespace mapping");
+        fail(
+          `${field} is empty`,
+          `${json}.${field}`,
+          "list at least one mapping, or drop uidMappings and gidMappings to take the container's user namespace mapping",
+        );
       }
     }
     return { uidMap: renderIdMap(m.uidMappings!), gidMap: renderIdMap(m.gidMappings!), recursive, what: json };
   }
   const u = ctx.userns;
   if (u.kind === "none") {
-    fail(`"${option}" without uidMappings and gidMappings takes the container's user namespace mapping, but the container has no user namespace`,
-      where, `give ${json} uidMappings and gidMappings, or add {"type": "user"} to linux.namespaces with linux.uidMappings and linux.gidMappings`);
+    fail(
+      `"${option}" without uidMappings and gidMappings takes the container's user namespace mapping, but the container has no user namespace`,
+      where,
+      `give ${json} uidMappings and gidMappings, or add {"type": "user"} to linux.namespaces with linux.uidMappings and linux.gidMappings`,
+    );
   }
   if (u.kind === "join") return { usernsPath: u.path, recursive, what: json };
   return { uidMap: renderIdMap(u.uidMappings), gidMap: renderIdMap(u.gidMappings), recursive, what: json };

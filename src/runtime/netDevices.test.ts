@@ -3,7 +3,10 @@ import { BerthError } from "../errors.js";
 import type { Spec } from "../spec/types.js";
 import { nameMatches, netDeviceMoves, validDeviceName } from "./netDevices.js";
 
-function spec(netDevices: Record<string, { name?: string }>, namespaces: NonNullable<Spec["linux"]>["namespaces"] = [{ type: "network" }]): Spec {
+function spec(
+  netDevices: Record<string, { name?: string }>,
+  namespaces: NonNullable<Spec["linux"]>["namespaces"] = [{ type: "network" }],
+): Spec {
   return { ociVersion: "1.3.0", linux: { namespaces, netDevices } };
 }
 
@@ -20,7 +23,8 @@ function thrown(fn: () => unknown): BerthError {
 describe("network device names", () => {
   it("follow the kernel's rule: 1 to 15 bytes, not . or .., no /, : or white space", () => {
     for (const ok of ["eth0", "x", "a".repeat(15), "net%d", "veth-1_2.3"]) expect(validDeviceName(ok), ok).toBe(true);
-    for (const bad of ["", ".", "..", "a".repeat(16), "a/b", "a:b", "a b", "a\tb", "é".repeat(8)]) expect(validDeviceName(bad), bad).toBe(false);
+    for (const bad of ["", ".", "..", "a".repeat(16), "a/b", "a:b", "a b", "a\tb", "é".repeat(8)])
+      expect(validDeviceName(bad), bad).toBe(false);
   });
 
   it("a template matches what the kernel makes of it", () => {
@@ -57,8 +61,12 @@ describe("netDeviceMoves", () => {
   });
 
   it("needs a network namespace of the container's own, and root", () => {
-    expect(thrown(() => netDeviceMoves(spec({ eth1: {} }, [{ type: "pid" }]), 0)).message).toMatch(/^build plan linux\.netDevices: network devices can only be moved into a network namespace of the container's own/);
-    expect(thrown(() => netDeviceMoves(spec({ eth1: {} }, [{ type: "network", path: "/proc/self/ns/net" }]), 0)).message).toMatch(/is berth's own/);
+    expect(thrown(() => netDeviceMoves(spec({ eth1: {} }, [{ type: "pid" }]), 0)).message).toMatch(
+      /^build plan linux\.netDevices: network devices can only be moved into a network namespace of the container's own/,
+    );
+    expect(thrown(() => netDeviceMoves(spec({ eth1: {} }, [{ type: "network", path: "/proc/self/ns/net" }]), 0)).message).toMatch(
+      /is berth's own/,
+    );
     expect(netDeviceMoves(spec({ eth1: {} }, [{ type: "network", path: "/nonexistent/ns" }]), 0)).toHaveLength(1);
     expect(thrown(() => netDeviceMoves(spec({ eth1: {} }), 1000)).message).toMatch(/needs root/);
   });

@@ -11,7 +11,14 @@ import { closeSync, openSync, statSync } from "node:fs";
 import { BerthError } from "../errors.js";
 import type { Spec } from "../spec/types.js";
 import {
-  IFA_F_PERMANENT, IFF_UP, NetlinkError, RT_SCOPE_UNIVERSE, RouteSocket, formatAddress, type Address, type Link,
+  IFA_F_PERMANENT,
+  IFF_UP,
+  NetlinkError,
+  RT_SCOPE_UNIVERSE,
+  RouteSocket,
+  formatAddress,
+  type Address,
+  type Link,
 } from "../linux/netlink.js";
 
 export interface NetDeviceMove {
@@ -45,30 +52,53 @@ export function netDeviceMoves(spec: Spec, euid: number): NetDeviceMove[] {
   const net = (spec.linux?.namespaces ?? []).find((n) => n.type === "network");
   if (net === undefined) {
     throw new BerthError("network devices can only be moved into a network namespace of the container's own", {
-      op: "build plan", path: "linux.netDevices", hint: 'add {"type": "network"} to linux.namespaces',
+      op: "build plan",
+      path: "linux.netDevices",
+      hint: 'add {"type": "network"} to linux.namespaces',
     });
   }
   if (net.path !== undefined && net.path !== "" && sameNamespace(net.path, "/proc/self/ns/net")) {
-    throw new BerthError(`the network namespace ${JSON.stringify(net.path)} is berth's own (the host's): the devices would stay where they are`, {
-      op: "build plan", path: "linux.netDevices", hint: "give the container a network namespace of its own",
-    });
+    throw new BerthError(
+      `the network namespace ${JSON.stringify(net.path)} is berth's own (the host's): the devices would stay where they are`,
+      {
+        op: "build plan",
+        path: "linux.netDevices",
+        hint: "give the container a network namespace of its own",
+      },
+    );
   }
   if (euid !== 0) {
-    throw new BerthError("moving network devices needs root", { op: "build plan", path: "linux.netDevices", hint: "run berth as root, or remove linux.netDevices" });
+    throw new BerthError("moving network devices needs root", {
+      op: "build plan",
+      path: "linux.netDevices",
+      hint: "run berth as root, or remove linux.netDevices",
+    });
   }
   const targets = new Map<string, string>();
   return entries.map(([host, dev]) => {
     const what = `linux.netDevices[${JSON.stringify(host)}]`;
     if (!validDeviceName(host)) {
-      throw new BerthError(`invalid network device name ${JSON.stringify(host)}`, { op: "build plan", path: what, hint: "a device name has 1 to 15 bytes, is not . or .., and has no /, : or white space" });
+      throw new BerthError(`invalid network device name ${JSON.stringify(host)}`, {
+        op: "build plan",
+        path: what,
+        hint: "a device name has 1 to 15 bytes, is not . or .., and has no /, : or white space",
+      });
     }
     const name = dev?.name === undefined || dev.name === "" ? host : dev.name;
     if (!validDeviceName(name)) {
-      throw new BerthError(`invalid network device name ${JSON.stringify(name)}`, { op: "build plan", path: `${what}.name`, hint: "a device name has 1 to 15 bytes, is not . or .., and has no /, : or white space" });
+      throw new BerthError(`invalid network device name ${JSON.stringify(name)}`, {
+        op: "build plan",
+        path: `${what}.name`,
+        hint: "a device name has 1 to 15 bytes, is not . or .., and has no /, : or white space",
+      });
     }
     const other = targets.get(name);
     if (other !== undefined && !name.includes("%d")) {
-      throw new BerthError(`${JSON.stringify(other)} has the same name in the container, ${JSON.stringify(name)}`, { op: "build plan", path: `${what}.name`, hint: "give each device its own name, or a template with %d" });
+      throw new BerthError(`${JSON.stringify(other)} has the same name in the container, ${JSON.stringify(name)}`, {
+        op: "build plan",
+        path: `${what}.name`,
+        hint: "give each device its own name, or a template with %d",
+      });
     }
     targets.set(name, host);
     return { host, name, what };
@@ -92,7 +122,12 @@ export function checkHostDevices(moves: NetDeviceMove[]): void {
   try {
     for (const m of moves) {
       if (host.linkByName(m.host) === undefined) {
-        throw new BerthError(`no network device ${JSON.stringify(m.host)} on the host`, { op: OP, path: m.what, errno: "ENODEV", hint: "name an existing host device (ip link), or remove the entry" });
+        throw new BerthError(`no network device ${JSON.stringify(m.host)} on the host`, {
+          op: OP,
+          path: m.what,
+          errno: "ENODEV",
+          hint: "name an existing host device (ip link), or remove the entry",
+        });
       }
     }
   } finally {
@@ -109,7 +144,11 @@ export function moveNetDevices(moves: NetDeviceMove[], pid: number): void {
   let nsFd: number | undefined;
   try {
     nsFd = openNs(nsPath);
-    inside = wrap(() => RouteSocket.openIn(nsPath), "linux.netDevices", `open a netlink socket in the container's network namespace ${nsPath}`);
+    inside = wrap(
+      () => RouteSocket.openIn(nsPath),
+      "linux.netDevices",
+      `open a netlink socket in the container's network namespace ${nsPath}`,
+    );
     for (const m of moves) moveOne(host, inside, nsFd, m);
   } finally {
     inside?.close();
@@ -121,13 +160,23 @@ export function moveNetDevices(moves: NetDeviceMove[], pid: number): void {
 function moveOne(host: RouteSocket, inside: RouteSocket, nsFd: number, m: NetDeviceMove): void {
   const link = wrap(() => host.linkByName(m.host), m.what, "look it up on the host");
   if (link === undefined) {
-    throw new BerthError(`no network device ${JSON.stringify(m.host)} on the host`, { op: OP, path: m.what, errno: "ENODEV", hint: "name an existing host device (ip link), or remove the entry" });
+    throw new BerthError(`no network device ${JSON.stringify(m.host)} on the host`, {
+      op: OP,
+      path: m.what,
+      errno: "ENODEV",
+      hint: "name an existing host device (ip link), or remove the entry",
+    });
   }
   // The spec's check that the move is possible. The kernel refuses a taken name too, but
   // only once the device has left the host (it renames after the move), and a device that
   // fails there is lost with the namespace: so look first, while it is still untouched.
   if (!m.name.includes("%d") && wrap(() => inside.linkByName(m.name), m.what, "look for its name in the container") !== undefined) {
-    throw new BerthError(`the container's network namespace has a device called ${JSON.stringify(m.name)} already`, { op: OP, path: m.what, errno: "EEXIST", hint: HINTS.EEXIST });
+    throw new BerthError(`the container's network namespace has a device called ${JSON.stringify(m.name)} already`, {
+      op: OP,
+      path: m.what,
+      errno: "EEXIST",
+      hint: HINTS.EEXIST,
+    });
   }
   // The addresses first: setting a device down flushes its IPv6 ones (unless the host
   // has keep_addr_on_down), which runc, reading them after, loses.
@@ -135,7 +184,11 @@ function moveOne(host: RouteSocket, inside: RouteSocket, nsFd: number, m: NetDev
   // Down while it changes namespace and name, so nothing on the host uses it half-way.
   try {
     wrap(() => host.setUp(link.index, false), m.what, "set it down on the host");
-    wrap(() => host.moveTo(link.index, nsFd, m.name), m.what, `move it into the container's network namespace as ${JSON.stringify(m.name)}`);
+    wrap(
+      () => host.moveTo(link.index, nsFd, m.name),
+      m.what,
+      `move it into the container's network namespace as ${JSON.stringify(m.name)}`,
+    );
   } catch (err) {
     restore(host, link, addresses);
     throw err;
@@ -146,7 +199,10 @@ function moveOne(host: RouteSocket, inside: RouteSocket, nsFd: number, m: NetDev
   if (moved !== undefined && !nameMatches(moved.name, m.name)) moved = undefined;
   if (moved === undefined && !m.name.includes("%d")) moved = wrap(() => inside.linkByName(m.name), m.what, "find it in the container");
   if (moved === undefined) {
-    throw new BerthError(`moved, but not found in the container's network namespace as ${JSON.stringify(m.name)}`, { op: OP, path: m.what });
+    throw new BerthError(`moved, but not found in the container's network namespace as ${JSON.stringify(m.name)}`, {
+      op: OP,
+      path: m.what,
+    });
   }
   const index = moved.index;
   for (const a of addresses) wrap(() => inside.addAddress(index, a), m.what, `add its address ${formatAddress(a)} in the container`);
@@ -165,7 +221,9 @@ function restore(host: RouteSocket, link: Link, addresses: Address[]): void {
         if (!(e instanceof NetlinkError && e.code === "EEXIST")) throw e;
       }
     }
-  } catch { /* the move's error is the one to report */ }
+  } catch {
+    /* the move's error is the one to report */
+  }
 }
 
 /** Whether `name` is `wanted`, or what the kernel makes of the template `wanted` (eth%d → eth0, eth1, …). */
@@ -213,5 +271,9 @@ function openNs(path: string): number {
 }
 
 function closeFd(fd: number): void {
-  try { closeSync(fd); } catch { /* closed */ }
+  try {
+    closeSync(fd);
+  } catch {
+    /* closed */
+  }
 }

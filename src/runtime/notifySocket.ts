@@ -26,11 +26,20 @@ export function hostNotifySocket(): string | undefined {
 export function setupNotify(spec: Spec, containerDir: string): void {
   const dir = join(containerDir, DIR);
   mkdirSync(dir, { mode: 0o755 });
-  spec.mounts = [...(spec.mounts ?? []), {
-    destination: IN_CONTAINER, type: "bind", source: dir, options: ["bind", "nosuid", "noexec", "nodev", "ro"],
-  }];
+  spec.mounts = [
+    ...(spec.mounts ?? []),
+    {
+      destination: IN_CONTAINER,
+      type: "bind",
+      source: dir,
+      options: ["bind", "nosuid", "noexec", "nodev", "ro"],
+    },
+  ];
   if (spec.process !== undefined) {
-    spec.process.env = [...(spec.process.env ?? []).filter((e) => !e.startsWith("NOTIFY_SOCKET=")), `NOTIFY_SOCKET=${IN_CONTAINER}/${SOCKET}`];
+    spec.process.env = [
+      ...(spec.process.env ?? []).filter((e) => !e.startsWith("NOTIFY_SOCKET=")),
+      `NOTIFY_SOCKET=${IN_CONTAINER}/${SOCKET}`,
+    ];
   }
 }
 
@@ -52,7 +61,10 @@ async function listenNotify(containerDir: string, host: string): Promise<NotifyP
       while (!closed) {
         if (sock.readable(0)) {
           for (let m = sock.receive(); m !== undefined; m = sock.receive()) {
-            const ready = m.toString("utf8").split("\n").find((l) => l.startsWith("READY="));
+            const ready = m
+              .toString("utf8")
+              .split("\n")
+              .find((l) => l.startsWith("READY="));
             if (ready !== undefined) {
               await sendUnixgram(host, [Buffer.from(`${ready}\n`), Buffer.from(`MAINPID=${pid}\n`)]);
               return;

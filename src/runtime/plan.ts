@@ -3,8 +3,15 @@
 // planBuilder.ts turns a validated config.json into a Plan; planCodec.ts
 // turns a Plan into the binary format of native/PROTOCOL.md.
 
-export interface PlanNsJoin { type: number; path: string }
-export interface PlanRlimit { type: number; soft: bigint; hard: bigint }
+export interface PlanNsJoin {
+  type: number;
+  path: string;
+}
+export interface PlanRlimit {
+  type: number;
+  soft: bigint;
+  hard: bigint;
+}
 
 export interface PlanMount {
   source: string;
@@ -60,7 +67,12 @@ export interface PlanDevice {
   bindFrom?: string;
 }
 
-export interface PlanHook { path: string; args: string[]; env: string[]; timeout: number }
+export interface PlanHook {
+  path: string;
+  args: string[];
+  env: string[];
+  timeout: number;
+}
 
 export interface PlanProcess {
   args: string[];

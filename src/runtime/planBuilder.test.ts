@@ -4,11 +4,31 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { thrown } from "../testing/thrown.js";
 import type { Process, Spec } from "../spec/types.js";
-import { DEFAULT_PATH, buildExecPlan, buildMemoryPolicy, buildSchedAttr, cpuMask, dedupEnv, buildInitPlan, renderTimeOffsets, type InitPlanOptions } from "./planBuilder.js";
+import {
+  DEFAULT_PATH,
+  buildExecPlan,
+  buildMemoryPolicy,
+  buildSchedAttr,
+  cpuMask,
+  dedupEnv,
+  buildInitPlan,
+  renderTimeOffsets,
+  type InitPlanOptions,
+} from "./planBuilder.js";
 
-const MS_RDONLY = 1n, MS_NOSUID = 2n, MS_NODEV = 4n, MS_NOEXEC = 8n, MS_BIND = 0x1000n, MS_REC = 0x4000n;
-const MS_PRIVATE = 0x40000, MS_SLAVE = 0x80000, MS_SHARED = 0x100000, MS_UNBINDABLE = 0x20000;
-const S_IFCHR = 0o020000, S_IFBLK = 0o060000, S_IFIFO = 0o010000;
+const MS_RDONLY = 1n,
+  MS_NOSUID = 2n,
+  MS_NODEV = 4n,
+  MS_NOEXEC = 8n,
+  MS_BIND = 0x1000n,
+  MS_REC = 0x4000n;
+const MS_PRIVATE = 0x40000,
+  MS_SLAVE = 0x80000,
+  MS_SHARED = 0x100000,
+  MS_UNBINDABLE = 0x20000;
+const S_IFCHR = 0o020000,
+  S_IFBLK = 0o060000,
+  S_IFIFO = 0o010000;
 
 let bundle: string;
 
@@ -30,7 +50,12 @@ function baseSpec(): Spec {
     mounts: [
       { destination: "/proc", type: "proc", source: "proc" },
       { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
-      { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
+      {
+        destination: "/dev/pts",
+        type: "devpts",
+        source: "devpts",
+        options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
+      },
     ],
     linux: { namespaces: [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }] },
   };
@@ -38,8 +63,13 @@ function baseSpec(): Spec {
 
 function opts(extra: Partial<InitPlanOptions> = {}): InitPlanOptions {
   return {
-    bundle, fifoPath: "/run/berth/c1/exec.fifo", noPivot: false, preserveFds: 0, listenFds: 0,
-    consoleSocket: false, wait: false,
+    bundle,
+    fifoPath: "/run/berth/c1/exec.fifo",
+    noPivot: false,
+    preserveFds: 0,
+    listenFds: 0,
+    consoleSocket: false,
+    wait: false,
     host: { hasKcore: () => false, lastCap: () => 40, inUserNs: () => false },
     ...extra,
   };
@@ -155,8 +185,16 @@ describe("buildInitPlan: mounts", () => {
     expect(p.mounts.map((m) => m.destination)).toEqual(["/proc", "/dev", "/dev/pts"]);
     const [proc, dev, pts] = p.mounts;
     expect(proc).toEqual({
-      source: "proc", destination: "/proc", fstype: "proc", flags: 0n, data: "", propagation: [],
-      bind: false, remountFlags: 0n, destIsFile: false, cgroup: false,
+      source: "proc",
+      destination: "/proc",
+      fstype: "proc",
+      flags: 0n,
+      data: "",
+      propagation: [],
+      bind: false,
+      remountFlags: 0n,
+      destIsFile: false,
+      cgroup: false,
     });
     expect(dev!.flags).toBe(MS_NOSUID | 0x1000000n);
     expect(dev!.data).toBe("mode=755,size=65536k");
@@ -205,7 +243,12 @@ describe("buildInitPlan: mounts", () => {
 
   it("flags cgroup mounts", () => {
     const s = baseSpec();
-    s.mounts!.push({ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"] });
+    s.mounts!.push({
+      destination: "/sys/fs/cgroup",
+      type: "cgroup",
+      source: "cgroup",
+      options: ["nosuid", "noexec", "nodev", "relatime", "ro"],
+    });
     const m = buildInitPlan(s, opts()).mounts[3]!;
     expect(m.cgroup).toBe(true);
     expect(m.flags).toBe(MS_NOSUID | MS_NOEXEC | MS_NODEV | 0x200000n | MS_RDONLY);
@@ -213,8 +256,14 @@ describe("buildInitPlan: mounts", () => {
 
   it("maps rootfsPropagation", () => {
     const cases: [string, number][] = [
-      ["private", MS_PRIVATE], ["rprivate", MS_PRIVATE | 0x4000], ["slave", MS_SLAVE], ["rslave", MS_SLAVE | 0x4000],
-      ["shared", MS_SHARED], ["rshared", MS_SHARED | 0x4000], ["unbindable", MS_UNBINDABLE], ["runbindable", MS_UNBINDABLE | 0x4000],
+      ["private", MS_PRIVATE],
+      ["rprivate", MS_PRIVATE | 0x4000],
+      ["slave", MS_SLAVE],
+      ["rslave", MS_SLAVE | 0x4000],
+      ["shared", MS_SHARED],
+      ["rshared", MS_SHARED | 0x4000],
+      ["unbindable", MS_UNBINDABLE],
+      ["runbindable", MS_UNBINDABLE | 0x4000],
     ];
     for (const [name, flags] of cases) {
       const s = baseSpec();
@@ -253,7 +302,17 @@ describe("buildInitPlan: /dev", () => {
       { type: "u", path: "/dev/u", major: 4, minor: 64 },
     ];
     const d = buildInitPlan(s, opts()).devices;
-    expect(d.map((x) => x.path)).toEqual(["/dev/random", "/dev/full", "/dev/tty", "/dev/zero", "/dev/urandom", "/dev/null", "/dev/sda", "/dev/fifo", "/dev/u"]);
+    expect(d.map((x) => x.path)).toEqual([
+      "/dev/random",
+      "/dev/full",
+      "/dev/tty",
+      "/dev/zero",
+      "/dev/urandom",
+      "/dev/null",
+      "/dev/sda",
+      "/dev/fifo",
+      "/dev/u",
+    ]);
     expect(d[5]).toEqual({ path: "/dev/null", type: S_IFCHR, major: 1, minor: 3, mode: 0o620, uid: 5, gid: 6 });
     expect(d[6]).toMatchObject({ type: S_IFBLK, major: 8, minor: 0, mode: 0o666 });
     expect(d[7]).toMatchObject({ type: S_IFIFO, mode: 0o644 });
@@ -307,13 +366,20 @@ describe("buildInitPlan: linux", () => {
     const p = buildInitPlan(s, opts());
     expect(p.maskedPaths).toEqual(["/proc/kcore", "/sys/firmware"]);
     expect(p.readonlyPaths).toEqual(["/proc/sys"]);
-    expect(p.sysctl).toEqual([{ key: "net/ipv4/ip_forward", value: "1" }, { key: "kernel/msgmax", value: "8192" }]);
+    expect(p.sysctl).toEqual([
+      { key: "net/ipv4/ip_forward", value: "1" },
+      { key: "kernel/msgmax", value: "8192" },
+    ]);
     expect(p.domainname).toBe("example.org");
   });
 
   it("compiles linux.seccomp into the plan's filter, with its flags", () => {
     const s = baseSpec();
-    s.linux!.seccomp = { defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_LOG"], syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] };
+    s.linux!.seccomp = {
+      defaultAction: "SCMP_ACT_ALLOW",
+      flags: ["SECCOMP_FILTER_FLAG_LOG"],
+      syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }],
+    };
     const warnings: string[] = [];
     const p = buildInitPlan(s, opts({ warn: (m) => warnings.push(m) }));
     expect(warnings).toEqual([]);
@@ -324,9 +390,24 @@ describe("buildInitPlan: linux", () => {
 
   it("refuses LSM labels it cannot apply, naming the field: any without the LSM, SELinux with it", () => {
     const cases: [(s: Spec) => void, RegExp][] = [
-      [(s) => { s.process!.apparmorProfile = "p"; }, /process\.apparmorProfile: AppArmor is not enabled on this host/],
-      [(s) => { s.process!.selinuxLabel = "l"; }, /process\.selinuxLabel: SELinux is not enabled on this host/],
-      [(s) => { s.linux!.mountLabel = "m"; }, /linux\.mountLabel: SELinux is not enabled on this host/],
+      [
+        (s) => {
+          s.process!.apparmorProfile = "p";
+        },
+        /process\.apparmorProfile: AppArmor is not enabled on this host/,
+      ],
+      [
+        (s) => {
+          s.process!.selinuxLabel = "l";
+        },
+        /process\.selinuxLabel: SELinux is not enabled on this host/,
+      ],
+      [
+        (s) => {
+          s.linux!.mountLabel = "m";
+        },
+        /linux\.mountLabel: SELinux is not enabled on this host/,
+      ],
     ];
     for (const [edit, re] of cases) {
       const s = baseSpec();
@@ -336,7 +417,9 @@ describe("buildInitPlan: linux", () => {
     for (const edit of cases.slice(1).map((c) => c[0])) {
       const s = baseSpec();
       edit(s);
-      expect(thrown(() => buildInitPlan(s, opts({ host: { lsms: () => ["apparmor", "selinux"] } }))).message).toMatch(/berth cannot apply SELinux labels yet/);
+      expect(thrown(() => buildInitPlan(s, opts({ host: { lsms: () => ["apparmor", "selinux"] } }))).message).toMatch(
+        /berth cannot apply SELinux labels yet/,
+      );
     }
     const s = baseSpec();
     s.process!.apparmorProfile = "";
@@ -355,8 +438,11 @@ describe("buildInitPlan: linux", () => {
   });
 
   it("keeps one entry per variable, the last, and fills a missing or empty HOME from passwd (as runc)", () => {
-    expect(dedupEnv(["TERM=vt100", "HOME=/home/one", "HOME=/home/two", "TERM=xterm", "HOME=/home/three", "FOO=bar"]))
-      .toEqual(["TERM=xterm", "HOME=/home/three", "FOO=bar"]);
+    expect(dedupEnv(["TERM=vt100", "HOME=/home/one", "HOME=/home/two", "TERM=xterm", "HOME=/home/three", "FOO=bar"])).toEqual([
+      "TERM=xterm",
+      "HOME=/home/three",
+      "FOO=bar",
+    ]);
     expect(dedupEnv(["A=a", "A=b", "A=c"])).toEqual(["A=c"]);
     const s = baseSpec();
     s.process!.env = ["ONE=two", "ONE=", "HOME="];
@@ -392,7 +478,15 @@ describe("buildInitPlan: linux", () => {
     expect(thrown(() => cpuMask("3-1", "process.execCPUAffinity.final")).path).toBe("process.execCPUAffinity.final");
     expect(thrown(() => cpuMask("a", "p")).path).toBe("p");
     const pr = { user: { uid: 0, gid: 0 }, args: ["true"], cwd: "/", execCPUAffinity: { initial: "0", final: "1" } };
-    const p = buildExecPlan(pr, { initPid: 1, namespaces: [], userns: false, preserveFds: 0, consoleSocket: false, wait: true, detach: false });
+    const p = buildExecPlan(pr, {
+      initPid: 1,
+      namespaces: [],
+      userns: false,
+      preserveFds: 0,
+      consoleSocket: false,
+      wait: true,
+      detach: false,
+    });
     expect(p.cpuAffinityInitial![0]).toBe(1);
     expect(p.cpuAffinityFinal![0]).toBe(2);
     const s = baseSpec();
@@ -415,7 +509,10 @@ describe("buildInitPlan: linux", () => {
   });
 
   it("linux.memoryPolicy: mode, flags and online nodes; a node the host lacks, or nodes where the mode takes none, are refused by name", () => {
-    expect(buildMemoryPolicy({ mode: "MPOL_INTERLEAVE", nodes: "0-1", flags: ["MPOL_F_STATIC_NODES"] }, () => "0-3")).toEqual({ mode: 3 | (1 << 15), nodes: cpuMask("0-1", "x") });
+    expect(buildMemoryPolicy({ mode: "MPOL_INTERLEAVE", nodes: "0-1", flags: ["MPOL_F_STATIC_NODES"] }, () => "0-3")).toEqual({
+      mode: 3 | (1 << 15),
+      nodes: cpuMask("0-1", "x"),
+    });
     expect(buildMemoryPolicy({ mode: "MPOL_LOCAL" }, () => "0")).toEqual({ mode: 4 });
     const path = (v: unknown, online = "0"): string | undefined => thrown(() => buildMemoryPolicy(v, () => online)).path;
     expect(path({ mode: "MPOL_BIND", nodes: "1" })).toBe("linux.memoryPolicy.nodes");
@@ -426,10 +523,19 @@ describe("buildInitPlan: linux", () => {
   });
 
   it("gives exec plans the container's filter", () => {
-    const p = buildExecPlan({ user: { uid: 0, gid: 0 }, args: ["true"], cwd: "/" }, {
-      initPid: 1, namespaces: [], userns: false, preserveFds: 0, consoleSocket: false, wait: true, detach: false,
-      seccomp: { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] },
-    });
+    const p = buildExecPlan(
+      { user: { uid: 0, gid: 0 }, args: ["true"], cwd: "/" },
+      {
+        initPid: 1,
+        namespaces: [],
+        userns: false,
+        preserveFds: 0,
+        consoleSocket: false,
+        wait: true,
+        detach: false,
+        seccomp: { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }] },
+      },
+    );
     expect(p.seccomp!.bpf.length).toBeGreaterThan(0);
   });
 });
@@ -479,7 +585,10 @@ describe("buildInitPlan: process", () => {
     const s = baseSpec();
     s.process!.capabilities = { bounding: ["CAP_KILL", "CAP_CHECKPOINT_RESTORE"] };
     const warnings: string[] = [];
-    const p = buildInitPlan(s, opts({ warn: (m) => warnings.push(m), host: { lastCap: () => 39, hasKcore: () => false, inUserNs: () => false } }));
+    const p = buildInitPlan(
+      s,
+      opts({ warn: (m) => warnings.push(m), host: { lastCap: () => 39, hasKcore: () => false, inUserNs: () => false } }),
+    );
     expect(p.process.caps.bounding).toBe(1n << 5n);
     expect(warnings[0]).toContain("CAP_CHECKPOINT_RESTORE");
   });
@@ -487,16 +596,28 @@ describe("buildInitPlan: process", () => {
   it("converts rlimits, terminal, console size, oomScoreAdj and noNewPrivileges", () => {
     const s = baseSpec();
     Object.assign(s.process!, {
-      terminal: true, consoleSize: { height: 24, width: 80 }, oomScoreAdj: 100, noNewPrivileges: true,
-      rlimits: [{ type: "RLIMIT_NOFILE", soft: 1024, hard: 4096 }, { type: "RLIMIT_CORE", soft: 18446744073709551615, hard: 18446744073709551615 }],
+      terminal: true,
+      consoleSize: { height: 24, width: 80 },
+      oomScoreAdj: 100,
+      noNewPrivileges: true,
+      rlimits: [
+        { type: "RLIMIT_NOFILE", soft: 1024, hard: 4096 },
+        { type: "RLIMIT_CORE", soft: 18446744073709551615, hard: 18446744073709551615 },
+      ],
     });
     const p = buildInitPlan(s, opts()).process;
     expect(p.terminal).toBe(true);
     expect(p.consoleSize).toEqual({ height: 24, width: 80 });
     expect(p.oomScoreAdj).toBe(100);
     expect(p.noNewPrivileges).toBe(true);
-    expect(p.rlimits).toEqual([{ type: 7, soft: 1024n, hard: 4096n }, { type: 4, soft: 2n ** 64n - 1n, hard: 2n ** 64n - 1n }]);
-    s.process!.rlimits = [{ type: "RLIMIT_NOFILE", soft: 1, hard: 1 }, { type: "RLIMIT_NOFILE", soft: 2, hard: 2 }];
+    expect(p.rlimits).toEqual([
+      { type: 7, soft: 1024n, hard: 4096n },
+      { type: 4, soft: 2n ** 64n - 1n, hard: 2n ** 64n - 1n },
+    ]);
+    s.process!.rlimits = [
+      { type: "RLIMIT_NOFILE", soft: 1, hard: 1 },
+      { type: "RLIMIT_NOFILE", soft: 2, hard: 2 },
+    ];
     expect(thrown(() => buildInitPlan(s, opts())).path).toBe("process.rlimits[1].type");
     s.process!.rlimits = [{ type: "RLIMIT_NOPE", soft: 1, hard: 1 }];
     expect(thrown(() => buildInitPlan(s, opts())).path).toBe("process.rlimits[0].type");
@@ -544,8 +665,15 @@ describe("buildExecPlan", () => {
   const proc = (): Process => ({ user: { uid: 0, gid: 0 }, args: ["ps"], cwd: "/", env: ["PATH=/bin"] });
   const base = {
     initPid: 4242,
-    namespaces: [{ type: "pid" as const, path: "/proc/4242/ns/pid" }, { type: "mount" as const, path: "/proc/4242/ns/mnt" }],
-    userns: false, preserveFds: 1, consoleSocket: false, wait: true, detach: false,
+    namespaces: [
+      { type: "pid" as const, path: "/proc/4242/ns/pid" },
+      { type: "mount" as const, path: "/proc/4242/ns/mnt" },
+    ],
+    userns: false,
+    preserveFds: 1,
+    consoleSocket: false,
+    wait: true,
+    detach: false,
     host: { lastCap: () => 40, homeDir: () => "/root" },
   };
 
@@ -554,7 +682,10 @@ describe("buildExecPlan", () => {
     expect(p.mode).toBe("exec");
     expect(p.cloneFlags).toBe(0);
     expect(p.userns).toBe(false);
-    expect(p.nsJoin).toEqual([{ type: 0x20000000, path: "/proc/4242/ns/pid" }, { type: 0x00020000, path: "/proc/4242/ns/mnt" }]);
+    expect(p.nsJoin).toEqual([
+      { type: 0x20000000, path: "/proc/4242/ns/pid" },
+      { type: 0x00020000, path: "/proc/4242/ns/mnt" },
+    ]);
     expect(p.mounts).toEqual([]);
     expect(p.devices).toEqual([]);
     expect(p.rootfs).toBeUndefined();
@@ -577,7 +708,12 @@ describe("buildExecPlan", () => {
   it("falls back to the container's settings", () => {
     const p = buildExecPlan(proc(), {
       ...base,
-      defaults: { capabilities: { bounding: ["CAP_KILL"] }, noNewPrivileges: true, rlimits: [{ type: "RLIMIT_NOFILE", soft: 10, hard: 10 }], oomScoreAdj: 5 },
+      defaults: {
+        capabilities: { bounding: ["CAP_KILL"] },
+        noNewPrivileges: true,
+        rlimits: [{ type: "RLIMIT_NOFILE", soft: 10, hard: 10 }],
+        oomScoreAdj: 5,
+      },
     });
     expect(p.process.caps.bounding).toBe(1n << 5n);
     expect(p.process.caps.effective).toBe(0n);
@@ -594,7 +730,11 @@ describe("buildExecPlan", () => {
 
   it("requires the user namespace to be joined when the container has one", () => {
     expect(thrown(() => buildExecPlan(proc(), { ...base, userns: true })).path).toBe("namespaces");
-    const p = buildExecPlan(proc(), { ...base, userns: true, namespaces: [...base.namespaces, { type: "user", path: "/proc/4242/ns/user" }] });
+    const p = buildExecPlan(proc(), {
+      ...base,
+      userns: true,
+      namespaces: [...base.namespaces, { type: "user", path: "/proc/4242/ns/user" }],
+    });
     expect(p.userns).toBe(false);
     expect(p.nsJoin.at(-1)).toEqual({ type: 0x10000000, path: "/proc/4242/ns/user" });
   });
@@ -616,7 +756,9 @@ describe("linux.netDevices", () => {
     expect(buildInitPlan(s, root).hooksSync).toBe(true);
     s.linux.netDevices = { eth1: { name: "bad/name" } };
     expect(thrown(() => buildInitPlan(s, root)).path).toBe('linux.netDevices["eth1"].name');
-    expect(thrown(() => buildInitPlan(s, opts({ host: { ...opts().host, euid: () => 1000 } }))).message).toMatch(/linux\.netDevices: moving network devices needs root/);
+    expect(thrown(() => buildInitPlan(s, opts({ host: { ...opts().host, euid: () => 1000 } }))).message).toMatch(
+      /linux\.netDevices: moving network devices needs root/,
+    );
     const u = baseSpec();
     u.linux = { ...u.linux, netDevices: {} };
     expect(buildInitPlan(u, opts()).hooksSync).toBe(false);
@@ -637,7 +779,10 @@ describe("a read-only /dev", () => {
 
   it("a read-only tmpfs is made the same way (runc's order), a read-only bind is not", () => {
     const s = baseSpec();
-    s.mounts!.push({ destination: "/t", type: "tmpfs", source: "tmpfs", options: ["ro"] }, { destination: "/b", type: "bind", source: "/", options: ["rbind", "ro"] });
+    s.mounts!.push(
+      { destination: "/t", type: "tmpfs", source: "tmpfs", options: ["ro"] },
+      { destination: "/b", type: "bind", source: "/", options: ["rbind", "ro"] },
+    );
     const p = buildInitPlan(s, opts());
     expect(p.mounts.find((m) => m.destination === "/t")!.flags & 1n).toBe(0n);
     expect(p.remountReadonly).toEqual(["/t"]);

@@ -10,7 +10,13 @@ import { capabilityBits, hostLastCap } from "../linux/capabilities.js";
 import { CLONE_NEWTIME, CLONE_NEWUSER, namespaceInfo } from "../linux/namespaces.js";
 import { runningInUserNs } from "../linux/userns.js";
 import {
-  DEFAULT_ROOTFS_PROPAGATION, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT, ROOTFS_PROPAGATION, parseMountOptions,
+  DEFAULT_ROOTFS_PROPAGATION,
+  MS_BIND,
+  MS_RDONLY,
+  MS_REC,
+  MS_REMOUNT,
+  ROOTFS_PROPAGATION,
+  parseMountOptions,
 } from "../linux/mountOptions.js";
 import { rlimitNumber, rlimitValue } from "../linux/rlimits.js";
 import { mountIdmap, mountRecursiveAttr, type ContainerUserns } from "./mountExtras.js";
@@ -59,11 +65,14 @@ export const realHost: HostProbe = {
   homeDir: (root, uid) => homeDirFor(root, uid),
   lsms: () => activeLsms(),
   onlineNodes: () => {
-    try { return readFileSync("/sys/devices/system/node/online", "utf8").trim(); } catch { return undefined; }
+    try {
+      return readFileSync("/sys/devices/system/node/online", "utf8").trim();
+    } catch {
+      return undefined;
+    }
   },
   euid: () => process.geteuid?.() ?? 0,
 };
-
 
 export interface InitPlanOptions {
   /** Absolute bundle directory; relative paths in the config are resolved against it. */
@@ -129,7 +138,14 @@ const OP = "build plan";
 function notCarriedOut(spec: Spec): [string, unknown, () => string][] {
   const l = spec.linux;
   return [
-    ["linux.intelRdt", l?.intelRdt, () => (existsSync("/sys/fs/resctrl/info") ? "berth does not manage resctrl (Intel RDT) yet" : "this host has no resctrl filesystem mounted at /sys/fs/resctrl")],
+    [
+      "linux.intelRdt",
+      l?.intelRdt,
+      () =>
+        existsSync("/sys/fs/resctrl/info")
+          ? "berth does not manage resctrl (Intel RDT) yet"
+          : "this host has no resctrl filesystem mounted at /sys/fs/resctrl",
+    ],
   ];
 }
 
@@ -156,29 +172,51 @@ export function buildIoPriority(io: unknown, path: string): number | undefined {
 }
 
 const SCHED_POLICIES: Record<string, number> = {
-  SCHED_OTHER: 0, SCHED_FIFO: 1, SCHED_RR: 2, SCHED_BATCH: 3, SCHED_ISO: 4, SCHED_IDLE: 5, SCHED_DEADLINE: 6,
+  SCHED_OTHER: 0,
+  SCHED_FIFO: 1,
+  SCHED_RR: 2,
+  SCHED_BATCH: 3,
+  SCHED_ISO: 4,
+  SCHED_IDLE: 5,
+  SCHED_DEADLINE: 6,
 };
 const SCHED_FLAGS: Record<string, bigint> = {
-  SCHED_FLAG_RESET_ON_FORK: 0x01n, SCHED_FLAG_RECLAIM: 0x02n, SCHED_FLAG_DL_OVERRUN: 0x04n, SCHED_FLAG_KEEP_POLICY: 0x08n,
-  SCHED_FLAG_KEEP_PARAMS: 0x10n, SCHED_FLAG_UTIL_CLAMP_MIN: 0x20n, SCHED_FLAG_UTIL_CLAMP_MAX: 0x40n,
+  SCHED_FLAG_RESET_ON_FORK: 0x01n,
+  SCHED_FLAG_RECLAIM: 0x02n,
+  SCHED_FLAG_DL_OVERRUN: 0x04n,
+  SCHED_FLAG_KEEP_POLICY: 0x08n,
+  SCHED_FLAG_KEEP_PARAMS: 0x10n,
+  SCHED_FLAG_UTIL_CLAMP_MIN: 0x20n,
+  SCHED_FLAG_UTIL_CLAMP_MAX: 0x40n,
 };
 
 /** process.scheduler as a struct sched_attr for sched_setattr(2), or undefined when unset. */
 export function buildSchedAttr(sched: unknown, path: string): Buffer | undefined {
   if (sched === undefined || sched === null) return undefined;
-  const s = sched as { policy?: unknown; nice?: unknown; priority?: unknown; flags?: unknown; runtime?: unknown; deadline?: unknown; period?: unknown };
+  const s = sched as {
+    policy?: unknown;
+    nice?: unknown;
+    priority?: unknown;
+    flags?: unknown;
+    runtime?: unknown;
+    deadline?: unknown;
+    period?: unknown;
+  };
   if (typeof s.policy !== "string" || !Object.hasOwn(SCHED_POLICIES, s.policy)) {
     fail(`unknown scheduling policy ${JSON.stringify(s.policy)}`, `${path}.policy`, `use one of ${Object.keys(SCHED_POLICIES).join(", ")}`);
   }
-  if (s.policy === "SCHED_ISO") fail("SCHED_ISO is not implemented by Linux", `${path}.policy`, "use SCHED_OTHER, SCHED_BATCH or SCHED_IDLE");
+  if (s.policy === "SCHED_ISO")
+    fail("SCHED_ISO is not implemented by Linux", `${path}.policy`, "use SCHED_OTHER, SCHED_BATCH or SCHED_IDLE");
   const int = (v: unknown, name: string, lo: number, hi: number): number => {
     if (v === undefined) return 0;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) fail(`${name} ${JSON.stringify(v)} is out of range`, `${path}.${name}`, `use an integer from ${lo} to ${hi}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi)
+      fail(`${name} ${JSON.stringify(v)} is out of range`, `${path}.${name}`, `use an integer from ${lo} to ${hi}`);
     return v as number;
   };
   const u64 = (v: unknown, name: string): bigint => {
     if (v === undefined) return 0n;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0) fail(`${name} ${JSON.stringify(v)} is not a number of nanoseconds`, `${path}.${name}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+      fail(`${name} ${JSON.stringify(v)} is not a number of nanoseconds`, `${path}.${name}`);
     return BigInt(v as number);
   };
   const realtime = s.policy === "SCHED_FIFO" || s.policy === "SCHED_RR";
@@ -188,7 +226,8 @@ export function buildSchedAttr(sched: unknown, path: string): Buffer | undefined
   if (s.flags !== undefined) {
     if (!Array.isArray(s.flags)) fail("flags must be an array of names", `${path}.flags`);
     (s.flags as unknown[]).forEach((f, i) => {
-      if (typeof f !== "string" || !Object.hasOwn(SCHED_FLAGS, f)) fail(`unknown scheduling flag ${JSON.stringify(f)}`, `${path}.flags[${i}]`, `use ${Object.keys(SCHED_FLAGS).join(", ")}`);
+      if (typeof f !== "string" || !Object.hasOwn(SCHED_FLAGS, f))
+        fail(`unknown scheduling flag ${JSON.stringify(f)}`, `${path}.flags[${i}]`, `use ${Object.keys(SCHED_FLAGS).join(", ")}`);
       flags |= SCHED_FLAGS[f as string]!;
     });
   }
@@ -197,8 +236,10 @@ export function buildSchedAttr(sched: unknown, path: string): Buffer | undefined
   const period = u64(s.period, "period");
   if (s.policy === "SCHED_DEADLINE") {
     // The kernel's own rule: runtime <= deadline <= period (a period of 0 means the deadline).
-    if (runtime === 0n || deadline === 0n) fail("SCHED_DEADLINE needs runtime and deadline", path, "set runtime and deadline (nanoseconds), runtime <= deadline <= period");
-    if (runtime > deadline || (period !== 0n && deadline > period)) fail(`runtime ${runtime} <= deadline ${deadline} <= period ${period} does not hold`, path, "make runtime <= deadline <= period");
+    if (runtime === 0n || deadline === 0n)
+      fail("SCHED_DEADLINE needs runtime and deadline", path, "set runtime and deadline (nanoseconds), runtime <= deadline <= period");
+    if (runtime > deadline || (period !== 0n && deadline > period))
+      fail(`runtime ${runtime} <= deadline ${deadline} <= period ${period} does not hold`, path, "make runtime <= deadline <= period");
   }
   const b = Buffer.alloc(56);
   b.writeUInt32LE(56, 0);
@@ -213,7 +254,13 @@ export function buildSchedAttr(sched: unknown, path: string): Buffer | undefined
 }
 
 const MPOL_MODES: Record<string, number> = {
-  MPOL_DEFAULT: 0, MPOL_PREFERRED: 1, MPOL_BIND: 2, MPOL_INTERLEAVE: 3, MPOL_LOCAL: 4, MPOL_PREFERRED_MANY: 5, MPOL_WEIGHTED_INTERLEAVE: 6,
+  MPOL_DEFAULT: 0,
+  MPOL_PREFERRED: 1,
+  MPOL_BIND: 2,
+  MPOL_INTERLEAVE: 3,
+  MPOL_LOCAL: 4,
+  MPOL_PREFERRED_MANY: 5,
+  MPOL_WEIGHTED_INTERLEAVE: 6,
 };
 const MPOL_FLAGS: Record<string, number> = { MPOL_F_NUMA_BALANCING: 1 << 13, MPOL_F_RELATIVE_NODES: 1 << 14, MPOL_F_STATIC_NODES: 1 << 15 };
 const MPOL_NO_NODES = new Set(["MPOL_DEFAULT", "MPOL_LOCAL"]);
@@ -233,19 +280,25 @@ export function buildMemoryPolicy(mp: unknown, online: () => string | undefined)
   if (flags !== undefined) {
     if (!Array.isArray(flags)) fail("flags must be an array of names", `${path}.flags`);
     (flags as unknown[]).forEach((f, i) => {
-      if (typeof f !== "string" || !Object.hasOwn(MPOL_FLAGS, f)) fail(`unknown memory policy flag ${JSON.stringify(f)}`, `${path}.flags[${i}]`, `use ${Object.keys(MPOL_FLAGS).join(", ")}`);
+      if (typeof f !== "string" || !Object.hasOwn(MPOL_FLAGS, f))
+        fail(`unknown memory policy flag ${JSON.stringify(f)}`, `${path}.flags[${i}]`, `use ${Object.keys(MPOL_FLAGS).join(", ")}`);
       bits |= MPOL_FLAGS[f as string]!;
     });
   }
   const mask = cpuMask(nodes, `${path}.nodes`);
   if (MPOL_NO_NODES.has(mode) && mask !== undefined) fail(`${mode} takes no nodes`, `${path}.nodes`, "remove nodes");
-  if (!MPOL_NO_NODES.has(mode) && mode !== "MPOL_PREFERRED" && mask === undefined) fail(`${mode} needs at least one node`, `${path}.nodes`, 'list the memory nodes, e.g. "0"');
+  if (!MPOL_NO_NODES.has(mode) && mode !== "MPOL_PREFERRED" && mask === undefined)
+    fail(`${mode} needs at least one node`, `${path}.nodes`, 'list the memory nodes, e.g. "0"');
   if (mask !== undefined) {
     const nodesOnline = online() ?? "0";
     const have = cpuMask(nodesOnline, "host node list")!;
     for (let n = 0; n < mask.length * 8; n++) {
       if ((mask[n >> 3]! & (1 << (n & 7))) !== 0 && (have[n >> 3]! & (1 << (n & 7))) === 0) {
-        fail(`memory node ${n} is not online on this host (online: ${nodesOnline})`, `${path}.nodes`, "list nodes from /sys/devices/system/node/online");
+        fail(
+          `memory node ${n} is not online on this host (online: ${nodesOnline})`,
+          `${path}.nodes`,
+          "list nodes from /sys/devices/system/node/online",
+        );
       }
     }
   }
@@ -255,7 +308,8 @@ export function buildMemoryPolicy(mp: unknown, online: () => string | undefined)
 /** A CPU (or memory node) list ("0-3,7") as a bit mask (n = bit n), or undefined when empty. */
 export function cpuMask(list: unknown, path: string): Buffer | undefined {
   if (list === undefined || list === null || list === "") return undefined;
-  const bad = (): never => fail(`${JSON.stringify(list)} is not a CPU list`, path, 'write CPUs and ranges separated by commas, e.g. "0-3,7"');
+  const bad = (): never =>
+    fail(`${JSON.stringify(list)} is not a CPU list`, path, 'write CPUs and ranges separated by commas, e.g. "0-3,7"');
   if (typeof list !== "string") return bad();
   const mask = Buffer.alloc(128); // 1024 CPUs, glibc's cpu_set_t
   for (const part of list.split(",")) {
@@ -277,7 +331,11 @@ export function buildPersonality(p: unknown): number | undefined {
     fail(`unknown execution domain ${JSON.stringify(domain)}`, "linux.personality.domain", 'use "LINUX" or "LINUX32"');
   }
   if (Array.isArray(flags) && flags.length > 0) {
-    fail(`flags ${JSON.stringify(flags)} are not supported`, "linux.personality.flags", "runtime-spec 1.3 defines no flag values; remove them");
+    fail(
+      `flags ${JSON.stringify(flags)} are not supported`,
+      "linux.personality.flags",
+      "runtime-spec 1.3 defines no flag values; remove them",
+    );
   }
   return PERSONAS[domain];
 }
@@ -314,7 +372,9 @@ function buildCaps(caps: Capabilities | undefined, ctx: ProcessContext): PlanPro
     ambient: set(caps.ambient),
   };
   if (unavailable.size > 0) {
-    ctx.warn(`${ctx.path}.capabilities: ignoring capabilities this kernel does not have or berth does not know: ${[...unavailable].join(", ")}`);
+    ctx.warn(
+      `${ctx.path}.capabilities: ignoring capabilities this kernel does not have or berth does not know: ${[...unavailable].join(", ")}`,
+    );
   }
   return out;
 }
@@ -351,9 +411,9 @@ export function dedupEnv(env: readonly string[]): string[] {
 function buildProcess(proc: Process, ctx: ProcessContext): PlanProcess {
   const d = ctx.defaults ?? {};
   const args = proc.args ?? [];
-  if (args.length === 0) fail("process args must not be empty", `${ctx.path}.args`, "give the command to run, e.g. [\"sh\"]");
+  if (args.length === 0) fail("process args must not be empty", `${ctx.path}.args`, 'give the command to run, e.g. ["sh"]');
   if (typeof proc.cwd !== "string" || !proc.cwd.startsWith("/")) {
-    fail(`cwd "${String(proc.cwd)}" is not an absolute path`, `${ctx.path}.cwd`, "use an absolute path such as \"/\"");
+    fail(`cwd "${String(proc.cwd)}" is not an absolute path`, `${ctx.path}.cwd`, 'use an absolute path such as "/"');
   }
   const execLabel = apparmorExecLabel(`${ctx.path}.apparmorProfile`, proc.apparmorProfile, () => ctx.host.lsms(), OP);
   refuseLabel(`${ctx.path}.selinuxLabel`, proc.selinuxLabel, "selinux", () => ctx.host.lsms(), OP);
@@ -364,7 +424,8 @@ function buildProcess(proc: Process, ctx: ProcessContext): PlanProcess {
   const home = env.findIndex((e) => e.startsWith("HOME="));
   if (home < 0 || env[home] === "HOME=") {
     const value = `HOME=${ctx.host.homeDir(ctx.homeRoot, uid)}`;
-    if (home < 0) env.push(value); else env[home] = value;
+    if (home < 0) env.push(value);
+    else env[home] = value;
   }
   const rlimits = proc.rlimits !== undefined && proc.rlimits.length > 0 ? proc.rlimits : d.rlimits;
   const rlimitPath = proc.rlimits !== undefined && proc.rlimits.length > 0 ? `${ctx.path}.rlimits` : "defaults.rlimits";
@@ -417,7 +478,12 @@ function checkNamespacePath(type: NamespaceType, path: string, json: string, hos
   try {
     host.stat(path);
   } catch (err) {
-    throw BerthError.fromSys(OP, path, err, `${json}: the namespace to join must exist (e.g. /proc/<pid>/ns/${namespaceInfo(type, json).procName})`);
+    throw BerthError.fromSys(
+      OP,
+      path,
+      err,
+      `${json}: the namespace to join must exist (e.g. /proc/<pid>/ns/${namespaceInfo(type, json).procName})`,
+    );
   }
   let link: string | undefined;
   try {
@@ -574,7 +640,8 @@ function buildHooks(hooks: Hook[] | undefined, path: string): PlanHook[] {
       fail(`hook path "${String(h.path)}" is not absolute`, `${path}[${i}].path`, "hooks must name an absolute executable path");
     }
     const timeout = h.timeout ?? 0;
-    if (!Number.isInteger(timeout) || timeout < 0) fail(`hook timeout ${timeout} is invalid`, `${path}[${i}].timeout`, "use a positive number of seconds");
+    if (!Number.isInteger(timeout) || timeout < 0)
+      fail(`hook timeout ${timeout} is invalid`, `${path}[${i}].timeout`, "use a positive number of seconds");
     // An empty args list runs the hook with argv = [path], as Go's exec.Cmd does for runc.
     const args = h.args !== undefined && h.args.length > 0 ? [...h.args] : [h.path];
     return { path: h.path, args, env: [...(h.env ?? [])], timeout };
@@ -605,8 +672,10 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
     // mounts land below the rootfs on the host (removed again at delete) and
     // it is entered with chroot. Settings that would change mounts outside
     // the rootfs are refused.
-    if (spec.root.readonly === true) fail("needs a mount namespace", "root.readonly", 'add {"type": "mount"} to linux.namespaces, or drop root.readonly');
-    if (spec.linux?.rootfsPropagation !== undefined) fail("needs a mount namespace", "linux.rootfsPropagation", 'add {"type": "mount"} to linux.namespaces');
+    if (spec.root.readonly === true)
+      fail("needs a mount namespace", "root.readonly", 'add {"type": "mount"} to linux.namespaces, or drop root.readonly');
+    if (spec.linux?.rootfsPropagation !== undefined)
+      fail("needs a mount namespace", "linux.rootfsPropagation", 'add {"type": "mount"} to linux.namespaces');
   }
   let timensOffsets: string | undefined;
   const offsets = spec.linux?.timeOffsets;
@@ -640,8 +709,7 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
   const rp = spec.linux?.rootfsPropagation;
   if (rp !== undefined && rp !== "") {
     if (!Object.hasOwn(ROOTFS_PROPAGATION, rp)) {
-      fail(`unknown rootfsPropagation "${rp}"`, "linux.rootfsPropagation",
-        `use one of ${Object.keys(ROOTFS_PROPAGATION).join(", ")}`);
+      fail(`unknown rootfsPropagation "${rp}"`, "linux.rootfsPropagation", `use one of ${Object.keys(ROOTFS_PROPAGATION).join(", ")}`);
     }
     rootfsPropagation = ROOTFS_PROPAGATION[rp]!;
   }
@@ -652,14 +720,15 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
   }));
 
   const hooks = spec.hooks ?? {};
-  const hasHooks = (["prestart", "createRuntime", "createContainer", "startContainer"] as const)
-    .some((k) => (hooks[k]?.length ?? 0) > 0);
+  const hasHooks = (["prestart", "createRuntime", "createContainer", "startContainer"] as const).some((k) => (hooks[k]?.length ?? 0) > 0);
 
-  const seccomp = spec.linux?.seccomp === undefined || spec.linux.seccomp === null
-    ? undefined
-    : seccompProgram(spec.linux.seccomp as Seccomp, warn, { cacheDir: opts.seccompCacheDir });
+  const seccomp =
+    spec.linux?.seccomp === undefined || spec.linux.seccomp === null
+      ? undefined
+      : seccompProgram(spec.linux.seccomp as Seccomp, warn, { cacheDir: opts.seccompCacheDir });
   for (const [path, value, why] of notCarriedOut(spec)) {
-    const empty = value === undefined || value === null || value === "" || (typeof value === "object" && Object.keys(value as object).length === 0);
+    const empty =
+      value === undefined || value === null || value === "" || (typeof value === "object" && Object.keys(value as object).length === 0);
     if (!empty) fail(why(), path, `remove ${path}; the container would run without it`);
   }
 
@@ -722,11 +791,16 @@ export function buildExecPlan(proc: Process, opts: ExecPlanOptions): Plan {
     fail("the container has a user namespace but none is given to join", "namespaces", "pass the container's /proc/<pid>/ns/user");
   }
   const process = buildProcess(proc, {
-    path: "process", host, warn, homeRoot: `/proc/${opts.initPid}/root`, defaults: opts.defaults,
+    path: "process",
+    host,
+    warn,
+    homeRoot: `/proc/${opts.initPid}/root`,
+    defaults: opts.defaults,
   });
-  const seccomp = opts.seccomp === undefined || opts.seccomp === null
-    ? undefined
-    : seccompProgram(opts.seccomp, warn, { cacheDir: opts.seccompCacheDir });
+  const seccomp =
+    opts.seccomp === undefined || opts.seccomp === null
+      ? undefined
+      : seccompProgram(opts.seccomp, warn, { cacheDir: opts.seccompCacheDir });
   const persona = buildPersonality(opts.personality);
   const mempolicy = buildMemoryPolicy(opts.memoryPolicy, () => host.onlineNodes());
   // runtime-spec: for exec'd processes only (not the container's init).

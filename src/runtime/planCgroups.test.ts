@@ -26,22 +26,35 @@ function spec(userns: boolean): Spec {
     ],
     linux: {
       namespaces: [{ type: "pid" }, { type: "mount" }, ...(userns ? [{ type: "user" as const }] : [])],
-      ...(userns ? { uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }] } : {}),
+      ...(userns
+        ? { uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }], gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }] }
+        : {}),
     },
   };
 }
 
-const built = (userns: boolean) => buildInitPlan(spec(userns), {
-  bundle, fifoPath: "/run/berth/c1/exec.fifo", noPivot: false, preserveFds: 0, listenFds: 0, consoleSocket: false, wait: false,
-  host: { hasKcore: () => false, lastCap: () => 40, inUserNs: () => false },
-});
+const built = (userns: boolean) =>
+  buildInitPlan(spec(userns), {
+    bundle,
+    fifoPath: "/run/berth/c1/exec.fifo",
+    noPivot: false,
+    preserveFds: 0,
+    listenFds: 0,
+    consoleSocket: false,
+    wait: false,
+    host: { hasKcore: () => false, lastCap: () => 40, inUserNs: () => false },
+  });
 
 const placement = {
   state: {
-    layout: "hybrid" as const, created: [],
+    layout: "hybrid" as const,
+    created: [],
     paths: {
-      cpu: "/sys/fs/cgroup/cpu,cpuacct/c1", cpuacct: "/sys/fs/cgroup/cpu,cpuacct/c1", memory: "/sys/fs/cgroup/memory/c1",
-      "name=systemd": "/sys/fs/cgroup/systemd/c1", unified: "/sys/fs/cgroup/unified/c1",
+      cpu: "/sys/fs/cgroup/cpu,cpuacct/c1",
+      cpuacct: "/sys/fs/cgroup/cpu,cpuacct/c1",
+      memory: "/sys/fs/cgroup/memory/c1",
+      "name=systemd": "/sys/fs/cgroup/systemd/c1",
+      unified: "/sys/fs/cgroup/unified/c1",
     },
   },
   entry: { tasks: ["/sys/fs/cgroup/memory/c1/cgroup.procs"], into: "/sys/fs/cgroup/unified/c1" },
@@ -57,7 +70,13 @@ describe("placeInCgroups", () => {
     expect(placed.cgroupTasks).toEqual(["/sys/fs/cgroup/memory/c1/cgroup.procs"]);
     expect(placed.cgroupInto).toBe("/sys/fs/cgroup/unified/c1");
     expect(placed.mounts.some((m) => m.cgroup)).toBe(false);
-    expect(placed.mounts.map((m) => m.destination)).toEqual(["/proc", "/sys/fs/cgroup", "/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/systemd"]);
+    expect(placed.mounts.map((m) => m.destination)).toEqual([
+      "/proc",
+      "/sys/fs/cgroup",
+      "/sys/fs/cgroup/cpu,cpuacct",
+      "/sys/fs/cgroup/memory",
+      "/sys/fs/cgroup/systemd",
+    ]);
     expect(placed.symlinks).toEqual(expect.arrayContaining([{ target: "cpu,cpuacct", path: "/sys/fs/cgroup/cpu" }]));
   });
 

@@ -39,7 +39,13 @@ export function placeInCgroups(plan: Plan, placement: CgroupPlacement): Plan {
 function expandCgroupMounts(plan: Plan, made: CgroupState, layout: CgroupLayout, userns: boolean): Pick<Plan, "mounts" | "symlinks"> {
   // Rootless, where no cgroup could be made: the container stays in berth's, and sees that one (as with runc).
   const skipped = made.skipped ?? [];
-  const state = skipped.length === 0 ? made : { ...made, paths: { ...ownCgroupDirs(layout, parseProcCgroup(readFileSync("/proc/self/cgroup", "utf8")), skipped), ...made.paths } };
+  const state =
+    skipped.length === 0
+      ? made
+      : {
+          ...made,
+          paths: { ...ownCgroupDirs(layout, parseProcCgroup(readFileSync("/proc/self/cgroup", "utf8")), skipped), ...made.paths },
+        };
   const mounts: PlanMount[] = [];
   const symlinks = [...plan.symlinks];
   for (const m of plan.mounts) {

@@ -4,7 +4,11 @@ import type { Plan } from "./plan.js";
 import { encodePlan } from "./planCodec.js";
 import { MountTag, SeccompTag, Tag } from "./protocol.js";
 
-interface Rec { tag: number; flags: number; value: Buffer }
+interface Rec {
+  tag: number;
+  flags: number;
+  value: Buffer;
+}
 
 /** Minimal reader of the record format, independent of the encoder. */
 function records(buf: Buffer): Rec[] {
@@ -60,12 +64,28 @@ function basePlan(): Plan {
     noPivot: false,
     mounts: [
       {
-        source: "proc", destination: "/proc", fstype: "proc", flags: 0xen, data: "",
-        propagation: [], bind: false, remountFlags: 0n, destIsFile: false, cgroup: false,
+        source: "proc",
+        destination: "/proc",
+        fstype: "proc",
+        flags: 0xen,
+        data: "",
+        propagation: [],
+        bind: false,
+        remountFlags: 0n,
+        destIsFile: false,
+        cgroup: false,
       },
       {
-        source: "/etc/hosts", destination: "/etc/hosts", fstype: "", flags: 0x4000n, data: "",
-        propagation: [0x40000 | 0x4000, 0x80000], bind: true, remountFlags: 1n, destIsFile: true, cgroup: false,
+        source: "/etc/hosts",
+        destination: "/etc/hosts",
+        fstype: "",
+        flags: 0x4000n,
+        data: "",
+        propagation: [0x40000 | 0x4000, 0x80000],
+        bind: true,
+        remountFlags: 1n,
+        destIsFile: true,
+        cgroup: false,
       },
     ],
     devices: [{ path: "/dev/null", type: 0o020000, major: 1, minor: 3, mode: 0o666, uid: 0, gid: 0 }],

@@ -6,8 +6,21 @@
 import { BerthError } from "../errors.js";
 import type { Plan, PlanHook, PlanMount, PlanDevice } from "./plan.js";
 import {
-  ConsoleSizeTag, DeviceTag, HookTag, MountTag, Mode, NsJoinTag, PROTOCOL_VERSION, RlimitTag,
-  LabelTag, MountAttrTag, MountIdmapTag, SeccompTag, SymlinkTag, SysctlTag, Tag,
+  ConsoleSizeTag,
+  DeviceTag,
+  HookTag,
+  MountTag,
+  Mode,
+  NsJoinTag,
+  PROTOCOL_VERSION,
+  RlimitTag,
+  LabelTag,
+  MountAttrTag,
+  MountIdmapTag,
+  SeccompTag,
+  SymlinkTag,
+  SysctlTag,
+  Tag,
 } from "./protocol.js";
 
 const U32_MAX = 0xffff_ffff;
@@ -42,7 +55,9 @@ class RecordWriter {
   u32(tag: number, value: number, where: string): void {
     if (!Number.isInteger(value) || value < 0 || value > U32_MAX) {
       throw new BerthError(`${value} is not an unsigned 32-bit integer`, {
-        op: "encode plan", path: where, hint: "this is a bug in the plan builder",
+        op: "encode plan",
+        path: where,
+        hint: "this is a bug in the plan builder",
       });
     }
     this.header(tag, 4);
@@ -54,7 +69,9 @@ class RecordWriter {
   u64(tag: number, value: bigint, where: string): void {
     if (value < 0n || value > U64_MAX) {
       throw new BerthError(`${value} is not an unsigned 64-bit integer`, {
-        op: "encode plan", path: where, hint: "this is a bug in the plan builder",
+        op: "encode plan",
+        path: where,
+        hint: "this is a bug in the plan builder",
       });
     }
     this.header(tag, 8);
@@ -66,7 +83,9 @@ class RecordWriter {
   str(tag: number, value: string, where: string): void {
     if (value.includes("\0")) {
       throw new BerthError("contains a NUL byte", {
-        op: "encode plan", path: where, hint: "remove the NUL character from the configuration value",
+        op: "encode plan",
+        path: where,
+        hint: "remove the NUL character from the configuration value",
       });
     }
     const n = Buffer.byteLength(value, "utf8") + 1;
@@ -253,12 +272,8 @@ export function encodePlan(plan: Plan): Buffer {
   if (plan.fifoPath !== undefined) w.str(Tag.FIFO_PATH, plan.fifoPath, "fifoPath");
   w.bool(Tag.HOOKS_SYNC, plan.hooksSync);
   w.bool(Tag.TRACE, plan.trace);
-  plan.createContainerHooks.forEach((h, i) =>
-    w.nest(Tag.HOOK_CREATE_CONTAINER, (n) => encodeHook(n, h, `hooks.createContainer[${i}]`)),
-  );
-  plan.startContainerHooks.forEach((h, i) =>
-    w.nest(Tag.HOOK_START_CONTAINER, (n) => encodeHook(n, h, `hooks.startContainer[${i}]`)),
-  );
+  plan.createContainerHooks.forEach((h, i) => w.nest(Tag.HOOK_CREATE_CONTAINER, (n) => encodeHook(n, h, `hooks.createContainer[${i}]`)));
+  plan.startContainerHooks.forEach((h, i) => w.nest(Tag.HOOK_START_CONTAINER, (n) => encodeHook(n, h, `hooks.startContainer[${i}]`)));
   w.bool(Tag.WAIT, plan.wait);
   w.bool(Tag.CHECK_EXEC, plan.checkExec);
   w.bool(Tag.SETSID, plan.setsid);

@@ -4,7 +4,11 @@
 
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
-export interface ProcStat { state: string; startTime: string; ppid: number }
+export interface ProcStat {
+  state: string;
+  startTime: string;
+  ppid: number;
+}
 
 export function readProcStat(pid: number): ProcStat | undefined {
   let text: string;

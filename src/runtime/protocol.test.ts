@@ -14,7 +14,9 @@ describe("the wire protocol's one definition", () => {
 
   it("numbers are unique in each space", () => {
     const def = JSON.parse(readFileSync(join(ROOT, "native/protocol.json"), "utf8")) as {
-      messages: { value: number }[]; tags: { value: number }[]; nests: { items: { value: number }[] }[];
+      messages: { value: number }[];
+      tags: { value: number }[];
+      nests: { items: { value: number }[] }[];
     };
     const unique = (vs: number[]): boolean => new Set(vs).size === vs.length;
     expect(unique(def.messages.map((m) => m.value))).toBe(true);

@@ -12,9 +12,14 @@ export function containerPids(root: string, id: string): number[] {
 
 /** The container's processes, sorted. */
 export function processesOf(rec: ContainerRecord): number[] {
-  const pids = Object.keys(rec.cgroup?.paths ?? {}).length > 0
-    ? loadCgroupManager(rec.cgroup).pids()
-    : processesWithoutCgroup(rec.pid, rec.initStartTime, rec.config.linux?.namespaces?.some((n) => n.type === "pid" && (n.path ?? "") === "") === true);
+  const pids =
+    Object.keys(rec.cgroup?.paths ?? {}).length > 0
+      ? loadCgroupManager(rec.cgroup).pids()
+      : processesWithoutCgroup(
+          rec.pid,
+          rec.initStartTime,
+          rec.config.linux?.namespaces?.some((n) => n.type === "pid" && (n.path ?? "") === "") === true,
+        );
   return pids.sort((a, b) => a - b);
 }
 
@@ -27,7 +32,8 @@ export function psTable(pids: number[], psArgs: string[]): string {
   const lines = res.stdout.split("\n");
   const header = lines[0] ?? "";
   const col = header.trim().split(/\s+/).indexOf("PID");
-  if (col < 0) throw new BerthError("ps output has no PID column", { op: "ps", path: "ps-args", hint: "pass ps options that print a PID column" });
+  if (col < 0)
+    throw new BerthError("ps output has no PID column", { op: "ps", path: "ps-args", hint: "pass ps options that print a PID column" });
   const want = new Set(pids);
   const rows = lines.slice(1).filter((l) => l.trim() !== "" && want.has(Number(l.trim().split(/\s+/)[col])));
   return [header, ...rows].join("\n") + "\n";

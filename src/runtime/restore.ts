@@ -24,11 +24,26 @@ import { destroyContainer } from "./lifecycle.js";
 import { readProcStat, startTimeOf } from "./procfs.js";
 import { forwardSignals } from "./signalForward.js";
 import {
-  claimContainerDir, removeContainerDir, rfc3339Nano, saveRecord, writeFileAtomic, OCI_VERSION, type ContainerRecord,
+  claimContainerDir,
+  removeContainerDir,
+  rfc3339Nano,
+  saveRecord,
+  writeFileAtomic,
+  OCI_VERSION,
+  type ContainerRecord,
 } from "./stateStore.js";
 import {
-  bindMounts, cgroupRoots, checkCriu, checkEmptyNs, criuFailed, findCriu, parseDescriptors, restoreArgs,
-  DESCRIPTORS_FILE, RESTORE_LOG, type CriuFlags,
+  bindMounts,
+  cgroupRoots,
+  checkCriu,
+  checkEmptyNs,
+  criuFailed,
+  findCriu,
+  parseDescriptors,
+  restoreArgs,
+  DESCRIPTORS_FILE,
+  RESTORE_LOG,
+  type CriuFlags,
 } from "./criu.js";
 
 export interface RestoreOptions extends CriuFlags {
@@ -58,11 +73,18 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
   checkTerminal("restore", terminal, o);
   if (terminal) {
     throw new BerthError("a container with a terminal cannot be restored yet", {
-      op: "restore", path: "process.terminal", hint: "berth drives criu through its command line, which cannot hand back the pty master; use process.terminal false",
+      op: "restore",
+      path: "process.terminal",
+      hint: "berth drives criu through its command line, which cannot hand back the pty master; use process.terminal false",
     });
   }
   if ((process.geteuid?.() ?? 0) !== 0) {
-    throw new BerthError("restore needs root (criu restores namespaces and mounts)", { op: "restore", path: o.id, errno: "EPERM", hint: "run berth restore as root" });
+    throw new BerthError("restore needs root (criu restores namespaces and mounts)", {
+      op: "restore",
+      path: o.id,
+      errno: "EPERM",
+      hint: "run berth restore as root",
+    });
   }
   checkEmptyNs(o.emptyNs, "restore");
   const images = resolve(o.imagePath ?? "checkpoint");
@@ -71,7 +93,12 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
   try {
     descText = readFileSync(descPath, "utf8");
   } catch (err) {
-    throw BerthError.fromSys("restore", descPath, err, "--image-path must name the directory of a `berth checkpoint` (the default is ./checkpoint)");
+    throw BerthError.fromSys(
+      "restore",
+      descPath,
+      err,
+      "--image-path must name the directory of a `berth checkpoint` (the default is ./checkpoint)",
+    );
   }
   const descriptors = parseDescriptors(descText, descPath);
   const criu = findCriu(o.criu, "restore");
@@ -94,8 +121,19 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
       const namespaces: Record<string, string> = {};
       if (pid > 0) for (const ns of namespacePathsOf(spec.linux?.namespaces, pid)) namespaces[ns.type] = ns.path;
       return {
-        ociVersion: OCI_VERSION, id: o.id, bundle, rootfs, pid, initStartTime: startTime, created: rfc3339Nano(), owner: "",
-        annotations: spec.annotations, config: recordedConfig(spec), cgroup: cgm.state, namespaces, systemdCgroup: o.systemdCgroup,
+        ociVersion: OCI_VERSION,
+        id: o.id,
+        bundle,
+        rootfs,
+        pid,
+        initStartTime: startTime,
+        created: rfc3339Nano(),
+        owner: "",
+        annotations: spec.annotations,
+        config: recordedConfig(spec),
+        cgroup: cgm.state,
+        namespaces,
+        systemdCgroup: o.systemdCgroup,
       };
     };
     // Recorded before the cgroups exist, so that `delete --force` finds them after a crash.
@@ -114,8 +152,15 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
 
     const pidFile = join(dir, "criu.pid");
     const args = restoreArgs({
-      ...o, root: criuRoot, images, work, pidFile, cgroupRoots: cgroupRoots(cgm.state),
-      binds: bindMounts(spec, bundle), descriptors, netNsFd: externalNet ? NET_NS_FD : undefined,
+      ...o,
+      root: criuRoot,
+      images,
+      work,
+      pidFile,
+      cgroupRoots: cgroupRoots(cgm.state),
+      binds: bindMounts(spec, bundle),
+      descriptors,
+      netNsFd: externalNet ? NET_NS_FD : undefined,
     });
     log.debug(`restore ${o.id}: ${criu} ${args.join(" ")}`);
     await runCriuInCgroup(criu, args, dir, cgm, externalNet ? netNsPath : undefined, join(work ?? images, RESTORE_LOG));
@@ -123,7 +168,12 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     rmSync(pidFile, { force: true });
     const startTime = startTimeOf(pid);
-    if (!(pid > 0) || startTime === undefined) throw new BerthError("the restored process exited at once", { op: "restore", path: o.id, hint: `see ${join(work ?? images, RESTORE_LOG)}` });
+    if (!(pid > 0) || startTime === undefined)
+      throw new BerthError("the restored process exited at once", {
+        op: "restore",
+        path: o.id,
+        hint: `see ${join(work ?? images, RESTORE_LOG)}`,
+      });
     const rec = record(pid, startTime);
     saveRecord(o.root, rec);
     log.debug(`restore ${o.id}: running, init pid ${pid}`);
@@ -138,7 +188,11 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
   } catch (err) {
     if (pidFileWritten && o.pidFile !== undefined) rmSync(resolve(o.pidFile), { force: true });
     if (cg !== undefined) {
-      try { await cg.destroy(); } catch (e) { log.warn(`cleanup: ${(e as Error).message}`); }
+      try {
+        await cg.destroy();
+      } catch (e) {
+        log.warn(`cleanup: ${(e as Error).message}`);
+      }
     }
     if (mounted) await unmountCriuRoot(criuRoot).catch((e: Error) => log.warn(`cleanup: ${e.message}`));
     rmSync(join(dir, "criu.pid"), { force: true });
@@ -149,7 +203,11 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
 
 async function unmountCriuRoot(path: string): Promise<void> {
   await umount2(path, MNT_DETACH);
-  try { rmdirSync(path); } catch (err) { if (!isErrno(err, "ENOENT")) throw err; }
+  try {
+    rmdirSync(path);
+  } catch (err) {
+    if (!isErrno(err, "ENOENT")) throw err;
+  }
 }
 
 /**
@@ -157,7 +215,14 @@ async function unmountCriuRoot(path: string): Promise<void> {
  * berth has moved it there, then becomes criu. With --restore-sibling the restored init
  * is then berth's child.
  */
-async function runCriuInCgroup(criu: string, args: string[], dir: string, cgm: CgroupManager, netNs: string | undefined, logPath: string): Promise<void> {
+async function runCriuInCgroup(
+  criu: string,
+  args: string[],
+  dir: string,
+  cgm: CgroupManager,
+  netNs: string | undefined,
+  logPath: string,
+): Promise<void> {
   const gate = join(dir, "criu.gate");
   execFileSync("mkfifo", ["-m", "0600", gate]);
   const script = `read _ < "$BERTH_GATE"; ${netNs !== undefined ? `exec ${NET_NS_FD}< "$BERTH_NETNS"; ` : ""}exec "$@"`;
@@ -175,7 +240,11 @@ async function runCriuInCgroup(criu: string, args: string[], dir: string, cgm: C
     else cgm.enter(pid);
     await openGate(gate, pid);
   } catch (err) {
-    try { child.kill("SIGKILL"); } catch { /* gone */ }
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      /* gone */
+    }
     await exited.catch(() => undefined);
     rmSync(gate, { force: true });
     throw err;
@@ -189,7 +258,11 @@ async function openGate(gate: string, pid: number): Promise<void> {
   for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
     try {
       const fd = openSync(gate, constants.O_WRONLY | constants.O_NONBLOCK);
-      try { writeSync(fd, "\n"); } finally { closeSync(fd); }
+      try {
+        writeSync(fd, "\n");
+      } finally {
+        closeSync(fd);
+      }
       return;
     } catch (err) {
       if (!isErrno(err, "ENXIO")) throw BerthError.fromSys("restore: open criu's gate", gate, err);

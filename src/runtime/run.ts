@@ -37,14 +37,21 @@ export async function runContainer(opts: RunOptions): Promise<number> {
       notify = await notifyProxy(containerDir(opts.root, opts.id));
       await span("start: release the exec barrier", () => releaseBarrier(opts.root, rec));
     } catch (err) {
-      try { process.kill(rec.pid, "SIGKILL"); } catch { /* gone */ }
+      try {
+        process.kill(rec.pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
       throw err;
     }
     helper.channel.destroy();
     await runPoststart(rec);
     // In the foreground READY is passed on while the container runs (as runc does).
     const proxy = notify;
-    void proxy?.forward(rec.pid, rec.initStartTime).catch((e: Error) => log.warn(`NOTIFY_SOCKET: ${e.message}`)).finally(() => proxy.close());
+    void proxy
+      ?.forward(rec.pid, rec.initStartTime)
+      .catch((e: Error) => log.warn(`NOTIFY_SOCKET: ${e.message}`))
+      .finally(() => proxy.close());
     status = await span("container running", () => helper.exited, "container");
   } catch (err) {
     notify?.close();

@@ -10,17 +10,28 @@ import { connectAgent, containerProcessState } from "./seccompAgent.js";
 
 describe("containerProcessState", () => {
   it("has runtime-spec's fields: ociVersion, fds, pid, metadata and the container's state", () => {
-    const doc = JSON.parse(containerProcessState({
-      pid: 4422, metadata: "MKNOD=/dev/null", container: { id: "c1", bundle: "/b", annotations: { k: "v" } }, status: "creating", initPid: 4422,
-    })) as Record<string, unknown>;
+    const doc = JSON.parse(
+      containerProcessState({
+        pid: 4422,
+        metadata: "MKNOD=/dev/null",
+        container: { id: "c1", bundle: "/b", annotations: { k: "v" } },
+        status: "creating",
+        initPid: 4422,
+      }),
+    ) as Record<string, unknown>;
     expect(doc).toEqual({
-      ociVersion: "1.3.0", fds: ["seccompFd"], pid: 4422, metadata: "MKNOD=/dev/null",
+      ociVersion: "1.3.0",
+      fds: ["seccompFd"],
+      pid: 4422,
+      metadata: "MKNOD=/dev/null",
       state: { ociVersion: "1.3.0", id: "c1", status: "creating", pid: 4422, bundle: "/b", annotations: { k: "v" } },
     });
   });
 
   it("leaves metadata out when there is none (runc's omitempty); exec names the new process and the init's pid", () => {
-    const doc = JSON.parse(containerProcessState({ pid: 20, container: { id: "c1", bundle: "/b" }, status: "running", initPid: 10 })) as Record<string, unknown>;
+    const doc = JSON.parse(
+      containerProcessState({ pid: 20, container: { id: "c1", bundle: "/b" }, status: "running", initPid: 10 }),
+    ) as Record<string, unknown>;
     expect(doc).not.toHaveProperty("metadata");
     expect(doc.pid).toBe(20);
     expect(doc.state).toMatchObject({ status: "running", pid: 10, annotations: {} });
@@ -32,10 +43,15 @@ describe("connectAgent", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("names linux.seccomp.listenerPath and the socket when there is no agent", async () => {
-    const err = await connectAgent(join(dir, "none.sock"), "create").then(() => undefined, (e: unknown) => e);
+    const err = await connectAgent(join(dir, "none.sock"), "create").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(BerthError);
     expect((err as BerthError).path).toBe("linux.seccomp.listenerPath");
-    expect((err as BerthError).message).toMatch(/^create linux\.seccomp\.listenerPath: cannot connect to the seccomp agent at ".*none\.sock": no such file or directory \(ENOENT\)/);
+    expect((err as BerthError).message).toMatch(
+      /^create linux\.seccomp\.listenerPath: cannot connect to the seccomp agent at ".*none\.sock": no such file or directory \(ENOENT\)/,
+    );
   });
 
   it("connects to a listening agent", async () => {

@@ -32,9 +32,14 @@ export function connectAgent(path: string, op: string, timeoutMs = AGENT_TIMEOUT
     const s = net().createConnection(path);
     const timer = setTimeout(() => {
       s.destroy();
-      reject(new BerthError(`the seccomp agent at ${JSON.stringify(path)} did not accept the connection within ${timeoutMs / 1000}s`, {
-        op, path: LISTENER_PATH, errno: "ETIMEDOUT", hint: "check that the agent is running and accepting connections",
-      }));
+      reject(
+        new BerthError(`the seccomp agent at ${JSON.stringify(path)} did not accept the connection within ${timeoutMs / 1000}s`, {
+          op,
+          path: LISTENER_PATH,
+          errno: "ETIMEDOUT",
+          hint: "check that the agent is running and accepting connections",
+        }),
+      );
     }, timeoutMs);
     s.once("connect", () => {
       clearTimeout(timer);
@@ -44,10 +49,18 @@ export function connectAgent(path: string, op: string, timeoutMs = AGENT_TIMEOUT
     s.once("error", (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       const code = typeof err.code === "string" ? err.code : undefined;
-      reject(new BerthError(`cannot connect to the seccomp agent at ${JSON.stringify(path)}: ${code === undefined ? err.message : describeErrno(code)}`, {
-        op, path: LISTENER_PATH, errno: code, cause: err,
-        hint: "start the seccomp agent listening on that unix socket first, or fix listenerPath (SCMP_ACT_NOTIFY needs an agent)",
-      }));
+      reject(
+        new BerthError(
+          `cannot connect to the seccomp agent at ${JSON.stringify(path)}: ${code === undefined ? err.message : describeErrno(code)}`,
+          {
+            op,
+            path: LISTENER_PATH,
+            errno: code,
+            cause: err,
+            hint: "start the seccomp agent listening on that unix socket first, or fix listenerPath (SCMP_ACT_NOTIFY needs an agent)",
+          },
+        ),
+      );
     });
   });
 }

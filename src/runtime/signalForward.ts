@@ -7,7 +7,11 @@ const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "
 export function forwardSignals(pid: number): () => void {
   const handlers = FORWARDED.map((sig) => {
     const h = (): void => {
-      try { process.kill(pid, sig); } catch { /* already gone */ }
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* already gone */
+      }
     };
     process.on(sig, h);
     return [sig, h] as const;

@@ -60,11 +60,12 @@ export function initBinaryPath(): string {
   // looks beside itself; otherwise beside the module (dist/ for the Node bundle) or
   // in the source tree (tests run from src/).
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = env !== undefined && env !== ""
-    ? [env]
-    : typeof BERTH_COMPILED !== "undefined" && BERTH_COMPILED
-      ? [join(dirname(process.execPath), "berth-init")]
-      : [join(here, "berth-init"), join(here, "../../native/berth-init"), join(here, "../native/berth-init")];
+  const candidates =
+    env !== undefined && env !== ""
+      ? [env]
+      : typeof BERTH_COMPILED !== "undefined" && BERTH_COMPILED
+        ? [join(dirname(process.execPath), "berth-init")]
+        : [join(here, "berth-init"), join(here, "../../native/berth-init"), join(here, "../native/berth-init")];
   for (const c of candidates) {
     if (existsSync(c)) return (cachedInitPath = c);
   }
@@ -111,8 +112,18 @@ export async function runHelper(built: Plan, op: string, cb: HelperCallbacks, so
   // must be ready within AGENT_TIMEOUT_MS (its notified syscalls wait for the agent).
   let agentDeadline: number | undefined;
   const fail = async (err: unknown): Promise<never> => {
-    if (pid > 0) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
-    if (child.pid !== undefined) try { process.kill(child.pid, "SIGKILL"); } catch { /* gone */ }
+    if (pid > 0)
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    if (child.pid !== undefined)
+      try {
+        process.kill(child.pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
     channel.destroy();
     await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
     throw err;
@@ -129,10 +140,14 @@ export async function runHelper(built: Plan, op: string, cb: HelperCallbacks, so
     marks.planSent = now();
     channel.send(Msg.PLAN, encoded);
     for (;;) {
-      const frame = agentDeadline === undefined ? await channel.next() : await nextBefore(channel, agentDeadline, () => agentTimeout(op, agent?.path));
+      const frame =
+        agentDeadline === undefined ? await channel.next() : await nextBefore(channel, agentDeadline, () => agentTimeout(op, agent?.path));
       if (frame === null) {
         const status = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), 1000))]);
-        throw new BerthError(`container process exited before it was ready${status >= 0 ? ` (status ${status})` : ""}`, { op, hint: "run with --debug for details" });
+        throw new BerthError(`container process exited before it was ready${status >= 0 ? ` (status ${status})` : ""}`, {
+          op,
+          hint: "run with --debug for details",
+        });
       }
       switch (frame.type) {
         case Msg.USERMAP:
@@ -150,7 +165,8 @@ export async function runHelper(built: Plan, op: string, cb: HelperCallbacks, so
           break;
         }
         case Msg.SECCOMP: {
-          if (cb.seccompState === undefined || agent === undefined) throw new BerthError("unexpected request for the seccomp agent's state", { op });
+          if (cb.seccompState === undefined || agent === undefined)
+            throw new BerthError("unexpected request for the seccomp agent's state", { op });
           channel.send(Msg.SECCOMP_STATE, Buffer.from(cb.seccompState(pid)));
           agentDeadline = Date.now() + AGENT_TIMEOUT_MS;
           break;
@@ -197,7 +213,12 @@ class InitMarks {
   private readonly list: { name: string; start: bigint; end: bigint; arrived: bigint }[] = [];
 
   add(payload: Buffer): void {
-    this.list.push({ name: payload.subarray(16).toString("utf8"), start: payload.readBigUInt64LE(0), end: payload.readBigUInt64LE(8), arrived: now() });
+    this.list.push({
+      name: payload.subarray(16).toString("utf8"),
+      start: payload.readBigUInt64LE(0),
+      end: payload.readBigUInt64LE(8),
+      arrived: now(),
+    });
   }
 
   flush(): void {
@@ -216,8 +237,14 @@ function nextBefore(channel: SyncChannel, deadline: number, onTimeout: () => Err
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(onTimeout()), Math.max(0, deadline - Date.now()));
     channel.next().then(
-      (f) => { clearTimeout(timer); resolve(f); },
-      (e: unknown) => { clearTimeout(timer); reject(e instanceof Error ? e : new BerthError(String(e), { op: "read from berth-init" })); },
+      (f) => {
+        clearTimeout(timer);
+        resolve(f);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new BerthError(String(e), { op: "read from berth-init" }));
+      },
     );
   });
 }
@@ -225,6 +252,11 @@ function nextBefore(channel: SyncChannel, deadline: number, onTimeout: () => Err
 function agentTimeout(op: string, path: string | undefined): BerthError {
   return new BerthError(
     `the container process was not ready ${AGENT_TIMEOUT_MS / 1000}s after it asked for its seccomp agent's state: the agent${path === undefined ? "" : ` at ${JSON.stringify(path)}`} has not taken the listener, or does not answer the notifications of the process's syscalls`,
-    { op, path: LISTENER_PATH, errno: "ETIMEDOUT", hint: "check that the seccomp agent receives the listener and answers every notification" },
+    {
+      op,
+      path: LISTENER_PATH,
+      errno: "ETIMEDOUT",
+      hint: "check that the seccomp agent receives the listener and answers every notification",
+    },
   );
 }

@@ -50,7 +50,10 @@ describe("defaultSpec", () => {
     expect(s.linux!.resources).toBeUndefined();
     expect(s.mounts!.find((m) => m.destination === "/dev/pts")!.options).not.toContain("gid=5");
     expect(s.mounts!.find((m) => m.destination === "/sys")).toEqual({
-      destination: "/sys", type: "none", source: "/sys", options: ["rbind", "nosuid", "noexec", "nodev", "ro"],
+      destination: "/sys",
+      type: "none",
+      source: "/sys",
+      options: ["rbind", "nosuid", "noexec", "nodev", "ro"],
     });
   });
 

@@ -3,7 +3,22 @@
 // mkdir, so two concurrent creates of one id have exactly one winner. Writes go
 // to a temp file and are renamed into place. Status is derived, never stored.
 
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync, existsSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  existsSync,
+} from "node:fs";
 import { join } from "node:path";
 import { BerthError, isErrno } from "../errors.js";
 import type { Spec, OciState } from "../spec/types.js";
@@ -83,7 +98,12 @@ export function claimContainerDir(root: string, id: string): string {
     mkdirSync(dir, { mode: 0o711 });
   } catch (err) {
     if (isErrno(err, "EEXIST")) {
-      throw new BerthError(`container with id ${id} already exists`, { op: "create", path: dir, errno: "EEXIST", hint: "choose another id or delete the existing container" });
+      throw new BerthError(`container with id ${id} already exists`, {
+        op: "create",
+        path: dir,
+        errno: "EEXIST",
+        hint: "choose another id or delete the existing container",
+      });
     }
     throw BerthError.fromSys("create container directory", dir, err);
   }
@@ -95,7 +115,11 @@ export function removeContainerDir(root: string, id: string): void {
   // The usual content is known: remove it directly; anything else falls back to a recursive remove.
   try {
     for (const f of [STATE_FILE, FIFO_FILE]) {
-      try { unlinkSync(join(dir, f)); } catch (err) { if (!isErrno(err, "ENOENT")) throw err; }
+      try {
+        unlinkSync(join(dir, f));
+      } catch (err) {
+        if (!isErrno(err, "ENOENT")) throw err;
+      }
     }
     rmdirSync(dir);
   } catch (err) {
@@ -131,7 +155,12 @@ export function saveRecord(root: string, rec: ContainerRecord): void {
 }
 
 export function notExist(id: string): BerthError {
-  return new BerthError("container does not exist", { op: "load", path: id, errno: "ENOENT", hint: "see `berth list` for the containers under this --root" });
+  return new BerthError("container does not exist", {
+    op: "load",
+    path: id,
+    errno: "ENOENT",
+    hint: "see `berth list` for the containers under this --root",
+  });
 }
 
 /** Load a container's record; throws runc's "does not exist" error. */
@@ -147,7 +176,12 @@ export function loadRecord(root: string, id: string): ContainerRecord {
   try {
     return JSON.parse(text) as ContainerRecord;
   } catch (err) {
-    throw new BerthError("state file is corrupt", { op: "load", path: join(containerDir(root, id), STATE_FILE), cause: err, hint: "remove it with `berth delete --force`" });
+    throw new BerthError("state file is corrupt", {
+      op: "load",
+      path: join(containerDir(root, id), STATE_FILE),
+      cause: err,
+      hint: "remove it with `berth delete --force`",
+    });
   }
 }
 
@@ -184,7 +218,11 @@ export function hookState(rec: { id: string; bundle: string; annotations?: Recor
 }
 
 /** runtime-spec's state of a container (runtime.md "State"), as hooks and seccomp agents get it. */
-export function specState(rec: { id: string; bundle: string; annotations?: Record<string, string> }, status: Status, pid?: number): Record<string, unknown> {
+export function specState(
+  rec: { id: string; bundle: string; annotations?: Record<string, string> },
+  status: Status,
+  pid?: number,
+): Record<string, unknown> {
   const s: Record<string, unknown> = { ociVersion: OCI_VERSION, id: rec.id, status };
   if (pid !== undefined && pid > 0) s.pid = pid;
   s.bundle = rec.bundle;
@@ -206,13 +244,15 @@ export function listIds(root: string): string[] {
     if (isErrno(err, "ENOENT")) return [];
     throw BerthError.fromSys("list", root, err);
   }
-  return names.filter((n) => {
-    try {
-      return statSync(join(root, n, STATE_FILE)).isFile();
-    } catch {
-      return false;
-    }
-  }).sort();
+  return names
+    .filter((n) => {
+      try {
+        return statSync(join(root, n, STATE_FILE)).isFile();
+      } catch {
+        return false;
+      }
+    })
+    .sort();
 }
 
 /** RFC 3339 UTC time with nanoseconds, as runc writes `created` (UTC methods only: no time zone lookup). */

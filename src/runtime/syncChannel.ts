@@ -14,7 +14,10 @@ export interface ByteStream {
   destroy(): unknown;
 }
 
-export interface Frame { type: number; payload: Buffer }
+export interface Frame {
+  type: number;
+  payload: Buffer;
+}
 
 /** Frames larger than this are treated as a protocol error (berth-init has the same limit). */
 export const MAX_PAYLOAD = 64 * 1024 * 1024;
@@ -68,9 +71,12 @@ export class SyncChannel {
       const type = this.buffered.readUInt32LE(0);
       const len = this.buffered.readUInt32LE(4);
       if (len > MAX_PAYLOAD) {
-        this.onError(new BerthError(`frame of ${len} bytes (type ${type})`, {
-          op: "read sync socket", hint: "berth-init and berth disagree about the protocol; rebuild both",
-        }));
+        this.onError(
+          new BerthError(`frame of ${len} bytes (type ${type})`, {
+            op: "read sync socket",
+            hint: "berth-init and berth disagree about the protocol; rebuild both",
+          }),
+        );
         this.stream.destroy();
         return;
       }
@@ -92,7 +98,8 @@ export class SyncChannel {
     this.ended = true;
     if (this.buffered.length > 0 && this.failure === undefined) {
       this.failure = new BerthError(`stream ended inside a frame (${this.buffered.length} bytes left over)`, {
-        op: "read sync socket", hint: "berth-init died while sending; see its stderr",
+        op: "read sync socket",
+        hint: "berth-init died while sending; see its stderr",
       });
     }
     for (const w of this.waiters.splice(0)) {

@@ -42,19 +42,42 @@ export function parseResourcesJson(text: string, source: string): Resources {
 const UPDATABLE: Record<string, readonly string[]> = {
   memory: ["limit", "reservation", "swap", "kernel", "kernelTCP", "checkBeforeUpdate"],
   cpu: ["shares", "quota", "burst", "period", "realtimeRuntime", "realtimePeriod", "cpus", "mems", "idle"],
-  blockIO: ["weight", "leafWeight", "weightDevice", "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice"],
+  blockIO: [
+    "weight",
+    "leafWeight",
+    "weightDevice",
+    "throttleReadBpsDevice",
+    "throttleWriteBpsDevice",
+    "throttleReadIOPSDevice",
+    "throttleWriteIOPSDevice",
+  ],
   pids: ["limit"],
 };
 
 /** Values for which zero (or "") means "leave unchanged", as in runc. */
 const ZERO_KEEPS = new Set([
-  "memory.limit", "memory.reservation", "memory.swap", "cpu.shares", "cpu.quota", "cpu.period", "cpu.realtimeRuntime",
-  "cpu.realtimePeriod", "cpu.cpus", "cpu.mems", "blockIO.weight", "blockIO.leafWeight", "pids.limit",
+  "memory.limit",
+  "memory.reservation",
+  "memory.swap",
+  "cpu.shares",
+  "cpu.quota",
+  "cpu.period",
+  "cpu.realtimeRuntime",
+  "cpu.realtimePeriod",
+  "cpu.cpus",
+  "cpu.mems",
+  "blockIO.weight",
+  "blockIO.leafWeight",
+  "pids.limit",
 ]);
 
 function isEmpty(v: unknown): boolean {
-  return v === undefined || v === null || (Array.isArray(v) && v.length === 0) ||
-    (typeof v === "object" && !Array.isArray(v) && Object.keys(v as Obj).length === 0);
+  return (
+    v === undefined ||
+    v === null ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === "object" && !Array.isArray(v) && Object.keys(v as Obj).length === 0)
+  );
 }
 
 export interface UpdatePlan {
@@ -168,7 +191,12 @@ export async function updateContainer(opts: UpdateOptions): Promise<Resources> {
   const current = rec.config.linux?.resources;
   const { patch, warnings } = planUpdate(req, current);
   if (statusOf(opts.root, rec) === "stopped") {
-    throw new BerthError("container not running", { op: "update", path: rec.id, errno: "ESRCH", hint: "only a created, running or paused container can be updated" });
+    throw new BerthError("container not running", {
+      op: "update",
+      path: rec.id,
+      errno: "ESRCH",
+      hint: "only a created, running or paused container can be updated",
+    });
   }
   for (const w of warnings) log.warn(w);
   if (Object.keys(patch).length === 0) return current ?? {};

@@ -12,8 +12,18 @@
 import { join } from "node:path";
 import { BerthError } from "../errors.js";
 import {
-  fdWaitAvailable, Inotify, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MODIFY,
-  IN_MOVE_SELF, IN_MOVED_FROM, IN_MOVED_TO, pidfdOpen, pollReadable,
+  fdWaitAvailable,
+  Inotify,
+  IN_ATTRIB,
+  IN_CREATE,
+  IN_DELETE,
+  IN_DELETE_SELF,
+  IN_MODIFY,
+  IN_MOVE_SELF,
+  IN_MOVED_FROM,
+  IN_MOVED_TO,
+  pidfdOpen,
+  pollReadable,
 } from "../linux/fdwait.js";
 import { UNIFIED } from "../linux/cgroups/detect.js";
 import { closeSync, existsSync } from "node:fs";
@@ -38,10 +48,13 @@ export const FALLBACK_POLL_MS = 100;
 export function canReach(status: Status, target: WaitState, fifoExists: boolean): boolean {
   if (status === target) return true;
   switch (target) {
-    case "stopped": return true;
-    case "created": return status === "creating" || (status === "paused" && fifoExists);
+    case "stopped":
+      return true;
+    case "created":
+      return status === "creating" || (status === "paused" && fifoExists);
     case "running":
-    case "paused": return status !== "stopped";
+    case "paused":
+      return status !== "stopped";
   }
 }
 
@@ -61,7 +74,9 @@ export interface WaitOptions {
 
 function unreachable(id: string, status: Status, target: WaitState): BerthError {
   return new BerthError(`container is ${status} and can no longer become ${target}`, {
-    op: "wait", path: id, hint: status === "stopped" ? "delete it with `berth delete`" : "see `berth state` for its status",
+    op: "wait",
+    path: id,
+    hint: status === "stopped" ? "delete it with `berth delete`" : "see `berth state` for its status",
   });
 }
 

@@ -24,11 +24,18 @@ function readBounded(file: string, op: string): string {
     const st = fstatSync(fd);
     if (!st.isFile()) {
       throw new BerthError(`not a regular file (${st.isDirectory() ? "a directory" : "a device, fifo or socket"})`, {
-        op, path: file, errno: st.isDirectory() ? "EISDIR" : "EINVAL", hint: "it must be a regular JSON file",
+        op,
+        path: file,
+        errno: st.isDirectory() ? "EISDIR" : "EINVAL",
+        hint: "it must be a regular JSON file",
       });
     }
     if (st.size > MAX_JSON_BYTES) {
-      throw new BerthError(`${st.size} bytes is more than the ${MAX_JSON_BYTES} berth reads`, { op, path: file, hint: "a JSON document this large is not a runtime config" });
+      throw new BerthError(`${st.size} bytes is more than the ${MAX_JSON_BYTES} berth reads`, {
+        op,
+        path: file,
+        hint: "a JSON document this large is not a runtime config",
+      });
     }
     const buf = Buffer.alloc(st.size + 1);
     let n = 0;
@@ -49,11 +56,14 @@ function readBounded(file: string, op: string): string {
 
 /** The deepest nesting of objects and arrays in JSON text (strings skipped), stopping past `limit`. */
 export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
-  let depth = 0, max = 0, inString = false;
+  let depth = 0,
+    max = 0,
+    inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -68,7 +78,11 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
 export function readJsonFile(file: string, op: string): unknown {
   const text = readBounded(file, op);
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
-    throw new BerthError(`objects and arrays nest deeper than ${MAX_JSON_DEPTH} levels`, { op, path: file, hint: "a runtime config nests a few levels; this is not one" });
+    throw new BerthError(`objects and arrays nest deeper than ${MAX_JSON_DEPTH} levels`, {
+      op,
+      path: file,
+      hint: "a runtime config nests a few levels; this is not one",
+    });
   }
   return parseJsonText(text, file, op);
 }

@@ -26,13 +26,18 @@ export function checkRootlessConfig(spec: Spec, egid: number): void {
   const l = spec.linux;
   const userns = (l?.namespaces ?? []).find((n) => n.type === "user");
   if (userns === undefined) {
-    fail("linux.namespaces", "a rootless container (berth not run as root) requires a user namespace",
-      'add {"type": "user"} and linux.uidMappings/gidMappings mapping your ids (berth spec --rootless writes such a config)');
+    fail(
+      "linux.namespaces",
+      "a rootless container (berth not run as root) requires a user namespace",
+      'add {"type": "user"} and linux.uidMappings/gidMappings mapping your ids (berth spec --rootless writes such a config)',
+    );
   }
   const joined = (userns.path ?? "") !== "";
   if (!joined) {
-    if ((l?.uidMappings ?? []).length === 0) fail("linux.uidMappings", "a rootless container requires at least one uid mapping", "map container uid 0 to your uid");
-    if ((l?.gidMappings ?? []).length === 0) fail("linux.gidMappings", "a rootless container requires at least one gid mapping", "map container gid 0 to your gid");
+    if ((l?.uidMappings ?? []).length === 0)
+      fail("linux.uidMappings", "a rootless container requires at least one uid mapping", "map container uid 0 to your uid");
+    if ((l?.gidMappings ?? []).length === 0)
+      fail("linux.gidMappings", "a rootless container requires at least one gid mapping", "map container gid 0 to your gid");
   }
   (spec.mounts ?? []).forEach((m, i) => {
     for (const opt of m.options ?? []) {
@@ -40,15 +45,21 @@ export function checkRootlessConfig(spec: Spec, egid: number): void {
       if (hit === null || joined) continue;
       const kind = hit[1] as "uid" | "gid";
       if (!mapped(Number(hit[2]), kind === "uid" ? l?.uidMappings : l?.gidMappings)) {
-        fail(`mounts[${i}].options`, `${opt}: a rootless container cannot give a mount an unmapped ${kind}`,
-          `use a ${kind} that linux.${kind}Mappings maps, or drop the option (berth spec --rootless drops gid=5 from /dev/pts)`);
+        fail(
+          `mounts[${i}].options`,
+          `${opt}: a rootless container cannot give a mount an unmapped ${kind}`,
+          `use a ${kind} that linux.${kind}Mappings maps, or drop the option (berth spec --rootless drops gid=5 from /dev/pts)`,
+        );
       }
     }
   });
   const gids = l?.gidMappings ?? [];
   const selfOnly = gids.length === 1 && gids[0]!.containerID === 0 && gids[0]!.hostID === egid && gids[0]!.size === 1;
   if (!joined && selfOnly && (spec.process?.user.additionalGids ?? []).length > 0) {
-    fail("process.user.additionalGids", "supplementary groups cannot be set: with only your own gid mapped, the user namespace denies setgroups",
-      "remove process.user.additionalGids, or map more gids through newgidmap (ranges in /etc/subgid)");
+    fail(
+      "process.user.additionalGids",
+      "supplementary groups cannot be set: with only your own gid mapped, the user namespace denies setgroups",
+      "remove process.user.additionalGids, or map more gids through newgidmap (ranges in /etc/subgid)",
+    );
   }
 }

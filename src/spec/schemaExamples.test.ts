@@ -69,7 +69,9 @@ function examples(): Example[] {
     for (const dir of ["good", "bad"] as const) {
       const d = join(testDir, kind, dir);
       if (!existsSync(d)) continue;
-      for (const name of readdirSync(d).filter((f) => f.endsWith(".json")).sort()) {
+      for (const name of readdirSync(d)
+        .filter((f) => f.endsWith(".json"))
+        .sort()) {
         out.push({ kind, dir, name, text: readFileSync(join(d, name), "utf8") });
       }
     }
@@ -109,11 +111,60 @@ const KNOWN_DIFFERENCES: { pattern: RegExp; why: string }[] = [
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const REPLACEMENTS: Json[] = [
-  null, true, 0, 1, -1, 7, 1.5, 255, 256, 511, 512, 65535, 65536, 2 ** 31, -(2 ** 31) - 1,
-  2 ** 32, -1e19, 2e19, "", "x", "c", "p", "cc", "64kB", "64KB", "2MB", "0B",
-  "RLIMIT_NOFILE", "RLIMIT_nofile", "0-3,7", "0-3;7", "MB:0=100", "MB:0\n1", "L3:0=f",
-  "CAP_CHOWN", "cap_chown", "pid", "SCMP_ACT_ALLOW", "SCMP_CMP_EQ", "SCHED_FIFO", "IOPRIO_CLASS_RT",
-  "MPOL_BIND", "MPOL_F_STATIC_NODES", "LINUX32", "private", "rshared", "bogus", [], ["x"], [7], [{}], {}, { a: 1 }, { a: "b" },
+  null,
+  true,
+  0,
+  1,
+  -1,
+  7,
+  1.5,
+  255,
+  256,
+  511,
+  512,
+  65535,
+  65536,
+  2 ** 31,
+  -(2 ** 31) - 1,
+  2 ** 32,
+  -1e19,
+  2e19,
+  "",
+  "x",
+  "c",
+  "p",
+  "cc",
+  "64kB",
+  "64KB",
+  "2MB",
+  "0B",
+  "RLIMIT_NOFILE",
+  "RLIMIT_nofile",
+  "0-3,7",
+  "0-3;7",
+  "MB:0=100",
+  "MB:0\n1",
+  "L3:0=f",
+  "CAP_CHOWN",
+  "cap_chown",
+  "pid",
+  "SCMP_ACT_ALLOW",
+  "SCMP_CMP_EQ",
+  "SCHED_FIFO",
+  "IOPRIO_CLASS_RT",
+  "MPOL_BIND",
+  "MPOL_F_STATIC_NODES",
+  "LINUX32",
+  "private",
+  "rshared",
+  "bogus",
+  [],
+  ["x"],
+  [7],
+  [{}],
+  {},
+  { a: 1 },
+  { a: "b" },
 ];
 
 /** Every node of a document with its path (as key list). */
@@ -172,7 +223,15 @@ function* mutants(base: Json): Generator<{ label: string; doc: Json }> {
     if (path.length > 0) yield [`delete ${where}`, undefined, path];
     const node = getAt(root.doc, path);
     if (node !== null && typeof node === "object" && !Array.isArray(node)) {
-      for (const [k, v] of [["zz", 5], ["zz", "s"], ["", 5], ["\n", 5], ["zz", {}], ["zz", { name: 5 }], ["zz", { hcaHandles: "x" }]] as [string, Json][]) {
+      for (const [k, v] of [
+        ["zz", 5],
+        ["zz", "s"],
+        ["", 5],
+        ["\n", 5],
+        ["zz", {}],
+        ["zz", { name: 5 }],
+        ["zz", { hcaHandles: "x" }],
+      ] as [string, Json][]) {
         yield [`${where}[${JSON.stringify(k)}] = ${JSON.stringify(v)}`, v, [...path, k]];
       }
     }
@@ -197,7 +256,10 @@ const RICH_LINUX_CONFIG: Json = {
   mounts: [
     { destination: "/proc", type: "proc", source: "proc" },
     {
-      destination: "/data", type: "none", source: "/srv/data", options: ["rbind", "idmap"],
+      destination: "/data",
+      type: "none",
+      source: "/srv/data",
+      options: ["rbind", "idmap"],
       uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
       gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
     },
@@ -206,15 +268,22 @@ const RICH_LINUX_CONFIG: Json = {
     terminal: true,
     consoleSize: { height: 25, width: 80 },
     user: { uid: 1, gid: 1, umask: 18, additionalGids: [5, 6], username: "daemon" },
-    args: ["sh"], commandLine: "sh", env: ["PATH=/bin"], cwd: "/",
+    args: ["sh"],
+    commandLine: "sh",
+    env: ["PATH=/bin"],
+    cwd: "/",
     capabilities: { bounding: ["CAP_KILL"], effective: ["CAP_KILL"], inheritable: [], permitted: ["CAP_KILL"], ambient: [] },
     rlimits: [{ type: "RLIMIT_NOFILE", soft: 1024, hard: 4096 }],
-    noNewPrivileges: true, apparmorProfile: "p", oomScoreAdj: 100, selinuxLabel: "l",
+    noNewPrivileges: true,
+    apparmorProfile: "p",
+    oomScoreAdj: 100,
+    selinuxLabel: "l",
     scheduler: { policy: "SCHED_DEADLINE", nice: 0, priority: 0, flags: ["SCHED_FLAG_RECLAIM"], runtime: 1, deadline: 2, period: 3 },
     ioPriority: { class: "IOPRIO_CLASS_BE", priority: 4 },
     execCPUAffinity: { initial: "0", final: "0-1" },
   },
-  hostname: "h", domainname: "d",
+  hostname: "h",
+  domainname: "d",
   hooks: { prestart: [{ path: "/bin/true", args: ["true"], env: ["A=b"], timeout: 5 }] },
   annotations: { "org.example": "v" },
   linux: {
@@ -226,12 +295,26 @@ const RICH_LINUX_CONFIG: Json = {
     netDevices: { eth1: { name: "eth0" } },
     cgroupsPath: "/berth/x",
     resources: {
-      devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 3, access: "rw" }],
-      memory: { limit: 1, reservation: 1, swap: 2, kernel: -1, kernelTCP: -1, swappiness: 0, disableOOMKiller: false, useHierarchy: true, checkBeforeUpdate: true },
+      devices: [
+        { allow: false, access: "rwm" },
+        { allow: true, type: "c", major: 1, minor: 3, access: "rw" },
+      ],
+      memory: {
+        limit: 1,
+        reservation: 1,
+        swap: 2,
+        kernel: -1,
+        kernelTCP: -1,
+        swappiness: 0,
+        disableOOMKiller: false,
+        useHierarchy: true,
+        checkBeforeUpdate: true,
+      },
       cpu: { shares: 1024, quota: -1, burst: 0, period: 100000, realtimeRuntime: 0, realtimePeriod: 0, cpus: "0", mems: "0", idle: 0 },
       pids: { limit: -1 },
       blockIO: {
-        weight: 500, leafWeight: 100,
+        weight: 500,
+        leafWeight: 100,
         weightDevice: [{ major: 8, minor: 0, weight: 500, leafWeight: 10 }],
         throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 1 }],
         throttleWriteBpsDevice: [{ major: 8, minor: 0, rate: 1 }],
@@ -245,12 +328,20 @@ const RICH_LINUX_CONFIG: Json = {
     },
     rootfsPropagation: "slave",
     seccomp: {
-      defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 1, architectures: ["SCMP_ARCH_X86_64"],
-      flags: ["SECCOMP_FILTER_FLAG_LOG"], listenerPath: "/run/l", listenerMetadata: "m",
-      syscalls: [{ names: ["read"], action: "SCMP_ACT_ALLOW", errnoRet: 1, args: [{ index: 0, value: 1, valueTwo: 2, op: "SCMP_CMP_MASKED_EQ" }] }],
+      defaultAction: "SCMP_ACT_ERRNO",
+      defaultErrnoRet: 1,
+      architectures: ["SCMP_ARCH_X86_64"],
+      flags: ["SECCOMP_FILTER_FLAG_LOG"],
+      listenerPath: "/run/l",
+      listenerMetadata: "m",
+      syscalls: [
+        { names: ["read"], action: "SCMP_ACT_ALLOW", errnoRet: 1, args: [{ index: 0, value: 1, valueTwo: 2, op: "SCMP_CMP_MASKED_EQ" }] },
+      ],
     },
     sysctl: { "net.ipv4.ip_forward": "1" },
-    maskedPaths: ["/proc/kcore"], readonlyPaths: ["/proc/sys"], mountLabel: "m",
+    maskedPaths: ["/proc/kcore"],
+    readonlyPaths: ["/proc/sys"],
+    mountLabel: "m",
     personality: { domain: "LINUX", flags: [] },
     intelRdt: { closID: "c", schemata: ["L3:0=f"], l3CacheSchema: "L3:0=f", memBwSchema: "MB:0=100", enableMonitoring: true },
     memoryPolicy: { mode: "MPOL_BIND", nodes: "0", flags: ["MPOL_F_STATIC_NODES"] },
@@ -307,7 +398,8 @@ SCHEMA.describe("schema examples (official runtime-spec 1.3 schema as the refere
         const theirs = official[base.kind](m.doc);
         const ours = OURS[base.kind](m.doc);
         if (!theirs) rejected++;
-        if (theirs !== ours && !KNOWN_DIFFERENCES.some((k) => k.pattern.test(m.label))) disagreements.push(`${m.label}: official ${theirs ? "accepts" : "rejects"}, berth ${ours ? "accepts" : "rejects"}`);
+        if (theirs !== ours && !KNOWN_DIFFERENCES.some((k) => k.pattern.test(m.label)))
+          disagreements.push(`${m.label}: official ${theirs ? "accepts" : "rejects"}, berth ${ours ? "accepts" : "rejects"}`);
       }
       expect(count).toBeGreaterThan(100);
       expect(rejected, "some mutants are invalid").toBeGreaterThan(0);
@@ -328,7 +420,11 @@ SCHEMA.describe("deliberate differences from the official schema", () => {
     expect(validateConfig({ ociVersion: "1.3.0", root: { path: "rootfs" }, linux: { rootfsPropagation: "rbogus" } })).toBe(false);
   });
   test("a device fileMode with file type bits (podman's 0o20600): official rejects, berth accepts (runc compatibility)", () => {
-    const doc = { ociVersion: "1.3.0", root: { path: "rootfs" }, linux: { devices: [{ type: "c", path: "/dev/fuse", major: 10, minor: 229, fileMode: 0o20600 }] } };
+    const doc = {
+      ociVersion: "1.3.0",
+      root: { path: "rootfs" },
+      linux: { devices: [{ type: "c", path: "/dev/fuse", major: 10, minor: 229, fileMode: 0o20600 }] },
+    };
     expect(official.config(doc)).toBe(false);
     expect(validateConfig(doc)).toBe(true);
   });

@@ -62,9 +62,12 @@ test("the base config passes", () => {
 });
 
 describe("ociVersion", () => {
-  test.each(["1.0.0", "1.0.2", "1.1.0", "1.2.1", "1.3.0", "1.3.7", "1.0.0-rc5", "1.3.0+dev", "1.2.0-rc.1+build.5"])("%s is accepted", (v) => {
-    expect(() => checkOciVersion(v)).not.toThrow();
-  });
+  test.each(["1.0.0", "1.0.2", "1.1.0", "1.2.1", "1.3.0", "1.3.7", "1.0.0-rc5", "1.3.0+dev", "1.2.0-rc.1+build.5"])(
+    "%s is accepted",
+    (v) => {
+      expect(() => checkOciVersion(v)).not.toThrow();
+    },
+  );
 
   test.each(["0.2.0", "1.4.0", "2.0.0", "0.9.9"])("%s is out of range", (v) => {
     rejects((c) => (c.ociVersion = v), "ociVersion", `runtime-spec version "${v}" is not supported; berth supports 1.0.0 to 1.3.x`);
@@ -138,7 +141,11 @@ describe("mounts", () => {
 describe("devices", () => {
   test("fileMode may carry file type bits (as podman sends it), but no more than a mode holds", () => {
     expect(check((c) => (c.linux.devices = [{ type: "c", path: "/dev/fuse", major: 10, minor: 229, fileMode: 0o20600 }]))).toEqual([]);
-    rejects((c) => (c.linux.devices = [{ type: "c", path: "/dev/fuse", major: 10, minor: 229, fileMode: 0o1000000 }]), "linux.devices[0].fileMode", "is not a file mode");
+    rejects(
+      (c) => (c.linux.devices = [{ type: "c", path: "/dev/fuse", major: 10, minor: 229, fileMode: 0o1000000 }]),
+      "linux.devices[0].fileMode",
+      "is not a file mode",
+    );
   });
 });
 
@@ -187,20 +194,48 @@ describe("process", () => {
   });
 
   test("rlimits: known names, no duplicates, soft <= hard", () => {
-    rejects((c) => (c.process.rlimits = [{ type: "RLIMIT_BOGUS", soft: 1, hard: 1 }]), "process.rlimits[0].type", 'unknown resource limit "RLIMIT_BOGUS"');
     rejects(
-      (c) => (c.process.rlimits = [{ type: "RLIMIT_NOFILE", soft: 1, hard: 1 }, { type: "RLIMIT_NOFILE", soft: 2, hard: 2 }]),
+      (c) => (c.process.rlimits = [{ type: "RLIMIT_BOGUS", soft: 1, hard: 1 }]),
+      "process.rlimits[0].type",
+      'unknown resource limit "RLIMIT_BOGUS"',
+    );
+    rejects(
+      (c) =>
+        (c.process.rlimits = [
+          { type: "RLIMIT_NOFILE", soft: 1, hard: 1 },
+          { type: "RLIMIT_NOFILE", soft: 2, hard: 2 },
+        ]),
       "process.rlimits[1].type",
       "RLIMIT_NOFILE is set twice (also process.rlimits[0])",
     );
-    rejects((c) => (c.process.rlimits = [{ type: "RLIMIT_CORE", soft: 10, hard: 5 }]), "process.rlimits[0].soft", "soft limit 10 is above the hard limit 5");
-    expect(check((c) => (c.process.rlimits = [{ type: "RLIMIT_NOFILE", soft: 1024, hard: 1024 }, { type: "RLIMIT_CORE", soft: 0, hard: 18446744073709551615 }]))).toEqual([]);
+    rejects(
+      (c) => (c.process.rlimits = [{ type: "RLIMIT_CORE", soft: 10, hard: 5 }]),
+      "process.rlimits[0].soft",
+      "soft limit 10 is above the hard limit 5",
+    );
+    expect(
+      check(
+        (c) =>
+          (c.process.rlimits = [
+            { type: "RLIMIT_NOFILE", soft: 1024, hard: 1024 },
+            { type: "RLIMIT_CORE", soft: 0, hard: 18446744073709551615 },
+          ]),
+      ),
+    ).toEqual([]);
   });
 
   test("scheduler rules", () => {
     rejects((c) => (c.process.scheduler = { policy: "SCHED_OTHER", nice: 20 }), "process.scheduler.nice", "between -20 and 19");
-    rejects((c) => (c.process.scheduler = { policy: "SCHED_OTHER", priority: 5 }), "process.scheduler.priority", "only applies to SCHED_FIFO and SCHED_RR");
-    rejects((c) => (c.process.scheduler = { policy: "SCHED_RR", runtime: 5 }), "process.scheduler.runtime", "only applies to SCHED_DEADLINE");
+    rejects(
+      (c) => (c.process.scheduler = { policy: "SCHED_OTHER", priority: 5 }),
+      "process.scheduler.priority",
+      "only applies to SCHED_FIFO and SCHED_RR",
+    );
+    rejects(
+      (c) => (c.process.scheduler = { policy: "SCHED_RR", runtime: 5 }),
+      "process.scheduler.runtime",
+      "only applies to SCHED_DEADLINE",
+    );
     expect(check((c) => (c.process.scheduler = { policy: "SCHED_FIFO", priority: 5 }))).toEqual([]);
     expect(check((c) => (c.process.scheduler = { policy: "SCHED_DEADLINE", runtime: 1, deadline: 2, period: 3 }))).toEqual([]);
   });
@@ -208,7 +243,11 @@ describe("process", () => {
 
 describe("hooks and annotations", () => {
   test("hook paths must be absolute", () => {
-    rejects((c) => (c.hooks = { poststop: [{ path: "/bin/true" }, { path: "true" }] }), "hooks.poststop[1].path", '"true" is not an absolute path');
+    rejects(
+      (c) => (c.hooks = { poststop: [{ path: "/bin/true" }, { path: "true" }] }),
+      "hooks.poststop[1].path",
+      '"true" is not an absolute path',
+    );
     rejects((c) => (c.hooks = { startContainer: [{ path: "bin/x" }] }), "hooks.startContainer[0].path", "not an absolute path");
   });
 
@@ -223,7 +262,11 @@ describe("hooks and annotations", () => {
 
 describe("namespaces", () => {
   test("duplicates are rejected", () => {
-    rejects((c) => c.linux.namespaces.push({ type: "pid" }), "linux.namespaces[5].type", '"pid" is listed twice (also linux.namespaces[0])');
+    rejects(
+      (c) => c.linux.namespaces.push({ type: "pid" }),
+      "linux.namespaces[5].type",
+      '"pid" is listed twice (also linux.namespaces[0])',
+    );
   });
 
   test("namespace paths must be absolute", () => {
@@ -231,7 +274,11 @@ describe("namespaces", () => {
   });
 
   test("hostname and domainname need a UTS namespace", () => {
-    rejects((c) => (c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== "uts")), "hostname", "without a private UTS namespace");
+    rejects(
+      (c) => (c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== "uts")),
+      "hostname",
+      "without a private UTS namespace",
+    );
     rejects(
       (c) => {
         delete c.hostname;
@@ -244,7 +291,11 @@ describe("namespaces", () => {
   });
 
   test("masked and read-only paths need a mount namespace", () => {
-    rejects((c) => (c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== "mount")), "linux.maskedPaths", "needs a private mount namespace");
+    rejects(
+      (c) => (c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== "mount")),
+      "linux.maskedPaths",
+      "needs a private mount namespace",
+    );
   });
 
   test("time offsets need a new time namespace", () => {
@@ -257,10 +308,12 @@ describe("namespaces", () => {
       "linux.timeOffsets",
       "joining an existing time namespace",
     );
-    expect(check((c) => {
-      c.linux.timeOffsets = { boottime: { secs: 1, nanosecs: 5 } };
-      c.linux.namespaces.push({ type: "time" });
-    })).toEqual([]);
+    expect(
+      check((c) => {
+        c.linux.timeOffsets = { boottime: { secs: 1, nanosecs: 5 } };
+        c.linux.namespaces.push({ type: "time" });
+      }),
+    ).toEqual([]);
   });
 });
 
@@ -289,11 +342,13 @@ describe("user namespace mappings", () => {
   });
 
   test("good maps pass", () => {
-    expect(check((c) => {
-      c.linux.namespaces.push({ type: "user" });
-      c.linux.uidMappings = [map(0, 100000, 1000), map(1000, 1000, 1), map(1001, 101001, 64535)];
-      c.linux.gidMappings = [map(0, 100000, 65536)];
-    })).toEqual([]);
+    expect(
+      check((c) => {
+        c.linux.namespaces.push({ type: "user" });
+        c.linux.uidMappings = [map(0, 100000, 1000), map(1000, 1000, 1), map(1001, 101001, 64535)];
+        c.linux.gidMappings = [map(0, 100000, 65536)];
+      }),
+    ).toEqual([]);
   });
 
   test("sizes must be positive and ranges must fit in 32 bits", () => {
@@ -306,7 +361,9 @@ describe("user namespace mappings", () => {
     expect(() => checkMapList([map(0, 1000, 10), map(5, 2000, 10)], "linux.uidMappings")).toThrow(
       /linux\.uidMappings\[1\]\.containerID: container range 5-14 overlaps linux\.uidMappings\[0\] \(0-9\)/,
     );
-    expect(() => checkMapList([map(0, 1000, 10), map(10, 1009, 1)], "linux.gidMappings")).toThrow(/gidMappings\[1\]\.hostID: host range 1009-1009 overlaps/);
+    expect(() => checkMapList([map(0, 1000, 10), map(10, 1009, 1)], "linux.gidMappings")).toThrow(
+      /gidMappings\[1\]\.hostID: host range 1009-1009 overlaps/,
+    );
     expect(() => checkMapList([map(0, 1000, 10), map(10, 1010, 10)], "linux.uidMappings")).not.toThrow();
   });
 
@@ -318,12 +375,24 @@ describe("user namespace mappings", () => {
 
 describe("devices and path lists", () => {
   test("device paths must be absolute", () => {
-    rejects((c) => (c.linux.devices = [{ type: "c", path: "dev/null", major: 1, minor: 3 }]), "linux.devices[0].path", "not an absolute path");
+    rejects(
+      (c) => (c.linux.devices = [{ type: "c", path: "dev/null", major: 1, minor: 3 }]),
+      "linux.devices[0].path",
+      "not an absolute path",
+    );
   });
 
   test("major and minor are required except for fifos", () => {
-    rejects((c) => (c.linux.devices = [{ type: "c", path: "/dev/x", minor: 3 }]), "linux.devices[0].major", 'is required for a device of type "c"');
-    rejects((c) => (c.linux.devices = [{ type: "b", path: "/dev/x", major: 3 }]), "linux.devices[0].minor", 'is required for a device of type "b"');
+    rejects(
+      (c) => (c.linux.devices = [{ type: "c", path: "/dev/x", minor: 3 }]),
+      "linux.devices[0].major",
+      'is required for a device of type "c"',
+    );
+    rejects(
+      (c) => (c.linux.devices = [{ type: "b", path: "/dev/x", major: 3 }]),
+      "linux.devices[0].minor",
+      'is required for a device of type "b"',
+    );
     expect(check((c) => (c.linux.devices = [{ type: "p", path: "/dev/fifo" }]))).toEqual([]);
   });
 
@@ -342,13 +411,18 @@ describe("sysctl", () => {
   });
 
   test("namespaced keys are allowed with their namespace", () => {
-    expect(check((c) => (c.linux.sysctl = {
-      "net.ipv4.ip_forward": "1",
-      "net/core/somaxconn": "1024",
-      "kernel.shmmax": "1",
-      "fs.mqueue.msg_max": "10",
-      "kernel.domainname": "example.org",
-    }))).toEqual([]);
+    expect(
+      check(
+        (c) =>
+          (c.linux.sysctl = {
+            "net.ipv4.ip_forward": "1",
+            "net/core/somaxconn": "1024",
+            "kernel.shmmax": "1",
+            "fs.mqueue.msg_max": "10",
+            "kernel.domainname": "example.org",
+          }),
+      ),
+    ).toEqual([]);
   });
 
   test("malformed keys are rejected", () => {

@@ -24,8 +24,14 @@ const CAP_SETS = ["bounding", "effective", "inheritable", "permitted", "ambient"
 
 /** IPC-namespaced sysctls (besides the fs.mqueue.* family), as runc lists them. */
 const IPC_SYSCTLS = new Set([
-  "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-  "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+  "kernel.msgmax",
+  "kernel.msgmnb",
+  "kernel.msgmni",
+  "kernel.sem",
+  "kernel.shmall",
+  "kernel.shmmax",
+  "kernel.shmmni",
+  "kernel.shm_rmid_forced",
 ]);
 
 export interface SemanticOptions {
@@ -69,7 +75,8 @@ export function checkSemantics(spec: Spec, bundle: string, options: SemanticOpti
 
 /** Parse a SemVer 2.0.0 string into [major, minor, patch]; undefined if it is not one. */
 export function parseSemver(v: string): [number, number, number] | undefined {
-  const m = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/.exec(v);
+  const m =
+    /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/.exec(v);
   if (!m) return undefined;
   return [Number(m[1]), Number(m[2]), Number(m[3])];
 }
@@ -106,9 +113,15 @@ function checkRoot(spec: Spec, bundle: string, checkHost: boolean): void {
     isDir = statSync(full).isDirectory();
   } catch (err) {
     const e = BerthError.fromSys(OP, "root.path", err);
-    fail("root.path", `${JSON.stringify(p)} (${full}): ${e.message.replace(/^.*?: /, "")}`, "create the root filesystem directory or fix root.path", { errno: e.errno, cause: err });
+    fail(
+      "root.path",
+      `${JSON.stringify(p)} (${full}): ${e.message.replace(/^.*?: /, "")}`,
+      "create the root filesystem directory or fix root.path",
+      { errno: e.errno, cause: err },
+    );
   }
-  if (!isDir) fail("root.path", `${JSON.stringify(p)} (${full}) is not a directory`, "root.path must name a directory", { errno: "ENOTDIR" });
+  if (!isDir)
+    fail("root.path", `${JSON.stringify(p)} (${full}) is not a directory`, "root.path must name a directory", { errno: "ENOTDIR" });
 }
 
 function checkMounts(spec: Spec, warnings: string[]): void {
@@ -117,7 +130,9 @@ function checkMounts(spec: Spec, warnings: string[]): void {
     if (m.destination === "") fail(`${at}.destination`, "must not be empty", "use an absolute path inside the container");
     if (m.destination.includes("\0")) fail(`${at}.destination`, "must not contain NUL bytes");
     if (!m.destination.startsWith("/")) {
-      warnings.push(`${at}.destination: ${JSON.stringify(m.destination)} is relative; treating it as ${JSON.stringify(`/${m.destination}`)} (deprecated)`);
+      warnings.push(
+        `${at}.destination: ${JSON.stringify(m.destination)} is relative; treating it as ${JSON.stringify(`/${m.destination}`)} (deprecated)`,
+      );
     }
     if ((m.uidMappings === undefined) !== (m.gidMappings === undefined)) {
       const given = m.uidMappings !== undefined ? "uidMappings" : "gidMappings";
@@ -173,7 +188,9 @@ function checkCapabilities(spec: Spec, warnings: string[]): void {
   for (const set of CAP_SETS) {
     (caps[set] ?? []).forEach((name, i) => {
       if (!Object.hasOwn(CAPABILITIES, name)) {
-        warnings.push(`process.capabilities.${set}[${i}]: unknown capability ${JSON.stringify(name)} ignored; capabilities(7) and \`berth features\` list the known names`);
+        warnings.push(
+          `process.capabilities.${set}[${i}]: unknown capability ${JSON.stringify(name)} ignored; capabilities(7) and \`berth features\` list the known names`,
+        );
       }
     });
   }
@@ -189,22 +206,27 @@ function checkRlimits(spec: Spec): void {
     const prev = seen.get(r.type);
     if (prev !== undefined) fail(`${at}.type`, `${r.type} is set twice (also process.rlimits[${prev}])`, "keep one entry per limit");
     seen.set(r.type, i);
-    if (r.soft > r.hard) fail(`${at}.soft`, `soft limit ${r.soft} is above the hard limit ${r.hard}`, "the soft limit must not exceed the hard limit");
+    if (r.soft > r.hard)
+      fail(`${at}.soft`, `soft limit ${r.soft} is above the hard limit ${r.hard}`, "the soft limit must not exceed the hard limit");
   });
 }
 
 function checkScheduler(spec: Spec): void {
   const s = spec.process?.scheduler as
-    | { policy: string; nice?: number; priority?: number; runtime?: number; deadline?: number; period?: number }
-    | undefined;
+    { policy: string; nice?: number; priority?: number; runtime?: number; deadline?: number; period?: number } | undefined;
   if (s === undefined) return;
   if (s.nice !== undefined && (s.nice < -20 || s.nice > 19)) fail("process.scheduler.nice", `must be between -20 and 19 (got ${s.nice})`);
   if ((s.priority ?? 0) !== 0 && s.policy !== "SCHED_FIFO" && s.policy !== "SCHED_RR") {
-    fail("process.scheduler.priority", `only applies to SCHED_FIFO and SCHED_RR (policy is ${s.policy})`, "remove priority or change the policy");
+    fail(
+      "process.scheduler.priority",
+      `only applies to SCHED_FIFO and SCHED_RR (policy is ${s.policy})`,
+      "remove priority or change the policy",
+    );
   }
   if (s.policy !== "SCHED_DEADLINE") {
     for (const k of ["runtime", "deadline", "period"] as const) {
-      if ((s[k] ?? 0) !== 0) fail(`process.scheduler.${k}`, `only applies to SCHED_DEADLINE (policy is ${s.policy})`, `remove ${k} or change the policy`);
+      if ((s[k] ?? 0) !== 0)
+        fail(`process.scheduler.${k}`, `only applies to SCHED_DEADLINE (policy is ${s.policy})`, `remove ${k} or change the policy`);
     }
   }
 }
@@ -242,12 +264,20 @@ function checkNamespaces(spec: Spec): NsIndex {
   (spec.linux?.namespaces ?? []).forEach((ns, i) => {
     const prev = where.get(ns.type);
     if (prev !== undefined) {
-      fail(`linux.namespaces[${i}].type`, `${JSON.stringify(ns.type)} is listed twice (also linux.namespaces[${prev}])`, "list each namespace type once");
+      fail(
+        `linux.namespaces[${i}].type`,
+        `${JSON.stringify(ns.type)} is listed twice (also linux.namespaces[${prev}])`,
+        "list each namespace type once",
+      );
     }
     where.set(ns.type, i);
     index.set(ns.type, ns);
     if (ns.path !== undefined && !isAbsolute(ns.path)) {
-      fail(`linux.namespaces[${i}].path`, `${JSON.stringify(ns.path)} is not an absolute path`, "use a path such as /proc/<pid>/ns/<type> or a bind-mounted namespace file");
+      fail(
+        `linux.namespaces[${i}].path`,
+        `${JSON.stringify(ns.path)} is not an absolute path`,
+        "use a path such as /proc/<pid>/ns/<type> or a bind-mounted namespace file",
+      );
     }
   });
   return index;
@@ -260,11 +290,17 @@ function checkIdMappings(spec: Spec, ns: NsIndex): void {
   const given = (uid !== undefined && uid.length > 0) || (gid !== undefined && gid.length > 0);
   const userns = ns.get("user");
   if (given && userns === undefined) {
-    fail(uid !== undefined && uid.length > 0 ? "linux.uidMappings" : "linux.gidMappings", "user namespace mappings are set, but no user namespace is configured", 'add {"type": "user"} to linux.namespaces or remove the mappings');
+    fail(
+      uid !== undefined && uid.length > 0 ? "linux.uidMappings" : "linux.gidMappings",
+      "user namespace mappings are set, but no user namespace is configured",
+      'add {"type": "user"} to linux.namespaces or remove the mappings',
+    );
   }
   if (userns !== undefined && userns.path === undefined) {
-    if (uid === undefined || uid.length === 0) fail("linux.uidMappings", "a new user namespace needs uid mappings", "map at least one container uid to a host uid");
-    if (gid === undefined || gid.length === 0) fail("linux.gidMappings", "a new user namespace needs gid mappings", "map at least one container gid to a host gid");
+    if (uid === undefined || uid.length === 0)
+      fail("linux.uidMappings", "a new user namespace needs uid mappings", "map at least one container uid to a host uid");
+    if (gid === undefined || gid.length === 0)
+      fail("linux.gidMappings", "a new user namespace needs gid mappings", "map at least one container gid to a host gid");
   }
   if (uid !== undefined) checkMapList(uid, "linux.uidMappings");
   if (gid !== undefined) checkMapList(gid, "linux.gidMappings");
@@ -283,10 +319,18 @@ export function checkMapList(maps: readonly IDMapping[], at: string): void {
       const a = maps[j]!;
       const b = maps[i]!;
       if (overlaps(a.containerID, a.size, b.containerID, b.size)) {
-        fail(`${at}[${i}].containerID`, `container range ${b.containerID}-${b.containerID + b.size - 1} overlaps ${at}[${j}] (${a.containerID}-${a.containerID + a.size - 1})`, "mapped ranges must not overlap");
+        fail(
+          `${at}[${i}].containerID`,
+          `container range ${b.containerID}-${b.containerID + b.size - 1} overlaps ${at}[${j}] (${a.containerID}-${a.containerID + a.size - 1})`,
+          "mapped ranges must not overlap",
+        );
       }
       if (overlaps(a.hostID, a.size, b.hostID, b.size)) {
-        fail(`${at}[${i}].hostID`, `host range ${b.hostID}-${b.hostID + b.size - 1} overlaps ${at}[${j}] (${a.hostID}-${a.hostID + a.size - 1})`, "mapped ranges must not overlap");
+        fail(
+          `${at}[${i}].hostID`,
+          `host range ${b.hostID}-${b.hostID + b.size - 1} overlaps ${at}[${j}] (${a.hostID}-${a.hostID + a.size - 1})`,
+          "mapped ranges must not overlap",
+        );
       }
     }
   }
@@ -306,10 +350,18 @@ function checkNamespaceDependents(spec: Spec, ns: NsIndex): void {
   }
   const l = spec.linux;
   if (((l?.maskedPaths?.length ?? 0) > 0 || (l?.readonlyPaths?.length ?? 0) > 0) && !ns.has("mount")) {
-    fail((l?.maskedPaths?.length ?? 0) > 0 ? "linux.maskedPaths" : "linux.readonlyPaths", "needs a private mount namespace", 'add {"type": "mount"} to linux.namespaces');
+    fail(
+      (l?.maskedPaths?.length ?? 0) > 0 ? "linux.maskedPaths" : "linux.readonlyPaths",
+      "needs a private mount namespace",
+      'add {"type": "mount"} to linux.namespaces',
+    );
   }
   if (l?.timeOffsets !== undefined && !ns.has("time")) {
-    fail("linux.timeOffsets", "time offsets are set, but no time namespace is configured", 'add {"type": "time"} to linux.namespaces or remove timeOffsets');
+    fail(
+      "linux.timeOffsets",
+      "time offsets are set, but no time namespace is configured",
+      'add {"type": "time"} to linux.namespaces or remove timeOffsets',
+    );
   }
   if (l?.timeOffsets !== undefined && ns.get("time")?.path !== undefined) {
     fail("linux.timeOffsets", "cannot be applied when joining an existing time namespace", "remove timeOffsets or the time namespace path");
@@ -322,11 +374,16 @@ function checkNamespaceDependents(spec: Spec, ns: NsIndex): void {
 function checkDevices(spec: Spec): void {
   (spec.linux?.devices ?? []).forEach((d, i) => {
     const at = `linux.devices[${i}]`;
-    if (!d.path.startsWith("/")) fail(`${at}.path`, `${JSON.stringify(d.path)} is not an absolute path`, "give the full path inside the container, e.g. /dev/fuse");
+    if (!d.path.startsWith("/"))
+      fail(`${at}.path`, `${JSON.stringify(d.path)} is not an absolute path`, "give the full path inside the container, e.g. /dev/fuse");
     // Engines (podman) send the whole st_mode, file type bits included: only the permission
     // bits are used, as runc does. More than a mode holds cannot be made.
     if (d.fileMode !== undefined && d.fileMode > 0o177777) {
-      fail(`${at}.fileMode`, `${d.fileMode} (0o${d.fileMode.toString(8)}) is not a file mode`, "give the permission bits, e.g. 0o666 (438)");
+      fail(
+        `${at}.fileMode`,
+        `${d.fileMode} (0o${d.fileMode.toString(8)}) is not a file mode`,
+        "give the permission bits, e.g. 0o666 (438)",
+      );
     }
     if (d.type !== "p") {
       if (d.major === undefined) fail(`${at}.major`, `is required for a device of type "${d.type}"`);
@@ -338,7 +395,8 @@ function checkDevices(spec: Spec): void {
 function checkPathLists(spec: Spec): void {
   for (const key of ["maskedPaths", "readonlyPaths"] as const) {
     (spec.linux?.[key] ?? []).forEach((p, i) => {
-      if (!p.startsWith("/")) fail(`linux.${key}[${i}]`, `${JSON.stringify(p)} is not an absolute path`, "use an absolute path inside the container");
+      if (!p.startsWith("/"))
+        fail(`linux.${key}[${i}]`, `${JSON.stringify(p)} is not an absolute path`, "use an absolute path inside the container");
     });
   }
 }
@@ -368,7 +426,7 @@ function checkSysctlKey(key: string): void {
   if (key === "") fail("linux.sysctl", "has an empty key", hint);
   if (!/^[A-Za-z0-9_.:@+/-]+$/.test(key)) fail(at, "the key contains characters a sysctl name cannot have", hint);
   const parts = sysctlProcPath(key).split("/");
-  if (parts.some((p) => p === "" || p === "." || p === "..")) fail(at, "the key has an empty, \".\" or \"..\" component", hint);
+  if (parts.some((p) => p === "" || p === "." || p === "..")) fail(at, 'the key has an empty, "." or ".." component', hint);
 }
 
 function checkSysctls(spec: Spec, ns: NsIndex, checkHost: boolean): void {

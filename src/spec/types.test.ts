@@ -33,10 +33,15 @@ const PRESENCE = new Map([
   ["config.process.user", "required by semantic validation (semantic.ts) after the schema has passed"],
   ["config.process.user.uid", "required by semantic validation (semantic.ts) after the schema has passed"],
   ["config.process.user.gid", "required by semantic validation (semantic.ts) after the schema has passed"],
-  ...["Read", "Write"].flatMap((rw) => ["Bps", "IOPS"].map((what) => [
-    `config.linux.resources.blockIO.throttle${rw}${what}Device[].rate`,
-    "required by validateResources (src/linux/cgroups) after the schema has passed",
-  ] as const)),
+  ...["Read", "Write"].flatMap((rw) =>
+    ["Bps", "IOPS"].map(
+      (what) =>
+        [
+          `config.linux.resources.blockIO.throttle${rw}${what}Device[].rate`,
+          "required by validateResources (src/linux/cgroups) after the schema has passed",
+        ] as const,
+    ),
+  ),
   ["config.linux.resources.pids.limit", 'optional in the type: `berth update` takes "pids": {} as runc does (update.ts)'],
 ]);
 
@@ -52,7 +57,10 @@ type Schema = {
   items?: Schema;
 };
 
-interface Located { schema: Schema; doc: string }
+interface Located {
+  schema: Schema;
+  doc: string;
+}
 
 const docs = new Map<string, Schema & { definitions?: Record<string, Schema> }>();
 function doc(name: string): Schema & { definitions?: Record<string, Schema> } {
@@ -122,11 +130,15 @@ function compare(checker: ts.TypeChecker, at: Located, type: ts.Type, path: stri
       const values = literals.map((l) => (l as ts.StringLiteralType).value).sort();
       if (schema.enum !== undefined) {
         const want = (schema.enum as string[]).slice().sort();
-        return JSON.stringify(values) === JSON.stringify(want) ? [] : bad(`the type's values ${values.join("|")} are not the schema's enum ${want.join("|")}`);
+        return JSON.stringify(values) === JSON.stringify(want)
+          ? []
+          : bad(`the type's values ${values.join("|")} are not the schema's enum ${want.join("|")}`);
       }
       const re = schema.pattern === undefined ? undefined : new RegExp(schema.pattern);
       const outside = values.filter((v) => re === undefined || !re.test(v));
-      return outside.length === 0 ? [] : bad(`the type allows only ${values.join("|")}, the schema any string${re ? ` matching ${re}` : ""}`);
+      return outside.length === 0
+        ? []
+        : bad(`the type allows only ${values.join("|")}, the schema any string${re ? ` matching ${re}` : ""}`);
     }
     case "array": {
       if (!checker.isArrayType(t)) return bad("expected an array");
@@ -152,7 +164,9 @@ function compare(checker: ts.TypeChecker, at: Located, type: ts.Type, path: stri
         }
         const optional = (p.flags & ts.SymbolFlags.Optional) !== 0;
         if (optional === required.has(name) && !PRESENCE.has(`${path}.${name}`)) {
-          out.push(`${path}.${name}: ${required.has(name) ? "required" : "optional"} in the schema, ${optional ? "optional" : "required"} in the type`);
+          out.push(
+            `${path}.${name}: ${required.has(name) ? "required" : "optional"} in the schema, ${optional ? "optional" : "required"} in the type`,
+          );
         }
         out.push(...compare(checker, { schema: sub, doc: docName }, checker.getTypeOfSymbol(p), `${path}.${name}`));
       }
@@ -180,9 +194,13 @@ describe("src/spec/types.ts agrees with spec/*.schema.json", () => {
   it("notices a field on one side only", () => {
     const schema: Schema = JSON.parse(JSON.stringify(doc("state.json")));
     schema.properties!.created = { type: "string" };
-    expect(compare(types.checker, { schema, doc: "state.json" }, types.get("OciState"), "state")).toEqual(["state.created: in the schema, not in the type"]);
+    expect(compare(types.checker, { schema, doc: "state.json" }, types.get("OciState"), "state")).toEqual([
+      "state.created: in the schema, not in the type",
+    ]);
     delete schema.properties!.created;
     delete schema.properties!.pid;
-    expect(compare(types.checker, { schema, doc: "state.json" }, types.get("OciState"), "state")).toEqual(["state.pid: in the type, not in the schema"]);
+    expect(compare(types.checker, { schema, doc: "state.json" }, types.get("OciState"), "state")).toEqual([
+      "state.pid: in the type, not in the schema",
+    ]);
   });
 });

@@ -15,7 +15,10 @@ export interface Spec {
   [k: string]: unknown;
 }
 
-export interface Root { path: string; readonly?: boolean }
+export interface Root {
+  path: string;
+  readonly?: boolean;
+}
 
 export interface Mount {
   destination: string;
@@ -61,9 +64,18 @@ export interface Capabilities {
   ambient?: string[];
 }
 
-export interface Rlimit { type: string; soft: number; hard: number }
+export interface Rlimit {
+  type: string;
+  soft: number;
+  hard: number;
+}
 
-export interface Hook { path: string; args?: string[]; env?: string[]; timeout?: number }
+export interface Hook {
+  path: string;
+  args?: string[];
+  env?: string[];
+  timeout?: number;
+}
 
 export interface Hooks {
   prestart?: Hook[];
@@ -74,11 +86,21 @@ export interface Hooks {
   poststop?: Hook[];
 }
 
-export interface TimeOffset { secs?: number; nanosecs?: number }
+export interface TimeOffset {
+  secs?: number;
+  nanosecs?: number;
+}
 
-export interface IDMapping { containerID: number; hostID: number; size: number }
+export interface IDMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
 
-export interface Namespace { type: NamespaceType; path?: string }
+export interface Namespace {
+  type: NamespaceType;
+  path?: string;
+}
 export type NamespaceType = "pid" | "network" | "mount" | "ipc" | "uts" | "user" | "cgroup" | "time";
 
 export interface Device {
@@ -91,7 +113,13 @@ export interface Device {
   gid?: number;
 }
 
-export interface DeviceCgroup { allow: boolean; type?: string; major?: number; minor?: number; access?: string }
+export interface DeviceCgroup {
+  allow: boolean;
+  type?: string;
+  major?: number;
+  minor?: number;
+  access?: string;
+}
 
 /** linux.resources.memory: byte values, -1 meaning unlimited. */
 export interface MemoryResources {
@@ -119,8 +147,17 @@ export interface CpuResources {
   idle?: number;
 }
 
-export interface WeightDevice { major: number; minor: number; weight?: number; leafWeight?: number }
-export interface ThrottleDevice { major: number; minor: number; rate: number }
+export interface WeightDevice {
+  major: number;
+  minor: number;
+  weight?: number;
+  leafWeight?: number;
+}
+export interface ThrottleDevice {
+  major: number;
+  minor: number;
+  rate: number;
+}
 
 export interface BlockIOResources {
   weight?: number;
@@ -132,14 +169,20 @@ export interface BlockIOResources {
   throttleWriteIOPSDevice?: ThrottleDevice[];
 }
 
-export interface HugepageLimit { pageSize: string; limit: number }
+export interface HugepageLimit {
+  pageSize: string;
+  limit: number;
+}
 
 export interface NetworkResources {
   classID?: number;
   priorities?: { name: string; priority: number }[];
 }
 
-export interface RdmaLimit { hcaHandles?: number; hcaObjects?: number }
+export interface RdmaLimit {
+  hcaHandles?: number;
+  hcaObjects?: number;
+}
 
 export interface Resources {
   devices?: DeviceCgroup[];

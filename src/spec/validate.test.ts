@@ -54,7 +54,12 @@ describe("loadAndValidateConfig: reading the file", () => {
 
   test("relative mount destinations come back as warnings", () => {
     const c = minimal();
-    c.mounts = [{ destination: "/proc", type: "proc" }, { destination: "/dev" }, { destination: "/sys" }, { destination: "tmp", type: "tmpfs" }];
+    c.mounts = [
+      { destination: "/proc", type: "proc" },
+      { destination: "/dev" },
+      { destination: "/sys" },
+      { destination: "tmp", type: "tmpfs" },
+    ];
     const { warnings } = loadAndValidateConfig(bundle(c));
     expect(warnings).toEqual(['mounts[3].destination: "tmp" is relative; treating it as "/tmp" (deprecated)']);
   });
@@ -160,14 +165,18 @@ describe("schema errors: one BerthError with a dotted JSON path", () => {
   });
 
   test("missing required field names the field itself", () => {
-    expect(schemaMessage((c) => (c.mounts = [{ type: "proc" }]))).toContain("validate config.json mounts[0].destination: is required but missing");
+    expect(schemaMessage((c) => (c.mounts = [{ type: "proc" }]))).toContain(
+      "validate config.json mounts[0].destination: is required but missing",
+    );
     expect(schemaMessage((c) => delete c.ociVersion)).toContain("validate config.json ociVersion: is required but missing");
     expect(schemaMessage((c) => delete c.process.cwd)).toContain("process.cwd: is required but missing");
   });
 
   test("numbers out of range", () => {
     expect(schemaMessage((c) => (c.process.user.uid = -1))).toContain("process.user.uid: must be at least 0 (got -1)");
-    expect(schemaMessage((c) => (c.process.user.gid = 4294967296))).toContain("process.user.gid: must be at most 4294967295 (got 4294967296)");
+    expect(schemaMessage((c) => (c.process.user.gid = 4294967296))).toContain(
+      "process.user.gid: must be at most 4294967295 (got 4294967296)",
+    );
     expect(schemaMessage((c) => (c.hooks = { prestart: [{ path: "/x", timeout: 0 }] }))).toContain(
       "hooks.prestart[0].timeout: must be at least 1 (got 0)",
     );

@@ -130,7 +130,18 @@ export function describeSchemaError(e: SchemaError, doc: unknown): SchemaProblem
 function typeWords(type: string): string {
   return type
     .split(",")
-    .map((t) => ({ object: "an object", array: "an array", integer: "an integer", number: "a number", string: "a string", boolean: "true or false", null: "null" })[t] ?? t)
+    .map(
+      (t) =>
+        ({
+          object: "an object",
+          array: "an array",
+          integer: "an integer",
+          number: "a number",
+          string: "a string",
+          boolean: "true or false",
+          null: "null",
+        })[t] ?? t,
+    )
     .join(" or ");
 }
 
@@ -148,7 +159,15 @@ function patternWords(pattern: string): string {
 }
 
 function limitWords(keyword: string, limit: number): string {
-  const n = Number.isSafeInteger(limit) ? String(limit) : limit >= 1.8e19 ? "18446744073709551615" : limit <= -9.2e18 ? "-9223372036854775808" : limit >= 9.2e18 ? "9223372036854775807" : String(limit);
+  const n = Number.isSafeInteger(limit)
+    ? String(limit)
+    : limit >= 1.8e19
+      ? "18446744073709551615"
+      : limit <= -9.2e18
+        ? "-9223372036854775808"
+        : limit >= 9.2e18
+          ? "9223372036854775807"
+          : String(limit);
   switch (keyword) {
     case "minimum":
       return `must be at least ${n}`;

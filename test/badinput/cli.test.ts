@@ -86,7 +86,12 @@ needs("containers").describe("bad input: container ids and create flags", () => 
   });
 
   it("process.terminal without --console-socket fails create and leaves nothing", async () => {
-    const b = sb.bundle({ args: ["sleep", "30"], edit: (c) => { if (c.process) c.process.terminal = true; } });
+    const b = sb.bundle({
+      args: ["sleep", "30"],
+      edit: (c) => {
+        if (c.process) c.process.terminal = true;
+      },
+    });
     const id = sb.id();
     sb.track(id, b);
     const r = sb.rt(["create", "--bundle", b.dir, id]);

@@ -53,7 +53,7 @@ needs("containers").describe("bad input: bundle and config.json", () => {
 
   it("config.json that is not JSON", async () => {
     const b = sb.bundle();
-    b.write("{\"ociVersion\": \"1.0.2\", bad");
+    b.write('{"ociVersion": "1.0.2", bad');
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     if (has("berth")) expect(r.stderr).toContain("config.json");
@@ -74,14 +74,18 @@ needs("containers").describe("bad input: bundle and config.json", () => {
   });
 
   it("schema violation: process.args is a string", async () => {
-    const b = badConfig((c) => { c.process.args = "sh"; });
+    const b = badConfig((c) => {
+      c.process.args = "sh";
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toContain("process.args");
   });
 
   it("schema violation: unknown namespace type", async () => {
-    const b = badConfig((c) => { c.linux.namespaces.push({ type: "bogus" }); });
+    const b = badConfig((c) => {
+      c.linux.namespaces.push({ type: "bogus" });
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toContain("bogus");
@@ -89,21 +93,27 @@ needs("containers").describe("bad input: bundle and config.json", () => {
   });
 
   it("schema violation: process.user.uid is negative", async () => {
-    const b = badConfig((c) => { c.process.user.uid = -1; });
+    const b = badConfig((c) => {
+      c.process.user.uid = -1;
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     if (has("berth")) expect(r.stderr).toContain("process.user.uid");
   });
 
   it("schema violation: mounts is an object", async () => {
-    const b = badConfig((c) => { c.mounts = { destination: "/x" }; });
+    const b = badConfig((c) => {
+      c.mounts = { destination: "/x" };
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     if (has("berth")) expect(r.stderr).toContain("mounts");
   });
 
   it("missing process.cwd", async () => {
-    const b = badConfig((c) => { delete c.process.cwd; });
+    const b = badConfig((c) => {
+      delete c.process.cwd;
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toMatch(/cwd/i);
@@ -112,21 +122,27 @@ needs("containers").describe("bad input: bundle and config.json", () => {
 
   // runc 1.1 accepts any ociVersion string; berth checks it against the versions it supports.
   needs("berth").it("bad ociVersion", async () => {
-    const b = badConfig((c) => { c.ociVersion = "banana"; });
+    const b = badConfig((c) => {
+      c.ociVersion = "banana";
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toContain("ociVersion");
   });
 
   needs("berth").it("ociVersion of an unsupported major version", async () => {
-    const b = badConfig((c) => { c.ociVersion = "2.0.0"; });
+    const b = badConfig((c) => {
+      c.ociVersion = "2.0.0";
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toContain("ociVersion");
   });
 
   it("root.path does not exist", async () => {
-    const b = badConfig((c) => { c.root.path = "no-such-rootfs"; });
+    const b = badConfig((c) => {
+      c.root.path = "no-such-rootfs";
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toContain("no-such-rootfs");
@@ -141,28 +157,36 @@ needs("containers").describe("bad input: bundle and config.json", () => {
   });
 
   it("process.args[0] is not in the rootfs", async () => {
-    const b = badConfig((c) => { c.process.args = ["/no/such/program"]; });
+    const b = badConfig((c) => {
+      c.process.args = ["/no/such/program"];
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toContain("/no/such/program");
   });
 
   it("a namespace path that does not exist", async () => {
-    const b = badConfig((c) => { c.linux.namespaces[1] = { type: "network", path: "/proc/0/ns/net-missing" }; });
+    const b = badConfig((c) => {
+      c.linux.namespaces[1] = { type: "network", path: "/proc/0/ns/net-missing" };
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toContain("/proc/0/ns/net-missing");
   });
 
   it("a mount whose source does not exist", async () => {
-    const b = badConfig((c) => { c.mounts.push({ destination: "/data", type: "bind", source: "/nonexistent-berth-test-src", options: ["rbind"] }); });
+    const b = badConfig((c) => {
+      c.mounts.push({ destination: "/data", type: "bind", source: "/nonexistent-berth-test-src", options: ["rbind"] });
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toContain("/nonexistent-berth-test-src");
   });
 
   it("a duplicate namespace type", async () => {
-    const b = badConfig((c) => { c.linux.namespaces.push({ type: "pid" }); });
+    const b = badConfig((c) => {
+      c.linux.namespaces.push({ type: "pid" });
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     if (has("berth")) expect(r.stderr).toContain("linux.namespaces[5]");
@@ -170,7 +194,9 @@ needs("containers").describe("bad input: bundle and config.json", () => {
 
   // config.md process.capabilities: unknown names are logged as a warning, not an error (runc does the same).
   it("an unknown capability name is only a warning", async () => {
-    const b = badConfig((c) => { c.process.capabilities.bounding.push("CAP_BOGUS"); });
+    const b = badConfig((c) => {
+      c.process.capabilities.bounding.push("CAP_BOGUS");
+    });
     const id = sb.id();
     const r = sb.create(id, b);
     expect(r.stderr).toContain("CAP_BOGUS");
@@ -179,14 +205,18 @@ needs("containers").describe("bad input: bundle and config.json", () => {
   });
 
   it("an unknown rlimit type", async () => {
-    const b = badConfig((c) => { c.process.rlimits.push({ type: "RLIMIT_BOGUS", soft: 1, hard: 1 }); });
+    const b = badConfig((c) => {
+      c.process.rlimits.push({ type: "RLIMIT_BOGUS", soft: 1, hard: 1 });
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
     expect(r.stderr).toContain("RLIMIT_BOGUS");
   });
 
   it("a hook whose path does not exist fails create cleanly", async () => {
-    const b = badConfig((c) => { c.hooks = { prestart: [{ path: "/nonexistent-berth-test-hook" }] }; });
+    const b = badConfig((c) => {
+      c.hooks = { prestart: [{ path: "/nonexistent-berth-test-hook" }] };
+    });
     const { id, r } = attempt(b);
     await expectCleanFailure(sb, r, id);
   });

@@ -9,7 +9,13 @@ import { closeSync, constants, mkdirSync, openSync, readFileSync } from "node:fs
 import { join } from "node:path";
 import { afterAll, afterEach, expect, it } from "vitest";
 import {
-  attachDeviceProgram, BPF_F_ALLOW_MULTI, BpfError, bpfBerthError, loadDeviceProgram, queryDevicePrograms, withMemlockRaised,
+  attachDeviceProgram,
+  BPF_F_ALLOW_MULTI,
+  BpfError,
+  bpfBerthError,
+  loadDeviceProgram,
+  queryDevicePrograms,
+  withMemlockRaised,
 } from "../../src/linux/cgroups/bpf.js";
 import { DEVICE_FILTER_LICENSE, deviceFilterProgram, encodeProgram, OP } from "../../src/linux/cgroups/devicesBpf.js";
 import { applyDevices, effectiveDeviceRules, toDevRules } from "../../src/linux/cgroups/devices.js";
@@ -40,7 +46,9 @@ afterEach(() => {
 /** Run a shell that first moves itself into `dir`, so every command after that is subject to its rules. */
 function inCgroup(dir: string, script: string): { out: string; code: number | null } {
   const r = spawnSync("sh", ["-c", `echo $$ > ${join(dir, "cgroup.procs")} || exit 99\n${script}`], {
-    encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 10_000,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 10_000,
   });
   return { out: r.stdout + r.stderr, code: r.status };
 }
@@ -106,15 +114,22 @@ needs("root", "cgroup2-mount").describe("bpf(2) device programs", () => {
     } finally {
       closeSync(fd);
     }
-    applyDevices({ layout: "v2", paths: { unified: dir }, created: [] }, [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 5, access: "r" }]);
+    applyDevices({ layout: "v2", paths: { unified: dir }, created: [] }, [
+      { allow: false, access: "rwm" },
+      { allow: true, type: "c", major: 1, minor: 5, access: "r" },
+    ]);
     expect(attached(dir)).toHaveLength(1);
-    expect(inCgroup(dir, "head -c1 /dev/zero | wc -c\n(echo x > /dev/null) 2>&1 | grep -o 'Operation not permitted'").out.trim().split("\n")).toEqual(["1", "Operation not permitted"]);
+    expect(
+      inCgroup(dir, "head -c1 /dev/zero | wc -c\n(echo x > /dev/null) 2>&1 | grep -o 'Operation not permitted'").out.trim().split("\n"),
+    ).toEqual(["1", "Operation not permitted"]);
   });
 
   it("the kernel verifier accepts programs with 32-bit compares", () => {
     const dir = tempCgroup(UNIFIED);
-    applyDevices({ layout: "v2", paths: { unified: dir }, created: [] },
-      [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 4000000000, minor: 3000000000, access: "rw" }]);
+    applyDevices({ layout: "v2", paths: { unified: dir }, created: [] }, [
+      { allow: false, access: "rwm" },
+      { allow: true, type: "c", major: 4000000000, minor: 3000000000, access: "rw" },
+    ]);
     expect(attached(dir)).toHaveLength(1);
   });
 
@@ -140,8 +155,17 @@ needs("root", "cgroup2-mount").describe("bpf(2) device programs", () => {
  * them: the same set, so lists are compared sorted.
  */
 const RUNC_DEFAULT_LIST = [
-  "b *:* m", "c *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
-  "c 5:0 rwm", "c 5:2 rwm", "c 10:200 rwm", "c 136:* rwm",
+  "b *:* m",
+  "c *:* m",
+  "c 1:3 rwm",
+  "c 1:5 rwm",
+  "c 1:7 rwm",
+  "c 1:8 rwm",
+  "c 1:9 rwm",
+  "c 5:0 rwm",
+  "c 5:2 rwm",
+  "c 10:200 rwm",
+  "c 136:* rwm",
 ];
 
 const listOf = (dir: string): string[] => readFileSync(join(dir, "devices.list"), "utf8").trim().split("\n").sort();
@@ -159,16 +183,24 @@ needs("root", "v1-devices").describe("cgroup v1 devices controller", () => {
 
   it("denies writes to /dev/null when linux.devices takes over its default rule", () => {
     const dir = tempCgroup(V1_DEVICES);
-    applyDevices(v1(dir), effectiveDeviceRules({
-      devices: [{ path: "/dev/null", type: "c", major: 1, minor: 3 }],
-      resources: { devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 3, access: "r" }] },
-    }));
+    applyDevices(
+      v1(dir),
+      effectiveDeviceRules({
+        devices: [{ path: "/dev/null", type: "c", major: 1, minor: 3 }],
+        resources: {
+          devices: [
+            { allow: false, access: "rwm" },
+            { allow: true, type: "c", major: 1, minor: 3, access: "r" },
+          ],
+        },
+      }),
+    );
     expect(listOf(dir)).toContain("c 1:3 r");
     const r = inCgroup(dir, PROBE);
     expect(r.out.trim().split("\n")).toEqual(["1", "null-write-denied", "null-read-ok"]);
   });
 
-  it("updates in place: only the difference is written, and an allow-all config becomes \"a *:* rwm\"", () => {
+  it('updates in place: only the difference is written, and an allow-all config becomes "a *:* rwm"', () => {
     const dir = tempCgroup(V1_DEVICES);
     const state = v1(dir);
     const rules = effectiveDeviceRules({ resources: { devices: [{ allow: false, access: "rwm" }] } });
@@ -217,7 +249,11 @@ needs(...DIFFERENTIAL, "v1-devices").describe("berth containers against runc (v1
     // (/dev/null cannot serve here: both runtimes reopen it read-write for the
     // container's stdio, so a read-only /dev/null fails the start itself.)
     const got = both((c) => {
-      c.process!.args = ["sh", "-c", `${CONTAINER_PROBE}\n(echo x > /dev/full) 2>&1 | grep -o "Operation not permitted\\|No space left on device"\nhead -c2 /dev/full | wc -c`];
+      c.process!.args = [
+        "sh",
+        "-c",
+        `${CONTAINER_PROBE}\n(echo x > /dev/full) 2>&1 | grep -o "Operation not permitted\\|No space left on device"\nhead -c2 /dev/full | wc -c`,
+      ];
       c.linux!.devices = [{ path: "/dev/full", type: "c", major: 1, minor: 7, fileMode: 0o666 }];
       c.linux!.resources!.devices!.push({ allow: true, type: "c", major: 1, minor: 7, access: "r" });
     });
@@ -229,7 +265,7 @@ needs(...DIFFERENTIAL, "v1-devices").describe("berth containers against runc (v1
     expect(berth.probe).toEqual(runc.probe);
   });
 
-  it("access letters other than r, w and m are dropped, as runc drops them (\"ra\" is \"r\")", () => {
+  it('access letters other than r, w and m are dropped, as runc drops them ("ra" is "r")', () => {
     const got = both((c) => {
       c.linux!.resources!.devices!.push({ allow: true, type: "c", major: 1, minor: 4, access: "ra" });
     });
@@ -264,8 +300,12 @@ needs(...DIFFERENTIAL, "v1-devices").describe("berth containers against runc (v1
 
 needs("root", "memlock").describe("RLIMIT_MEMLOCK around a program load", () => {
   it("is raised while loading and put back afterwards", () => {
-    const limits = () => readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max locked memory"))!
-      .split(/\s{2,}/).slice(1, 3);
+    const limits = () =>
+      readFileSync("/proc/self/limits", "utf8")
+        .split("\n")
+        .find((l) => l.startsWith("Max locked memory"))!
+        .split(/\s{2,}/)
+        .slice(1, 3);
     const setSoft = (soft: string): void => {
       const r = spawnSync("prlimit", [`--pid=${process.pid}`, `--memlock=${soft}:`], { encoding: "utf8" });
       expect(r.status, `prlimit --memlock=${soft}: ${r.error !== undefined ? String(r.error) : r.stderr.trim()}`).toBe(0);
@@ -293,10 +333,20 @@ needs("containers", "berth", "cgroup-v2").describe("berth containers on cgroup v
 
   it("enforces the rules through the container's eBPF program: /dev/full read-only, defaults usable", async () => {
     const b = sb.bundle({
-      args: ["sh", "-c", `${CONTAINER_PROBE.split("echo @@\n")[1]}\n(echo x > /dev/full) 2>&1 | grep -o "Operation not permitted"\nhead -c2 /dev/full | wc -c`],
+      args: [
+        "sh",
+        "-c",
+        `${CONTAINER_PROBE.split("echo @@\n")[1]}\n(echo x > /dev/full) 2>&1 | grep -o "Operation not permitted"\nhead -c2 /dev/full | wc -c`,
+      ],
       edit: (c) => {
         c.linux!.devices = [{ path: "/dev/full", type: "c", major: 1, minor: 7, fileMode: 0o666 }];
-        c.linux!.resources = { ...c.linux!.resources, devices: [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 7, access: "r" }] };
+        c.linux!.resources = {
+          ...c.linux!.resources,
+          devices: [
+            { allow: false, access: "rwm" },
+            { allow: true, type: "c", major: 1, minor: 7, access: "r" },
+          ],
+        };
       },
     });
     const id = sb.id("devbpf");

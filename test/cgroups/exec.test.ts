@@ -15,11 +15,19 @@ needs("containers", "cgroup2-controller").describe("cgroups: exec into a cgroup 
 
   it("joins init's sub-cgroup when the container's own cgroup refuses processes", async () => {
     const id = sb.id("nest");
-    const b = sb.bundle({ args: ["sleep", "300"], edit: (c) => { c.linux!.cgroupsPath = `/${id}`; } });
+    const b = sb.bundle({
+      args: ["sleep", "300"],
+      edit: (c) => {
+        c.linux!.cgroupsPath = `/${id}`;
+      },
+    });
     sb.track(id, b);
     sb.ok(["run", "-d", "--bundle", b.dir, id]);
     const dir = join(cgroup2Mount()!, id);
-    const controllers = readFileSync(join(dir, "cgroup.controllers"), "utf8").trim().split(/\s+/).filter((c) => c !== "");
+    const controllers = readFileSync(join(dir, "cgroup.controllers"), "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter((c) => c !== "");
     expect(controllers, `${dir}/cgroup.controllers`).not.toEqual([]);
     // What a nested manager (systemd in the container, say) does: move init down, delegate.
     mkdirSync(join(dir, "init"));

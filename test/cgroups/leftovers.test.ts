@@ -16,7 +16,12 @@ needs("containers").describe("cgroups: nothing is left behind", () => {
   afterAll(() => sb.cleanup());
 
   it("delete of a stopped container removes its cgroups in every hierarchy", async () => {
-    const b = sb.bundle({ args: ["true"], edit: (c) => { c.linux!.resources = { pids: { limit: 16 }, memory: { limit: 64 << 20 } }; } });
+    const b = sb.bundle({
+      args: ["true"],
+      edit: (c) => {
+        c.linux!.resources = { pids: { limit: 16 }, memory: { limit: 64 << 20 } };
+      },
+    });
     const id = sb.id();
     sb.track(id, b);
     sb.ok(["create", "--bundle", b.dir, id]);
@@ -33,7 +38,9 @@ needs("containers").describe("cgroups: nothing is left behind", () => {
   it("after kill -9 of init from the host, delete kills the processes it left (no pid namespace) and removes the cgroups", async () => {
     const b = sb.bundle({
       args: ["sh", "-c", "sleep 300 & sleep 300 & echo ready > /tmp/ready; wait"],
-      edit: (c) => { c.linux!.namespaces = c.linux!.namespaces!.filter((n) => n.type !== "pid"); },
+      edit: (c) => {
+        c.linux!.namespaces = c.linux!.namespaces!.filter((n) => n.type !== "pid");
+      },
     });
     const id = sb.id();
     sb.track(id, b);
@@ -79,7 +86,12 @@ needs("containers").describe("cgroups: nothing is left behind", () => {
   });
 
   it("a create that fails in a prestart hook leaves no cgroup", async () => {
-    const b = sb.bundle({ args: ["true"], edit: (c) => { c.linux!.resources = { pids: { limit: 16 } }; } });
+    const b = sb.bundle({
+      args: ["true"],
+      edit: (c) => {
+        c.linux!.resources = { pids: { limit: 16 } };
+      },
+    });
     b.config.hooks = { prestart: [failingHook(b, "prestart", 3)] };
     b.write();
     const id = sb.id();

@@ -46,7 +46,9 @@ function cgroupPathOf(dir: string, mountPoint: string): string {
 function removeTreeForce(dir: string): void {
   let entries: string[];
   try {
-    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    entries = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
   } catch {
     return;
   }
@@ -54,9 +56,16 @@ function removeTreeForce(dir: string): void {
   try {
     for (const line of readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n")) {
       const pid = Number(line);
-      if (pid > 0) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+      if (pid > 0)
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          /* gone */
+        }
     }
-  } catch { /* gone */ }
+  } catch {
+    /* gone */
+  }
   rmdirCgroup(dir);
 }
 

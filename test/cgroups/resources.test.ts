@@ -182,30 +182,36 @@ needs("containers", "berth").describe("linux.resources", () => {
     await removed(id);
   });
 
-  needs(`controller:${IO}`).it("blockIO: weight is written where the kernel has a weight file, a clear error where it has none", async () => {
-    const res: Resources = { blockIO: { weight: 300 } };
-    if (has("io-weight")) {
-      const id = created("blkiow", res);
-      if (V2) {
-        if (existsSync(cgPath("io", id, "io.bfq.weight"))) expect(cg("io", id, "io.bfq.weight")).toMatch(/^default 300$/m);
-        else expect(cg("io", id, "io.weight")).toMatch(/^default 2930$/m);
+  needs(`controller:${IO}`).it(
+    "blockIO: weight is written where the kernel has a weight file, a clear error where it has none",
+    async () => {
+      const res: Resources = { blockIO: { weight: 300 } };
+      if (has("io-weight")) {
+        const id = created("blkiow", res);
+        if (V2) {
+          if (existsSync(cgPath("io", id, "io.bfq.weight"))) expect(cg("io", id, "io.bfq.weight")).toMatch(/^default 300$/m);
+          else expect(cg("io", id, "io.weight")).toMatch(/^default 2930$/m);
+        } else {
+          const weightFile = existsSync(cgPath("blkio", id, "blkio.weight")) ? "blkio.weight" : "blkio.bfq.weight";
+          expect(cg("blkio", id, weightFile)).toMatch(/(^|\s)300$/m);
+        }
+        await removed(id);
       } else {
-        const weightFile = existsSync(cgPath("blkio", id, "blkio.weight")) ? "blkio.weight" : "blkio.bfq.weight";
-        expect(cg("blkio", id, weightFile)).toMatch(/(^|\s)300$/m);
+        const stderr = await refused(res, /linux\.resources\.blockIO\.weight: this kernel has neither/);
+        expect(stderr).toMatch(V2 ? /io\.weight.*io\.bfq\.weight/ : /blkio\.weight.*blkio\.bfq\.weight/);
+        expect(stderr).toContain("modprobe bfq");
       }
-      await removed(id);
-    } else {
-      const stderr = await refused(res, /linux\.resources\.blockIO\.weight: this kernel has neither/);
-      expect(stderr).toMatch(V2 ? /io\.weight.*io\.bfq\.weight/ : /blkio\.weight.*blkio\.bfq\.weight/);
-      expect(stderr).toContain("modprobe bfq");
-    }
-  });
+    },
+  );
 
   it("hugepageLimits: written where hugetlb is available, a clear error otherwise", async () => {
     const res: Resources = { hugepageLimits: [{ pageSize: "2MB", limit: 4 * 2 * MiB }] };
     // A hybrid host may bind hugetlb to its cgroup2 mount rather than mount it as v1.
     const unified = cgroup2Mount();
-    const onUnified = !V2 && !has("controller:hugetlb") && unified !== undefined &&
+    const onUnified =
+      !V2 &&
+      !has("controller:hugetlb") &&
+      unified !== undefined &&
       readFileSync(join(unified, "cgroup.controllers"), "utf8").split(/\s+/).includes("hugetlb");
     if (!has("hugepages-2M")) {
       await refused(res, /linux\.resources\.hugepageLimits\[0\]\.pageSize: hugepage size \\?"2MB\\?" is not supported by this host/);
@@ -245,25 +251,39 @@ needs("containers", "berth").describe("linux.resources", () => {
   });
 
   it("refuses impossible values before the container exists", async () => {
-    await refused({ memory: { limit: 200 * MiB, swap: 100 * MiB } },
-      /linux\.resources\.memory\.swap: swap \(104857600\) must be at least the memory limit \(209715200\)/);
+    await refused(
+      { memory: { limit: 200 * MiB, swap: 100 * MiB } },
+      /linux\.resources\.memory\.swap: swap \(104857600\) must be at least the memory limit \(209715200\)/,
+    );
     await refused({ cpu: { shares: 1 } }, /linux\.resources\.cpu\.shares: 1 is out of range \(2\.\.262144\)/);
     await refused({ cpu: { cpus: "0-x" } }, /linux\.resources\.cpu\.cpus: /);
     await refused({ blockIO: { weight: 5000 } }, /linux\.resources\.blockIO\.weight: /);
-    await refused({ hugepageLimits: [{ pageSize: "3MB", limit: 1 }] }, /linux\.resources\.hugepageLimits\[0\]\.pageSize: hugepage size \\?"3MB\\?" is not supported/);
+    await refused(
+      { hugepageLimits: [{ pageSize: "3MB", limit: 1 }] },
+      /linux\.resources\.hugepageLimits\[0\]\.pageSize: hugepage size \\?"3MB\\?" is not supported/,
+    );
     await refused({ unified: { "../cgroup.procs": "1" } }, /linux\.resources\.unified/);
   });
 
   it("a value the kernel refuses names the JSON path and the file, and nothing is left behind", async () => {
     const cpus = readFileSync("/sys/devices/system/cpu/online", "utf8").trim();
     const last = Math.max(...cpus.split(",").map((r) => Number(r.split("-").pop())));
-    const stderr = await refused({ cpu: { cpus: String(last + 8) } }, /linux\.resources\.cpu\.cpus: writing \\?"\d+\\?" to \S+cpuset\.cpus: /);
+    const stderr = await refused(
+      { cpu: { cpus: String(last + 8) } },
+      /linux\.resources\.cpu\.cpus: writing \\?"\d+\\?" to \S+cpuset\.cpus: /,
+    );
     expect(stderr).toMatch(/EINVAL|ERANGE|ENOSPC|EPERM/);
   });
 
   it("without linux.resources only the cgroup is made", async () => {
     const id = sb.id("nores");
-    const b = sb.bundle({ args: ["sleep", "30"], edit: (c) => { c.linux!.cgroupsPath = `/${id}`; delete c.linux!.resources; } });
+    const b = sb.bundle({
+      args: ["sleep", "30"],
+      edit: (c) => {
+        c.linux!.cgroupsPath = `/${id}`;
+        delete c.linux!.resources;
+      },
+    });
     sb.create(id, b);
     if (V2) expect(cg("memory", id, "memory.max")).toBe("max");
     else expect(Number(cg("memory", id, "memory.limit_in_bytes"))).toBeGreaterThan(2 ** 62);
@@ -286,25 +306,56 @@ needs("containers", "berth", "runc").describe("linux.resources: same cgroup file
   // Only what this host can apply: both runtimes refuse a swap limit without swap
   // accounting and a weight without a weight file.
   const resources: Resources = {
-    memory: { limit: 96 * MiB, ...(has("swap-accounting") ? { swap: 160 * MiB } : {}), reservation: 64 * MiB, swappiness: 20, disableOOMKiller: true },
+    memory: {
+      limit: 96 * MiB,
+      ...(has("swap-accounting") ? { swap: 160 * MiB } : {}),
+      reservation: 64 * MiB,
+      swappiness: 20,
+      disableOOMKiller: true,
+    },
     cpu: { shares: 700, quota: 30000, period: 150000, cpus: "0", mems: "0" },
     pids: { limit: 55 },
     ...(has(`controller:${IO}`)
       ? {
-        blockIO: {
-          ...(has("io-weight") ? { weight: 250 } : {}),
-          ...(disk !== undefined ? { throttleReadBpsDevice: [{ major: Number(disk.split(":")[0]), minor: Number(disk.split(":")[1]), rate: 3 * MiB }] } : {}),
-        },
-      }
+          blockIO: {
+            ...(has("io-weight") ? { weight: 250 } : {}),
+            ...(disk !== undefined
+              ? { throttleReadBpsDevice: [{ major: Number(disk.split(":")[0]), minor: Number(disk.split(":")[1]), rate: 3 * MiB }] }
+              : {}),
+          },
+        }
       : {}),
   };
   const files: [string, string][] = V2
-    ? [["memory", "memory.max"], ["memory", "memory.swap.max"], ["memory", "memory.low"], ["cpu", "cpu.weight"], ["cpu", "cpu.max"],
-      ["cpuset", "cpuset.cpus"], ["cpuset", "cpuset.mems"], ["pids", "pids.max"], ["io", "io.weight"], ["io", "io.bfq.weight"], ["io", "io.max"]]
-    : [["memory", "memory.limit_in_bytes"], ["memory", "memory.memsw.limit_in_bytes"], ["memory", "memory.soft_limit_in_bytes"],
-      ["memory", "memory.swappiness"], ["memory", "memory.oom_control"], ["cpu", "cpu.shares"], ["cpu", "cpu.cfs_quota_us"],
-      ["cpu", "cpu.cfs_period_us"], ["cpuset", "cpuset.cpus"], ["cpuset", "cpuset.mems"], ["pids", "pids.max"],
-      ["blkio", "blkio.weight"], ["blkio", "blkio.bfq.weight"], ["blkio", "blkio.throttle.read_bps_device"]];
+    ? [
+        ["memory", "memory.max"],
+        ["memory", "memory.swap.max"],
+        ["memory", "memory.low"],
+        ["cpu", "cpu.weight"],
+        ["cpu", "cpu.max"],
+        ["cpuset", "cpuset.cpus"],
+        ["cpuset", "cpuset.mems"],
+        ["pids", "pids.max"],
+        ["io", "io.weight"],
+        ["io", "io.bfq.weight"],
+        ["io", "io.max"],
+      ]
+    : [
+        ["memory", "memory.limit_in_bytes"],
+        ["memory", "memory.memsw.limit_in_bytes"],
+        ["memory", "memory.soft_limit_in_bytes"],
+        ["memory", "memory.swappiness"],
+        ["memory", "memory.oom_control"],
+        ["cpu", "cpu.shares"],
+        ["cpu", "cpu.cfs_quota_us"],
+        ["cpu", "cpu.cfs_period_us"],
+        ["cpuset", "cpuset.cpus"],
+        ["cpuset", "cpuset.mems"],
+        ["pids", "pids.max"],
+        ["blkio", "blkio.weight"],
+        ["blkio", "blkio.bfq.weight"],
+        ["blkio", "blkio.throttle.read_bps_device"],
+      ];
 
   function snapshot(id: string): Record<string, string> {
     const out: Record<string, string> = {};
@@ -312,26 +363,48 @@ needs("containers", "berth", "runc").describe("linux.resources: same cgroup file
       const p = cgPath(ctrl, id, file);
       if (!existsSync(p)) continue;
       // Counters that change while the container runs are not settings.
-      out[file] = readFileSync(p, "utf8").split("\n").filter((l) => !/^(under_oom|oom_kill) /.test(l)).join("\n").trim();
+      out[file] = readFileSync(p, "utf8")
+        .split("\n")
+        .filter((l) => !/^(under_oom|oom_kill) /.test(l))
+        .join("\n")
+        .trim();
     }
     return out;
   }
 
   it("memory, cpu, cpuset, pids and block IO limits match", async () => {
     const runcId = sb.id("diff-runc");
-    const rb = sb.bundle({ args: ["sleep", "30"], edit: (c) => { c.linux!.cgroupsPath = `/${runcId}`; c.linux!.resources = { ...c.linux!.resources, ...resources }; } });
+    const rb = sb.bundle({
+      args: ["sleep", "30"],
+      edit: (c) => {
+        c.linux!.cgroupsPath = `/${runcId}`;
+        c.linux!.resources = { ...c.linux!.resources, ...resources };
+      },
+    });
     runcIds.push(runcId);
     // runc hands its stdio to the container, so stderr goes to a file, not a pipe that stays open.
     const errFile = join(runcRoot, "stderr");
     const errFd = openSync(errFile, "w");
-    const r = spawnSync(RUNC, ["--root", runcRoot, "create", "--bundle", rb.dir, runcId], { stdio: ["ignore", "ignore", errFd], timeout: 20_000 });
+    const r = spawnSync(RUNC, ["--root", runcRoot, "create", "--bundle", rb.dir, runcId], {
+      stdio: ["ignore", "ignore", errFd],
+      timeout: 20_000,
+    });
     closeSync(errFd);
     expect(r.status, readFileSync(errFile, "utf8")).toBe(0);
     const want = snapshot(runcId);
     spawnSync(RUNC, ["--root", runcRoot, "delete", "--force", runcId], { stdio: "ignore" });
 
     const id = sb.id("diff-berth");
-    sb.create(id, sb.bundle({ args: ["sleep", "30"], edit: (c) => { c.linux!.cgroupsPath = `/${id}`; c.linux!.resources = { ...c.linux!.resources, ...resources }; } }));
+    sb.create(
+      id,
+      sb.bundle({
+        args: ["sleep", "30"],
+        edit: (c) => {
+          c.linux!.cgroupsPath = `/${id}`;
+          c.linux!.resources = { ...c.linux!.resources, ...resources };
+        },
+      }),
+    );
     const got = snapshot(id);
     sb.ok(["delete", "--force", id]);
     expect(Object.keys(want).length).toBeGreaterThan(5);

@@ -21,7 +21,13 @@ needs("containers", "berth").describe("cgroups: a cgroupsPath in use", () => {
     };
     const first = sb.id("shared1");
     sb.runDetached(first, sb.bundle({ args: ["sleep", "60"], edit }));
-    const second = sb.bundle({ args: ["sleep", "60"], edit: (c) => { edit(c); c.linux!.resources = { pids: { limit: 5 } }; } });
+    const second = sb.bundle({
+      args: ["sleep", "60"],
+      edit: (c) => {
+        edit(c);
+        c.linux!.resources = { pids: { limit: 5 } };
+      },
+    });
     await sb.refuseCreate(second, /linux\.cgroupsPath: container's cgroup is not empty: 1 process\(es\) found/);
     expect(sb.status(first)).toBe("running");
     // The second create's limit (5) never reached the shared cgroup.

@@ -36,7 +36,12 @@ needs("containers", "no-systemd").describe("--systemd-cgroup where systemd does 
   afterAll(() => sb.cleanup());
 
   it("fails with the no-systemd error naming the flag, and leaves nothing", async () => {
-    const b = sb.bundle({ args: ["true"], edit: (c) => { c.linux!.cgroupsPath = "system.slice:berth:x"; } });
+    const b = sb.bundle({
+      args: ["true"],
+      edit: (c) => {
+        c.linux!.cgroupsPath = "system.slice:berth:x";
+      },
+    });
     const id = sb.id("sd");
     sb.track(id, b);
     const r = sb.rt(["create", "--bundle", b.dir, id], SD);
@@ -47,7 +52,12 @@ needs("containers", "no-systemd").describe("--systemd-cgroup where systemd does 
   });
 
   it("without the flag, a slice:prefix:name path is rejected naming --systemd-cgroup", () => {
-    const b = sb.bundle({ args: ["true"], edit: (c) => { c.linux!.cgroupsPath = "system.slice:berth:x"; } });
+    const b = sb.bundle({
+      args: ["true"],
+      edit: (c) => {
+        c.linux!.cgroupsPath = "system.slice:berth:x";
+      },
+    });
     const id = sb.id("sd");
     sb.track(id, b);
     const r = sb.rt(["create", "--bundle", b.dir, id]);
@@ -83,7 +93,18 @@ needs("containers", "systemd").describe("--systemd-cgroup with systemd running",
     const scopeDir = PURE_V2 ? `/sys/fs/cgroup/system.slice/${unit}` : `/sys/fs/cgroup/memory/system.slice/${unit}`;
     expect(cgroupOf(pid)).toContain(`/system.slice/${unit}`);
 
-    const props = unitProps(unit, ["ActiveState", "Slice", "Delegate", "TasksMax", "MemoryMax", "MemoryLimit", "CPUQuotaPerSecUSec", "CPUWeight", "CPUShares", "CollectMode"]);
+    const props = unitProps(unit, [
+      "ActiveState",
+      "Slice",
+      "Delegate",
+      "TasksMax",
+      "MemoryMax",
+      "MemoryLimit",
+      "CPUQuotaPerSecUSec",
+      "CPUWeight",
+      "CPUShares",
+      "CollectMode",
+    ]);
     expect(props["ActiveState"]).toBe("active");
     // From the annotation org.systemd.property.CollectMode.
     expect(props["CollectMode"]).toBe("inactive-or-failed");
@@ -149,7 +170,12 @@ needs("containers", "systemd").describe("--systemd-cgroup with systemd running",
 
   it("a cgroupfs path under --systemd-cgroup is rejected before anything is made", async () => {
     const id = sb.id("sd");
-    const b = sb.bundle({ args: ["true"], edit: (c) => { c.linux!.cgroupsPath = `/berth-test/${id}`; } });
+    const b = sb.bundle({
+      args: ["true"],
+      edit: (c) => {
+        c.linux!.cgroupsPath = `/berth-test/${id}`;
+      },
+    });
     sb.track(id, b);
     const r = sb.rt(["create", "--bundle", b.dir, id], SD);
     expect(r.code, describeResult(r)).not.toBe(0);
@@ -160,7 +186,12 @@ needs("containers", "systemd").describe("--systemd-cgroup with systemd running",
   it("a failed create stops the unit it started", async () => {
     const id = sb.id("sd");
     const unit = `berth-${id}.scope`;
-    const b = sb.bundle({ args: ["/no/such/program"], edit: (c) => { c.linux!.cgroupsPath = `system.slice:berth:${id}`; } });
+    const b = sb.bundle({
+      args: ["/no/such/program"],
+      edit: (c) => {
+        c.linux!.cgroupsPath = `system.slice:berth:${id}`;
+      },
+    });
     sb.track(id, b);
     const r = sb.rt(["create", "--bundle", b.dir, id], SD);
     expect(r.code, describeResult(r)).not.toBe(0);

@@ -95,7 +95,11 @@ needs(...DIFFERENTIAL, "script").describe("differential: terminal relayed by run
       const id = `berth-test-fg-${which}-${process.pid}`;
       const inner = `${RUNTIMES[which]} --root ${root} run --bundle ${bundle.dir} ${id} | tr '\\r' '#'`;
       const r = spawnSync("script", ["-qec", inner, "/dev/null"], { encoding: "utf8", timeout: 30_000 });
-      got[which] = (r.stdout ?? "").replace(/\r/g, "").replace(/\0|\^@/g, "").split("\n").filter((l) => l !== "");
+      got[which] = (r.stdout ?? "")
+        .replace(/\r/g, "")
+        .replace(/\0|\^@/g, "")
+        .split("\n")
+        .filter((l) => l !== "");
       spawnSync(RUNTIMES[which], ["--root", root, "delete", "--force", id]);
     }
   });

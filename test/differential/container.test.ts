@@ -6,7 +6,15 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Spec } from "../../src/spec/types.js";
 import { needs } from "../helpers/host.js";
 import { DIFFERENTIAL, Pair, describeOutcome, sections, type Outcome, type Which } from "./harness.js";
-import { hostNsLinks, maskControllersUnknownToRunc, normaliseMountinfo, nsDisposition, parseNsLinks, parseStatus, parseUlimit } from "./normalise.js";
+import {
+  hostNsLinks,
+  maskControllersUnknownToRunc,
+  normaliseMountinfo,
+  nsDisposition,
+  parseNsLinks,
+  parseStatus,
+  parseUlimit,
+} from "./normalise.js";
 import { probeArgs, type ProbeSection } from "./probe.js";
 
 interface Variant {
@@ -17,8 +25,20 @@ interface Variant {
 }
 
 const ALL_CAPS_SAMPLE = [
-  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID",
-  "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_AUDIT_WRITE", "CAP_SETFCAP",
+  "CAP_CHOWN",
+  "CAP_DAC_OVERRIDE",
+  "CAP_FOWNER",
+  "CAP_FSETID",
+  "CAP_KILL",
+  "CAP_SETGID",
+  "CAP_SETUID",
+  "CAP_SETPCAP",
+  "CAP_NET_BIND_SERVICE",
+  "CAP_NET_RAW",
+  "CAP_SYS_CHROOT",
+  "CAP_MKNOD",
+  "CAP_AUDIT_WRITE",
+  "CAP_SETFCAP",
 ];
 
 const VARIANTS: Variant[] = [

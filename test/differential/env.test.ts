@@ -12,7 +12,9 @@ needs(...DIFFERENTIAL).describe("differential: process environment", () => {
   it("duplicates keep the last value; an empty HOME is replaced from passwd", () => {
     const bundle = pair.bundle({
       args: ["sh", "-c", "env | grep -E '^(ONE|TWO|HOME)=' | sort"],
-      edit: (c) => { c.process!.env = [...(c.process!.env ?? []), "ONE=two", "TWO=x", "ONE=", "HOME="]; },
+      edit: (c) => {
+        c.process!.env = [...(c.process!.env ?? []), "ONE=two", "TWO=x", "ONE=", "HOME="];
+      },
     });
     const r = pair.runBoth(bundle);
     expect(r.runc.code, describeOutcome(r.runc)).toBe(0);

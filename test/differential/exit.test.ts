@@ -22,7 +22,9 @@ needs(...DIFFERENTIAL).describe("differential: run exit status", () => {
   it("a process killed by a signal it sends itself (no pid namespace) gives 128+N", () => {
     const bundle = pair.bundle({
       args: ["sh", "-c", "kill -USR1 $$; sleep 5"],
-      edit: (c) => { c.linux!.namespaces = c.linux!.namespaces!.filter((n) => n.type !== "pid"); },
+      edit: (c) => {
+        c.linux!.namespaces = c.linux!.namespaces!.filter((n) => n.type !== "pid");
+      },
     });
     const r = pair.runBoth(bundle);
     expect(r.runc.code, describeOutcome(r.runc)).toBe(128 + 10);
@@ -49,7 +51,7 @@ needs(...DIFFERENTIAL).describe("differential: run exit status", () => {
     expect(r.berth.stderr).toContain(want);
   });
 
-  it("a command not on PATH fails both with runc's \"executable file not found in $PATH\"", () => {
+  it('a command not on PATH fails both with runc\'s "executable file not found in $PATH"', () => {
     const bundle = pair.bundle({ args: ["no-such-command"] });
     const r = pair.runBoth(bundle);
     expect(r.runc.code).not.toBe(0);

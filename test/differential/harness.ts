@@ -129,7 +129,10 @@ export class Pair {
     } else {
       timedOut = true;
     }
-    const killer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, 10_000);
+    const killer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, 10_000);
     const end = await exited;
     clearTimeout(killer);
     this.forceDelete(bin, root, this.id);
@@ -154,13 +157,18 @@ export class Pair {
 
 /** Text without the runtime's own log lines (`time="…" level=… msg=…`), i.e. only what the container wrote. */
 export function withoutRuntimeLog(text: string): string {
-  return text.split("\n").filter((l) => !/^time="[^"]*" level=\w+ /.test(l)).join("\n");
+  return text
+    .split("\n")
+    .filter((l) => !/^time="[^"]*" level=\w+ /.test(l))
+    .join("\n");
 }
 
 /** A readable one-paragraph description of an outcome for assertion messages. */
 export function describeOutcome(o: Outcome): string {
-  return `${o.which}: code ${o.code}${o.signal !== null ? ` signal ${o.signal}` : ""}${o.timedOut ? " (timed out)" : ""}\n` +
-    `stderr: ${o.stderr.trim()}\nstdout: ${o.stdout.trim().slice(0, 2000)}`;
+  return (
+    `${o.which}: code ${o.code}${o.signal !== null ? ` signal ${o.signal}` : ""}${o.timedOut ? " (timed out)" : ""}\n` +
+    `stderr: ${o.stderr.trim()}\nstdout: ${o.stdout.trim().slice(0, 2000)}`
+  );
 }
 
 /**

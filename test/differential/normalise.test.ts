@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { sections } from "./harness.js";
 import {
-  maskControllersUnknownToRunc, mountPoints, normaliseMountLine, normaliseTty, nsDisposition, parseNsLinks, parseStatus, parseUlimit,
+  maskControllersUnknownToRunc,
+  mountPoints,
+  normaliseMountLine,
+  normaliseTty,
+  nsDisposition,
+  parseNsLinks,
+  parseStatus,
+  parseUlimit,
 } from "./normalise.js";
 
 describe("normalising container output", () => {
@@ -17,7 +24,10 @@ describe("normalising container output", () => {
   it("leaves the cgroup path of controllers runc 1.1 does not know out of the comparison", () => {
     const misc = "/sys/fs/cgroup/misc cgroup cgroup /berth-x ro,nosuid master rw,misc";
     const cpu = "/sys/fs/cgroup/cpu cgroup cgroup /berth-x ro,nosuid master rw,cpu";
-    expect(maskControllersUnknownToRunc([misc, cpu])).toEqual(["/sys/fs/cgroup/misc cgroup cgroup <not compared> ro,nosuid master rw,misc", cpu]);
+    expect(maskControllersUnknownToRunc([misc, cpu])).toEqual([
+      "/sys/fs/cgroup/misc cgroup cgroup <not compared> ro,nosuid master rw,misc",
+      cpu,
+    ]);
   });
 
   it("classifies namespaces as shared with the host or new", () => {
@@ -28,8 +38,10 @@ describe("normalising container output", () => {
 
   it("parses status lines, ulimit -a and probe sections", () => {
     expect(parseStatus(["CapEff:\t00000000a80425fb", "NoNewPrivs:\t1"])).toEqual({ CapEff: "00000000a80425fb", NoNewPrivs: "1" });
-    expect(parseUlimit(["open files                      (-n) 1024", "core file size (blocks)         (-c) 0"]))
-      .toEqual({ "-n": "1024", "-c": "0" });
+    expect(parseUlimit(["open files                      (-n) 1024", "core file size (blocks)         (-c) 0"])).toEqual({
+      "-n": "1024",
+      "-c": "0",
+    });
     expect(sections("junk\n@@ a\n1\n2\n@@ b\n\n3\n")).toEqual({ a: ["1", "2"], b: ["3"] });
     expect(normaliseTty("x\r\ny\r\n\r\n")).toBe("x\ny");
   });

@@ -14,10 +14,16 @@ export function normaliseMountLine(line: string): string {
   const dash = line.indexOf(" - ");
   if (dash < 0) return line.trim();
   const left = line.slice(0, dash).trim().split(/\s+/);
-  const right = line.slice(dash + 3).trim().split(/\s+/);
+  const right = line
+    .slice(dash + 3)
+    .trim()
+    .split(/\s+/);
   const [, , , root = "", mountPoint = "", mountOpts = "", ...optional] = left;
   const [fstype = "", source = "", superOpts = ""] = right;
-  const prop = optional.map((o) => o.replace(/:\d+$/, "")).sort().join(",");
+  const prop = optional
+    .map((o) => o.replace(/:\d+$/, ""))
+    .sort()
+    .join(",");
   return [mountPoint, fstype, source, root, mountOpts, prop === "" ? "-" : prop, superOpts].join(" ");
 }
 

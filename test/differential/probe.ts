@@ -2,8 +2,23 @@
 // process can see about itself, one "@@ <section>" block per aspect.
 
 export const PROBE_SECTIONS = [
-  "fds", "id", "hostname", "domainname", "caps", "security", "mountinfo", "ns", "dev", "devpts",
-  "env", "cwd", "ulimit", "ulimit_hard", "umask", "oom", "pid",
+  "fds",
+  "id",
+  "hostname",
+  "domainname",
+  "caps",
+  "security",
+  "mountinfo",
+  "ns",
+  "dev",
+  "devpts",
+  "env",
+  "cwd",
+  "ulimit",
+  "ulimit_hard",
+  "umask",
+  "oom",
+  "pid",
 ] as const;
 
 export type ProbeSection = (typeof PROBE_SECTIONS)[number];

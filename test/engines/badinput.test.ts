@@ -15,8 +15,12 @@ import { engineRuntimes } from "./runtimes.js";
 
 needs("root", "podman").describe("engines: bad input through podman", () => {
   let pm: Podman;
-  beforeAll(() => { pm = Podman.start(); }, 120_000);
-  afterAll(async () => { await pm?.stop(); }, 120_000);
+  beforeAll(() => {
+    pm = Podman.start();
+  }, 120_000);
+  afterAll(async () => {
+    await pm?.stop();
+  }, 120_000);
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {
@@ -47,12 +51,15 @@ needs("root", "podman").describe("engines: bad input through podman", () => {
       it("a failing prestart hook (--hooks-dir): exit 126 with the hook's status and stderr", async () => {
         const hooks = join(pm.dir, `hooks-${rt.name}`);
         mkdirSync(hooks, { recursive: true });
-        writeFileSync(join(hooks, "fail.json"), JSON.stringify({
-          version: "1.0.0",
-          hook: { path: "/bin/sh", args: ["sh", "-c", "echo hook-failed-on-purpose >&2; exit 3"] },
-          when: { always: true },
-          stages: ["prestart"],
-        }));
+        writeFileSync(
+          join(hooks, "fail.json"),
+          JSON.stringify({
+            version: "1.0.0",
+            hook: { path: "/bin/sh", args: ["sh", "-c", "echo hook-failed-on-purpose >&2; exit 3"] },
+            when: { always: true },
+            stages: ["prestart"],
+          }),
+        );
         await failingRun(["--hooks-dir", hooks], ["true"], 126, /hook.*exit status 3.*hook-failed-on-purpose/is);
       });
     });
@@ -61,8 +68,12 @@ needs("root", "podman").describe("engines: bad input through podman", () => {
 
 needs("root", "containerd").describe("engines: bad input through containerd", () => {
   let ctd: Containerd;
-  beforeAll(async () => { ctd = await Containerd.start(); }, 120_000);
-  afterAll(async () => { await ctd?.stop(); }, 120_000);
+  beforeAll(async () => {
+    ctd = await Containerd.start();
+  }, 120_000);
+  afterAll(async () => {
+    await ctd?.stop();
+  }, 120_000);
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {
@@ -81,4 +92,3 @@ needs("root", "containerd").describe("engines: bad input through containerd", ()
     });
   }
 });
-

@@ -42,8 +42,12 @@ export function command(file: string, args: string[], opts: CommandOptions = {})
     const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT";
     if (r.error !== undefined && !timedOut) throw r.error;
     return {
-      code: r.status, signal: r.signal, timedOut, argv: [file, ...args],
-      stdout: readFileSync(outPath, "utf8"), stderr: readFileSync(errPath, "utf8"),
+      code: r.status,
+      signal: r.signal,
+      timedOut,
+      argv: [file, ...args],
+      stdout: readFileSync(outPath, "utf8"),
+      stderr: readFileSync(errPath, "utf8"),
     };
   } finally {
     closeSync(out);
@@ -54,8 +58,10 @@ export function command(file: string, args: string[], opts: CommandOptions = {})
 
 /** A result for assertion messages. */
 export function describeCommand(r: CommandResult): string {
-  return `${r.argv.join(" ")} → code ${r.code}${r.signal !== null ? ` signal ${r.signal}` : ""}${r.timedOut ? " (timed out)" : ""}` +
-    `\nstdout: ${r.stdout.trim()}\nstderr: ${r.stderr.trim()}`;
+  return (
+    `${r.argv.join(" ")} → code ${r.code}${r.signal !== null ? ` signal ${r.signal}` : ""}${r.timedOut ? " (timed out)" : ""}` +
+    `\nstdout: ${r.stdout.trim()}\nstderr: ${r.stderr.trim()}`
+  );
 }
 
 /** Throw with the whole result unless the command exited 0. */

@@ -26,8 +26,12 @@ function statusField(status: string, field: string): string | undefined {
 
 needs("root", "containerd").describe("engines: containerd (ctr, runc v2 shim)", () => {
   let ctd: Containerd;
-  beforeAll(async () => { ctd = await Containerd.start(); }, 120_000);
-  afterAll(async () => { await ctd?.stop(); }, 120_000);
+  beforeAll(async () => {
+    ctd = await Containerd.start();
+  }, 120_000);
+  afterAll(async () => {
+    await ctd?.stop();
+  }, 120_000);
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {
@@ -70,7 +74,11 @@ needs("root", "containerd").describe("engines: containerd (ctr, runc v2 shim)", 
           expect(metrics.stdout).toMatch(/pids\.current\s+1\b/);
           expectRun(ctd.ctr(["task", "exec", "--exec-id", "e1", id, "echo", "exec'd"]), 0, "exec'd\n");
           expectRun(ctd.ctr(["task", "exec", "--exec-id", "e2", id, "sh", "-c", "exit 5"]), 5);
-          expectRun(ctd.ctr(["task", "exec", "--exec-id", "e3", "--user", String(IMAGE_USER.uid), id, "id", "-u"]), 0, `${IMAGE_USER.uid}\n`);
+          expectRun(
+            ctd.ctr(["task", "exec", "--exec-id", "e3", "--user", String(IMAGE_USER.uid), id, "id", "-u"]),
+            0,
+            `${IMAGE_USER.uid}\n`,
+          );
           expectRun(ctd.ctr(["task", "exec", "--exec-id", "e4", "--cwd", "/tmp", id, "pwd"]), 0, "/tmp\n");
           expectRun(ctd.ctr(["task", "kill", "-s", "SIGKILL", id]), 0);
           await ctd.waitTaskStatus(id, "STOPPED");
@@ -105,7 +113,10 @@ needs("root", "containerd").describe("engines: containerd (ctr, runc v2 shim)", 
       });
 
       it("--privileged gives every capability the host allows and the host's devices", async () => {
-        const r = await runOnce(["--privileged"], ["sh", "-c", "cat /proc/self/status; test -c /dev/loop-control && echo has-loop-control"]);
+        const r = await runOnce(
+          ["--privileged"],
+          ["sh", "-c", "cat /proc/self/status; test -c /dev/loop-control && echo has-loop-control"],
+        );
         expect(r.code, describeCommand(r)).toBe(0);
         const bounding = statusField(readFileSync("/proc/self/status", "utf8"), "CapBnd");
         expect(statusField(r.stdout, "CapEff")).toBe(bounding);
@@ -125,8 +136,10 @@ needs("root", "containerd").describe("engines: containerd (ctr, runc v2 shim)", 
       it("--mount binds a host directory, read-only with options=rbind:ro", async () => {
         const host = mkdtempSync(join(ctd.dir, "bind-"));
         writeFileSync(join(host, "in"), "from the host\n");
-        const r = await runOnce(["--mount", `type=bind,src=${host},dst=/data,options=rbind:ro`],
-          ["sh", "-c", "cat /data/in; touch /data/new 2>/dev/null && echo writable || echo read-only"]);
+        const r = await runOnce(
+          ["--mount", `type=bind,src=${host},dst=/data,options=rbind:ro`],
+          ["sh", "-c", "cat /data/in; touch /data/new 2>/dev/null && echo writable || echo read-only"],
+        );
         expectRun(r, 0, "from the host\nread-only\n");
         const rw = await runOnce(["--mount", `type=bind,src=${host},dst=/data,options=rbind:rw`], ["sh", "-c", "echo back > /data/out"]);
         expectRun(rw, 0);
@@ -143,7 +156,14 @@ needs("root", "containerd").describe("engines: containerd (ctr, runc v2 shim)", 
 
       it("--with-ns joins another container's network namespace", async () => {
         await withTask([], ["sleep", "1000"], async (first) => {
-          const pid = Number(ctd.ok(["task", "ls"]).stdout.split("\n").find((l) => l.startsWith(first))?.trim().split(/\s+/)[1]);
+          const pid = Number(
+            ctd
+              .ok(["task", "ls"])
+              .stdout.split("\n")
+              .find((l) => l.startsWith(first))
+              ?.trim()
+              .split(/\s+/)[1],
+          );
           const theirs = readlinkSync(`/proc/${pid}/ns/net`);
           const r = await runOnce(["--with-ns", `network:/proc/${pid}/ns/net`], ["readlink", "/proc/self/ns/net"]);
           expectRun(r, 0, `${theirs}\n`);

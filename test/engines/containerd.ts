@@ -7,7 +7,18 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { TMP_PREFIX } from "../helpers/env.js";
 import { findLeaks, isAlive, processesMatching, sleep } from "../helpers/leaks.js";
@@ -62,22 +73,25 @@ export class Containerd {
   private async startDaemon(): Promise<void> {
     const d = this.dir;
     const config = join(d, "config.toml");
-    writeFileSync(config, [
-      "version = 2",
-      `root = "${join(d, "root")}"`,
-      `state = "${join(d, "state")}"`,
-      // CRI would set up networking and more; the suite drives containerd with ctr only.
-      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
-      "[grpc]",
-      `  address = "${this.socket}"`,
-      "[ttrpc]",
-      `  address = "${this.socket}.ttrpc"`,
-      "[debug]",
-      `  address = "${join(d, "debug.sock")}"`,
-      '[plugins."io.containerd.internal.v1.opt"]',
-      `  path = "${join(d, "opt")}"`,
-      "",
-    ].join("\n"));
+    writeFileSync(
+      config,
+      [
+        "version = 2",
+        `root = "${join(d, "root")}"`,
+        `state = "${join(d, "state")}"`,
+        // CRI would set up networking and more; the suite drives containerd with ctr only.
+        'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
+        "[grpc]",
+        `  address = "${this.socket}"`,
+        "[ttrpc]",
+        `  address = "${this.socket}.ttrpc"`,
+        "[debug]",
+        `  address = "${join(d, "debug.sock")}"`,
+        '[plugins."io.containerd.internal.v1.opt"]',
+        `  path = "${join(d, "opt")}"`,
+        "",
+      ].join("\n"),
+    );
     const log = openSync(join(d, "containerd.log"), "w");
     try {
       this.daemon = spawn("containerd", ["--config", config], { stdio: ["ignore", log, log] });
@@ -118,7 +132,16 @@ export class Containerd {
 
   /** `ctr run` flags that put container `id` on `rt`, with its state root and cgroup here. */
   runFlags(rt: EngineRuntime, id: string, snapshotter = "overlayfs"): string[] {
-    return ["--runc-binary", rt.bin, "--runc-root", this.runtimeRoot, "--cgroup", `${this.cgroupParent}/${id}`, "--snapshotter", snapshotter];
+    return [
+      "--runc-binary",
+      rt.bin,
+      "--runc-root",
+      this.runtimeRoot,
+      "--cgroup",
+      `${this.cgroupParent}/${id}`,
+      "--snapshotter",
+      snapshotter,
+    ];
   }
 
   /** `ctr run --rm <flags> IMAGE id cmd…` in the foreground. */
@@ -134,7 +157,17 @@ export class Containerd {
   /** `ctr run -d` with output into logFile(id). */
   runDetached(rt: EngineRuntime, id: string, flags: string[], cmd: string[], opts: CtrRunOptions = {}): void {
     mkdirSync(join(this.dir, "logs"), { recursive: true });
-    this.ok(["run", "-d", "--log-uri", `file://${this.logFile(id)}`, ...this.runFlags(rt, id, opts.snapshotter), ...flags, this.image, id, ...cmd]);
+    this.ok([
+      "run",
+      "-d",
+      "--log-uri",
+      `file://${this.logFile(id)}`,
+      ...this.runFlags(rt, id, opts.snapshotter),
+      ...flags,
+      this.image,
+      id,
+      ...cmd,
+    ]);
   }
 
   /** What a detached container wrote so far. */
@@ -194,7 +227,10 @@ export class Containerd {
     const problems: string[] = [];
     if (this.daemon !== undefined && this.daemon.exitCode === null) {
       const ls = this.ctr(["container", "ls", "--quiet"]);
-      for (const id of ls.stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "")) {
+      for (const id of ls.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l !== "")) {
         problems.push(...(await this.remove(id)).map((l) => `${id}: ${l}`));
       }
       this.ctr(["images", "rm", this.image]);
@@ -219,7 +255,9 @@ export class Containerd {
       if (this.preexistingRunDirs.has(d)) continue;
       try {
         if (readdirSync(d).length === 0) rmdirSync(d);
-      } catch { /* absent, or in use by another containerd */ }
+      } catch {
+        /* absent, or in use by another containerd */
+      }
     }
     if (problems.length > 0) throw new Error(`containerd left behind:\n${problems.join("\n")}\n${describeLog(this)}`);
   }
@@ -228,4 +266,3 @@ export class Containerd {
 function describeLog(c: Containerd): string {
   return `containerd log:\n${c.daemonLog(10)}`;
 }
-

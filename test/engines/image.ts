@@ -56,26 +56,39 @@ export function ociArchive(layerTar: string, name: string, workDir: string, out:
   const layerHex = sha256(layerData);
   renameSync(layerTar, join(blobs, layerHex));
   const layer = { digest: `sha256:${layerHex}`, size: layerData.length };
-  const config = blob(Buffer.from(JSON.stringify({
-    architecture: "amd64",
-    os: "linux",
-    config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"] },
-    rootfs: { type: "layers", diff_ids: [layer.digest] },
-  })));
-  const manifest = blob(Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
-    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...layer }],
-  })));
-  writeFileSync(join(layout, "index.json"), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      ...manifest,
-      annotations: { "io.containerd.image.name": name, "org.opencontainers.image.ref.name": name.split(":").pop() },
-    }],
-  }));
+  const config = blob(
+    Buffer.from(
+      JSON.stringify({
+        architecture: "amd64",
+        os: "linux",
+        config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"] },
+        rootfs: { type: "layers", diff_ids: [layer.digest] },
+      }),
+    ),
+  );
+  const manifest = blob(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
+        layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...layer }],
+      }),
+    ),
+  );
+  writeFileSync(
+    join(layout, "index.json"),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          ...manifest,
+          annotations: { "io.containerd.image.name": name, "org.opencontainers.image.ref.name": name.split(":").pop() },
+        },
+      ],
+    }),
+  );
   writeFileSync(join(layout, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
   execFileSync("tar", ["-C", layout, "-cf", out, "."]);
   return out;

@@ -37,8 +37,12 @@ function trapping(signal: string, code: number): string[] {
 
 needs("root", "podman").describe("engines: podman and the container's cgroup", () => {
   let pm: Podman;
-  beforeAll(() => { pm = Podman.start(); }, 300_000);
-  afterAll(async () => { await pm?.stop(); }, 300_000);
+  beforeAll(() => {
+    pm = Podman.start();
+  }, 300_000);
+  afterAll(async () => {
+    await pm?.stop();
+  }, 300_000);
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {
@@ -54,9 +58,8 @@ needs("root", "podman").describe("engines: podman and the container's cgroup", (
 
       it("the container's cgroup is under the cgroup parent (its own systemd scope under the systemd manager); exec joins it", async () => {
         await withContainer([], ["sleep", "1000"], (id) => {
-          const expected = pm.cgroupManager === "systemd"
-            ? `${pm.cgroupParentPath}/libpod-${id}.scope`
-            : `${pm.cgroupParentPath}/libpod-${id}`;
+          const expected =
+            pm.cgroupManager === "systemd" ? `${pm.cgroupParentPath}/libpod-${id}.scope` : `${pm.cgroupParentPath}/libpod-${id}`;
           expect(pm.hostCgroup(id)).toBe(expected);
           if (pm.cgroupManager === "systemd") {
             const unit = command("systemctl", ["is-active", `libpod-${id}.scope`]);
@@ -71,10 +74,31 @@ needs("root", "podman").describe("engines: podman and the container's cgroup", (
 
       it("--memory, --memory-reservation, --pids-limit, --cpus, --cpu-shares and --cpuset-cpus reach the container's cgroup", () => {
         // one container for all six (a podman run costs seconds in the emulated guest)
-        const flags = ["--memory", "64m", "--memory-reservation", "32m", "--pids-limit", "50", "--cpus", "0.5", "--cpu-shares", "512", "--cpuset-cpus", "0"];
+        const flags = [
+          "--memory",
+          "64m",
+          "--memory-reservation",
+          "32m",
+          "--pids-limit",
+          "50",
+          "--cpus",
+          "0.5",
+          "--cpu-shares",
+          "512",
+          "--cpuset-cpus",
+          "0",
+        ];
         const files = V2()
           ? ["memory.max", "memory.low", "pids.max", "cpu.max", "cpu.weight", "cpuset.cpus"]
-          : ["memory/memory.limit_in_bytes", "memory/memory.soft_limit_in_bytes", "pids/pids.max", "cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us", "cpu/cpu.shares", "cpuset/cpuset.cpus"];
+          : [
+              "memory/memory.limit_in_bytes",
+              "memory/memory.soft_limit_in_bytes",
+              "pids/pids.max",
+              "cpu/cpu.cfs_quota_us",
+              "cpu/cpu.cfs_period_us",
+              "cpu/cpu.shares",
+              "cpuset/cpuset.cpus",
+            ];
         const r = pm.run(rt, flags, ["sh", "-c", files.map((f) => `echo "${f}=$(cat /sys/fs/cgroup/${f})"`).join("; ")]);
         // shares 512 is weight 1 + (512 - 2) * 9999 / 262142 = 20 on v2 (runc's conversion)
         const values = V2()

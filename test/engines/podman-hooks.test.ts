@@ -16,19 +16,26 @@ import { engineRuntimes, type EngineRuntime } from "./runtimes.js";
 function hooksDir(pm: Podman, rt: EngineRuntime, stage: string, script: string): string {
   const dir = join(pm.dir, `hooks-${stage}-${rt.name}`);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "hook.json"), JSON.stringify({
-    version: "1.0.0",
-    hook: { path: "/bin/sh", args: ["sh", "-c", script] },
-    when: { always: true },
-    stages: [stage],
-  }));
+  writeFileSync(
+    join(dir, "hook.json"),
+    JSON.stringify({
+      version: "1.0.0",
+      hook: { path: "/bin/sh", args: ["sh", "-c", script] },
+      when: { always: true },
+      stages: [stage],
+    }),
+  );
   return dir;
 }
 
 needs("root", "podman").describe("engines: podman --hooks-dir", () => {
   let pm: Podman;
-  beforeAll(() => { pm = Podman.start(); }, 120_000);
-  afterAll(async () => { await pm?.stop(); }, 120_000);
+  beforeAll(() => {
+    pm = Podman.start();
+  }, 120_000);
+  afterAll(async () => {
+    await pm?.stop();
+  }, 120_000);
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {
@@ -40,7 +47,10 @@ needs("root", "podman").describe("engines: podman --hooks-dir", () => {
         expect(r.code, describeCommand(r)).toBe(0);
         expect(existsSync(out), "the hook ran").toBe(true);
         const env = readFileSync(out, "utf8").split("\n");
-        expect(env.find((l) => l.startsWith("PATH=")), env.join("\n")).toBeDefined();
+        expect(
+          env.find((l) => l.startsWith("PATH=")),
+          env.join("\n"),
+        ).toBeDefined();
       });
 
       it("a failing poststart hook fails the start and stops the container", async () => {

@@ -22,8 +22,12 @@ function expectRun(r: CommandResult, code: number, stdout?: string): void {
 
 needs("root", "podman").describe("engines: podman container lifecycle", () => {
   let pm: Podman;
-  beforeAll(() => { pm = Podman.start(); }, 120_000);
-  afterAll(async () => { await pm?.stop(); }, 120_000);
+  beforeAll(() => {
+    pm = Podman.start();
+  }, 120_000);
+  afterAll(async () => {
+    await pm?.stop();
+  }, 120_000);
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {
@@ -48,9 +52,15 @@ needs("root", "podman").describe("engines: podman container lifecycle", () => {
 
       // The exec scenarios share one container, removed (and checked) after the last.
       let shared = "";
-      beforeAll(() => { shared = pm.runDetached(rt, [], ["sleep", "1000"]); }, 60_000);
-      afterAll(async () => { if (shared !== "") expect(await pm.remove(rt, shared)).toEqual([]); }, 60_000);
-      const withShared = async (body: (id: string) => Promise<void> | void): Promise<void> => { await body(shared); };
+      beforeAll(() => {
+        shared = pm.runDetached(rt, [], ["sleep", "1000"]);
+      }, 60_000);
+      afterAll(async () => {
+        if (shared !== "") expect(await pm.remove(rt, shared)).toEqual([]);
+      }, 60_000);
+      const withShared = async (body: (id: string) => Promise<void> | void): Promise<void> => {
+        await body(shared);
+      };
 
       it("exec: output, stdin, exit codes and --user", async () => {
         await withShared((id) => {
@@ -110,8 +120,11 @@ needs("root", "podman").describe("engines: podman container lifecycle", () => {
       });
 
       it("--uidmap: the container runs in a user namespace with the mapping asked for", () => {
-        const r = pm.run(rt, ["--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536"],
-          ["sh", "-c", "cat /proc/self/uid_map; id -u; touch /tmp/x && echo wrote"]);
+        const r = pm.run(
+          rt,
+          ["--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536"],
+          ["sh", "-c", "cat /proc/self/uid_map; id -u; touch /tmp/x && echo wrote"],
+        );
         expectRun(r, 0);
         expect(r.stdout.split("\n")[0]!.trim().split(/\s+/)).toEqual(["0", "100000", "65536"]);
         expect(r.stdout).toContain("\n0\nwrote\n");

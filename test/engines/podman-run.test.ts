@@ -27,8 +27,12 @@ function statusField(status: string, field: string): string | undefined {
 
 needs("root", "podman").describe("engines: podman run", () => {
   let pm: Podman;
-  beforeAll(() => { pm = Podman.start(); }, 120_000);
-  afterAll(async () => { await pm?.stop(); }, 120_000);
+  beforeAll(() => {
+    pm = Podman.start();
+  }, 120_000);
+  afterAll(async () => {
+    await pm?.stop();
+  }, 120_000);
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {
@@ -39,8 +43,12 @@ needs("root", "podman").describe("engines: podman run", () => {
           symlinkSync("/run/systemd/resolve/stub-resolv.conf", join(rootfs, "etc/resolv.conf"));
           symlinkSync("../run/hosts", join(rootfs, "etc/hosts"));
         });
-        const r = pm.run(rt, ["--add-host", "engine-peer:10.1.2.3"],
-          ["sh", "-c", "grep -c engine-peer /run/hosts; [ -f /run/systemd/resolve/stub-resolv.conf ] && echo 1; readlink /etc/resolv.conf"], { image, network: "host" });
+        const r = pm.run(
+          rt,
+          ["--add-host", "engine-peer:10.1.2.3"],
+          ["sh", "-c", "grep -c engine-peer /run/hosts; [ -f /run/systemd/resolve/stub-resolv.conf ] && echo 1; readlink /etc/resolv.conf"],
+          { image, network: "host" },
+        );
         expectRun(r, 0, "1\n1\n/run/systemd/resolve/stub-resolv.conf\n");
       });
 
@@ -51,7 +59,10 @@ needs("root", "podman").describe("engines: podman run", () => {
         const sock = await bindUnixgram(path);
         try {
           const image = pm.importVariant("sdnotify", (rootfs) => copyFileSync(tools.path("sdnotify"), join(rootfs, "bin/sdnotify")));
-          const r = pm.run(rt, ["--sdnotify=container"], ["sh", "-c", "sdnotify READY=1; echo done"], { image, env: pm.envWith({ NOTIFY_SOCKET: path }) });
+          const r = pm.run(rt, ["--sdnotify=container"], ["sh", "-c", "sdnotify READY=1; echo done"], {
+            image,
+            env: pm.envWith({ NOTIFY_SOCKET: path }),
+          });
           expectRun(r, 0, "done\n");
           const got: string[] = [];
           for (let m = sock.receive(); m !== undefined; m = sock.receive()) got.push(m.toString());
@@ -84,8 +95,11 @@ needs("root", "podman").describe("engines: podman run", () => {
       });
 
       it("sets the environment, working directory and hostname", () => {
-        const r = pm.run(rt, ["-e", "GREETING=hi there", "-w", "/var/tmp", "--hostname", "engine-box"],
-          ["sh", "-c", 'echo "$GREETING"; pwd; hostname; echo "$(cat /etc/hostname)"']);
+        const r = pm.run(
+          rt,
+          ["-e", "GREETING=hi there", "-w", "/var/tmp", "--hostname", "engine-box"],
+          ["sh", "-c", 'echo "$GREETING"; pwd; hostname; echo "$(cat /etc/hostname)"'],
+        );
         expectRun(r, 0, "hi there\n/var/tmp\nengine-box\nengine-box\n");
       });
 
@@ -96,8 +110,15 @@ needs("root", "podman").describe("engines: podman run", () => {
       });
 
       it("--read-only: the root is read-only, the tmpfs volumes are writable and hold the image's files", () => {
-        const r = pm.run(rt, ["--read-only"],
-          ["sh", "-c", `touch /rootfile 2>/dev/null && echo root-writable; touch /tmp/x /run/x /var/tmp/x && echo tmpfs-ok; cat ${IMAGE_MARKER.path}`]);
+        const r = pm.run(
+          rt,
+          ["--read-only"],
+          [
+            "sh",
+            "-c",
+            `touch /rootfile 2>/dev/null && echo root-writable; touch /tmp/x /run/x /var/tmp/x && echo tmpfs-ok; cat ${IMAGE_MARKER.path}`,
+          ],
+        );
         expectRun(r, 0, `tmpfs-ok\n${IMAGE_MARKER.content}`);
       });
 
@@ -131,17 +152,27 @@ needs("root", "podman").describe("engines: podman run", () => {
       it("--security-opt seccomp=FILE applies that profile", () => {
         const dir = mkdtempSync(join(pm.dir, "seccomp-"));
         const profile = join(dir, "deny-mkdir.json");
-        writeFileSync(profile, JSON.stringify({
-          defaultAction: "SCMP_ACT_ALLOW",
-          syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1 }],
-        }));
-        const r = pm.run(rt, ["--security-opt", `seccomp=${profile}`], ["sh", "-c", "mkdir /tmp/d 2>/dev/null && echo made || echo denied; grep ^Seccomp: /proc/self/status"]);
+        writeFileSync(
+          profile,
+          JSON.stringify({
+            defaultAction: "SCMP_ACT_ALLOW",
+            syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1 }],
+          }),
+        );
+        const r = pm.run(
+          rt,
+          ["--security-opt", `seccomp=${profile}`],
+          ["sh", "-c", "mkdir /tmp/d 2>/dev/null && echo made || echo denied; grep ^Seccomp: /proc/self/status"],
+        );
         expectRun(r, 0, "denied\nSeccomp:\t2\n");
       });
 
       it("--sysctl sets a namespaced sysctl", () => {
-        const r = pm.run(rt, ["--sysctl", "net.ipv4.ip_forward=1", "--sysctl", "kernel.msgmax=12345"],
-          ["sh", "-c", "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax"]);
+        const r = pm.run(
+          rt,
+          ["--sysctl", "net.ipv4.ip_forward=1", "--sysctl", "kernel.msgmax=12345"],
+          ["sh", "-c", "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax"],
+        );
         expectRun(r, 0, "1\n12345\n");
       });
 

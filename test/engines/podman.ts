@@ -23,7 +23,9 @@ import { restoreRoots, snapshotRoots, sweepMountsAndCgroups, type EngineRuntime 
 
 /** A hard limit of this process from /proc/self/limits ("Max open files" …), capped at `cap`. */
 function hardLimit(row: string, cap: number): number {
-  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith(row));
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(row));
   const hard = line?.slice(26).trim().split(/\s+/)[1];
   if (hard === undefined || hard === "unlimited") return cap;
   return Math.min(Number(hard), cap);
@@ -55,9 +57,7 @@ export class Podman {
    * "berth_test_podman_<hex>.slice" under systemd (no "-" in the name: a dash would nest it in
    * berth.slice, berth-test.slice …).
    */
-  readonly cgroupParent = this.cgroupManager === "systemd"
-    ? `berth_test_podman_${this.tag}.slice`
-    : `/berth-test-podman-${this.tag}`;
+  readonly cgroupParent = this.cgroupManager === "systemd" ? `berth_test_podman_${this.tag}.slice` : `/berth-test-podman-${this.tag}`;
   /** The cgroup parent's path below the cgroup mount (in every v1 hierarchy, or the v2 one). */
   readonly cgroupParentPath = this.cgroupManager === "systemd" ? `/${this.cgroupParent}` : this.cgroupParent;
   readonly dir: string;
@@ -80,30 +80,45 @@ export class Podman {
     const nofile = hardLimit("Max open files", 1_048_576);
     const nproc = hardLimit("Max processes", 32_768);
     this.nproc = nproc;
-    writeFileSync(join(this.dir, "containers.conf"), [
-      "[containers]",
-      `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]`,
-      'log_driver = "k8s-file"',
-      "[engine]",
-      `cgroup_manager = "${this.cgroupManager}"`,
-      'events_logger = "file"',
-      "",
-    ].join("\n"));
-    writeFileSync(join(this.dir, "storage.conf"), [
-      "[storage]",
-      'driver = "vfs"',
-      `graphroot = "${d("root")}"`,
-      `runroot = "${d("run")}"`,
-      "",
-    ].join("\n"));
-    this.env = { ...process.env, CONTAINERS_CONF: join(this.dir, "containers.conf"), CONTAINERS_STORAGE_CONF: join(this.dir, "storage.conf") };
+    writeFileSync(
+      join(this.dir, "containers.conf"),
+      [
+        "[containers]",
+        `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]`,
+        'log_driver = "k8s-file"',
+        "[engine]",
+        `cgroup_manager = "${this.cgroupManager}"`,
+        'events_logger = "file"',
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(this.dir, "storage.conf"),
+      ["[storage]", 'driver = "vfs"', `graphroot = "${d("root")}"`, `runroot = "${d("run")}"`, ""].join("\n"),
+    );
+    this.env = {
+      ...process.env,
+      CONTAINERS_CONF: join(this.dir, "containers.conf"),
+      CONTAINERS_STORAGE_CONF: join(this.dir, "storage.conf"),
+    };
     delete this.env.NOTIFY_SOCKET;
     delete this.env.LISTEN_FDS;
     delete this.env.LISTEN_PID;
     this.global = [
-      "--root", join(this.dir, "root"), "--runroot", join(this.dir, "run"), "--storage-driver", "vfs",
-      "--tmpdir", d("tmp"), "--network-config-dir", d("net"),
-      "--cgroup-manager", this.cgroupManager, "--events-backend", "file",
+      "--root",
+      join(this.dir, "root"),
+      "--runroot",
+      join(this.dir, "run"),
+      "--storage-driver",
+      "vfs",
+      "--tmpdir",
+      d("tmp"),
+      "--network-config-dir",
+      d("net"),
+      "--cgroup-manager",
+      this.cgroupManager,
+      "--events-backend",
+      "file",
     ];
   }
 
@@ -160,7 +175,10 @@ export class Podman {
 
   /** `podman run --rm <flags> IMAGE cmd…` on `rt`. */
   run(rt: EngineRuntime, flags: string[], cmd: string[], opts: CommandOptions & RunFlags = {}): CommandResult {
-    return this.podman(["run", ...(opts.keep === true ? [] : ["--rm"]), ...this.containerFlags(rt, opts), ...flags, opts.image ?? this.image, ...cmd], opts);
+    return this.podman(
+      ["run", ...(opts.keep === true ? [] : ["--rm"]), ...this.containerFlags(rt, opts), ...flags, opts.image ?? this.image, ...cmd],
+      opts,
+    );
   }
 
   /** `podman run -d …`: the new container's full id. */
@@ -251,6 +269,8 @@ export class Podman {
 /** Loaded systemd units whose name contains `needle` (scopes and slices). */
 function unitsMatching(needle: string): string[] {
   const r = command("systemctl", ["list-units", "--all", "--plain", "--no-legend", "--no-pager", "--type=scope,slice"]);
-  return r.stdout.split("\n").map((l) => l.trim().split(/\s+/)[0] ?? "")
+  return r.stdout
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/)[0] ?? "")
     .filter((u) => u.includes(needle));
 }

@@ -24,13 +24,15 @@ export interface EngineRuntime {
 
 /** The runtime under test, then runc (unless the runtime under test is runc itself). */
 export function engineRuntimes(): EngineRuntime[] {
-  const out: EngineRuntime[] = [{
-    name: RUNTIME_NAME,
-    bin: RUNTIME_BIN,
-    defaultRoot: IS_BERTH ? "/run/berth" : `/run/${RUNTIME_NAME}`,
-    isBerth: IS_BERTH,
-    needs: ["containers"],
-  }];
+  const out: EngineRuntime[] = [
+    {
+      name: RUNTIME_NAME,
+      bin: RUNTIME_BIN,
+      defaultRoot: IS_BERTH ? "/run/berth" : `/run/${RUNTIME_NAME}`,
+      isBerth: IS_BERTH,
+      needs: ["containers"],
+    },
+  ];
   if (RUNTIME_BIN !== RUNC_BIN) {
     out.push({ name: "runc", bin: RUNC_BIN, defaultRoot: "/run/runc", isBerth: false, needs: ["root", "runc"] });
   }
@@ -40,7 +42,11 @@ export function engineRuntimes(): EngineRuntime[] {
 /** Cgroup controllers' mount points (v1 hierarchies and the cgroup2 mount). */
 function cgroupMounts(): string[] {
   let names: string[];
-  try { names = readdirSync("/sys/fs/cgroup"); } catch { return []; }
+  try {
+    names = readdirSync("/sys/fs/cgroup");
+  } catch {
+    return [];
+  }
   const hasDirs = names.some((n) => n === "cgroup.procs");
   if (hasDirs) return ["/sys/fs/cgroup"];
   return names.map((n) => join("/sys/fs/cgroup", n));
@@ -82,7 +88,11 @@ export function snapshotRoots(): Map<string, Set<string> | undefined> {
   const out = new Map<string, Set<string> | undefined>();
   for (const rt of engineRuntimes()) {
     let names: Set<string> | undefined;
-    try { names = new Set(readdirSync(rt.defaultRoot)); } catch { names = undefined; }
+    try {
+      names = new Set(readdirSync(rt.defaultRoot));
+    } catch {
+      names = undefined;
+    }
     out.set(rt.defaultRoot, names);
   }
   return out;
@@ -91,10 +101,18 @@ export function snapshotRoots(): Map<string, Set<string> | undefined> {
 export function restoreRoots(before: Map<string, Set<string> | undefined>): void {
   for (const [root, names] of before) {
     let now: string[];
-    try { now = readdirSync(root); } catch { continue; }
+    try {
+      now = readdirSync(root);
+    } catch {
+      continue;
+    }
     for (const n of now) if (n.startsWith("@") && !(names?.has(n) ?? false)) rmSync(join(root, n), { recursive: true, force: true });
     if (names === undefined) {
-      try { rmdirSync(root); } catch { /* a container is still there: reported by the scenarios */ }
+      try {
+        rmdirSync(root);
+      } catch {
+        /* a container is still there: reported by the scenarios */
+      }
     }
   }
 }

@@ -10,9 +10,8 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** The runtime binary under test: $BERTH_BIN, or <repo>/bin/berth. */
-export const RUNTIME_BIN = process.env.BERTH_BIN !== undefined && process.env.BERTH_BIN !== ""
-  ? resolve(process.env.BERTH_BIN)
-  : resolve(REPO_ROOT, "bin", "berth");
+export const RUNTIME_BIN =
+  process.env.BERTH_BIN !== undefined && process.env.BERTH_BIN !== "" ? resolve(process.env.BERTH_BIN) : resolve(REPO_ROOT, "bin", "berth");
 
 /** Short name of the runtime under test: "berth", "runc", "crun" … */
 export const RUNTIME_NAME = basename(RUNTIME_BIN);

@@ -35,22 +35,29 @@ export function addAllRecordingHooks(bundle: Bundle): void {
   for (const kind of HOOK_KINDS) bundle.config.hooks[kind] = [recordingHook(bundle, kind)];
 }
 
-export interface HookRecord { tag: string; raw: string; state?: OciState }
+export interface HookRecord {
+  tag: string;
+  raw: string;
+  state?: OciState;
+}
 
 /** Parse the hook log of a bundle: one record per hook invocation, in order. */
 export function readHookLog(bundle: Bundle): HookRecord[] {
   const file = bundle.inRootfs(HOOK_LOG);
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((line) => {
-    const sp = line.indexOf(" ");
-    const tag = sp < 0 ? line : line.slice(0, sp);
-    const raw = sp < 0 ? "" : line.slice(sp + 1).trim();
-    let state: OciState | undefined;
-    try {
-      state = JSON.parse(raw) as OciState;
-    } catch {
-      state = undefined;
-    }
-    return { tag, raw, state };
-  });
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((line) => {
+      const sp = line.indexOf(" ");
+      const tag = sp < 0 ? line : line.slice(0, sp);
+      const raw = sp < 0 ? "" : line.slice(sp + 1).trim();
+      let state: OciState | undefined;
+      try {
+        state = JSON.parse(raw) as OciState;
+      } catch {
+        state = undefined;
+      }
+      return { tag, raw, state };
+    });
 }

@@ -40,9 +40,11 @@ const REQUIREMENTS = {
   disk: "a real block device (not loop, zram or ram) for io throttles",
   "hugepages-2M": "2 MiB huge pages (/sys/kernel/mm/hugepages/hugepages-2048kB)",
   userns: "unprivileged user namespaces can be made (unshare --user)",
-  "rootless-user": "root can run commands as uid 65534 (setpriv, Debian package util-linux), and that user can make a user namespace (setpriv … unshare --user true): the kernel allows unprivileged user namespaces",
+  "rootless-user":
+    "root can run commands as uid 65534 (setpriv, Debian package util-linux), and that user can make a user namespace (setpriv … unshare --user true): the kernel allows unprivileged user namespaces",
   uidmap: "newuidmap and newgidmap (Debian package uidmap), setuid root, for rootless containers with several ids",
-  "idmapped-mounts": "a bind mount of a directory in /tmp (where the tests' bundles live) can be idmapped: mount_setattr(2) with MOUNT_ATTR_IDMAP, Linux 5.12+ and a filesystem that supports it (ext4 5.12+, tmpfs 6.3+)",
+  "idmapped-mounts":
+    "a bind mount of a directory in /tmp (where the tests' bundles live) can be idmapped: mount_setattr(2) with MOUNT_ATTR_IDMAP, Linux 5.12+ and a filesystem that supports it (ext4 5.12+, tmpfs 6.3+)",
   keyctl: "the keyctl system call works and /proc/keys exists",
   systemd: "systemd runs as PID 1 and answers on the D-Bus system bus",
   "no-systemd": "systemd does not run (berth's error without it is tested)",
@@ -63,9 +65,12 @@ const REQUIREMENTS = {
   "apparmor-parser": "apparmor_parser (Debian package apparmor) and AppArmor's securityfs directory, to load a test profile",
   selinux: "SELinux enabled in the kernel",
   "runtime-spec-schema": "the runtime-spec JSON schema in ../shared/oci-runtime-spec/schema beside the repository",
-  "seccomp-notify": "seccomp user notification with SECCOMP_USER_NOTIF_FLAG_CONTINUE (Linux 5.5+: user_notif in /proc/sys/kernel/seccomp/actions_avail)",
-  "podman-seccomp-profile": "podman's default seccomp profile, /usr/share/containers/seccomp.json (Debian package golang-github-containers-common)",
-  "cgroup2-controller": "a cgroup made under the cgroup2 root gets a controller (pure v2: the root offers one, which berth enables; hybrid: one is enabled in the root's cgroup.subtree_control)",
+  "seccomp-notify":
+    "seccomp user notification with SECCOMP_USER_NOTIF_FLAG_CONTINUE (Linux 5.5+: user_notif in /proc/sys/kernel/seccomp/actions_avail)",
+  "podman-seccomp-profile":
+    "podman's default seccomp profile, /usr/share/containers/seccomp.json (Debian package golang-github-containers-common)",
+  "cgroup2-controller":
+    "a cgroup made under the cgroup2 root gets a controller (pure v2: the root offers one, which berth enables; hybrid: one is enabled in the root's cgroup.subtree_control)",
   "no-swap": "no swap is in use (/proc/swaps lists none), so a memory limit bounds a container's memory even without swap accounting",
   podman: "podman 4.x and conmon on PATH (Debian packages podman, conmon), for the engine suite (test/engines/)",
   "podman-init": "podman's init for --init, /usr/libexec/podman/catatonit (Debian package catatonit)",
@@ -131,7 +136,9 @@ export function cgroup2Mount(): string | undefined {
 
 function v2Controllers(mp: string): string[] {
   try {
-    return readFileSync(join(mp, "cgroup.controllers"), "utf8").split(/\s+/).filter((c) => c !== "");
+    return readFileSync(join(mp, "cgroup.controllers"), "utf8")
+      .split(/\s+/)
+      .filter((c) => c !== "");
   } catch {
     return [];
   }
@@ -165,7 +172,11 @@ function probeChildFiles(ctrl: string, files: string[]): string[] {
   try {
     return files.filter((f) => existsSync(join(dir, f)));
   } finally {
-    try { rmdirSync(dir); } catch { /* an empty cgroup goes at once; nothing else to do */ }
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* an empty cgroup goes at once; nothing else to do */
+    }
   }
 }
 
@@ -185,7 +196,9 @@ export function diskDevice(): string | undefined {
     if (/^(loop|zram|ram|nbd)/.test(name)) continue;
     try {
       return readFileSync(`/sys/block/${name}/dev`, "utf8").trim();
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   return undefined;
 }
@@ -225,14 +238,20 @@ function seccompNotifyMissing(): string | undefined {
     return "no /proc/sys/kernel/seccomp/actions_avail (kernel without seccomp filters)";
   }
   if (!avail.split(/\s+/).includes("user_notif")) return "the kernel does not offer user_notif";
-  const [major = 0, minor = 0] = release().split(".").map((n) => Number.parseInt(n, 10));
-  return major > 5 || (major === 5 && minor >= 5) ? undefined : `Linux ${release()} is older than 5.5 (no SECCOMP_USER_NOTIF_FLAG_CONTINUE)`;
+  const [major = 0, minor = 0] = release()
+    .split(".")
+    .map((n) => Number.parseInt(n, 10));
+  return major > 5 || (major === 5 && minor >= 5)
+    ? undefined
+    : `Linux ${release()} is older than 5.5 (no SECCOMP_USER_NOTIF_FLAG_CONTINUE)`;
 }
 
 function memlockMissing(): string | undefined {
   const prlimit = onPath("prlimit");
   if (prlimit === undefined) return "no prlimit binary on PATH (Debian package util-linux)";
-  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max locked memory"));
+  const line = readFileSync("/proc/self/limits", "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("Max locked memory"));
   const hard = line?.split(/\s{2,}/)[2];
   if (hard === undefined) return "no Max locked memory line in /proc/self/limits";
   if (hard !== "unlimited" && Number(hard) < 65536) return `RLIMIT_MEMLOCK hard limit is ${hard} bytes`;
@@ -279,7 +298,8 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
     const files = v2 ? ["io.weight", "io.bfq.weight"] : ["blkio.weight", "blkio.bfq.weight"];
     const missing = controllerMissing(ctrl);
     if (missing !== undefined) return `${ctrl}: ${missing}`;
-    return probeChildFiles(ctrl, files).length > 0 ? undefined
+    return probeChildFiles(ctrl, files).length > 0
+      ? undefined
       : `a ${ctrl} cgroup has neither ${files.join(" nor ")} (no CFQ/BFQ io scheduler${v2 ? " and no iocost" : ""} in this kernel)`;
   },
   "swap-accounting": () => {
@@ -287,7 +307,9 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
     const file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
     const missing = controllerMissing("memory");
     if (missing !== undefined) return `memory: ${missing}`;
-    return probeChildFiles("memory", [file]).length > 0 ? undefined : `a memory cgroup has no ${file} (swapaccount=0 or no CONFIG_MEMCG_SWAP)`;
+    return probeChildFiles("memory", [file]).length > 0
+      ? undefined
+      : `a memory cgroup has no ${file} (swapaccount=0 or no CONFIG_MEMCG_SWAP)`;
   },
   "cpu-rt": () => {
     const mp = hostCgroupLayout().hierarchies["cpu"]?.mountPoint;
@@ -295,7 +317,8 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
     return existsSync(join(mp, "cpu.rt_runtime_us")) ? undefined : `no ${mp}/cpu.rt_runtime_us (no CONFIG_RT_GROUP_SCHED)`;
   },
   disk: () => (diskDevice() !== undefined ? undefined : "no block device other than loop, zram, ram or nbd in /sys/block"),
-  "hugepages-2M": () => (existsSync("/sys/kernel/mm/hugepages/hugepages-2048kB") ? undefined : "no /sys/kernel/mm/hugepages/hugepages-2048kB"),
+  "hugepages-2M": () =>
+    existsSync("/sys/kernel/mm/hugepages/hugepages-2048kB") ? undefined : "no /sys/kernel/mm/hugepages/hugepages-2048kB",
   userns: () => {
     if (!existsSync("/proc/self/ns/user")) return "no user namespaces in this kernel";
     const r = spawnSync("unshare", ["--user", "true"], { encoding: "utf8", timeout: 10_000 });
@@ -358,10 +381,13 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
   "no-apparmor": () => (activeLsms().includes("apparmor") ? "AppArmor is enabled" : undefined),
   "apparmor-parser": () => {
     if (onPath("apparmor_parser") === undefined) return "no apparmor_parser on PATH";
-    return existsSync("/sys/kernel/security/apparmor/.replace") ? undefined : "no /sys/kernel/security/apparmor (securityfs not mounted or AppArmor off)";
+    return existsSync("/sys/kernel/security/apparmor/.replace")
+      ? undefined
+      : "no /sys/kernel/security/apparmor (securityfs not mounted or AppArmor off)";
   },
   selinux: () => (activeLsms().includes("selinux") ? undefined : "SELinux is not enabled (no /sys/fs/selinux)"),
-  "runtime-spec-schema": () => (existsSync(join(RUNTIME_SPEC_SCHEMA, "config-schema.json")) ? undefined : `${RUNTIME_SPEC_SCHEMA} not found`),
+  "runtime-spec-schema": () =>
+    existsSync(join(RUNTIME_SPEC_SCHEMA, "config-schema.json")) ? undefined : `${RUNTIME_SPEC_SCHEMA} not found`,
   "seccomp-notify": seccompNotifyMissing,
   "podman-seccomp-profile": () => (existsSync("/usr/share/containers/seccomp.json") ? undefined : "no /usr/share/containers/seccomp.json"),
   "cgroup2-controller": () => {
@@ -369,12 +395,23 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
     if (mp === undefined) return "no cgroup2 mount";
     const file = hostCgroupLayout().layout === "v2" ? "cgroup.controllers" : "cgroup.subtree_control";
     let list = "";
-    try { list = readFileSync(join(mp, file), "utf8").trim(); } catch { /* reported below */ }
+    try {
+      list = readFileSync(join(mp, file), "utf8").trim();
+    } catch {
+      /* reported below */
+    }
     return list !== "" ? undefined : `${mp}/${file} lists no controller`;
   },
   "no-swap": () => {
     let lines: string[] = [];
-    try { lines = readFileSync("/proc/swaps", "utf8").split("\n").slice(1).filter((l) => l.trim() !== ""); } catch { /* no CONFIG_SWAP: no swap */ }
+    try {
+      lines = readFileSync("/proc/swaps", "utf8")
+        .split("\n")
+        .slice(1)
+        .filter((l) => l.trim() !== "");
+    } catch {
+      /* no CONFIG_SWAP: no swap */
+    }
     return lines.length === 0 ? undefined : `swap is in use: ${lines.map((l) => l.split(/\s+/)[0]).join(", ")} (/proc/swaps)`;
   },
   podman: podmanMissing,

@@ -39,7 +39,11 @@ export function idmappedMountsMissing(dir: string): string | undefined {
     const self = readlinkSync("/proc/self/ns/user");
     let ready = false;
     for (let i = 0; i < 500 && !ready && holder.exitCode === null; i++) {
-      try { ready = readlinkSync(`/proc/${holder.pid}/ns/user`) !== self; } catch { /* not there yet */ }
+      try {
+        ready = readlinkSync(`/proc/${holder.pid}/ns/user`) !== self;
+      } catch {
+        /* not there yet */
+      }
       if (!ready) pause(10);
     }
     if (!ready) return "unshare --user did not make a user namespace";

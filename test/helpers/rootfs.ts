@@ -13,16 +13,16 @@ let appletCache: string[] | undefined;
 export function busyboxApplets(): string[] {
   if (appletCache === undefined) {
     const out = execFileSync(BUSYBOX, ["--list-full"], { encoding: "utf8" });
-    appletCache = out.split("\n").map((l) => l.trim()).filter((l) => l !== "").map((l) => "/" + l);
+    appletCache = out
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "")
+      .map((l) => "/" + l);
   }
   return appletCache;
 }
 
-export const PASSWD = [
-  "root:x:0:0:root:/root:/bin/sh",
-  "nobody:x:65534:65534:nobody:/nonexistent:/bin/false",
-  "",
-].join("\n");
+export const PASSWD = ["root:x:0:0:root:/root:/bin/sh", "nobody:x:65534:65534:nobody:/nonexistent:/bin/false", ""].join("\n");
 
 export const GROUP = ["root:x:0:", "nobody:x:65534:", ""].join("\n");
 

@@ -102,7 +102,13 @@ function fullArgv(args: string[], opts: RunOptions): string[] {
   return argv;
 }
 
-interface IoFiles { dir: string; out: string; err: string; outFd: number; errFd: number }
+interface IoFiles {
+  dir: string;
+  out: string;
+  err: string;
+  outFd: number;
+  errFd: number;
+}
 
 function openIo(): IoFiles {
   const dir = mkdtempSync(`${TMP_PREFIX}io-`);
@@ -159,20 +165,35 @@ export function runtimeAsync(args: string[], opts: RunOptions = {}): AsyncRun {
   const child = spawn(cmd.file, cmd.args, { stdio: stdio(opts, io), env: cmd.env, cwd: opts.cwd });
   if (opts.input !== undefined && child.stdin !== null) child.stdin.end(opts.input);
   let timedOut = false;
-  const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, opts.timeoutMs ?? 20_000);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, opts.timeoutMs ?? 20_000);
   const done = new Promise<RunResult>((resolvePromise, reject) => {
-    child.once("error", (e) => { clearTimeout(timer); closeIo(io); reject(e); });
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      closeIo(io);
+      reject(e);
+    });
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
       const { stdout, stderr } = closeIo(io);
       resolvePromise({ code, signal, stdout, stderr, argv: [RUNTIME_BIN, ...argv], timedOut });
     });
   });
-  return { pid: child.pid ?? -1, done, kill: (s: NodeJS.Signals = "SIGTERM") => { child.kill(s); } };
+  return {
+    pid: child.pid ?? -1,
+    done,
+    kill: (s: NodeJS.Signals = "SIGTERM") => {
+      child.kill(s);
+    },
+  };
 }
 
 /** A one-line description of a result for assertion messages. */
 export function describeResult(r: RunResult): string {
-  return `${r.argv.join(" ")} → code ${r.code}${r.signal ? ` signal ${r.signal}` : ""}` +
-    `${r.timedOut ? " (timed out)" : ""}\nstdout: ${r.stdout.trim()}\nstderr: ${r.stderr.trim()}`;
+  return (
+    `${r.argv.join(" ")} → code ${r.code}${r.signal ? ` signal ${r.signal}` : ""}` +
+    `${r.timedOut ? " (timed out)" : ""}\nstdout: ${r.stdout.trim()}\nstderr: ${r.stderr.trim()}`
+  );
 }

@@ -6,10 +6,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import type { OciState } from "../../src/spec/types.js";
 import { makeBundle, type Bundle, type BundleOptions } from "./bundle.js";
 import { findLeaks, isAlive, sleep, waitNoLeaks } from "./leaks.js";
-import {
-  describeResult, newRoot, runtime, runtimeAsync, uniqueId,
-  type AsyncRun, type RunOptions, type RunResult,
-} from "./runtime.js";
+import { describeResult, newRoot, runtime, runtimeAsync, uniqueId, type AsyncRun, type RunOptions, type RunResult } from "./runtime.js";
 
 export class Sandbox {
   /** The state root every call of this sandbox passes as --root. */
@@ -80,7 +77,8 @@ export class Sandbox {
     const id = this.id("refused");
     this.track(id, bundle);
     const r = this.rt(["create", ...extra, "--bundle", bundle.dir, id]);
-    if (r.code !== 1 || !pattern.test(r.stderr)) throw new Error(`expected create to fail with exit status 1 and ${pattern}:\n${describeResult(r)}`);
+    if (r.code !== 1 || !pattern.test(r.stderr))
+      throw new Error(`expected create to fail with exit status 1 and ${pattern}:\n${describeResult(r)}`);
     const status = this.status(id);
     if (status !== "absent") throw new Error(`after the refused create the container is ${status}, not absent`);
     const leaks = await this.waitClean(id);
@@ -139,7 +137,8 @@ export class Sandbox {
         const c = readFileSync(path, "utf8");
         if (text === undefined || (typeof text === "string" ? c.includes(text) : text.test(c))) return c;
       }
-      if (Date.now() > deadline) throw new Error(`${path}: did not appear${text !== undefined ? ` with ${String(text)}` : ""} within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`${path}: did not appear${text !== undefined ? ` with ${String(text)}` : ""} within ${timeoutMs} ms`);
       await sleep(25);
     }
   }
@@ -168,7 +167,14 @@ export class Sandbox {
     this.forceDeleteAll();
     const leaks: string[] = [];
     for (const id of this.ids) leaks.push(...(await this.waitClean(id)));
-    for (const [, pids] of this.pids) for (const pid of pids) if (isAlive(pid)) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+    for (const [, pids] of this.pids)
+      for (const pid of pids)
+        if (isAlive(pid))
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            /* gone */
+          }
     for (const b of this.bundles) rmSync(b.dir, { recursive: true, force: true });
     for (const p of this.extraPaths) rmSync(p, { recursive: true, force: true });
     rmSync(this.root, { recursive: true, force: true });

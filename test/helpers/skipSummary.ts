@@ -44,7 +44,9 @@ export function summarise(modules: ReadonlyArray<TestModule>): string[] {
 
 /** "P passed, F failed, S skipped" over every test of the run. */
 export function counts(modules: ReadonlyArray<TestModule>): string {
-  let passed = 0, failed = 0, skipped = 0;
+  let passed = 0,
+    failed = 0,
+    skipped = 0;
   for (const mod of modules) {
     for (const test of mod.children.allTests()) {
       const state = test.result().state;

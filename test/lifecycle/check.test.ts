@@ -9,13 +9,36 @@ import { UNIFIED, V1_CONTROLLERS } from "../../src/linux/cgroups/detect.js";
 import { has, hostCgroupLayout, needs } from "../helpers/host.js";
 import { describeResult, runtime } from "../helpers/index.js";
 
-interface Item { name: string; status: "ok" | "missing" | "degraded"; detail: string; fix?: string; required?: boolean }
-interface Report { ready: boolean; kernel: string; items: Item[] }
+interface Item {
+  name: string;
+  status: "ok" | "missing" | "degraded";
+  detail: string;
+  fix?: string;
+  required?: boolean;
+}
+interface Report {
+  ready: boolean;
+  kernel: string;
+  items: Item[];
+}
 
-const NS_FILES: Record<string, string> = { cgroup: "cgroup", ipc: "ipc", mount: "mnt", network: "net", pid: "pid", time: "time", user: "user", uts: "uts" };
+const NS_FILES: Record<string, string> = {
+  cgroup: "cgroup",
+  ipc: "ipc",
+  mount: "mnt",
+  network: "net",
+  pid: "pid",
+  time: "time",
+  user: "user",
+  uts: "uts",
+};
 
 function read(path: string): string | undefined {
-  try { return readFileSync(path, "utf8"); } catch { return undefined; }
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 function onPath(bin: string): boolean {
@@ -104,7 +127,9 @@ needs("containers", "berth").describe("berth check", () => {
   });
 
   it("system calls by kernel version, criu and the rootless tools as PATH has them", () => {
-    const [major = 0, minor = 0] = release().split(".").map((n) => Number.parseInt(n, 10));
+    const [major = 0, minor = 0] = release()
+      .split(".")
+      .map((n) => Number.parseInt(n, 10));
     const atLeast = (a: number, b: number) => major > a || (major === a && minor >= b);
     expect(item("openat2").status).toBe(atLeast(5, 6) ? "ok" : "missing");
     expect(item("pidfd").status).toBe(atLeast(5, 3) ? "ok" : "missing");
@@ -121,7 +146,10 @@ needs("containers", "berth").describe("berth check", () => {
   describe("on a host without what a default container needs", () => {
     it("the report says not ready and berth check exits 1", () => {
       // berth-init cannot be found: BERTH_INIT names a file that does not exist.
-      const r = runtime(["check"], { root: null, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", BERTH_INIT: "/nonexistent/berth-init" } });
+      const r = runtime(["check"], {
+        root: null,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", BERTH_INIT: "/nonexistent/berth-init" },
+      });
       expect(r.code, describeResult(r)).toBe(1);
       expect(r.stdout).toMatch(/^missing +berth-init +/m);
       expect(r.stdout).toMatch(/not ready: .*\(missing: berth-init\)\n$/);

@@ -27,7 +27,9 @@ async function waitCount(file: string, min: number, timeoutMs = 30_000): Promise
     try {
       const c = readCounter(file);
       if (Number.isInteger(c.n) && c.n >= min) return c;
-    } catch { /* being written */ }
+    } catch {
+      /* being written */
+    }
     if (Date.now() > deadline) throw new Error(`${file}: the count did not reach ${min} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -40,7 +42,9 @@ async function nextCount(file: string, last: number, timeoutMs = 30_000): Promis
     try {
       const c = readCounter(file);
       if (Number.isInteger(c.n) && c.pid > 0 && c.n !== last) return c;
-    } catch { /* being written */ }
+    } catch {
+      /* being written */
+    }
     if (Date.now() > deadline) throw new Error(`${file}: no count after ${last} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -49,7 +53,10 @@ async function nextCount(file: string, last: number, timeoutMs = 30_000): Promis
 /** The numbers a file of lines holds so far. */
 function numbers(file: string): number[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, "utf8").split("\n").filter((l) => /^\d+$/.test(l)).map(Number);
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => /^\d+$/.test(l))
+    .map(Number);
 }
 
 async function waitNumbers(file: string, count: number, timeoutMs = 30_000): Promise<number[]> {
@@ -57,7 +64,8 @@ async function waitNumbers(file: string, count: number, timeoutMs = 30_000): Pro
   for (;;) {
     const n = numbers(file);
     if (n.length >= count) return n;
-    if (Date.now() > deadline) throw new Error(`${file}: fewer than ${count} lines within ${timeoutMs} ms: ${readFileSync(file, "utf8").slice(-500)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${file}: fewer than ${count} lines within ${timeoutMs} ms: ${readFileSync(file, "utf8").slice(-500)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -129,7 +137,9 @@ needs("containers", "criu").describe("checkpoint and restore (criu)", () => {
     expect(desc.every((d) => d.startsWith("pipe:"))).toBe(true);
     await exited(p1);
     const last = numbers(out1).pop() ?? 0;
-    const p2 = spawn("/bin/sh", ["-c", `true | ${berth} restore -d --image-path "${dir}" -b "${b.dir}" ${id} 2>&1 | cat > "${out2}"`], { stdio: "ignore" });
+    const p2 = spawn("/bin/sh", ["-c", `true | ${berth} restore -d --image-path "${dir}" -b "${b.dir}" ${id} 2>&1 | cat > "${out2}"`], {
+      stdio: "ignore",
+    });
     const got = await waitNumbers(out2, 3);
     expect(sb.state(id).status).toBe("running");
     // The count goes on where it stopped (the pipe's unread line may come again).
@@ -142,7 +152,13 @@ needs("containers", "criu").describe("checkpoint and restore (criu)", () => {
 
   it("restore in the foreground waits for the container, exits with its status and deletes it", async () => {
     // Counts to 40 and exits 3: restored in the middle, it finishes the count it had begun.
-    const b = sb.bundle({ args: ["sh", "-c", 'exec </dev/null >/dev/null 2>&1; i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo "$$ $i" > /tmp/n; sleep 0.1; done; exit 3'] });
+    const b = sb.bundle({
+      args: [
+        "sh",
+        "-c",
+        'exec </dev/null >/dev/null 2>&1; i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo "$$ $i" > /tmp/n; sleep 0.1; done; exit 3',
+      ],
+    });
     const id = sb.id();
     sb.runDetached(id, b);
     const file = b.inRootfs("/tmp/n");
@@ -197,7 +213,12 @@ needs("containers", "criu", "systemd").describe("checkpoint and restore with the
 
   it("restore puts the restored process in the container's systemd scope", async () => {
     const g = ["--systemd-cgroup"];
-    const b = sb.bundle({ args: COUNTER, edit: (c) => { c.linux!.cgroupsPath = "system.slice:berth-test:criu"; } });
+    const b = sb.bundle({
+      args: COUNTER,
+      edit: (c) => {
+        c.linux!.cgroupsPath = "system.slice:berth-test:criu";
+      },
+    });
     const id = sb.id();
     sb.track(id, b);
     sb.ok([...g, "run", "-d", "-b", b.dir, id]);

@@ -48,9 +48,14 @@ needs("runtime").describe("cli: commands that need no container", () => {
 
   needs("berth").it("berth --help, berth help CMD and CMD -h come from the grammar; --help after exec's id is the command's", () => {
     const top = runtime(["--help"], { root: null });
-    for (const c of GRAMMAR as readonly CommandDef[]) expect(top.stdout).toMatch(new RegExp(`^  ${c.name} +${c.describe.replace(/[()]/g, "\\$&")}`, "m"));
+    for (const c of GRAMMAR as readonly CommandDef[])
+      expect(top.stdout).toMatch(new RegExp(`^  ${c.name} +${c.describe.replace(/[()]/g, "\\$&")}`, "m"));
     for (const f of GLOBAL_FLAGS) expect(top.stdout).toContain(`--${f.name}`);
-    for (const args of [["help", "exec"], ["exec", "-h"], ["--root", "/x", "exec", "--tty", "--help"]]) {
+    for (const args of [
+      ["help", "exec"],
+      ["exec", "-h"],
+      ["--root", "/x", "exec", "--tty", "--help"],
+    ]) {
       const r = runtime(args, { root: null });
       expect(r.code, describeResult(r)).toBe(0);
       expect(r.stdout).toMatch(/^Usage: berth exec /);
@@ -88,7 +93,9 @@ needs("runtime").describe("cli: commands that need no container", () => {
     expect(typeof f.ociVersionMax).toBe("string");
     expect(f.ociVersionMin).toMatch(/^1\.\d+\.\d+/);
     expect(f.ociVersionMax).toMatch(/^1\.\d+\.\d+/);
-    expect(f.hooks).toEqual(expect.arrayContaining(["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]));
+    expect(f.hooks).toEqual(
+      expect.arrayContaining(["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]),
+    );
     expect(Array.isArray(f.mountOptions)).toBe(true);
     const linux = f.linux as Record<string, unknown>;
     expect(linux.namespaces).toEqual(expect.arrayContaining(["pid", "network", "mount", "ipc", "uts", "user", "cgroup"]));
@@ -104,7 +111,9 @@ needs("runtime").describe("cli: commands that need no container", () => {
       expect(c.root.path).toBe("rootfs");
       expect(c.process.args).toEqual(["sh"]);
       expect(c.process.terminal).toBe(true);
-      expect(c.linux.namespaces.map((n: { type: string }) => n.type)).toEqual(expect.arrayContaining(["pid", "network", "ipc", "uts", "mount"]));
+      expect(c.linux.namespaces.map((n: { type: string }) => n.type)).toEqual(
+        expect.arrayContaining(["pid", "network", "ipc", "uts", "mount"]),
+      );
       const again = runtime(["spec", "--bundle", dir], { root: null });
       expect(again.code).toBe(1);
       expect(again.stderr).toMatch(/exists/);
@@ -155,7 +164,9 @@ needs("runtime").describe("cli: commands that need no container", () => {
       expect(r.code).toBe(1);
       // The error also goes to stderr.
       expect(r.stderr).toContain("does not exist");
-      const lines = readFileSync(log, "utf8").split("\n").filter((l) => l !== "");
+      const lines = readFileSync(log, "utf8")
+        .split("\n")
+        .filter((l) => l !== "");
       expect(lines.length).toBeGreaterThan(0);
       const objs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
       for (const o of objs) {
@@ -167,7 +178,9 @@ needs("runtime").describe("cli: commands that need no container", () => {
       expect(last?.msg).toContain("does not exist");
       // The log is appended to, never truncated.
       runtime(["--log=" + log, "--log-format=json", "state", "berth-test-missing-2"]);
-      const after = readFileSync(log, "utf8").split("\n").filter((l) => l !== "");
+      const after = readFileSync(log, "utf8")
+        .split("\n")
+        .filter((l) => l !== "");
       expect(after.length).toBeGreaterThan(lines.length);
       expect(after.slice(0, lines.length)).toEqual(lines);
     } finally {
@@ -196,7 +209,12 @@ needs("containers").describe("cli: commands on containers", () => {
     expect(rows.find((r) => r.startsWith(c + " "))).toMatch(/\srunning\s/);
 
     const q = sb.ok(["list", "-q"]);
-    expect(q.stdout.split("\n").filter((l) => l !== "").sort()).toEqual([a, c].sort());
+    expect(
+      q.stdout
+        .split("\n")
+        .filter((l) => l !== "")
+        .sort(),
+    ).toEqual([a, c].sort());
 
     const j = sb.ok(["list", "--format", "json"]);
     const arr = JSON.parse(j.stdout) as Array<Record<string, unknown>>;
@@ -213,7 +231,10 @@ needs("containers").describe("cli: commands on containers", () => {
     const b = sb.bundle({ args: ["sleep", "30"] });
     const id = sb.id();
     sb.track(id, b);
-    const r = runtime(["create", `--bundle=${b.dir}`, `--pid-file=${b.path("eq.pid")}`, id], { root: null, globalArgs: [`--root=${sb.root}`] });
+    const r = runtime(["create", `--bundle=${b.dir}`, `--pid-file=${b.path("eq.pid")}`, id], {
+      root: null,
+      globalArgs: [`--root=${sb.root}`],
+    });
     expect(r.code, describeResult(r)).toBe(0);
     expect(readFileSync(b.path("eq.pid"), "utf8")).toBe(String(sb.state(id).pid));
     expect(sb.status(id)).toBe("created");
@@ -232,7 +253,10 @@ needs("containers").describe("cli: commands on containers", () => {
     sb.ok(["start", id], { globalArgs: g });
     sb.ok(["delete", "--force", id], { globalArgs: g });
     const text = existsSync(log) ? readFileSync(log, "utf8") : "";
-    const objs = text.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const objs = text
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(objs.filter((o) => o.level === "error")).toEqual([]);
   });
 
@@ -268,9 +292,14 @@ needs("containers").describe("cli: --debug", () => {
     const dir = mkdtempSync(`${TMP_PREFIX}log-`);
     try {
       const file = join(dir, "log.json");
-      const json = sb.rt(["run", "--bundle", b.dir, sb.id("debugjson")], { globalArgs: ["--debug", "--log", file, "--log-format", "json"] });
+      const json = sb.rt(["run", "--bundle", b.dir, sb.id("debugjson")], {
+        globalArgs: ["--debug", "--log", file, "--log-format", "json"],
+      });
       expect(json.code, describeResult(json)).toBe(0);
-      const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { level: string; msg: string });
+      const lines = readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { level: string; msg: string });
       expect(lines.some((l) => l.level === "debug")).toBe(true);
       if (has("berth")) expect(lines.some((l) => l.level === "debug" && /^create .*: created, init pid \d+$/.test(l.msg))).toBe(true);
     } finally {

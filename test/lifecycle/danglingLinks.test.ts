@@ -54,7 +54,11 @@ needs("containers").describe("mounts: destinations through dangling links", () =
     const b = bundle();
     const root = mkdtempSync("/tmp/berth-test-runcroot-");
     try {
-      const r = spawnSync(RUNC_BIN, ["--root", root, "run", "--bundle", b.dir, sb.id("danglingrunc")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 20_000 });
+      const r = spawnSync(RUNC_BIN, ["--root", root, "run", "--bundle", b.dir, sb.id("danglingrunc")], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 20_000,
+      });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toBe(WANT);
     } finally {

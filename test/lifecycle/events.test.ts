@@ -21,10 +21,17 @@ function memoryDir(id: string): string {
   return join(h.mountPoint, id);
 }
 
-interface Event { type: string; id: string; data?: Record<string, any> }
+interface Event {
+  type: string;
+  id: string;
+  data?: Record<string, any>;
+}
 
 function parseEvents(stdout: string): Event[] {
-  return stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Event);
+  return stdout
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as Event);
 }
 
 /** The complete lines a running runtime has printed so far (its stdout is a file, reopened through /proc). */
@@ -88,7 +95,9 @@ needs("containers").describe("lifecycle: events", () => {
     const { id } = running("ev-stream", ["sleep", "300"]);
     const ev = sb.rtAsync(["events", "--interval", "1s", id], { timeoutMs: 90_000 });
     let exited = false;
-    void ev.done.then(() => { exited = true; });
+    void ev.done.then(() => {
+      exited = true;
+    });
     const deadline = Date.now() + 60_000;
     while (!exited && linesSoFar(ev) < 2 && Date.now() < deadline) await sleep(100);
     sb.ok(["kill", id, "KILL"]);
@@ -108,30 +117,38 @@ needs("containers").describe("lifecycle: events", () => {
   // The limit must bound what the process can use. With swap accounting, swap equal to
   // the limit leaves it no swap; without, the process could swap instead of being
   // OOM-killed, unless the host has no swap at all.
-  needs("controller:memory", ...(has("swap-accounting") ? [] : ["no-swap" as const])).it("reports an oom event when the container outgrows an 8 MiB memory limit", { timeout: 150_000 }, async () => {
-    const limit = 8 * MiB;
-    // The container outgrows its limit only once told to (a file appears), after the
-    // events stream has printed its first stats: on a slow machine a fixed delay could
-    // let the OOM happen before `events` is watching.
-    const { id, b } = running("ev-oom", ["sh", "-c", 'while [ ! -e /tmp/go ]; do sleep 0.05; done; x=$(head -c 50000000 /dev/zero | tr "\\0" a); sleep 3'], (c) => {
-      c.linux!.resources = { ...c.linux!.resources, memory: has("swap-accounting") ? { limit, swap: limit } : { limit } };
-    });
-    const limitFile = join(memoryDir(id), V2 ? "memory.max" : "memory.limit_in_bytes");
-    expect(Number(readFileSync(limitFile, "utf8").trim()), limitFile).toBe(limit);
-    const ev = sb.rtAsync(["events", "--interval", "1s", id], { timeoutMs: 90_000 });
-    const deadline = Date.now() + 60_000;
-    while (linesSoFar(ev) < 1 && Date.now() < deadline) await sleep(100);
-    writeFileSync(b.inRootfs("/tmp/go"), "");
-    await sb.waitStatus(id, "stopped", 60_000);
-    const r = await streamEnd(ev, id);
-    expect(r.timedOut, describeResult(r)).toBe(false);
-    expect(r.code, describeResult(r)).toBe(0);
-    const ooms = parseEvents(r.stdout).filter((e) => e.type === "oom");
-    expect(ooms.length, describeResult(r)).toBeGreaterThanOrEqual(1);
-    expect(ooms[0]).toEqual({ type: "oom", id });
-    sb.rt(["delete", id]);
-    expect(await sb.waitClean(id)).toEqual([]);
-  });
+  needs("controller:memory", ...(has("swap-accounting") ? [] : ["no-swap" as const])).it(
+    "reports an oom event when the container outgrows an 8 MiB memory limit",
+    { timeout: 150_000 },
+    async () => {
+      const limit = 8 * MiB;
+      // The container outgrows its limit only once told to (a file appears), after the
+      // events stream has printed its first stats: on a slow machine a fixed delay could
+      // let the OOM happen before `events` is watching.
+      const { id, b } = running(
+        "ev-oom",
+        ["sh", "-c", 'while [ ! -e /tmp/go ]; do sleep 0.05; done; x=$(head -c 50000000 /dev/zero | tr "\\0" a); sleep 3'],
+        (c) => {
+          c.linux!.resources = { ...c.linux!.resources, memory: has("swap-accounting") ? { limit, swap: limit } : { limit } };
+        },
+      );
+      const limitFile = join(memoryDir(id), V2 ? "memory.max" : "memory.limit_in_bytes");
+      expect(Number(readFileSync(limitFile, "utf8").trim()), limitFile).toBe(limit);
+      const ev = sb.rtAsync(["events", "--interval", "1s", id], { timeoutMs: 90_000 });
+      const deadline = Date.now() + 60_000;
+      while (linesSoFar(ev) < 1 && Date.now() < deadline) await sleep(100);
+      writeFileSync(b.inRootfs("/tmp/go"), "");
+      await sb.waitStatus(id, "stopped", 60_000);
+      const r = await streamEnd(ev, id);
+      expect(r.timedOut, describeResult(r)).toBe(false);
+      expect(r.code, describeResult(r)).toBe(0);
+      const ooms = parseEvents(r.stdout).filter((e) => e.type === "oom");
+      expect(ooms.length, describeResult(r)).toBeGreaterThanOrEqual(1);
+      expect(ooms[0]).toEqual({ type: "oom", id });
+      sb.rt(["delete", id]);
+      expect(await sb.waitClean(id)).toEqual([]);
+    },
+  );
 
   it("refuses a missing or stopped container and a bad --interval, as runc does", async () => {
     const missing = sb.rt(["events", "--stats", "berth-test-ev-no-such-container"]);
@@ -146,7 +163,10 @@ needs("containers").describe("lifecycle: events", () => {
     }
     sb.ok(["kill", id, "KILL"]);
     await sb.waitStatus(id, "stopped");
-    for (const args of [["events", "--stats", id], ["events", id]]) {
+    for (const args of [
+      ["events", "--stats", id],
+      ["events", id],
+    ]) {
       const r = sb.rt(args);
       expect(r.code, describeResult(r)).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`container with id ${id} is not running`));

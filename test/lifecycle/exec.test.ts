@@ -56,13 +56,16 @@ needs("containers").describe("lifecycle: exec", () => {
 
   it("--process FILE runs a full process description", () => {
     const proc = b.path("process.json");
-    writeFileSync(proc, JSON.stringify({
-      terminal: false,
-      user: { uid: 1000, gid: 1000, additionalGids: [2000] },
-      args: ["sh", "-c", "id; echo $PROC_VAR; pwd"],
-      env: [...DEFAULT_ENV, "PROC_VAR=fromfile"],
-      cwd: "/tmp",
-    }));
+    writeFileSync(
+      proc,
+      JSON.stringify({
+        terminal: false,
+        user: { uid: 1000, gid: 1000, additionalGids: [2000] },
+        args: ["sh", "-c", "id; echo $PROC_VAR; pwd"],
+        env: [...DEFAULT_ENV, "PROC_VAR=fromfile"],
+        cwd: "/tmp",
+      }),
+    );
     const r = sb.rt(["exec", "--process", proc, id]);
     expect(r.code, describeResult(r)).toBe(0);
     const [idLine, v, cwd] = r.stdout.split("\n");
@@ -137,7 +140,16 @@ needs("containers").describe("lifecycle: exec", () => {
   });
 
   it("fails with status 255 when the pid file cannot be written, and the process does not stay (as runc)", async () => {
-    const r = sb.rt(["exec", "--detach", "--pid-file", "/nonexistent-berth-dir/pid", id, "sh", "-c", "echo leaked > /tmp/pidfile-leak; sleep 30"]);
+    const r = sb.rt([
+      "exec",
+      "--detach",
+      "--pid-file",
+      "/nonexistent-berth-dir/pid",
+      id,
+      "sh",
+      "-c",
+      "echo leaked > /tmp/pidfile-leak; sleep 30",
+    ]);
     expect(r.code, describeResult(r)).toBe(255);
     expect(r.stderr).toMatch(/pid.file|\/nonexistent-berth-dir\/\.?pid/i);
     await sleep(300);

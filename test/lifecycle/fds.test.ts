@@ -79,7 +79,7 @@ needs("containers").describe("lifecycle: file descriptors", () => {
   });
 
   it("LISTEN_FDS passes the socket-activation fds and sets LISTEN_FDS / LISTEN_PID=1", () => {
-    const b = sb.bundle({ args: ["sh", "-c", "echo \"$LISTEN_FDS $LISTEN_PID\"; cat <&3"] });
+    const b = sb.bundle({ args: ["sh", "-c", 'echo "$LISTEN_FDS $LISTEN_PID"; cat <&3'] });
     const id = sb.id();
     sb.track(id, b);
     const a = fileFd("la", "activated\n");

@@ -5,8 +5,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
 import { has, needs } from "../helpers/host.js";
 import {
-  HOOK_KINDS, Sandbox, addAllRecordingHooks, describeResult,
-  failingHook, readHookLog, recordingHook, type Bundle, type HookKind,
+  HOOK_KINDS,
+  Sandbox,
+  addAllRecordingHooks,
+  describeResult,
+  failingHook,
+  readHookLog,
+  recordingHook,
+  type Bundle,
+  type HookKind,
 } from "../helpers/index.js";
 
 needs("containers").describe("lifecycle: hooks", () => {
@@ -96,7 +103,9 @@ needs("containers").describe("lifecycle: hooks", () => {
     b.write();
     const id = sb.id();
     sb.create(id, b);
-    const lines = readFileSync(log, "utf8").split("\n").filter((l) => l !== "");
+    const lines = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l !== "");
     expect(lines.map((l) => l.split(" ")[0])).toEqual(["first", "second", "third"]);
     expect(lines[1]).toBe("second from-env arg-zero");
     sb.ok(["delete", "--force", id]);

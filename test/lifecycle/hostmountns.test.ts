@@ -9,7 +9,10 @@ import { needs } from "../helpers/host.js";
 import { Sandbox, describeResult } from "../helpers/index.js";
 
 function mountsBelow(dir: string): string[] {
-  return readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "").filter((mp) => mp === dir || mp.startsWith(dir + "/"));
+  return readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[4] ?? "")
+    .filter((mp) => mp === dir || mp.startsWith(dir + "/"));
 }
 
 needs("containers").describe("lifecycle: no mount namespace", () => {
@@ -51,7 +54,15 @@ needs("containers").describe("lifecycle: no mount namespace", () => {
   });
 
   needs("berth").it("refuses root.readonly without a mount namespace, naming the field", () => {
-    const b = sb.bundle({ edit: (c) => { c.linux!.namespaces = []; delete c.hostname; c.linux!.maskedPaths = []; c.linux!.readonlyPaths = []; c.root!.readonly = true; } });
+    const b = sb.bundle({
+      edit: (c) => {
+        c.linux!.namespaces = [];
+        delete c.hostname;
+        c.linux!.maskedPaths = [];
+        c.linux!.readonlyPaths = [];
+        c.root!.readonly = true;
+      },
+    });
     const r = sb.rt(["create", "--bundle", b.dir, sb.id()]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/root\.readonly/);

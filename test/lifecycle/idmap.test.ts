@@ -50,7 +50,12 @@ needs("containers", "berth", "idmapped-mounts").describe("mounts: idmapped binds
 
   const mount = (extra: Partial<Mount>): Mount => ({ destination: "/data", type: "bind", source: src, options: ["rbind"], ...extra });
   const run = (prefix: string, script: string, edit: (c: Spec) => void): string => {
-    const b = sb.bundle({ edit: (c) => { c.process!.args = ["sh", "-c", script]; edit(c); } });
+    const b = sb.bundle({
+      edit: (c) => {
+        c.process!.args = ["sh", "-c", script];
+        edit(c);
+      },
+    });
     chmodSync(b.dir, 0o755); // the mapped root must reach the rootfs
     mkdirSync(b.inRootfs("/data"), { recursive: true });
     return sb.ok(["run", "--bundle", b.dir, sb.id(prefix)]).stdout;
@@ -58,23 +63,37 @@ needs("containers", "berth", "idmapped-mounts").describe("mounts: idmapped binds
   const STAT = "stat -c '%u:%g %n' /data/owned /data/rootfile /data/sub/rootfile";
 
   it("with idmap, files show the owners the container's mapping gives them; without, the unmapped ones are nobody", () => {
-    const plain = run("plain", STAT, (c) => { inUserns(c); c.mounts!.push(mount({})); });
+    const plain = run("plain", STAT, (c) => {
+      inUserns(c);
+      c.mounts!.push(mount({}));
+    });
     expect(plain).toBe("65534:65534 /data/owned\n65534:65534 /data/rootfile\n65534:65534 /data/sub/rootfile\n");
     // idmap maps the top mount only; the submount keeps the host's view
-    const mapped = run("idmap", STAT, (c) => { inUserns(c); c.mounts!.push(mount({ options: ["rbind", "idmap"] })); });
+    const mapped = run("idmap", STAT, (c) => {
+      inUserns(c);
+      c.mounts!.push(mount({ options: ["rbind", "idmap"] }));
+    });
     expect(mapped).toBe("1234:4321 /data/owned\n0:0 /data/rootfile\n65534:65534 /data/sub/rootfile\n");
   });
 
   it("ridmap maps every mount of the rbind's tree", () => {
-    const out = run("ridmap", STAT, (c) => { inUserns(c); c.mounts!.push(mount({ options: ["rbind", "ridmap"] })); });
+    const out = run("ridmap", STAT, (c) => {
+      inUserns(c);
+      c.mounts!.push(mount({ options: ["rbind", "ridmap"] }));
+    });
     expect(out).toBe("1234:4321 /data/owned\n0:0 /data/rootfile\n0:0 /data/sub/rootfile\n");
   });
 
   it("an idmapped rbind takes ro and rro like any bind", () => {
     const script = `${STAT}; touch /data/w /data/sub/w 2>&1; true`;
-    const out = run("idmapro", script, (c) => { inUserns(c); c.mounts!.push(mount({ options: ["rbind", "ridmap", "ro", "rro"] })); });
-    expect(out).toBe("1234:4321 /data/owned\n0:0 /data/rootfile\n0:0 /data/sub/rootfile\n" +
-      "touch: /data/w: Read-only file system\ntouch: /data/sub/w: Read-only file system\n");
+    const out = run("idmapro", script, (c) => {
+      inUserns(c);
+      c.mounts!.push(mount({ options: ["rbind", "ridmap", "ro", "rro"] }));
+    });
+    expect(out).toBe(
+      "1234:4321 /data/owned\n0:0 /data/rootfile\n0:0 /data/sub/rootfile\n" +
+        "touch: /data/w: Read-only file system\ntouch: /data/sub/w: Read-only file system\n",
+    );
   });
 
   it("a file created inside lands with the host owner the mapping gives back", () => {
@@ -97,7 +116,10 @@ needs("containers", "berth", "idmapped-mounts").describe("mounts: idmapped binds
     // on-disk 1234 → 100005 in the mount's mapping → uid 5 in the container's user namespace
     const maps = [{ containerID: 1234, hostID: 100005, size: 1 }];
     const gmaps = [{ containerID: 4321, hostID: 100007, size: 1 }];
-    const out = run("explicit", STAT, (c) => { inUserns(c); c.mounts!.push(mount({ options: ["rbind", "idmap"], uidMappings: maps, gidMappings: gmaps })); });
+    const out = run("explicit", STAT, (c) => {
+      inUserns(c);
+      c.mounts!.push(mount({ options: ["rbind", "idmap"], uidMappings: maps, gidMappings: gmaps }));
+    });
     expect(out).toBe("5:7 /data/owned\n65534:65534 /data/rootfile\n65534:65534 /data/sub/rootfile\n");
   });
 
@@ -117,12 +139,18 @@ needs("containers", "berth", "idmapped-mounts").describe("mounts: idmapped binds
 
   it("mappings work without a container user namespace too (runc 1.2)", () => {
     const maps = [{ containerID: 0, hostID: 2000, size: 1 }];
-    const out = run("nouserns", "stat -c '%u:%g' /data/rootfile", (c) => { c.mounts!.push(mount({ uidMappings: maps, gidMappings: maps })); });
+    const out = run("nouserns", "stat -c '%u:%g' /data/rootfile", (c) => {
+      c.mounts!.push(mount({ uidMappings: maps, gidMappings: maps }));
+    });
     expect(out).toBe("2000:2000\n");
   });
 
   it("idmap without mappings and without a user namespace is refused at the option, leaving nothing", async () => {
-    const b = sb.bundle({ edit: (c) => { c.mounts!.push(mount({ options: ["rbind", "idmap"] })); } });
+    const b = sb.bundle({
+      edit: (c) => {
+        c.mounts!.push(mount({ options: ["rbind", "idmap"] }));
+      },
+    });
     const err = await sb.refuseCreate(b, /mounts\[\d+\]\.options\[1\]/);
     expect(err).toMatch(/no user namespace/);
   });
@@ -131,14 +159,26 @@ needs("containers", "berth", "idmapped-mounts").describe("mounts: idmapped binds
     const b = sb.bundle({
       edit: (c) => {
         inUserns(c);
-        c.mounts!.push({ destination: "/t", type: "tmpfs", source: "tmpfs", options: ["size=1m"], uidMappings: USERNS, gidMappings: USERNS });
+        c.mounts!.push({
+          destination: "/t",
+          type: "tmpfs",
+          source: "tmpfs",
+          options: ["size=1m"],
+          uidMappings: USERNS,
+          gidMappings: USERNS,
+        });
       },
     });
     await sb.refuseCreate(b, /mounts\[\d+\]\.uidMappings.*must be a bind mount/);
   });
 
   it("a source whose filesystem cannot be idmapped fails in berth-init naming the mount, leaving nothing", async () => {
-    const b = sb.bundle({ edit: (c) => { inUserns(c); c.mounts!.push({ destination: "/hostproc", type: "bind", source: "/proc", options: ["bind", "idmap"] }); } });
+    const b = sb.bundle({
+      edit: (c) => {
+        inUserns(c);
+        c.mounts!.push({ destination: "/hostproc", type: "bind", source: "/proc", options: ["bind", "idmap"] });
+      },
+    });
     chmodSync(b.dir, 0o755);
     mkdirSync(b.inRootfs("/hostproc"), { recursive: true });
     const err = await sb.refuseCreate(b, /mounts\[\d+\]: idmap the bind mount of \\?"\/proc/);

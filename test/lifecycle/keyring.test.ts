@@ -12,7 +12,9 @@ needs("containers", "keyctl").describe("lifecycle: session keyring", () => {
   function keyringOf(extra: string[]): string {
     const b = sb.bundle({
       args: ["sh", "-c", "grep -o '_ses[^:]*' /proc/keys || true"],
-      edit: (c) => { c.linux!.maskedPaths = (c.linux!.maskedPaths ?? []).filter((p) => p !== "/proc/keys"); },
+      edit: (c) => {
+        c.linux!.maskedPaths = (c.linux!.maskedPaths ?? []).filter((p) => p !== "/proc/keys");
+      },
     });
     const id = sb.id();
     sb.track(id, b);

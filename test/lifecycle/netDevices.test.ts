@@ -42,7 +42,13 @@ needs("containers", "berth", "veth").describe("lifecycle: linux.netDevices", () 
   });
 
   const withDevices = (devices: Record<string, { name?: string }>, edit?: (c: Bundle["config"]) => void): Bundle =>
-    sb.bundle({ args: ["sleep", "60"], edit: (c) => { c.linux = { ...c.linux, netDevices: devices }; edit?.(c); } });
+    sb.bundle({
+      args: ["sleep", "60"],
+      edit: (c) => {
+        c.linux = { ...c.linux, netDevices: devices };
+        edit?.(c);
+      },
+    });
 
   it("moves and renames the device, keeps its permanent global addresses, sets it up; delete leaves it to the kernel", async () => {
     const { a, b: peer } = pair("m");
@@ -77,7 +83,11 @@ needs("containers", "berth", "veth").describe("lifecycle: linux.netDevices", () 
     const bundle = withDevices({ [a]: { name: "hooked0" } });
     const out = bundle.path("hook-net-dev");
     // The hook reads the container's /proc/PID/net/dev, PID taken from the state on its stdin.
-    bundle.config.hooks = { prestart: [{ path: "/bin/sh", args: ["sh", "-c", `pid=$(sed -n 's/.*"pid": *\\([0-9]*\\).*/\\1/p'); cat /proc/$pid/net/dev > ${out}`] }] };
+    bundle.config.hooks = {
+      prestart: [
+        { path: "/bin/sh", args: ["sh", "-c", `pid=$(sed -n 's/.*"pid": *\\([0-9]*\\).*/\\1/p'); cat /proc/$pid/net/dev > ${out}`] },
+      ],
+    };
     bundle.write();
     sb.create(id, bundle);
     expect(readFileSync(out, "utf8")).toMatch(/^\s*hooked0:/m);
@@ -128,9 +138,12 @@ needs("containers", "berth", "veth").describe("lifecycle: linux.netDevices", () 
     must("netns", "add", ns);
     try {
       const id = sb.id("netdev-join");
-      sb.runDetached(id, withDevices({ [a]: { name: "joined0" } }, (c) => {
-        c.linux!.namespaces = c.linux!.namespaces!.map((n) => (n.type === "network" ? { type: "network", path: `/run/netns/${ns}` } : n));
-      }));
+      sb.runDetached(
+        id,
+        withDevices({ [a]: { name: "joined0" } }, (c) => {
+          c.linux!.namespaces = c.linux!.namespaces!.map((n) => (n.type === "network" ? { type: "network", path: `/run/netns/${ns}` } : n));
+        }),
+      );
       expect(exists(a)).toBe(false);
       expect(must("-n", ns, "-o", "link", "show", "dev", "joined0")).toMatch(/<[^>]*\bUP\b/);
       sb.ok(["delete", "--force", id]);
@@ -143,7 +156,10 @@ needs("containers", "berth", "veth").describe("lifecycle: linux.netDevices", () 
 
   it("a device that is not on the host is refused naming the entry", async () => {
     const missing = `bt${tag}none0`;
-    const err = await sb.refuseCreate(withDevices({ [missing]: { name: "eth0" } }), new RegExp(`linux\\.netDevices\\[\\\\?"${missing}\\\\?"\\]: no network device`));
+    const err = await sb.refuseCreate(
+      withDevices({ [missing]: { name: "eth0" } }),
+      new RegExp(`linux\\.netDevices\\[\\\\?"${missing}\\\\?"\\]: no network device`),
+    );
     expect(err).toMatch(/ENODEV/);
   });
 
@@ -163,8 +179,12 @@ needs("containers", "berth", "veth").describe("lifecycle: linux.netDevices", () 
     await sb.refuseCreate(withDevices({ [a]: { name: "a/b" } }), /linux\.netDevices\[\\?".*\\?"\]\.name: invalid network device name/);
     await sb.refuseCreate(withDevices({ [a]: { name: "x".repeat(16) } }), /invalid network device name/);
     await sb.refuseCreate(withDevices({ "bad name": {} }), /linux\.netDevices\[\\?"bad name\\?"\]: invalid network device name/);
-    await sb.refuseCreate(withDevices({ [a]: {} }, (c) => { c.linux!.namespaces = c.linux!.namespaces!.filter((n) => n.type !== "network"); }),
-      /linux\.netDevices: network devices can only be moved into a network namespace of the container's own/);
+    await sb.refuseCreate(
+      withDevices({ [a]: {} }, (c) => {
+        c.linux!.namespaces = c.linux!.namespaces!.filter((n) => n.type !== "network");
+      }),
+      /linux\.netDevices: network devices can only be moved into a network namespace of the container's own/,
+    );
     expect(exists(a)).toBe(true);
   });
 });

@@ -11,7 +11,12 @@ import { needs } from "../helpers/host.js";
 import { Sandbox, describeResult, type Bundle } from "../helpers/index.js";
 import { buildTools, startRecvtty, type Recvtty, type RecvttyResult, type ToolBox } from "../tools/tools.js";
 
-interface Received { payload: string; pid: number; link: string; signal0: string }
+interface Received {
+  payload: string;
+  pid: number;
+  link: string;
+  signal0: string;
+}
 
 function parse(r: RecvttyResult): Received {
   expect(r.code, r.stderr).toBe(0);
@@ -37,7 +42,7 @@ needs("containers", "berth", "cc").describe("lifecycle: --pidfd-socket", () => {
 
   const receiver = (): Promise<Recvtty> => startRecvtty(tools.path("recvtty"), dir, { mode: "pidfd", timeoutSec: 20 });
 
-  it("create sends a pidfd of the init process, named \"standard\"", async () => {
+  it('create sends a pidfd of the init process, named "standard"', async () => {
     const rt = await receiver();
     const id = sb.id("pidfd-create");
     try {
@@ -49,7 +54,13 @@ needs("containers", "berth", "cc").describe("lifecycle: --pidfd-socket", () => {
     const pid = sb.state(id).pid!;
     expect(got).toEqual({ payload: "standard", pid, link: "anon_inode:[pidfd]", signal0: "ok" });
     // The container keeps no copy of the socket (nor of the pidfd).
-    const fds = readdirSync(`/proc/${pid}/fd`).map((fd) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ""; } });
+    const fds = readdirSync(`/proc/${pid}/fd`).map((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return "";
+      }
+    });
     expect(fds.filter((l) => l.startsWith("socket:") || l === "anon_inode:[pidfd]")).toEqual([]);
   });
 
@@ -65,7 +76,7 @@ needs("containers", "berth", "cc").describe("lifecycle: --pidfd-socket", () => {
     expect(got).toEqual({ payload: "standard", pid: sb.state(id).pid, link: "anon_inode:[pidfd]", signal0: "ok" });
   });
 
-  it("exec sends a pidfd of the exec'd process, named \"setns\"", async () => {
+  it('exec sends a pidfd of the exec\'d process, named "setns"', async () => {
     const id = sb.id("pidfd-exec");
     sb.runDetached(id, b);
     const rt = await receiver();

@@ -34,11 +34,13 @@ needs("containers").describe("mounts: recursive attributes", () => {
     }
   });
 
-  const withData = (options: string[], script: string) => (c: Spec): void => {
-    c.process!.args = ["sh", "-c", script];
-    c.mounts!.push({ destination: "/data", type: "bind", source: src, options: ["rbind", ...options] });
-  };
-  const TRY_WRITES = "for d in /data /data/sub; do touch $d/w 2>&1 && echo \"$d writable\"; rm -f $d/w; done";
+  const withData =
+    (options: string[], script: string) =>
+    (c: Spec): void => {
+      c.process!.args = ["sh", "-c", script];
+      c.mounts!.push({ destination: "/data", type: "bind", source: src, options: ["rbind", ...options] });
+    };
+  const TRY_WRITES = 'for d in /data /data/sub; do touch $d/w 2>&1 && echo "$d writable"; rm -f $d/w; done';
 
   it("rro makes the submount read-only too (EROFS)", () => {
     const r = sb.ok(["run", "--bundle", sb.bundle({ edit: withData(["rro"], TRY_WRITES) }).dir, sb.id("rro")]);
@@ -81,7 +83,9 @@ needs("containers").describe("mounts: recursive attributes", () => {
     });
     const r = sb.ok(["run", "--bundle", b.dir, sb.id("rtmpfs")]);
     expect(r.stdout.trim().split(",")).toEqual(expect.arrayContaining(["ro", "nodev"]));
-    const host = readFileSync("/proc/self/mountinfo", "utf8").split("\n").find((l) => l.includes(` ${join(src, "sub")} `));
+    const host = readFileSync("/proc/self/mountinfo", "utf8")
+      .split("\n")
+      .find((l) => l.includes(` ${join(src, "sub")} `));
     expect(host?.split(" ")[5]).toMatch(/^rw/);
     expect(existsSync(join(src, "sub", "w"))).toBe(false);
   });

@@ -7,7 +7,20 @@
 // entries the test adds and removes. Compared with runc where it is installed.
 
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Spec } from "../../src/spec/types.js";
@@ -19,7 +32,12 @@ const NOBODY = 65534;
 const SUB_START = 1_300_000;
 const SUB_SIZE = 65536;
 
-interface Result { code: number | null; stdout: string; stderr: string; argv: string[] }
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  argv: string[];
+}
 
 /**
  * Run `bin args…` as uid 65534 with XDG_RUNTIME_DIR set; output through files (a detached
@@ -29,14 +47,25 @@ function asNobody(bin: string, args: string[], opts: { cwd: string; xdg: string;
   const io = mkdtempSync(`${TMP_PREFIX}io-`);
   const out = openSync(join(io, "out"), "w+");
   const err = openSync(join(io, "err"), "w+");
-  const env = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOME: opts.xdg, XDG_RUNTIME_DIR: opts.xdg, USER: "nobody" };
-  const argv = opts.cgroup === undefined
-    ? ["setpriv", ...AS_NOBODY, bin, ...args]
-    : ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec setpriv "$@"', opts.cgroup, ...AS_NOBODY, bin, ...args];
+  const env = {
+    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    HOME: opts.xdg,
+    XDG_RUNTIME_DIR: opts.xdg,
+    USER: "nobody",
+  };
+  const argv =
+    opts.cgroup === undefined
+      ? ["setpriv", ...AS_NOBODY, bin, ...args]
+      : ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec setpriv "$@"', opts.cgroup, ...AS_NOBODY, bin, ...args];
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: opts.cwd, env, stdio: ["ignore", out, err], timeout: 30_000, killSignal: "SIGKILL" });
   closeSync(out);
   closeSync(err);
-  const res = { code: r.status, stdout: readFileSync(join(io, "out"), "utf8"), stderr: readFileSync(join(io, "err"), "utf8"), argv: [bin, ...args] };
+  const res = {
+    code: r.status,
+    stdout: readFileSync(join(io, "out"), "utf8"),
+    stderr: readFileSync(join(io, "err"), "utf8"),
+    argv: [bin, ...args],
+  };
   rmSync(io, { recursive: true, force: true });
   return res;
 }
@@ -71,10 +100,12 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
     edit(c);
     writeFileSync(bundle.path("config.json"), JSON.stringify(c, null, 2));
   };
-  const withArgs = (...args: string[]) => (c: Spec): void => {
-    c.process!.terminal = false;
-    c.process!.args = args;
-  };
+  const withArgs =
+    (...args: string[]) =>
+    (c: Spec): void => {
+      c.process!.terminal = false;
+      c.process!.args = args;
+    };
   const stateRoot = (): string => join(xdg, "berth");
 
   beforeAll(() => {
@@ -111,7 +142,10 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
     configure(withArgs("sh", "-c", SHOW_IDS));
     const c = id("rl-run");
     const r = ok(["run", c]);
-    const lines = r.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" "));
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/).join(" "));
     expect(lines).toEqual(["0", "0", `0 ${NOBODY} 1`, `0 ${NOBODY} 1`, "deny"]);
     expect(await waitNoLeaks({ id: c, root: stateRoot(), bundle: bundle.dir })).toEqual([]);
   });
@@ -130,7 +164,10 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
     expect(state.status).toBe("running");
     expect(readFileSync(`/proc/${state.pid}/status`, "utf8")).toMatch(new RegExp(`^Uid:\\s+${NOBODY}\\s`, "m"));
     expect(ok(["list"]).stdout).toMatch(new RegExp(`^${c}\\s+${state.pid}\\s+running\\s+.*\\snobody$`, "m"));
-    const inside = ok(["exec", c, "sh", "-c", SHOW_IDS]).stdout.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" "));
+    const inside = ok(["exec", c, "sh", "-c", SHOW_IDS])
+      .stdout.trim()
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/).join(" "));
     expect(inside).toEqual(["0", "0", `0 ${NOBODY} 1`, `0 ${NOBODY} 1`, "deny"]);
     // Without a cgroup, ps finds the container's processes through its pid namespace.
     ok(["exec", "-d", c, "sleep", "999"]);
@@ -143,7 +180,8 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
     expect(paused.stderr).toMatch(/no freezer cgroup: it is rootless/);
     expect((JSON.parse(ok(["state", c]).stdout) as { status: string }).status).toBe("running");
     ok(["kill", c, "KILL"]);
-    for (let i = 0; i < 100 && (JSON.parse(ok(["state", c]).stdout) as { status: string }).status !== "stopped"; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && (JSON.parse(ok(["state", c]).stdout) as { status: string }).status !== "stopped"; i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect((JSON.parse(ok(["state", c]).stdout) as { status: string }).status).toBe("stopped");
     ok(["delete", c]);
     expect(existsSync(join(stateRoot(), c))).toBe(false);
@@ -208,7 +246,11 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
     const theirs = asNobody(RUNC_BIN, ["run", c], { cwd: bundle.dir, xdg });
     expect(theirs.code, describeResult(theirs)).toBe(0);
     asNobody(RUNC_BIN, ["delete", "--force", c], { cwd: bundle.dir, xdg });
-    const norm = (s: string) => s.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" "));
+    const norm = (s: string) =>
+      s
+        .trim()
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/).join(" "));
     expect(norm(ours)).toEqual(norm(theirs.stdout));
   });
 
@@ -228,7 +270,11 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
     afterAll(() => {
       if (deleg === "") return;
       for (const d of [join(deleg, "leaf"), deleg]) {
-        try { rmdirSync(d); } catch { /* never made */ }
+        try {
+          rmdirSync(d);
+        } catch {
+          /* never made */
+        }
       }
     });
     const inDeleg = (args: string[]): Result => asNobody(RUNTIME_BIN, args, { cwd: bundle.dir, xdg, cgroup: join(deleg, "leaf") });
@@ -280,37 +326,57 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
       }
     });
     const multi = (c: Spec): void => {
-      const maps = [{ containerID: 0, hostID: NOBODY, size: 1 }, { containerID: 1, hostID: SUB_START, size: SUB_SIZE }];
+      const maps = [
+        { containerID: 0, hostID: NOBODY, size: 1 },
+        { containerID: 1, hostID: SUB_START, size: SUB_SIZE },
+      ];
       c.linux!.uidMappings = maps;
       c.linux!.gidMappings = maps;
     };
 
-    needs("uidmap").it("the maps hold the user's ids and its ranges; setgroups stays allowed; uid 1000 inside is a subordinate id outside", async () => {
-      configure((c) => {
-        withArgs("sh", "-c", SHOW_IDS)(c);
-        multi(c);
-      });
-      const lines = ok(["run", id("rl-multi")]).stdout.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" "));
-      expect(lines).toEqual(["0", "0", `0 ${NOBODY} 1`, `1 ${SUB_START} ${SUB_SIZE}`, `0 ${NOBODY} 1`, `1 ${SUB_START} ${SUB_SIZE}`, "allow"]);
-      configure((c) => {
-        withArgs("sleep", "1000")(c);
-        multi(c);
-        c.process!.user = { uid: 1000, gid: 1000 };
-      });
-      const c = id("rl-sub");
-      ok(["run", "-d", c]);
-      const pid = (JSON.parse(ok(["state", c]).stdout) as { pid: number }).pid;
-      const status = readFileSync(`/proc/${pid}/status`, "utf8");
-      expect(status).toMatch(new RegExp(`^Uid:\\s+${SUB_START + 999}\\s`, "m"));
-      expect(status).toMatch(new RegExp(`^Gid:\\s+${SUB_START + 999}\\s`, "m"));
-      ok(["delete", "--force", c]);
-      expect(await waitNoLeaks({ id: c, root: stateRoot(), bundle: bundle.dir, pids: [pid] })).toEqual([]);
-    });
+    needs("uidmap").it(
+      "the maps hold the user's ids and its ranges; setgroups stays allowed; uid 1000 inside is a subordinate id outside",
+      async () => {
+        configure((c) => {
+          withArgs("sh", "-c", SHOW_IDS)(c);
+          multi(c);
+        });
+        const lines = ok(["run", id("rl-multi")])
+          .stdout.trim()
+          .split("\n")
+          .map((l) => l.trim().split(/\s+/).join(" "));
+        expect(lines).toEqual([
+          "0",
+          "0",
+          `0 ${NOBODY} 1`,
+          `1 ${SUB_START} ${SUB_SIZE}`,
+          `0 ${NOBODY} 1`,
+          `1 ${SUB_START} ${SUB_SIZE}`,
+          "allow",
+        ]);
+        configure((c) => {
+          withArgs("sleep", "1000")(c);
+          multi(c);
+          c.process!.user = { uid: 1000, gid: 1000 };
+        });
+        const c = id("rl-sub");
+        ok(["run", "-d", c]);
+        const pid = (JSON.parse(ok(["state", c]).stdout) as { pid: number }).pid;
+        const status = readFileSync(`/proc/${pid}/status`, "utf8");
+        expect(status).toMatch(new RegExp(`^Uid:\\s+${SUB_START + 999}\\s`, "m"));
+        expect(status).toMatch(new RegExp(`^Gid:\\s+${SUB_START + 999}\\s`, "m"));
+        ok(["delete", "--force", c]);
+        expect(await waitNoLeaks({ id: c, root: stateRoot(), bundle: bundle.dir, pids: [pid] })).toEqual([]);
+      },
+    );
 
     needs("uidmap").it("host ids outside the user's ranges: newuidmap refuses, the error names linux.uidMappings", () => {
       configure((c) => {
         withArgs("true")(c);
-        c.linux!.uidMappings = [{ containerID: 0, hostID: NOBODY, size: 1 }, { containerID: 1, hostID: SUB_START + SUB_SIZE, size: 10 }];
+        c.linux!.uidMappings = [
+          { containerID: 0, hostID: NOBODY, size: 1 },
+          { containerID: 1, hostID: SUB_START + SUB_SIZE, size: 10 },
+        ];
       });
       const c = id("rl-badmap");
       const r = berth(["run", c]);

@@ -22,7 +22,13 @@ needs("containers").describe("lifecycle: run", () => {
 
   it("a foreground run forwards the signals it receives to the container process", async () => {
     // The container reports SIGTERM and SIGUSR1 through files, then exits 7 on the TERM.
-    const b = sb.bundle({ args: ["sh", "-c", "trap 'echo usr1 > /tmp/usr1' USR1; trap 'echo term > /tmp/term; exit 7' TERM; touch /tmp/ready; while :; do sleep 0.05; done"] });
+    const b = sb.bundle({
+      args: [
+        "sh",
+        "-c",
+        "trap 'echo usr1 > /tmp/usr1' USR1; trap 'echo term > /tmp/term; exit 7' TERM; touch /tmp/ready; while :; do sleep 0.05; done",
+      ],
+    });
     const id = sb.id();
     sb.track(id, b);
     const run = runtimeAsync(["run", "--bundle", b.dir, id], { root: sb.root });
@@ -57,7 +63,7 @@ needs("containers").describe("lifecycle: run", () => {
   });
 
   it("run passes stdin, stdout and stderr through to the container", () => {
-    const b = sb.bundle({ args: ["sh", "-c", "read line; echo \"out:$line\"; echo \"err:$line\" >&2"] });
+    const b = sb.bundle({ args: ["sh", "-c", 'read line; echo "out:$line"; echo "err:$line" >&2'] });
     const id = sb.id();
     sb.track(id, b);
     const r = sb.rt(["run", "--bundle", b.dir, id], { input: "ping\n" });

@@ -29,13 +29,20 @@ needs("containers").describe("mounts: tmpcopyup", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
 
-  const withCopyUp = (args: string[], options: string[]) => (c: Spec): void => {
-    c.process!.args = args;
-    c.mounts!.push({ destination: "/data", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup", ...options] });
-  };
+  const withCopyUp =
+    (args: string[], options: string[]) =>
+    (c: Spec): void => {
+      c.process!.args = args;
+      c.mounts!.push({ destination: "/data", type: "tmpfs", source: "tmpfs", options: ["tmpcopyup", ...options] });
+    };
 
   it("the tmpfs starts with the destination's files, modes and owners; writes stay in the tmpfs", () => {
-    const b = sb.bundle({ edit: withCopyUp(["sh", "-c", `${LIST}; echo new > /data/new && echo wrote; grep ' /data ' /proc/mounts | cut -d' ' -f3`], ["size=1m"]) });
+    const b = sb.bundle({
+      edit: withCopyUp(
+        ["sh", "-c", `${LIST}; echo new > /data/new && echo wrote; grep ' /data ' /proc/mounts | cut -d' ' -f3`],
+        ["size=1m"],
+      ),
+    });
     populate(b);
     const r = sb.ok(["run", "--bundle", b.dir, sb.id("copyup")]);
     expect(r.stdout.split("\n")).toEqual([
@@ -54,7 +61,9 @@ needs("containers").describe("mounts: tmpcopyup", () => {
   });
 
   it("with ro the copy is made first, then the tmpfs is read-only", () => {
-    const b = sb.bundle({ edit: withCopyUp(["sh", "-c", "cat /data/sub/deep; echo x > /data/new 2>/dev/null && echo wrote || echo refused"], ["ro"]) });
+    const b = sb.bundle({
+      edit: withCopyUp(["sh", "-c", "cat /data/sub/deep; echo x > /data/new 2>/dev/null && echo wrote || echo refused"], ["ro"]),
+    });
     populate(b);
     const r = sb.ok(["run", "--bundle", b.dir, sb.id("copyupro")]);
     expect(r.stdout).toBe("deep\nrefused\n");
@@ -66,7 +75,11 @@ needs("containers").describe("mounts: tmpcopyup", () => {
     const ours = sb.ok(["run", "--bundle", b.dir, sb.id("copyupcmp")]);
     const root = mkdtempSync("/tmp/berth-test-runcroot-");
     try {
-      const theirs = spawnSync(RUNC_BIN, ["--root", root, "run", "--bundle", b.dir, sb.id("copyuprunc")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 20_000 });
+      const theirs = spawnSync(RUNC_BIN, ["--root", root, "run", "--bundle", b.dir, sb.id("copyuprunc")], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 20_000,
+      });
       expect(theirs.status, theirs.stderr).toBe(0);
       expect(ours.stdout).toBe(theirs.stdout);
     } finally {

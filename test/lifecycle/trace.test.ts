@@ -8,7 +8,15 @@ import { afterAll, expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { Sandbox, recordingHook, type Bundle } from "../helpers/index.js";
 
-interface TraceEvent { name: string; cat: string; ph: string; ts: number; dur: number; pid: number; tid: number }
+interface TraceEvent {
+  name: string;
+  cat: string;
+  ph: string;
+  ts: number;
+  dur: number;
+  pid: number;
+  tid: number;
+}
 
 needs("containers", "berth").describe("lifecycle: --trace", () => {
   const sb = new Sandbox();
@@ -59,8 +67,15 @@ needs("containers", "berth").describe("lifecycle: --trace", () => {
     expect(within(byName("hook prestart[0] /bin/sh"), hostHooks)).toBe(true);
     expect(within(byName("hook createRuntime[0] /bin/sh"), hostHooks)).toBe(true);
     // berth-init's stages, in the order it runs them, inside the berth-init span.
-    const stages = ["init: namespaces", "init: fork the container process", "init: mounts", "init: devices and symlinks",
-      "init: createContainer hooks", "init: pivot_root", "init: process: rlimits, scheduling, seccomp, credentials, capabilities"];
+    const stages = [
+      "init: namespaces",
+      "init: fork the container process",
+      "init: mounts",
+      "init: devices and symlinks",
+      "init: createContainer hooks",
+      "init: pivot_root",
+      "init: process: rlimits, scheduling, seccomp, credentials, capabilities",
+    ];
     let last = -1;
     for (const s of stages) {
       const e = byName(s);
@@ -71,8 +86,14 @@ needs("containers", "berth").describe("lifecycle: --trace", () => {
     }
     // Each mount is a span of its own inside "mounts"; credentials and capabilities inside the process stage.
     const mounts = byName("init: mounts");
-    for (const m of b.config.mounts ?? []) expect(within(byName(`init: mount ${m.destination}`), mounts), `mount ${m.destination} inside mounts`).toBe(true);
-    expect(within(byName("init: credentials and capabilities"), byName("init: process: rlimits, scheduling, seccomp, credentials, capabilities"))).toBe(true);
+    for (const m of b.config.mounts ?? [])
+      expect(within(byName(`init: mount ${m.destination}`), mounts), `mount ${m.destination} inside mounts`).toBe(true);
+    expect(
+      within(
+        byName("init: credentials and capabilities"),
+        byName("init: process: rlimits, scheduling, seccomp, credentials, capabilities"),
+      ),
+    ).toBe(true);
     // The in-container hook runs after the host hooks (the container waits for them).
     expect(byName("init: createContainer hooks").ts).toBeGreaterThanOrEqual(byName("hook createRuntime[0] /bin/sh").ts);
     expect(r.stderr).toMatch(/start ms\s+dur ms\s+step\n/);
@@ -88,7 +109,15 @@ needs("containers", "berth").describe("lifecycle: --trace", () => {
     const id = sb.id();
     sb.track(id, b);
     const r = sb.ok(["--trace", "run", "--bundle", b.dir, id]);
-    for (const step of ["total (run)", "validate config", "cgroup setup", "init: pivot_root", "start: release the exec barrier", "hook poststart[0] /bin/sh", "container running"]) {
+    for (const step of [
+      "total (run)",
+      "validate config",
+      "cgroup setup",
+      "init: pivot_root",
+      "start: release the exec barrier",
+      "hook poststart[0] /bin/sh",
+      "container running",
+    ]) {
       expect(r.stderr).toContain(`  ${step}\n`);
     }
   });
@@ -101,8 +130,19 @@ needs("containers", "berth").describe("lifecycle: --trace", () => {
     const file = join(dir, "exec.json");
     const r = sb.ok([`--trace=${file}`, "exec", id, "true"]);
     const names = (JSON.parse(readFileSync(file, "utf8")) as { traceEvents: TraceEvent[] }).traceEvents.map((e) => e.name);
-    expect(names).toEqual(expect.arrayContaining(["total (exec)", "build plan", "berth-init", "init: namespaces", "init: fork the container process",
-      "init: session keyring, console and pidfd", "init: process: rlimits, scheduling, seccomp, credentials, capabilities", "init: credentials and capabilities", "process running"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "total (exec)",
+        "build plan",
+        "berth-init",
+        "init: namespaces",
+        "init: fork the container process",
+        "init: session keyring, console and pidfd",
+        "init: process: rlimits, scheduling, seccomp, credentials, capabilities",
+        "init: credentials and capabilities",
+        "process running",
+      ]),
+    );
     expect(r.stderr).toContain("  total (exec)\n");
     sb.ok(["delete", "--force", id]);
   });

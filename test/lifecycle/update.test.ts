@@ -25,7 +25,8 @@ function cg(ctrl: string, id: string, file: string): string {
 const memoryLimit = (id: string): number => Number(cg("memory", id, V2 ? "memory.max" : "memory.limit_in_bytes"));
 const pidsLimit = (id: string): string => cg("pids", id, "pids.max");
 /** "quota period" as cgroup v2 spells it, from either layout. */
-const cpuMax = (id: string): string => (V2 ? cg("cpu", id, "cpu.max") : `${cg("cpu", id, "cpu.cfs_quota_us")} ${cg("cpu", id, "cpu.cfs_period_us")}`);
+const cpuMax = (id: string): string =>
+  V2 ? cg("cpu", id, "cpu.max") : `${cg("cpu", id, "cpu.cfs_quota_us")} ${cg("cpu", id, "cpu.cfs_period_us")}`;
 
 needs("containers", "controller:memory", "controller:pids").describe("lifecycle: update", () => {
   const sb = new Sandbox();
@@ -73,7 +74,9 @@ needs("containers", "controller:memory", "controller:pids").describe("lifecycle:
 
   needs("controller:cpu").it("a resources document from stdin or a file is applied (a lone CPU quota keeps the period)", async () => {
     const id = running("up-json");
-    sb.ok(["update", "--resources", "-", id], { input: JSON.stringify({ memory: { limit: 200 * MiB }, cpu: { quota: 50000, period: 100000 } }) });
+    sb.ok(["update", "--resources", "-", id], {
+      input: JSON.stringify({ memory: { limit: 200 * MiB }, cpu: { quota: 50000, period: 100000 } }),
+    });
     expect(memoryLimit(id)).toBe(200 * MiB);
     expect(cpuMax(id)).toBe("50000 100000");
     const file = join(sb.root, "resources.json");
@@ -82,7 +85,8 @@ needs("containers", "controller:memory", "controller:pids").describe("lifecycle:
     expect(cpuMax(id)).toBe("25000 100000");
     expect(pidsLimit(id)).toBe("20");
     expect(memoryLimit(id)).toBe(200 * MiB);
-    if (has("berth")) expect(recorded(id)).toMatchObject({ memory: { limit: 200 * MiB }, cpu: { quota: 25000, period: 100000 }, pids: { limit: 20 } });
+    if (has("berth"))
+      expect(recorded(id)).toMatchObject({ memory: { limit: 200 * MiB }, cpu: { quota: 25000, period: 100000 }, pids: { limit: 20 } });
     sb.ok(["delete", "--force", id]);
     expect(await sb.waitClean(id)).toEqual([]);
   });
@@ -153,7 +157,10 @@ needs("containers", "berth", "systemd", "cgroup-v2").describe("lifecycle: update
     expect(unitProp(unit, "MemoryMax")).toBe(String(256 * MiB));
     sb.ok(["update", "--memory", "128M", "--pids-limit", "42", id]);
     const pid = Number(sb.state(id).pid);
-    const rel = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.startsWith("0::"))!.slice(3);
+    const rel = readFileSync(`/proc/${pid}/cgroup`, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("0::"))!
+      .slice(3);
     expect(readFileSync(join(cgroup2Mount()!, rel, "memory.max"), "utf8").trim()).toBe(String(128 * MiB));
     expect(unitProp(unit, "MemoryMax")).toBe(String(128 * MiB));
     expect(unitProp(unit, "TasksMax")).toBe("42");

@@ -26,7 +26,11 @@ function blockedIn(pid: number): { nr: number; args: bigint[] } | undefined {
 function fdKinds(pid: number): string[] {
   try {
     return readdirSync(`/proc/${pid}/fd`).map((fd) => {
-      try { return readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ""; }
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return "";
+      }
     });
   } catch {
     return [];
@@ -39,7 +43,9 @@ function fdKinds(pid: number): string[] {
  */
 async function sleepingInPoll(w: AsyncRun): Promise<bigint> {
   let ended: RunResult | undefined;
-  void w.done.then((r) => { ended = r; });
+  void w.done.then((r) => {
+    ended = r;
+  });
   for (let i = 0; i < 1000; i++) {
     if (ended !== undefined) throw new Error(`berth wait ended before it slept:\n${describeResult(ended)}`);
     const s = blockedIn(w.pid);

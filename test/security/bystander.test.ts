@@ -21,7 +21,12 @@ needs("containers", "berth", "cgroup-hybrid").describe("security: a bystander in
     mkdirSync(dir);
     const bystander = spawn("sleep", ["120"], { stdio: "ignore" });
     try {
-      const b = sb.bundle({ args: ["sleep", "60"], edit: (c) => { c.linux!.cgroupsPath = `/${id}`; } });
+      const b = sb.bundle({
+        args: ["sleep", "60"],
+        edit: (c) => {
+          c.linux!.cgroupsPath = `/${id}`;
+        },
+      });
       sb.runDetached(id, b);
       writeFileSync(join(dir, "cgroup.procs"), String(bystander.pid));
       sb.ok(["delete", "--force", id]);

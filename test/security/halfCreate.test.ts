@@ -44,6 +44,9 @@ needs("containers", "berth").describe("security: a create killed half-way", () =
       outcomes.push(`${delay}:${status}`);
     }
     // The sweep must have reached the states it is about: killed before berth-init started and after the record exists.
-    expect(outcomes.some((o) => /:(creating|created)$/.test(o)), outcomes.join(" ")).toBe(true);
+    expect(
+      outcomes.some((o) => /:(creating|created)$/.test(o)),
+      outcomes.join(" "),
+    ).toBe(true);
   });
 });

@@ -18,7 +18,12 @@ needs("containers", "berth").describe("security: host directory fds", () => {
 
   it("the init waiting in created holds no directory fds", async () => {
     const id = sb.id("fds");
-    const b = sb.bundle({ args: ["sleep", "60"], edit: (c) => { c.linux!.cgroupsPath = `/${id}`; } });
+    const b = sb.bundle({
+      args: ["sleep", "60"],
+      edit: (c) => {
+        c.linux!.cgroupsPath = `/${id}`;
+      },
+    });
     sb.create(id, b);
     const pid = sb.state(id).pid as number;
     const dirs: string[] = [];
@@ -26,7 +31,9 @@ needs("containers", "berth").describe("security: host directory fds", () => {
       const p = `/proc/${pid}/fd/${fd}`;
       try {
         if (statSync(p).isDirectory()) dirs.push(`${fd} -> ${readlinkSync(p)}`);
-      } catch { /* closed meanwhile */ }
+      } catch {
+        /* closed meanwhile */
+      }
     }
     expect(dirs).toEqual([]);
     sb.ok(["delete", "--force", id]);
@@ -38,14 +45,32 @@ needs("containers", "berth").describe("security: host directory fds", () => {
     sb.runDetached(id, sb.bundle({ args: ["sleep", "60"] }));
     // The caller leaks fd 20, the host's /etc, without close-on-exec: berth, berth-init and
     // the new process inherit it.
-    const r = spawnSync("bash", ["-c", 'exec 20</etc; exec "$0" "$@"', RUNTIME_BIN, "--root", sb.root,
-      "exec", "--cwd", "/proc/self/fd/20", id, "sh", "-c", "echo ran; pwd; ls"], { encoding: "utf8", timeout: 20_000, env: cleanEnv() });
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        'exec 20</etc; exec "$0" "$@"',
+        RUNTIME_BIN,
+        "--root",
+        sb.root,
+        "exec",
+        "--cwd",
+        "/proc/self/fd/20",
+        id,
+        "sh",
+        "-c",
+        "echo ran; pwd; ls",
+      ],
+      { encoding: "utf8", timeout: 20_000, env: cleanEnv() },
+    );
     const what = `exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
     expect(r.stdout, what).not.toMatch(/ran|passwd|hostname/);
     expect(r.status, what).not.toBe(0);
     // Either berth-init got the fd and refused the cwd, or (the compiled berth marks every
     // inherited fd close-on-exec at start) the fd never reached it and the chdir found nothing.
-    expect(r.stderr, what).toMatch(/cwd is outside the container's root filesystem|chdir to cwd \\?"\/proc\/self\/fd\/20\\?": no such file or directory/);
+    expect(r.stderr, what).toMatch(
+      /cwd is outside the container's root filesystem|chdir to cwd \\?"\/proc\/self\/fd\/20\\?": no such file or directory/,
+    );
     sb.ok(["delete", "--force", id]);
     expect(await sb.waitClean(id)).toEqual([]);
   });
@@ -54,8 +79,26 @@ needs("containers", "berth").describe("security: host directory fds", () => {
     const id = sb.id("cwdpfd");
     sb.runDetached(id, sb.bundle({ args: ["sleep", "60"] }));
     // This time the fd reaches berth-init for sure: it is one berth was asked to pass on.
-    const r = spawnSync("bash", ["-c", 'exec 3</etc; exec "$0" "$@"', RUNTIME_BIN, "--root", sb.root,
-      "exec", "--preserve-fds", "1", "--cwd", "/proc/self/fd/3", id, "sh", "-c", "echo ran; pwd; ls"], { encoding: "utf8", timeout: 20_000, env: cleanEnv() });
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        'exec 3</etc; exec "$0" "$@"',
+        RUNTIME_BIN,
+        "--root",
+        sb.root,
+        "exec",
+        "--preserve-fds",
+        "1",
+        "--cwd",
+        "/proc/self/fd/3",
+        id,
+        "sh",
+        "-c",
+        "echo ran; pwd; ls",
+      ],
+      { encoding: "utf8", timeout: 20_000, env: cleanEnv() },
+    );
     const what = `exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
     expect(r.stdout, what).not.toMatch(/ran|passwd|hostname/);
     expect(r.status, what).not.toBe(0);

@@ -20,8 +20,18 @@ needs("containers", "berth").describe("security: SELinux labels are refused", ()
   afterAll(() => sb.cleanup());
 
   const cases: [string, (c: Spec) => void][] = [
-    ["process.selinuxLabel", (c) => { c.process!.selinuxLabel = "system_u:system_r:container_t:s0"; }],
-    ["linux.mountLabel", (c) => { c.linux!.mountLabel = "system_u:object_r:container_file_t:s0"; }],
+    [
+      "process.selinuxLabel",
+      (c) => {
+        c.process!.selinuxLabel = "system_u:system_r:container_t:s0";
+      },
+    ],
+    [
+      "linux.mountLabel",
+      (c) => {
+        c.linux!.mountLabel = "system_u:object_r:container_file_t:s0";
+      },
+    ],
   ];
   for (const [field, edit] of cases) {
     it(`create with ${field} fails naming it and leaves nothing behind`, async () => {
@@ -46,7 +56,9 @@ needs("containers", "berth", "no-apparmor").describe("security: an AppArmor prof
   afterAll(() => sb.cleanup());
 
   it("create with process.apparmorProfile fails naming it and leaves nothing behind", async () => {
-    const edit = (c: Spec): void => { c.process!.apparmorProfile = "berth-test"; };
+    const edit = (c: Spec): void => {
+      c.process!.apparmorProfile = "berth-test";
+    };
     await sb.refuseCreate(sb.bundle({ args: ["true"], edit }), /process\.apparmorProfile: AppArmor is not enabled on this host/);
   });
 
@@ -70,12 +82,24 @@ needs("containers", "berth", "apparmor", "apparmor-parser").describe("security: 
 
   beforeAll(() => {
     // Everything is allowed but writing under /denied.
-    writeFileSync(file, [
-      `profile ${profile} flags=(attach_disconnected,mediate_deleted) {`,
-      "  file,", "  capability,", "  network,", "  unix,", "  signal,", "  ptrace,", "  mount,", "  umount,", "  pivot_root,",
-      "  deny /denied/** w,",
-      "}", "",
-    ].join("\n"));
+    writeFileSync(
+      file,
+      [
+        `profile ${profile} flags=(attach_disconnected,mediate_deleted) {`,
+        "  file,",
+        "  capability,",
+        "  network,",
+        "  unix,",
+        "  signal,",
+        "  ptrace,",
+        "  mount,",
+        "  umount,",
+        "  pivot_root,",
+        "  deny /denied/** w,",
+        "}",
+        "",
+      ].join("\n"),
+    );
     const r = spawnSync("apparmor_parser", ["-r", file], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`apparmor_parser -r: ${r.stderr}`);
   });
@@ -85,13 +109,19 @@ needs("containers", "berth", "apparmor", "apparmor-parser").describe("security: 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const withDenied = (args: string[], apparmorProfile?: string) => (c: Spec): void => {
-    c.process!.args = args;
-    if (apparmorProfile !== undefined) c.process!.apparmorProfile = apparmorProfile;
-    c.mounts!.push({ destination: "/denied", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev"] });
-  };
+  const withDenied =
+    (args: string[], apparmorProfile?: string) =>
+    (c: Spec): void => {
+      c.process!.args = args;
+      if (apparmorProfile !== undefined) c.process!.apparmorProfile = apparmorProfile;
+      c.mounts!.push({ destination: "/denied", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev"] });
+    };
   // A new file each time: AppArmor does not mediate the times of an existing one.
-  const probe = ["sh", "-c", "cat /proc/self/attr/current; echo; if (echo x > /denied/new.$$) 2>/dev/null; then echo WROTE; else echo DENIED; fi"];
+  const probe = [
+    "sh",
+    "-c",
+    "cat /proc/self/attr/current; echo; if (echo x > /denied/new.$$) 2>/dev/null; then echo WROTE; else echo DENIED; fi",
+  ];
 
   it("the container process runs under the profile and cannot write what it denies", () => {
     const r = sb.ok(["run", "--bundle", sb.bundle({ edit: withDenied(probe, profile) }).dir, sb.id("aa")]);
@@ -125,7 +155,12 @@ needs("containers", "berth", "apparmor", "apparmor-parser").describe("security: 
   });
 
   it("a profile that is not loaded fails create, naming the field, and leaves nothing behind", async () => {
-    const edit = (c: Spec): void => { c.process!.apparmorProfile = `${profile}-not-loaded`; };
-    await sb.refuseCreate(sb.bundle({ args: ["true"], edit }), /process\.apparmorProfile \\?"berth-test-[0-9]+-not-loaded\\?" \(is the profile loaded\?/);
+    const edit = (c: Spec): void => {
+      c.process!.apparmorProfile = `${profile}-not-loaded`;
+    };
+    await sb.refuseCreate(
+      sb.bundle({ args: ["true"], edit }),
+      /process\.apparmorProfile \\?"berth-test-[0-9]+-not-loaded\\?" \(is the profile loaded\?/,
+    );
   });
 });

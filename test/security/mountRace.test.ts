@@ -27,7 +27,11 @@ needs("containers", "berth").describe("security: a bind destination swapped duri
   it(`a read-only bind stays read-only, where it was asked for (${RUNS} racing creates)`, { timeout: 900_000 }, async () => {
     const b = sb.bundle({
       // The racer goes on while the container runs, so it tries the directory under both its names.
-      args: ["sh", "-c", "cat /proc/self/mountinfo; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do for d in a a2; do [ -d /mnt/$d ] && [ ! -L /mnt/$d ] && echo x > /mnt/$d/owned 2>/dev/null; done; done; true"],
+      args: [
+        "sh",
+        "-c",
+        "cat /proc/self/mountinfo; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do for d in a a2; do [ -d /mnt/$d ] && [ ! -L /mnt/$d ] && echo x > /mnt/$d/owned 2>/dev/null; done; done; true",
+      ],
       edit: (c) => {
         c.root!.readonly = false;
         c.mounts!.push({ destination: "/mnt/a", type: "bind", source, options: ["rbind", "ro"] });
@@ -35,8 +39,11 @@ needs("containers", "berth").describe("security: a bind destination swapped duri
     });
     mkdirSync(b.inRootfs("/mnt/a"), { recursive: true });
     // (run in the rootfs's /mnt, so its command line does not name the bundle: the leak check looks for that)
-    const racer = spawn("sh", ["-c", "while :; do mv a a2 2>/dev/null; ln -s / a 2>/dev/null; rm -f a 2>/dev/null; mv a2 a 2>/dev/null; done"],
-      { stdio: "ignore", cwd: b.inRootfs("/mnt") });
+    const racer = spawn(
+      "sh",
+      ["-c", "while :; do mv a a2 2>/dev/null; ln -s / a 2>/dev/null; rm -f a 2>/dev/null; mv a2 a 2>/dev/null; done"],
+      { stdio: "ignore", cwd: b.inRootfs("/mnt") },
+    );
     let started = 0;
     try {
       for (let i = 0; i < RUNS; i++) {
@@ -48,7 +55,10 @@ needs("containers", "berth").describe("security: a bind destination swapped duri
         if (r.code === 0) {
           started++;
           // Where the mount landed: on its destination (under either name), read-only; the root stays as asked (rw).
-          const lines = r.stdout.split("\n").map((l) => l.split(" ")).filter((f) => f.length > 6);
+          const lines = r.stdout
+            .split("\n")
+            .map((l) => l.split(" "))
+            .filter((f) => f.length > 6);
           const binds = lines.filter((f) => f[3]!.endsWith(basename(source)));
           expect(binds.length, describeResult(r)).toBe(1);
           expect(binds[0]![4], describeResult(r)).toMatch(/^\/mnt\/a2?$/);
@@ -74,8 +84,11 @@ needs("containers", "berth").describe("security: a bind destination swapped duri
       },
     });
     mkdirSync(b.inRootfs("/mnt/t"), { recursive: true });
-    const racer = spawn("sh", ["-c", "while :; do mv t t2 2>/dev/null; ln -s / t 2>/dev/null; rm -f t 2>/dev/null; mv t2 t 2>/dev/null; done"],
-      { stdio: "ignore", cwd: b.inRootfs("/mnt") });
+    const racer = spawn(
+      "sh",
+      ["-c", "while :; do mv t t2 2>/dev/null; ln -s / t 2>/dev/null; rm -f t 2>/dev/null; mv t2 t 2>/dev/null; done"],
+      { stdio: "ignore", cwd: b.inRootfs("/mnt") },
+    );
     let started = 0;
     try {
       for (let i = 0; i < RUNS; i++) {
@@ -84,7 +97,10 @@ needs("containers", "berth").describe("security: a bind destination swapped duri
         const r = sb.rt(["run", "--bundle", b.dir, id]);
         if (r.code === 0) {
           started++;
-          const ours = r.stdout.split("\n").filter((l) => l.includes("size=1236k")).map((l) => l.split(" ")[4]);
+          const ours = r.stdout
+            .split("\n")
+            .filter((l) => l.includes("size=1236k"))
+            .map((l) => l.split(" ")[4]);
           expect(ours, describeResult(r)).toHaveLength(1);
           expect(ours[0], describeResult(r)).toMatch(/^\/mnt\/t2?$/);
         }

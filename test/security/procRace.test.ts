@@ -16,11 +16,18 @@ needs("containers", "berth").describe("security: /proc swapped during create", (
   afterAll(() => sb.cleanup());
 
   it(`core_pattern is never writable and nothing is left (${RUNS} racing creates)`, { timeout: 900_000 }, async () => {
-    const b = sb.bundle({ args: ["sh", "-c", "if (echo '|/bin/false' > /proc/sys/kernel/core_pattern) 2>/dev/null; then echo WRITABLE; else echo refused; fi"] });
+    const b = sb.bundle({
+      args: ["sh", "-c", "if (echo '|/bin/false' > /proc/sys/kernel/core_pattern) 2>/dev/null; then echo WRITABLE; else echo refused; fi"],
+    });
     const root = b.rootfs;
     // (run in the rootfs, so its command line does not name the bundle: the leak check looks for that)
-    const racer = spawn("sh", ["-c", "while :; do mv proc p2 2>/dev/null; mkdir proc 2>/dev/null; rmdir proc 2>/dev/null; mv p2 proc 2>/dev/null; done"], { stdio: "ignore", cwd: root });
-    let failed = 0, confined = 0;
+    const racer = spawn(
+      "sh",
+      ["-c", "while :; do mv proc p2 2>/dev/null; mkdir proc 2>/dev/null; rmdir proc 2>/dev/null; mv p2 proc 2>/dev/null; done"],
+      { stdio: "ignore", cwd: root },
+    );
+    let failed = 0,
+      confined = 0;
     try {
       for (let i = 0; i < RUNS; i++) {
         const id = sb.id("procrace");

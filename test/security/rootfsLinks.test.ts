@@ -28,14 +28,24 @@ needs("containers", "berth").describe("security: links in the rootfs", () => {
   });
 
   it("a /proc reached through a symlinked parent directory is refused too", async () => {
-    const b = sb.bundle({ args: ["true"], edit: (c) => { c.mounts!.find((m) => m.destination === "/proc")!.destination = "/mnt/proc"; } });
+    const b = sb.bundle({
+      args: ["true"],
+      edit: (c) => {
+        c.mounts!.find((m) => m.destination === "/proc")!.destination = "/mnt/proc";
+      },
+    });
     symlinkSync("tmp", b.inRootfs("/mnt"));
     await refused(b, /proc must be mounted on an ordinary directory, but \\?"\/mnt\/proc\\?"/);
   });
 
   // Without a /dev tmpfs in the config, /dev comes from the image.
   function imageDev(edit: (b: Bundle) => void): Bundle {
-    const b = sb.bundle({ args: ["sh", "-c", "cat /proc/kcore | head -c 10 | wc -c"], edit: (c) => { c.mounts = c.mounts!.filter((m) => m.destination !== "/dev"); } });
+    const b = sb.bundle({
+      args: ["sh", "-c", "cat /proc/kcore | head -c 10 | wc -c"],
+      edit: (c) => {
+        c.mounts = c.mounts!.filter((m) => m.destination !== "/dev");
+      },
+    });
     edit(b);
     return b;
   }

@@ -18,7 +18,7 @@ import { has, needs } from "../helpers/host.js";
 const PROBE = [
   "grep Seccomp: /proc/self/status",
   // both runtimes run the same rootfs: a fresh name each time, printed as DIR
-  "d=$(mktemp -u /tmp/d.XXXXXX); if mkdir \"$d\" 2>/tmp/err; then echo mkdir-ok; else sed \"s|$d|DIR|\" /tmp/err; fi",
+  'd=$(mktemp -u /tmp/d.XXXXXX); if mkdir "$d" 2>/tmp/err; then echo mkdir-ok; else sed "s|$d|DIR|" /tmp/err; fi',
   "trap '' USR1; kill -USR1 $$ 2>&1 && echo usr1-ok",
   "kill -0 $$ 2>&1 && echo kill0-ok",
   "[ -x /bin/scprobe ] && /bin/scprobe",
@@ -26,42 +26,108 @@ const PROBE = [
 ].join("\n");
 
 const MKDIR = ["mkdir", "mkdirat"];
-const allow = (syscalls: Seccomp["syscalls"], extra: Partial<Seccomp> = {}): Seccomp => ({ defaultAction: "SCMP_ACT_ALLOW", syscalls, ...extra });
+const allow = (syscalls: Seccomp["syscalls"], extra: Partial<Seccomp> = {}): Seccomp => ({
+  defaultAction: "SCMP_ACT_ALLOW",
+  syscalls,
+  ...extra,
+});
 
-interface Case { name: string; seccomp: Seccomp; nnp?: boolean; berth: RegExp[] }
+interface Case {
+  name: string;
+  seccomp: Seccomp;
+  nnp?: boolean;
+  berth: RegExp[];
+}
 
 const CASES: Case[] = [
-  { name: "ERRNO without errnoRet fails with EPERM", seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO" }]), berth: [/^Seccomp:\s+2$/m, /mkdir: .*Operation not permitted/, /^kill0-ok$/m] },
-  { name: "ERRNO with errnoRet fails with that errno", seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO", errnoRet: 28 }]), berth: [/mkdir: .*No space left on device/] },
-  { name: "KILL_PROCESS ends the process with SIGSYS", seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_KILL_PROCESS" }]), berth: [/^Seccomp:\s+2$/m] },
-  { name: "KILL (the thread) ends it with SIGSYS", seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_KILL" }]), berth: [/^Seccomp:\s+2$/m] },
+  {
+    name: "ERRNO without errnoRet fails with EPERM",
+    seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO" }]),
+    berth: [/^Seccomp:\s+2$/m, /mkdir: .*Operation not permitted/, /^kill0-ok$/m],
+  },
+  {
+    name: "ERRNO with errnoRet fails with that errno",
+    seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO", errnoRet: 28 }]),
+    berth: [/mkdir: .*No space left on device/],
+  },
+  {
+    name: "KILL_PROCESS ends the process with SIGSYS",
+    seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_KILL_PROCESS" }]),
+    berth: [/^Seccomp:\s+2$/m],
+  },
+  {
+    name: "KILL (the thread) ends it with SIGSYS",
+    seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_KILL" }]),
+    berth: [/^Seccomp:\s+2$/m],
+  },
   { name: "KILL_THREAD", seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_KILL_THREAD" }]), berth: [/^Seccomp:\s+2$/m] },
   { name: "TRAP sends SIGSYS", seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_TRAP" }]), berth: [/^Seccomp:\s+2$/m] },
   { name: "LOG allows and logs", seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_LOG" }]), berth: [/^mkdir-ok$/m] },
-  { name: "TRACE without a tracer fails with ENOSYS", seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_TRACE" }]), berth: [/mkdir: .*Function not implemented/] },
   {
-    name: "an argument compared with EQ", berth: [/can't kill pid 1: Operation not permitted/, /^kill0-ok$/m],
+    name: "TRACE without a tracer fails with ENOSYS",
+    seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_TRACE" }]),
+    berth: [/mkdir: .*Function not implemented/],
+  },
+  {
+    name: "an argument compared with EQ",
+    berth: [/can't kill pid 1: Operation not permitted/, /^kill0-ok$/m],
     seccomp: allow([{ names: ["kill"], action: "SCMP_ACT_ERRNO", args: [{ index: 1, value: 10, op: "SCMP_CMP_EQ" }] }]),
   },
   {
-    name: "an argument compared with MASKED_EQ", berth: [/can't kill pid 1: Operation not permitted/, /^kill0-ok$/m],
+    name: "an argument compared with MASKED_EQ",
+    berth: [/can't kill pid 1: Operation not permitted/, /^kill0-ok$/m],
     seccomp: allow([{ names: ["kill"], action: "SCMP_ACT_ERRNO", args: [{ index: 1, value: 8, valueTwo: 8, op: "SCMP_CMP_MASKED_EQ" }] }]),
   },
   {
-    name: "two comparisons on one argument are two rules", berth: [/^end$/m],
-    seccomp: allow([{ names: ["kill"], action: "SCMP_ACT_ERRNO", args: [{ index: 1, value: 10, op: "SCMP_CMP_GE" }, { index: 1, value: 12, op: "SCMP_CMP_LE" }] }]),
+    name: "two comparisons on one argument are two rules",
+    berth: [/^end$/m],
+    seccomp: allow([
+      {
+        names: ["kill"],
+        action: "SCMP_ACT_ERRNO",
+        args: [
+          { index: 1, value: 10, op: "SCMP_CMP_GE" },
+          { index: 1, value: 12, op: "SCMP_CMP_LE" },
+        ],
+      },
+    ]),
   },
   {
-    name: "comparisons on two arguments must all hold (GT, LT, NE)", berth: [/can't kill pid 1: Operation not permitted/, /^kill0-ok$/m],
-    seccomp: allow([{ names: ["kill"], action: "SCMP_ACT_ERRNO", args: [{ index: 1, value: 9, op: "SCMP_CMP_GT" }, { index: 0, value: 0, op: "SCMP_CMP_NE" }, { index: 2, value: 1, op: "SCMP_CMP_LT" }] }]),
+    name: "comparisons on two arguments must all hold (GT, LT, NE)",
+    berth: [/can't kill pid 1: Operation not permitted/, /^kill0-ok$/m],
+    seccomp: allow([
+      {
+        names: ["kill"],
+        action: "SCMP_ACT_ERRNO",
+        args: [
+          { index: 1, value: 9, op: "SCMP_CMP_GT" },
+          { index: 0, value: 0, op: "SCMP_CMP_NE" },
+          { index: 2, value: 1, op: "SCMP_CMP_LT" },
+        ],
+      },
+    ]),
   },
   {
-    name: "x86-64 with its x86 and x32 sub-architectures", berth: [/mkdir: .*Operation not permitted/],
+    name: "x86-64 with its x86 and x32 sub-architectures",
+    berth: [/mkdir: .*Operation not permitted/],
     seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO" }], { architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"] }),
   },
-  { name: "a syscall name unknown to libseccomp is skipped", seccomp: allow([{ names: ["mkdir", "mkdirat", "not_a_syscall"], action: "SCMP_ACT_ERRNO" }]), berth: [/mkdir: .*Operation not permitted/] },
-  { name: "a rule with the default action changes nothing", seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_ALLOW" }]), berth: [/^mkdir-ok$/m] },
-  { name: "without no_new_privs the filter is still loaded", seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO" }]), nnp: false, berth: [/^Seccomp:\s+2$/m, /mkdir: .*Operation not permitted/] },
+  {
+    name: "a syscall name unknown to libseccomp is skipped",
+    seccomp: allow([{ names: ["mkdir", "mkdirat", "not_a_syscall"], action: "SCMP_ACT_ERRNO" }]),
+    berth: [/mkdir: .*Operation not permitted/],
+  },
+  {
+    name: "a rule with the default action changes nothing",
+    seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_ALLOW" }]),
+    berth: [/^mkdir-ok$/m],
+  },
+  {
+    name: "without no_new_privs the filter is still loaded",
+    seccomp: allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO" }]),
+    nnp: false,
+    berth: [/^Seccomp:\s+2$/m, /mkdir: .*Operation not permitted/],
+  },
 ];
 
 needs(...DIFFERENTIAL).describe("seccomp: berth against runc", () => {
@@ -91,7 +157,9 @@ needs(...DIFFERENTIAL).describe("seccomp: berth against runc", () => {
   it("a KILL action ends the container's process with SIGSYS: exit status 159 from run, as runc's", () => {
     const bundle = pair.bundle({
       args: ["sh", "-c", "exec mkdir /tmp/killed"],
-      edit: (c) => { c.linux!.seccomp = allow([{ names: MKDIR, action: "SCMP_ACT_KILL_PROCESS" }]); },
+      edit: (c) => {
+        c.linux!.seccomp = allow([{ names: MKDIR, action: "SCMP_ACT_KILL_PROCESS" }]);
+      },
     });
     const got = pair.runBoth(bundle);
     expect(got.runc.code, describeOutcome(got.runc)).toBe(159);
@@ -100,13 +168,17 @@ needs(...DIFFERENTIAL).describe("seccomp: berth against runc", () => {
 
   describe("podman's default profile", () => {
     let tools: ToolBox;
-    beforeAll(() => { tools = buildTools(["scprobe"]); });
+    beforeAll(() => {
+      tools = buildTools(["scprobe"]);
+    });
     afterAll(() => tools?.remove());
 
     needs("podman-seccomp-profile", "cc").it("the container runs under it, and what it leaves out fails with its default errno", () => {
       const bundle = pair.bundle({
         args: ["sh", "-c", PROBE],
-        edit: (c) => { c.linux!.seccomp = engineSeccomp(PODMAN_SECCOMP_PROFILE, DEFAULT_CAPS); },
+        edit: (c) => {
+          c.linux!.seccomp = engineSeccomp(PODMAN_SECCOMP_PROFILE, DEFAULT_CAPS);
+        },
       });
       copyFileSync(tools.path("scprobe"), bundle.inRootfs("/bin/scprobe"));
       const got = pair.runBoth(bundle);
@@ -126,7 +198,12 @@ needs("containers", "berth").describe("seccomp: exec, and what berth refuses", (
 
   it("an exec'd process gets the container's filter", async () => {
     const id = sb.id("scexec");
-    const b = sb.bundle({ args: ["sleep", "60"], edit: (c) => { c.linux!.seccomp = allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO", errnoRet: 28 }]); } });
+    const b = sb.bundle({
+      args: ["sleep", "60"],
+      edit: (c) => {
+        c.linux!.seccomp = allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO", errnoRet: 28 }]);
+      },
+    });
     sb.runDetached(id, b);
     const r = sb.rt(["exec", id, "sh", "-c", "grep Seccomp: /proc/self/status; mkdir /tmp/e 2>&1; echo done"]);
     expect(r.code, describeResult(r)).toBe(0);
@@ -139,7 +216,12 @@ needs("containers", "berth").describe("seccomp: exec, and what berth refuses", (
   needs("podman-seccomp-profile", "cc").it("podman's default profile holds in exec'd processes", async () => {
     const tools = buildTools(["scprobe"]);
     const id = sb.id("scpodman");
-    const b = sb.bundle({ args: ["sleep", "60"], edit: (c) => { c.linux!.seccomp = engineSeccomp(PODMAN_SECCOMP_PROFILE, DEFAULT_CAPS); } });
+    const b = sb.bundle({
+      args: ["sleep", "60"],
+      edit: (c) => {
+        c.linux!.seccomp = engineSeccomp(PODMAN_SECCOMP_PROFILE, DEFAULT_CAPS);
+      },
+    });
     copyFileSync(tools.path("scprobe"), b.inRootfs("/bin/scprobe"));
     tools.remove();
     sb.runDetached(id, b);
@@ -156,7 +238,11 @@ needs("containers", "berth").describe("seccomp: exec, and what berth refuses", (
     const id = sb.id("scflags");
     const b = sb.bundle({
       args: ["sh", "-c", "grep Seccomp: /proc/self/status; mkdir /tmp/f 2>&1; true"],
-      edit: (c) => { c.linux!.seccomp = allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO" }], { flags: ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC"] }); },
+      edit: (c) => {
+        c.linux!.seccomp = allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO" }], {
+          flags: ["SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC"],
+        });
+      },
     });
     sb.track(id, b);
     const r = sb.rt(["run", "--bundle", b.dir, id]);
@@ -166,12 +252,28 @@ needs("containers", "berth").describe("seccomp: exec, and what berth refuses", (
   });
 
   const refusals: [string, Seccomp, RegExp][] = [
-    ["SCMP_ACT_NOTIFY but no listenerPath (runc: \"listenerPath is not set\")", allow([{ names: MKDIR, action: "SCMP_ACT_NOTIFY" }]), /linux\.seccomp\.listenerPath: SCMP_ACT_NOTIFY is used but listenerPath is not set/],
-    ["an argument index past 5", allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO", args: [{ index: 7, value: 0, op: "SCMP_CMP_EQ" }] }]), /linux\.seccomp\.syscalls\[0\]\.args\[0\]\.index/],
+    [
+      'SCMP_ACT_NOTIFY but no listenerPath (runc: "listenerPath is not set")',
+      allow([{ names: MKDIR, action: "SCMP_ACT_NOTIFY" }]),
+      /linux\.seccomp\.listenerPath: SCMP_ACT_NOTIFY is used but listenerPath is not set/,
+    ],
+    [
+      "an argument index past 5",
+      allow([{ names: MKDIR, action: "SCMP_ACT_ERRNO", args: [{ index: 7, value: 0, op: "SCMP_CMP_EQ" }] }]),
+      /linux\.seccomp\.syscalls\[0\]\.args\[0\]\.index/,
+    ],
   ];
   for (const [what, seccomp, re] of refusals) {
     it(`create with ${what} fails naming the JSON path and leaves nothing behind`, async () => {
-      await sb.refuseCreate(sb.bundle({ args: ["true"], edit: (c) => { c.linux!.seccomp = seccomp; } }), re);
+      await sb.refuseCreate(
+        sb.bundle({
+          args: ["true"],
+          edit: (c) => {
+            c.linux!.seccomp = seccomp;
+          },
+        }),
+        re,
+      );
     });
   }
 

@@ -17,7 +17,8 @@ const MKDIR = ["mkdir", "mkdirat"];
 const SYS_WAIT4 = 61;
 
 /** The container tries mkdir and says what it saw: "mkdir-ok absent" means the agent said yes and made nothing. */
-const PROBE = "if mkdir /tmp/x 2>/tmp/err; then r=mkdir-ok; else r=$(cat /tmp/err); fi; [ -d /tmp/x ] && d=present || d=absent; echo \"$r $d\"";
+const PROBE =
+  'if mkdir /tmp/x 2>/tmp/err; then r=mkdir-ok; else r=$(cat /tmp/err); fi; [ -d /tmp/x ] && d=present || d=absent; echo "$r $d"';
 
 function notify(agent: SeccompAgent, names: string[], extra: Partial<Seccomp> = {}): Seccomp {
   return { defaultAction: "SCMP_ACT_ALLOW", listenerPath: agent.socket, syscalls: [{ names, action: "SCMP_ACT_NOTIFY" }], ...extra };
@@ -28,7 +29,9 @@ needs("containers", "berth", "cc", "seccomp-notify").describe("seccomp notify: t
   let tools: ToolBox;
   const agents: SeccompAgent[] = [];
   const dirs: string[] = [];
-  beforeAll(() => { tools = buildTools(["seccompagent"]); });
+  beforeAll(() => {
+    tools = buildTools(["seccompagent"]);
+  });
   afterAll(async () => {
     for (const a of agents) await a.kill();
     await sb.cleanup();
@@ -58,8 +61,10 @@ needs("containers", "berth", "cc", "seccomp-notify").describe("seccomp notify: t
   it("create sends the container process state and the listener; the container's mkdir returns what the agent answers", async () => {
     const a = await agent({ errno: 0 });
     const id = sb.id("notify");
-    const b = bundle(["sh", "-c", `${PROBE} > /tmp/result.tmp; mv /tmp/result.tmp /tmp/result; sleep 60`],
-      notify(a, MKDIR, { listenerMetadata: "MKNOD=/dev/null;tag=1" }));
+    const b = bundle(
+      ["sh", "-c", `${PROBE} > /tmp/result.tmp; mv /tmp/result.tmp /tmp/result; sleep 60`],
+      notify(a, MKDIR, { listenerMetadata: "MKNOD=/dev/null;tag=1" }),
+    );
     sb.create(id, b);
     // The agent has the listener when create returns (before start, as with runc).
     const states = a.states();
@@ -68,13 +73,19 @@ needs("containers", "berth", "cc", "seccomp-notify").describe("seccomp notify: t
     expect(states[0]!.fds).toBe(1);
     expect(states[0]!.listener).toBe(true);
     expect(states[0]!.doc).toEqual({
-      ociVersion: "1.3.0", fds: ["seccompFd"], pid, metadata: "MKNOD=/dev/null;tag=1",
+      ociVersion: "1.3.0",
+      fds: ["seccompFd"],
+      pid,
+      metadata: "MKNOD=/dev/null;tag=1",
       state: { ociVersion: "1.3.0", id, status: "creating", pid, bundle: b.dir, annotations: { "org.example.agent": "yes" } },
     });
     sb.ok(["start", id]);
     // The agent said the mkdir succeeded and made nothing: the container sees exactly that.
     expect(await sb.waitFile(b.inRootfs("/tmp/result"), "\n", 10_000)).toBe("mkdir-ok absent\n");
-    expect(a.notifications().some(([, nr]) => nr === 83 || nr === 258), a.output()).toBe(true);
+    expect(
+      a.notifications().some(([, nr]) => nr === 83 || nr === 258),
+      a.output(),
+    ).toBe(true);
     sb.ok(["delete", "--force", id]);
     expect(await sb.waitClean(id)).toEqual([]);
   });
@@ -148,7 +159,10 @@ needs("containers", "berth", "cc", "seccomp-notify").describe("seccomp notify: t
     expect(states, a.output()).toHaveLength(2);
     expect(states[1]!.listener).toBe(true);
     expect(states[1]!.doc).toEqual({
-      ociVersion: "1.3.0", fds: ["seccompFd"], pid: execPid, metadata: "m",
+      ociVersion: "1.3.0",
+      fds: ["seccompFd"],
+      pid: execPid,
+      metadata: "m",
       state: { ociVersion: "1.3.0", id, status: "running", pid: initPid, bundle: b.dir, annotations: { "org.example.agent": "yes" } },
     });
     // A foreground exec sees the agent's answer as well.
@@ -159,7 +173,9 @@ needs("containers", "berth", "cc", "seccomp-notify").describe("seccomp notify: t
     await a.kill();
     const gone = sb.rt(["exec", id, "true"]);
     expect(gone.code, describeResult(gone)).toBe(255); // runc's status for a failed exec
-    expect(gone.stderr).toMatch(/exec linux\.seccomp\.listenerPath: cannot connect to the seccomp agent at \\?".*agent\.sock\\?": connection refused/);
+    expect(gone.stderr).toMatch(
+      /exec linux\.seccomp\.listenerPath: cannot connect to the seccomp agent at \\?".*agent\.sock\\?": connection refused/,
+    );
     expect(sb.status(id)).toBe("running");
     sb.ok(["delete", "--force", id]);
     expect(await sb.waitClean(id)).toEqual([]);
@@ -168,8 +184,15 @@ needs("containers", "berth", "cc", "seccomp-notify").describe("seccomp notify: t
   it("a missing agent fails create naming linux.seccomp.listenerPath, and leaves nothing behind", async () => {
     const dir = mkdtempSync("/tmp/berth-test-agent-");
     dirs.push(dir);
-    const b = bundle(["true"], { defaultAction: "SCMP_ACT_ALLOW", listenerPath: `${dir}/none.sock`, syscalls: [{ names: MKDIR, action: "SCMP_ACT_NOTIFY" }] });
-    await sb.refuseCreate(b, /linux\.seccomp\.listenerPath: cannot connect to the seccomp agent at \\?".*none\.sock\\?": no such file or directory/);
+    const b = bundle(["true"], {
+      defaultAction: "SCMP_ACT_ALLOW",
+      listenerPath: `${dir}/none.sock`,
+      syscalls: [{ names: MKDIR, action: "SCMP_ACT_NOTIFY" }],
+    });
+    await sb.refuseCreate(
+      b,
+      /linux\.seccomp\.listenerPath: cannot connect to the seccomp agent at \\?".*none\.sock\\?": no such file or directory/,
+    );
   });
 
   it("an agent that accepts but never reads: create fails within the bounded wait when a notified syscall waits for it, and leaves nothing", async () => {
@@ -177,7 +200,10 @@ needs("containers", "berth", "cc", "seccomp-notify").describe("seccomp notify: t
     // wait4 is the container process's first syscall after the load (reaping the helper).
     const b = bundle(["true"], notify(a, ["wait4"]));
     const t0 = Date.now();
-    await sb.refuseCreate(b, /linux\.seccomp\.listenerPath: the container process was not ready 10s after it asked for its seccomp agent's state: the agent at \\?".*agent\.sock\\?" has not taken the listener/);
+    await sb.refuseCreate(
+      b,
+      /linux\.seccomp\.listenerPath: the container process was not ready 10s after it asked for its seccomp agent's state: the agent at \\?".*agent\.sock\\?" has not taken the listener/,
+    );
     expect(Date.now() - t0).toBeLessThan(25_000);
   });
 

@@ -14,7 +14,12 @@ needs("containers", "berth").describe("security: secrets in the environment", ()
 
   it("are not written to the state directory, and exec still sees them", async () => {
     const id = sb.id("secret");
-    const b = sb.bundle({ args: ["sleep", "60"], edit: (c) => { c.process!.env = [...DEFAULT_ENV, "API_TOKEN=s3cr3t-value-42"]; } });
+    const b = sb.bundle({
+      args: ["sleep", "60"],
+      edit: (c) => {
+        c.process!.env = [...DEFAULT_ENV, "API_TOKEN=s3cr3t-value-42"];
+      },
+    });
     sb.runDetached(id, b);
     const dir = join(sb.root, id);
     for (const f of readdirSync(dir)) {

@@ -33,7 +33,10 @@ needs("containers", "berth").describe("security: the state root and the exec fif
 
     // Even where the root has been loosened again, another user cannot start it.
     chmodSync(root, 0o755);
-    const w = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", `echo x > ${fifo}`], { encoding: "utf8", timeout: 10_000 });
+    const w = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", `echo x > ${fifo}`], {
+      encoding: "utf8",
+      timeout: 10_000,
+    });
     expect(w.status, w.stderr).not.toBe(0);
     expect(w.stderr).toMatch(/Permission denied/);
     const s = runtime(["state", id], { root });

@@ -26,9 +26,22 @@ export function buildTools(names: ToolName[] = ["recvtty", "sendtty"]): ToolBox 
   const dir = mkdtempSync("/tmp/berth-test-tools-");
   try {
     for (const name of names) {
-      execFileSync(process.env.CC ?? "gcc", ["-O2", "-Wall", "-Wextra", "-Werror", ...(STATIC.has(name) ? ["-static"] : []), "-o", join(dir, name), join(TOOLS_DIR, `${name}.c`)], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
+      execFileSync(
+        process.env.CC ?? "gcc",
+        [
+          "-O2",
+          "-Wall",
+          "-Wextra",
+          "-Werror",
+          ...(STATIC.has(name) ? ["-static"] : []),
+          "-o",
+          join(dir, name),
+          join(TOOLS_DIR, `${name}.c`),
+        ],
+        {
+          stdio: ["ignore", "ignore", "pipe"],
+        },
+      );
     }
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
@@ -176,15 +189,21 @@ export async function startSeccompAgent(bin: string, dir: string, opts: AgentOpt
   const lines = (): string[] => output().split("\n");
   return {
     socket,
-    states: () => lines().filter((l) => l.startsWith("state ")).map((l) => {
-      const m = /^state (\d+) (listener|other) (.*)$/.exec(l);
-      if (m === null) throw new Error(`seccompagent printed a bad state line: ${l}`);
-      return { fds: Number(m[1]), listener: m[2] === "listener", doc: JSON.parse(m[3]!) as Record<string, unknown> };
-    }),
-    notifications: () => lines().filter((l) => /^notif \d+ \d+$/.test(l)).map((l) => {
-      const [, pid, nr] = l.split(" ");
-      return [Number(pid), Number(nr)] as [number, number];
-    }),
+    states: () =>
+      lines()
+        .filter((l) => l.startsWith("state "))
+        .map((l) => {
+          const m = /^state (\d+) (listener|other) (.*)$/.exec(l);
+          if (m === null) throw new Error(`seccompagent printed a bad state line: ${l}`);
+          return { fds: Number(m[1]), listener: m[2] === "listener", doc: JSON.parse(m[3]!) as Record<string, unknown> };
+        }),
+    notifications: () =>
+      lines()
+        .filter((l) => /^notif \d+ \d+$/.test(l))
+        .map((l) => {
+          const [, pid, nr] = l.split(" ");
+          return [Number(pid), Number(nr)] as [number, number];
+        }),
     output,
     kill,
   };

@@ -5,7 +5,11 @@ import { out } from "../output.js";
 
 export async function handler(o: CommandOptions<"completion">): Promise<number> {
   if (!(SHELLS as readonly string[]).includes(o.shell)) {
-    throw new BerthError(`unknown shell ${JSON.stringify(o.shell)}`, { op: "completion", path: "<shell>", hint: `give one of ${SHELLS.join(", ")}` });
+    throw new BerthError(`unknown shell ${JSON.stringify(o.shell)}`, {
+      op: "completion",
+      path: "<shell>",
+      hint: `give one of ${SHELLS.join(", ")}`,
+    });
   }
   out(completion(o.shell as Shell));
   return 0;

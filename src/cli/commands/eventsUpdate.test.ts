@@ -14,8 +14,12 @@ describe("events and update command lines", () => {
     expect(fastParse(["update", "--resources=-", "c1"])?.argv).toMatchObject({ resources: "-", id: "c1" });
     expect(fastParse(["update", "--resources", "-", "c1"])?.argv).toMatchObject({ resources: "-", id: "c1" });
     expect(fastParse(["update", "-r", "/tmp/res.json", "c1"])?.argv).toMatchObject({ resources: "/tmp/res.json", id: "c1" });
-    expect(fastParse(["update", "--memory", "100M", "--memory-swap", "-1", "--pids-limit", "-1", "c1"])?.argv)
-      .toMatchObject({ memory: "100M", "memory-swap": "-1", "pids-limit": "-1", id: "c1" });
+    expect(fastParse(["update", "--memory", "100M", "--memory-swap", "-1", "--pids-limit", "-1", "c1"])?.argv).toMatchObject({
+      memory: "100M",
+      "memory-swap": "-1",
+      "pids-limit": "-1",
+      id: "c1",
+    });
   });
 
   it("leaves help and a missing id to the full parser", () => {

@@ -4,10 +4,13 @@ import type { CommandOptions } from "../options.js";
 
 /** --additional-gids: repeated, each a comma-separated list. */
 function gids(values: string[]): number[] {
-  return values.flatMap((v) => v.split(",")).filter((v) => v !== "").map((v) => {
-    if (!/^\d+$/.test(v)) throw new BerthError(`invalid gid ${JSON.stringify(v)}`, { op: "exec", path: "--additional-gids" });
-    return Number(v);
-  });
+  return values
+    .flatMap((v) => v.split(","))
+    .filter((v) => v !== "")
+    .map((v) => {
+      if (!/^\d+$/.test(v)) throw new BerthError(`invalid gid ${JSON.stringify(v)}`, { op: "exec", path: "--additional-gids" });
+      return Number(v);
+    });
 }
 
 export async function handler(o: CommandOptions<"exec">): Promise<number> {

@@ -16,7 +16,8 @@ export async function handler(o: CommandOptions<"list">): Promise<number> {
     out(JSON.stringify(states) + "\n");
   } else {
     const rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]];
-    for (const s of states) rows.push([String(s.id), String(s.pid), String(s.status), String(s.bundle), String(s.created), String(s.owner)]);
+    for (const s of states)
+      rows.push([String(s.id), String(s.pid), String(s.status), String(s.bundle), String(s.created), String(s.owner)]);
     out(table(rows));
   }
   return 0;

@@ -12,7 +12,9 @@ export async function handler(o: CommandOptions<"spec">): Promise<number> {
     throw new BerthError("File config.json exists. Remove it first", { op: "spec", path: file, errno: "EEXIST" });
   }
   try {
-    writeFileSync(file, JSON.stringify(defaultSpec({ rootless: o.rootless, cgroupV2: isPureCgroupV2() }), null, "\t") + "\n", { mode: 0o666 });
+    writeFileSync(file, JSON.stringify(defaultSpec({ rootless: o.rootless, cgroupV2: isPureCgroupV2() }), null, "\t") + "\n", {
+      mode: 0o666,
+    });
   } catch (err) {
     throw BerthError.fromSys("spec: write", file, err, "--bundle must name an existing directory");
   }

@@ -35,10 +35,18 @@ type ResourceFlags = Partial<Pick<UpdateOptions, keyof typeof FIELDS | "l3CacheS
 /** Intel RDT flags apply even with --resources (as runc's), and berth has no Intel RDT. */
 function refuseRdt(o: ResourceFlags): void {
   if (o.l3CacheSchema !== undefined) {
-    throw new BerthError("Intel RDT/CAT: l3 cache schema is not supported", { op: "update", path: "--l3-cache-schema", hint: "berth does not manage Intel RDT (resctrl); drop the flag" });
+    throw new BerthError("Intel RDT/CAT: l3 cache schema is not supported", {
+      op: "update",
+      path: "--l3-cache-schema",
+      hint: "berth does not manage Intel RDT (resctrl); drop the flag",
+    });
   }
   if (o.memBwSchema !== undefined) {
-    throw new BerthError("Intel RDT/MBA: memory bandwidth schema is not supported", { op: "update", path: "--mem-bw-schema", hint: "berth does not manage Intel RDT (resctrl); drop the flag" });
+    throw new BerthError("Intel RDT/MBA: memory bandwidth schema is not supported", {
+      op: "update",
+      path: "--mem-bw-schema",
+      hint: "berth does not manage Intel RDT (resctrl); drop the flag",
+    });
   }
 }
 

@@ -11,17 +11,28 @@ export function parseTimeout(text: string): number {
     ns = parseGoDuration(text);
   } catch (err) {
     throw new BerthError(`invalid value ${JSON.stringify(text)}: ${(err as Error).message}`, {
-      op: "wait", path: "--timeout", hint: 'give a duration such as "10s", "500ms" or "1m30s"',
+      op: "wait",
+      path: "--timeout",
+      hint: 'give a duration such as "10s", "500ms" or "1m30s"',
     });
   }
-  if (ns < 0n) throw new BerthError(`invalid value ${JSON.stringify(text)}: must not be negative`, { op: "wait", path: "--timeout", hint: 'give a duration such as "10s"' });
+  if (ns < 0n)
+    throw new BerthError(`invalid value ${JSON.stringify(text)}: must not be negative`, {
+      op: "wait",
+      path: "--timeout",
+      hint: 'give a duration such as "10s"',
+    });
   return Number(ns) / 1e6;
 }
 
 /** --state, checked against the states a container can be waited for. */
 export function parseWaitState(text: unknown): WaitState {
   if (typeof text === "string" && (WAIT_STATES as readonly string[]).includes(text)) return text as WaitState;
-  throw new BerthError(`invalid value ${JSON.stringify(text ?? "")}`, { op: "wait", path: "--state", hint: `give one of ${WAIT_STATES.join(", ")}` });
+  throw new BerthError(`invalid value ${JSON.stringify(text ?? "")}`, {
+    op: "wait",
+    path: "--state",
+    hint: `give one of ${WAIT_STATES.join(", ")}`,
+  });
 }
 
 export async function handler(o: CommandOptions<"wait">): Promise<number> {

@@ -28,10 +28,14 @@ function names(f: FlagDef): string[] {
 function bashValueArms(flags: readonly FlagDef[], indent: string): string[] {
   return flags.filter(takesValue).map((f) => {
     const pattern = names(f).join("|");
-    const action = f.choices !== undefined ? `COMPREPLY=($(compgen -W ${sq(f.choices.join(" "))} -- "$cur"))`
-      : f.value === "DIR" ? `COMPREPLY=($(compgen -d -- "$cur"))`
-      : f.value === "FILE" ? `COMPREPLY=($(compgen -f -- "$cur"))`
-      : "COMPREPLY=()";
+    const action =
+      f.choices !== undefined
+        ? `COMPREPLY=($(compgen -W ${sq(f.choices.join(" "))} -- "$cur"))`
+        : f.value === "DIR"
+          ? `COMPREPLY=($(compgen -d -- "$cur"))`
+          : f.value === "FILE"
+            ? `COMPREPLY=($(compgen -f -- "$cur"))`
+            : "COMPREPLY=()";
     return `${indent}${pattern}) ${action}; return ;;`;
   });
 }
@@ -49,7 +53,9 @@ function bashCommand(c: CommandDef): string[] {
   const flags = [...c.flags, ...GLOBAL_FLAGS];
   const valueFlags = flags.filter(takesValue).flatMap(names).join("|");
   const lines = [`    ${c.name})`, '      case "$prev" in', ...bashValueArms(flags, "        "), "      esac"];
-  lines.push(`      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W ${sq([...c.flags.flatMap(names), "--help"].join(" "))} -- "$cur")); return; fi`);
+  lines.push(
+    `      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W ${sq([...c.flags.flatMap(names), "--help"].join(" "))} -- "$cur")); return; fi`,
+  );
   // Count the positional arguments before the cursor (skipping flags and their values).
   lines.push("      local n=0 j skip=0");
   lines.push("      for ((j = i + 1; j < COMP_CWORD; j++)); do");
@@ -58,7 +64,7 @@ function bashCommand(c: CommandDef): string[] {
   lines.push("      done");
   const variadic = c.positionals.findIndex((p) => p.variadic === true);
   if (c.stopAfterId === true && c.positionals[1]?.complete === "command") {
-    lines.push("      if ((n >= 2)); then COMPREPLY=($(compgen -f -- \"$cur\")); return; fi");
+    lines.push('      if ((n >= 2)); then COMPREPLY=($(compgen -f -- "$cur")); return; fi');
   }
   lines.push('      case "$n" in');
   c.positionals.forEach((p, k) => {
@@ -91,14 +97,18 @@ export function bashCompletion(): string {
     '      *) cmd="${COMP_WORDS[i]}"; break ;;',
     "    esac",
     "  done",
-    '  if [[ -z $cmd ]]; then',
+    "  if [[ -z $cmd ]]; then",
     '    case "$prev" in',
     ...bashValueArms(GLOBAL_FLAGS, "      "),
     "    esac",
     `    if [[ $cur == -* ]]; then`,
     `      COMPREPLY=($(compgen -W ${sq([...GLOBAL_FLAGS.flatMap(names), "--help", "-h", "--version", "-v"].join(" "))} -- "$cur"))`,
     "    else",
-    `      COMPREPLY=($(compgen -W ${sq(commands().map((c) => c.name).join(" "))} -- "$cur"))`,
+    `      COMPREPLY=($(compgen -W ${sq(
+      commands()
+        .map((c) => c.name)
+        .join(" "),
+    )} -- "$cur"))`,
     "    fi",
     "    return",
     "  fi",
@@ -116,7 +126,10 @@ export function bashCompletion(): string {
 
 /** Text inside a zsh _arguments spec's [description] or message. */
 function zq(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/([[\]:])/g, "\\$1").replace(/'/g, "'\\''");
+  return text
+    .replace(/\\/g, "\\\\")
+    .replace(/([[\]:])/g, "\\$1")
+    .replace(/'/g, "'\\''");
 }
 
 function zshAction(f: FlagDef): string {
@@ -136,13 +149,20 @@ function zshFlag(f: FlagDef): string {
 }
 
 function zshPositional(p: PositionalDef, k: number): string {
-  const action = p.complete === "container" ? "_berth_containers"
-    : p.complete === "signal" ? `(${signalNames().join(" ")})`
-    : p.complete === "command" ? "_command_names -e"
-    : Array.isArray(p.complete) ? `(${p.complete.join(" ")})`
-    : "_files";
+  const action =
+    p.complete === "container"
+      ? "_berth_containers"
+      : p.complete === "signal"
+        ? `(${signalNames().join(" ")})`
+        : p.complete === "command"
+          ? "_command_names -e"
+          : Array.isArray(p.complete)
+            ? `(${p.complete.join(" ")})`
+            : "_files";
   if (p.variadic === true && p.complete === "command") return `'*::${zq(p.describe)}:_normal'`;
-  return p.variadic === true ? `'*:${zq(p.describe)}:${action}'` : `'${p.optional === true ? ":" : ""}${k + 1}:${zq(p.describe)}:${action}'`;
+  return p.variadic === true
+    ? `'*:${zq(p.describe)}:${action}'`
+    : `'${p.optional === true ? ":" : ""}${k + 1}:${zq(p.describe)}:${action}'`;
 }
 
 export function zshCompletion(): string {
@@ -203,7 +223,8 @@ function fishPositional(c: CommandDef, p: PositionalDef | undefined): string | u
   const cond = sq(`__fish_seen_subcommand_from ${c.name}`);
   if (p === undefined) return undefined;
   if (p.complete === "container") return `complete -c berth -n ${cond} -x -a '(__berth_containers)' -d ${sq(p.describe)}`;
-  if (p.complete === "signal") return `complete -c berth -n ${sq(`__fish_seen_subcommand_from ${c.name}; and __fish_is_nth_token 3`)} -x -a ${sq(signalNames().join(" "))}`;
+  if (p.complete === "signal")
+    return `complete -c berth -n ${sq(`__fish_seen_subcommand_from ${c.name}; and __fish_is_nth_token 3`)} -x -a ${sq(signalNames().join(" "))}`;
   if (Array.isArray(p.complete)) return `complete -c berth -n ${cond} -x -a ${sq(p.complete.join(" "))}`;
   return undefined;
 }
@@ -217,7 +238,7 @@ export function fishCompletion(): string {
     "    set -l tokens (commandline -opc)",
     "    set -l i (contains -i -- --root $tokens)",
     "    and set root $tokens[(math $i + 1)]",
-    "    if test -n \"$root\"",
+    '    if test -n "$root"',
     "        berth --root $root list -q 2>/dev/null",
     "    else",
     "        berth list -q 2>/dev/null",

@@ -71,7 +71,9 @@ describe("shell completion", () => {
     for (const c of commands) {
       const arm = script.slice(script.indexOf(`\n    ${c.name})\n`));
       const words = /compgen -W '([^']*)' -- "\$cur"\)\); return; fi/.exec(arm)![1]!.split(" ");
-      expect(words.sort()).toEqual([...c.flags.flatMap((f) => [`--${f.name}`, ...(f.alias !== undefined ? [`-${f.alias}`] : [])]), "--help"].sort());
+      expect(words.sort()).toEqual(
+        [...c.flags.flatMap((f) => [`--${f.name}`, ...(f.alias !== undefined ? [`-${f.alias}`] : [])]), "--help"].sort(),
+      );
     }
   });
 
@@ -98,7 +100,9 @@ describe("shell completion", () => {
       writeFileSync(file, completion("bash"));
       const probe = (words: string[]): string[] => {
         const script = `source ${file}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _berth; printf '%s\\n' "\${COMPREPLY[@]}"`;
-        return spawnSync("bash", ["-c", script], { encoding: "utf8" }).stdout.split("\n").filter((l) => l !== "");
+        return spawnSync("bash", ["-c", script], { encoding: "utf8" })
+          .stdout.split("\n")
+          .filter((l) => l !== "");
       };
       expect(probe(["berth", "cr"])).toEqual(["create"]);
       expect(probe(["berth", "--root", "/x", "up"])).toEqual(["update"]);
@@ -132,6 +136,13 @@ describe("help", () => {
 
 it("the generated tree holds the man pages and the three completion scripts", () => {
   const docs = generatedDocs();
-  expect(Object.keys(docs)).toEqual(expect.arrayContaining(["man/man8/berth.8", "bash-completion/completions/berth", "zsh/site-functions/_berth", "fish/vendor_completions.d/berth.fish"]));
+  expect(Object.keys(docs)).toEqual(
+    expect.arrayContaining([
+      "man/man8/berth.8",
+      "bash-completion/completions/berth",
+      "zsh/site-functions/_berth",
+      "fish/vendor_completions.d/berth.fish",
+    ]),
+  );
   expect(Object.keys(docs).filter((p) => p.startsWith("man/"))).toHaveLength(commands.length + 1);
 });

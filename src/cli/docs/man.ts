@@ -2,11 +2,26 @@
 // global options, and berth-COMMAND(8) for each command.
 
 import { VERSION } from "../../version.js";
-import { ACTION_FLAGS, COMMANDS, GLOBAL_FLAGS, PROGRAM_SUMMARY, flagText, takesValue, usageOf, type CommandDef, type FlagDef } from "../grammar.js";
+import {
+  ACTION_FLAGS,
+  COMMANDS,
+  GLOBAL_FLAGS,
+  PROGRAM_SUMMARY,
+  flagText,
+  takesValue,
+  usageOf,
+  type CommandDef,
+  type FlagDef,
+} from "../grammar.js";
 
 /** Text safe for roff: backslashes and hyphens escaped, no line starting with a control character. */
 export function roff(text: string): string {
-  return text.replace(/\\/g, "\\e").replace(/-/g, "\\-").split("\n").map((l) => (/^[.']/.test(l) ? `\\&${l}` : l)).join("\n");
+  return text
+    .replace(/\\/g, "\\e")
+    .replace(/-/g, "\\-")
+    .split("\n")
+    .map((l) => (/^[.']/.test(l) ? `\\&${l}` : l))
+    .join("\n");
 }
 
 function header(name: string): string {
@@ -18,12 +33,16 @@ function header(name: string): string {
 
 function flagItem(f: FlagDef): string {
   const names = [...(f.alias !== undefined ? [`\\fB\\-${roff(f.alias)}\\fR`] : []), `\\fB\\-\\-${roff(f.name)}\\fR`].join(", ");
-  const value = f.optionalValue === true ? `[=\\fI${roff(f.value ?? "VALUE")}\\fR]` : takesValue(f) ? ` \\fI${roff(f.value ?? "VALUE")}\\fR` : "";
+  const value =
+    f.optionalValue === true ? `[=\\fI${roff(f.value ?? "VALUE")}\\fR]` : takesValue(f) ? ` \\fI${roff(f.value ?? "VALUE")}\\fR` : "";
   return `.TP\n${names}${value}\n${roff(flagText(f))}`;
 }
 
 function paragraphs(text: string): string {
-  return text.split(/\n\n/).map((p) => roff(p.replace(/`([^`]+)`/g, "$1"))).join("\n.PP\n");
+  return text
+    .split(/\n\n/)
+    .map((p) => roff(p.replace(/`([^`]+)`/g, "$1")))
+    .join("\n.PP\n");
 }
 
 export function programPage(): string {
@@ -40,7 +59,11 @@ export function programPage(): string {
     "so engines (containerd, podman, CRI\\-O) can use it in runc's place.",
     "Each command has its own page, \\fBberth\\-\\fR\\fIcommand\\fR(8).",
     ".SH COMMANDS",
-    ...commands.flatMap((c) => [".TP", `\\fB${roff(c.name)}\\fR ${roff(usageOf(c))}`, `${roff(c.describe)}; see \\fBberth\\-${roff(c.name)}\\fR(8).`]),
+    ...commands.flatMap((c) => [
+      ".TP",
+      `\\fB${roff(c.name)}\\fR ${roff(usageOf(c))}`,
+      `${roff(c.describe)}; see \\fBberth\\-${roff(c.name)}\\fR(8).`,
+    ]),
     ".SH GLOBAL OPTIONS",
     "Accepted before the command, as runc requires, or after it.",
     ...[...GLOBAL_FLAGS, ...ACTION_FLAGS].map(flagItem),
@@ -65,7 +88,12 @@ export function commandPage(c: CommandDef): string {
   ];
   if (c.description !== undefined) lines.push(".PP", paragraphs(c.description));
   if (c.positionals.length > 0) {
-    lines.push(".SH ARGUMENTS", ...c.positionals.map((p) => `.TP\n\\fI${roff(p.name)}\\fR\n${roff(p.describe)}${p.default !== undefined ? ` (default: ${roff(p.default)})` : ""}`));
+    lines.push(
+      ".SH ARGUMENTS",
+      ...c.positionals.map(
+        (p) => `.TP\n\\fI${roff(p.name)}\\fR\n${roff(p.describe)}${p.default !== undefined ? ` (default: ${roff(p.default)})` : ""}`,
+      ),
+    );
   }
   if (c.flags.length > 0) lines.push(".SH OPTIONS", ...c.flags.map(flagItem));
   lines.push(".SH GLOBAL OPTIONS", "Accepted before or after the command; see \\fBberth\\fR(8).", ...GLOBAL_FLAGS.map(flagItem));

@@ -73,7 +73,11 @@ export function withMemlockRaised<T>(fn: () => T): T {
 /** A failed bpf(2) call: `op` is the command ("load device filter"), `log` the verifier's log if any. */
 export class BpfError extends BerthError {
   declare readonly errno: string;
-  constructor(op: string, errno: string, readonly log?: string) {
+  constructor(
+    op: string,
+    errno: string,
+    readonly log?: string,
+  ) {
     super(`${describeErrno(errno)}${log ? `\n${log}` : ""}`, { op, errno });
   }
 }
@@ -115,23 +119,30 @@ export function loadDeviceProgram(insns: Buffer, license: string): number {
         lic.copy(licBytes);
         return withNative(logSize, (logAddr, logBytes) => {
           try {
-            return bpf(BPF_PROG_LOAD, (a) => {
-              a.writeUInt32LE(BPF_PROG_TYPE_CGROUP_DEVICE, 0);
-              a.writeUInt32LE(insns.length / 8, 4);
-              a.writeBigUInt64LE(insnAddr, 8);
-              a.writeBigUInt64LE(licAddr, 16);
-              if (logSize > 0) {
-                a.writeUInt32LE(1, 24);
-                a.writeUInt32LE(logSize, 28);
-                a.writeBigUInt64LE(logAddr, 32);
-              }
-              a.write("berth_dev", 48, "latin1");
-              a.writeUInt32LE(BPF_CGROUP_DEVICE, 68);
-            }, "load device filter").ret;
+            return bpf(
+              BPF_PROG_LOAD,
+              (a) => {
+                a.writeUInt32LE(BPF_PROG_TYPE_CGROUP_DEVICE, 0);
+                a.writeUInt32LE(insns.length / 8, 4);
+                a.writeBigUInt64LE(insnAddr, 8);
+                a.writeBigUInt64LE(licAddr, 16);
+                if (logSize > 0) {
+                  a.writeUInt32LE(1, 24);
+                  a.writeUInt32LE(logSize, 28);
+                  a.writeBigUInt64LE(logAddr, 32);
+                }
+                a.write("berth_dev", 48, "latin1");
+                a.writeUInt32LE(BPF_CGROUP_DEVICE, 68);
+              },
+              "load device filter",
+            ).ret;
           } catch (err) {
             if (logSize > 0 && err instanceof BpfError) {
               const end = logBytes.indexOf(0);
-              const log = logBytes.subarray(0, end < 0 ? logBytes.length : end).toString("utf8").trim();
+              const log = logBytes
+                .subarray(0, end < 0 ? logBytes.length : end)
+                .toString("utf8")
+                .trim();
               throw new BpfError(err.op, err.errno, log);
             }
             throw err;
@@ -152,21 +163,29 @@ export function loadDeviceProgram(insns: Buffer, license: string): number {
 
 /** BPF_PROG_ATTACH to a cgroup directory fd (with BPF_F_REPLACE when `replaceFd` is given). */
 export function attachDeviceProgram(cgroupFd: number, progFd: number, flags: number, replaceFd?: number): void {
-  bpf(BPF_PROG_ATTACH, (a) => {
-    a.writeUInt32LE(cgroupFd, 0);
-    a.writeUInt32LE(progFd, 4);
-    a.writeUInt32LE(BPF_CGROUP_DEVICE, 8);
-    a.writeUInt32LE(flags | (replaceFd !== undefined ? BPF_F_REPLACE : 0), 12);
-    if (replaceFd !== undefined) a.writeUInt32LE(replaceFd, 16);
-  }, "attach device filter");
+  bpf(
+    BPF_PROG_ATTACH,
+    (a) => {
+      a.writeUInt32LE(cgroupFd, 0);
+      a.writeUInt32LE(progFd, 4);
+      a.writeUInt32LE(BPF_CGROUP_DEVICE, 8);
+      a.writeUInt32LE(flags | (replaceFd !== undefined ? BPF_F_REPLACE : 0), 12);
+      if (replaceFd !== undefined) a.writeUInt32LE(replaceFd, 16);
+    },
+    "attach device filter",
+  );
 }
 
 export function detachDeviceProgram(cgroupFd: number, progFd: number): void {
-  bpf(BPF_PROG_DETACH, (a) => {
-    a.writeUInt32LE(cgroupFd, 0);
-    a.writeUInt32LE(progFd, 4);
-    a.writeUInt32LE(BPF_CGROUP_DEVICE, 8);
-  }, "detach device filter");
+  bpf(
+    BPF_PROG_DETACH,
+    (a) => {
+      a.writeUInt32LE(cgroupFd, 0);
+      a.writeUInt32LE(progFd, 4);
+      a.writeUInt32LE(BPF_CGROUP_DEVICE, 8);
+    },
+    "detach device filter",
+  );
 }
 
 /** Ids of the device programs attached directly to a cgroup. */
@@ -175,12 +194,16 @@ export function queryDevicePrograms(cgroupFd: number): number[] {
   for (let tries = 0; tries < 10; tries++) {
     try {
       return withNative(cap * 4, (idsAddr, ids) => {
-        const { attr } = bpf(BPF_PROG_QUERY, (a) => {
-          a.writeUInt32LE(cgroupFd, 0);
-          a.writeUInt32LE(BPF_CGROUP_DEVICE, 4);
-          a.writeBigUInt64LE(idsAddr, 16);
-          a.writeUInt32LE(cap, 24);
-        }, "query device filters");
+        const { attr } = bpf(
+          BPF_PROG_QUERY,
+          (a) => {
+            a.writeUInt32LE(cgroupFd, 0);
+            a.writeUInt32LE(BPF_CGROUP_DEVICE, 4);
+            a.writeBigUInt64LE(idsAddr, 16);
+            a.writeUInt32LE(cap, 24);
+          },
+          "query device filters",
+        );
         const n = attr.readUInt32LE(24);
         return Array.from({ length: n }, (_, i) => ids.readUInt32LE(i * 4));
       });
@@ -205,8 +228,10 @@ export function programFdById(id: number): number {
 /** Turn a BpfError into the BerthError berth reports. */
 export function bpfBerthError(err: unknown, path: string, hint?: string): BerthError {
   if (err instanceof BpfError) {
-    return new BerthError(`${err.op}: ${describeErrno(err.errno)}${err.log ? ` (verifier: ${err.log.split("\n").slice(-3).join(" | ")})` : ""}`,
-      { op: "set device rules", path, errno: err.errno, cause: err, hint });
+    return new BerthError(
+      `${err.op}: ${describeErrno(err.errno)}${err.log ? ` (verifier: ${err.log.split("\n").slice(-3).join(" | ")})` : ""}`,
+      { op: "set device rules", path, errno: err.errno, cause: err, hint },
+    );
   }
   return BerthError.fromSys("set device rules", path, err, hint);
 }

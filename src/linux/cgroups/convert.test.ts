@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { blkioWeightToIoWeight, formatPageSize, hugePageSizeName, intStr, isCpuList, sharesToWeight, swapToV2, v2Limit } from "./convert.js";
+import {
+  blkioWeightToIoWeight,
+  formatPageSize,
+  hugePageSizeName,
+  intStr,
+  isCpuList,
+  sharesToWeight,
+  swapToV2,
+  v2Limit,
+} from "./convert.js";
 
 describe("sharesToWeight", () => {
   it("maps the v1 range onto 1..10000 like runc", () => {

@@ -42,9 +42,7 @@ export function v2Limit(n: number | undefined): string | undefined {
   return intStr(n);
 }
 
-export type SwapV2 =
-  | { ok: true; value: number }
-  | { ok: false; reason: string };
+export type SwapV2 = { ok: true; value: number } | { ok: false; reason: string };
 
 /**
  * linux.resources.memory.swap is memory+swap (the v1 memsw limit); cgroup v2's

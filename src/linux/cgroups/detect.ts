@@ -18,8 +18,20 @@ export const TMPFS_MAGIC = 0x01021994;
 
 /** Kernel v1 controllers berth places containers in (the set runc's cgroupfs driver joins). */
 export const V1_CONTROLLERS: readonly string[] = [
-  "cpuset", "cpu", "cpuacct", "memory", "devices", "freezer", "net_cls", "net_prio",
-  "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc",
+  "cpuset",
+  "cpu",
+  "cpuacct",
+  "memory",
+  "devices",
+  "freezer",
+  "net_cls",
+  "net_prio",
+  "blkio",
+  "perf_event",
+  "hugetlb",
+  "pids",
+  "rdma",
+  "misc",
 ];
 
 /** Named v1 hierarchies berth also joins, keyed like /proc/self/cgroup spells them. */

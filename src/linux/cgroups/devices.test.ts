@@ -63,15 +63,17 @@ describe("effectiveDeviceRules", () => {
   });
 
   it("refuses a deny that would punch a hole in a wildcard allow, naming the rule", () => {
-    const e = thrown(() => effectiveDeviceRules({
-      resources: {
-        devices: [
-          { allow: false, access: "rwm" },
-          { allow: true, type: "c", access: "rw" },
-          { allow: false, type: "c", major: 1, minor: 3, access: "w" },
-        ],
-      },
-    }));
+    const e = thrown(() =>
+      effectiveDeviceRules({
+        resources: {
+          devices: [
+            { allow: false, access: "rwm" },
+            { allow: true, type: "c", access: "rw" },
+            { allow: false, type: "c", major: 1, minor: 3, access: "w" },
+          ],
+        },
+      }),
+    );
     expect(e.path).toBe("linux.resources.devices[2]");
     expect(e.message).toContain("c *:* rw");
   });
@@ -113,13 +115,15 @@ describe("checkDeviceRules", () => {
   }
 
   it("accepts valid rules", () => {
-    expect(() => checkDeviceRules([
-      { allow: false, access: "rwm" },
-      { allow: true, type: "a", access: "r" },
-      { allow: true, type: "b", major: 8, minor: 0, access: "mrw" },
-      { allow: true, type: "c", major: 4294967295, access: "m" },
-      { allow: true, type: "c", major: -1, access: "w" },
-    ])).not.toThrow();
+    expect(() =>
+      checkDeviceRules([
+        { allow: false, access: "rwm" },
+        { allow: true, type: "a", access: "r" },
+        { allow: true, type: "b", major: 8, minor: 0, access: "mrw" },
+        { allow: true, type: "c", major: 4294967295, access: "m" },
+        { allow: true, type: "c", major: -1, access: "w" },
+      ]),
+    ).not.toThrow();
     expect(() => checkDeviceRules(undefined)).not.toThrow();
   });
 });

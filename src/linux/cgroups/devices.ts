@@ -12,13 +12,25 @@ import { BerthError } from "../../errors.js";
 import type { DeviceCgroup, Linux } from "../../spec/types.js";
 import type { CgroupState } from "./types.js";
 import { runningInUserNs } from "../userns.js";
-import { accessMask, accessString, DeviceEmulator, DeviceRuleError, ruleString, WILDCARD, type DevRule, type DevType } from "./devicesEmulator.js";
+import {
+  accessMask,
+  accessString,
+  DeviceEmulator,
+  DeviceRuleError,
+  ruleString,
+  WILDCARD,
+  type DevRule,
+  type DevType,
+} from "./devicesEmulator.js";
 import { applyDevicesV1 } from "./devicesV1.js";
 import { applyDevicesV2 } from "./devicesV2.js";
 
 export type { DevRule } from "./devicesEmulator.js";
 
-interface DefaultRule { path?: string; rule: DeviceCgroup }
+interface DefaultRule {
+  path?: string;
+  rule: DeviceCgroup;
+}
 
 const rwm = (major: number, minor?: number): DeviceCgroup =>
   minor === undefined ? { allow: true, type: "c", major, access: "rwm" } : { allow: true, type: "c", major, minor, access: "rwm" };
@@ -52,7 +64,8 @@ export function checkDeviceRules(rules: readonly DeviceCgroup[] | undefined, bas
     const bad = (field: string, detail: string, hint: string): never => {
       throw new BerthError(detail, { op: "validate", path: `${at}${field}`, hint });
     };
-    if (r === null || typeof r !== "object") bad("", "a device rule must be an object", 'use {"allow": false, "access": "rwm"} and the like');
+    if (r === null || typeof r !== "object")
+      bad("", "a device rule must be an object", 'use {"allow": false, "access": "rwm"} and the like');
     if (typeof r.allow !== "boolean") bad(".allow", "must be true or false", "say whether the rule allows or denies access");
     if (r.type !== undefined && r.type !== "a" && r.type !== "b" && r.type !== "c") {
       bad(".type", `unknown device cgroup type ${JSON.stringify(r.type)}`, 'use "a" (all devices), "c" (character) or "b" (block)');
@@ -61,7 +74,11 @@ export function checkDeviceRules(rules: readonly DeviceCgroup[] | undefined, bas
       const v = r[f];
       if (v === undefined || v === null) continue;
       if (typeof v !== "number" || !Number.isInteger(v) || v < WILDCARD || v > MAX_DEV) {
-        bad(`.${f}`, `${JSON.stringify(v)} is not a device ${f} number`, `use a number from 0 to ${MAX_DEV}, or leave ${f} out to match any`);
+        bad(
+          `.${f}`,
+          `${JSON.stringify(v)} is not a device ${f} number`,
+          `use a number from 0 to ${MAX_DEV}, or leave ${f} out to match any`,
+        );
       }
     }
     if (typeof r.access !== "string" || r.access === "") {

@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { effectiveDeviceRules, toDevRules } from "./devices.js";
 import {
-  BPF_DEVCG_ACC_MKNOD, BPF_DEVCG_ACC_READ, BPF_DEVCG_ACC_WRITE, BPF_DEVCG_DEV_BLOCK, BPF_DEVCG_DEV_CHAR,
-  deviceFilterProgram, encodeProgram, OP, type BpfInsn,
+  BPF_DEVCG_ACC_MKNOD,
+  BPF_DEVCG_ACC_READ,
+  BPF_DEVCG_ACC_WRITE,
+  BPF_DEVCG_DEV_BLOCK,
+  BPF_DEVCG_DEV_CHAR,
+  deviceFilterProgram,
+  encodeProgram,
+  OP,
+  type BpfInsn,
 } from "./devicesBpf.js";
 import { ACC_M, ACC_R, ACC_W, DeviceEmulator, type DevRule } from "./devicesEmulator.js";
 import type { DeviceCgroup } from "../../spec/types.js";
@@ -36,15 +43,31 @@ function run(prog: BpfInsn[], ctx: { type: number; access: number; major: number
         r[ins.dst] = BigInt(mem[ins.off / 4]!);
         break;
       }
-      case OP.AND32_K: r[ins.dst] = u32(r[ins.dst]! & u32(BigInt(ins.imm))); break;
-      case OP.RSH32_K: r[ins.dst] = u32(r[ins.dst]!) >> BigInt(ins.imm); break;
-      case OP.MOV32_K: r[ins.dst] = u32(BigInt(ins.imm)); break;
-      case OP.MOV32_X: r[ins.dst] = u32(r[ins.src]!); break;
-      case OP.JNE_K: if (r[ins.dst] !== simm(ins.imm)) pc += ins.off; break;
-      case OP.JNE_X: if (r[ins.dst] !== r[ins.src]) pc += ins.off; break;
-      case OP.JNE32_K: if (u32(r[ins.dst]!) !== u32(BigInt(ins.imm))) pc += ins.off; break;
-      case OP.EXIT: return Number(r[0]);
-      default: throw new Error(`unexpected opcode 0x${ins.code.toString(16)}`);
+      case OP.AND32_K:
+        r[ins.dst] = u32(r[ins.dst]! & u32(BigInt(ins.imm)));
+        break;
+      case OP.RSH32_K:
+        r[ins.dst] = u32(r[ins.dst]!) >> BigInt(ins.imm);
+        break;
+      case OP.MOV32_K:
+        r[ins.dst] = u32(BigInt(ins.imm));
+        break;
+      case OP.MOV32_X:
+        r[ins.dst] = u32(r[ins.src]!);
+        break;
+      case OP.JNE_K:
+        if (r[ins.dst] !== simm(ins.imm)) pc += ins.off;
+        break;
+      case OP.JNE_X:
+        if (r[ins.dst] !== r[ins.src]) pc += ins.off;
+        break;
+      case OP.JNE32_K:
+        if (u32(r[ins.dst]!) !== u32(BigInt(ins.imm))) pc += ins.off;
+        break;
+      case OP.EXIT:
+        return Number(r[0]);
+      default:
+        throw new Error(`unexpected opcode 0x${ins.code.toString(16)}`);
     }
     if (pc < 0 || pc > prog.length) throw new Error("jump out of range");
   }
@@ -89,7 +112,10 @@ describe("device filter program", () => {
   });
 
   it("a later default re-allows what an earlier config rule denied, as with runc", () => {
-    const rules = withDefaults([{ allow: false, access: "rwm" }, { allow: false, type: "c", major: 1, minor: 3, access: "w" }]);
+    const rules = withDefaults([
+      { allow: false, access: "rwm" },
+      { allow: false, type: "c", major: 1, minor: 3, access: "w" },
+    ]);
     expect(allows(rules, "c", 1, 3, "w")).toBe(true);
   });
 
@@ -106,7 +132,10 @@ describe("device filter program", () => {
   });
 
   it("handles device numbers above 2^31 with 32-bit compares", () => {
-    const rules = toDevRules([{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 0x80000001, minor: 0xfffffffe, access: "r" }]);
+    const rules = toDevRules([
+      { allow: false, access: "rwm" },
+      { allow: true, type: "c", major: 0x80000001, minor: 0xfffffffe, access: "r" },
+    ]);
     const prog = deviceFilterProgram(rules);
     expect(prog.some((i) => i.code === OP.JNE32_K)).toBe(true);
     expect(allows(rules, "c", 0x80000001, 0xfffffffe, "r")).toBe(true);
@@ -114,20 +143,43 @@ describe("device filter program", () => {
   });
 
   it("skips the access test for rwm rules and starts with the context loads", () => {
-    const prog = deviceFilterProgram(toDevRules([{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 3, access: "rwm" }]));
+    const prog = deviceFilterProgram(
+      toDevRules([
+        { allow: false, access: "rwm" },
+        { allow: true, type: "c", major: 1, minor: 3, access: "rwm" },
+      ]),
+    );
     expect(prog.map((i) => i.code)).toEqual([
-      OP.LDXW, OP.AND32_K, OP.LDXW, OP.RSH32_K, OP.LDXW, OP.LDXW,
-      OP.JNE_K, OP.JNE_K, OP.JNE_K, OP.MOV32_K, OP.EXIT,
-      OP.MOV32_K, OP.EXIT,
+      OP.LDXW,
+      OP.AND32_K,
+      OP.LDXW,
+      OP.RSH32_K,
+      OP.LDXW,
+      OP.LDXW,
+      OP.JNE_K,
+      OP.JNE_K,
+      OP.JNE_K,
+      OP.MOV32_K,
+      OP.EXIT,
+      OP.MOV32_K,
+      OP.EXIT,
     ]);
     expect(prog.slice(6, 9).map((i) => i.off)).toEqual([4, 3, 2]);
   });
 
   it("matches the v1 model's decision for every device and access in a mixed rule set", () => {
     const sets: DeviceCgroup[][] = [
-      [{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, access: "r" }, { allow: true, type: "c", major: 1, minor: 3, access: "w" },
-        { allow: true, type: "b", minor: 0, access: "rm" }],
-      [{ allow: true, access: "rwm" }, { allow: false, type: "c", major: 1, minor: 3, access: "rw" }, { allow: false, type: "b", major: 8, access: "m" }],
+      [
+        { allow: false, access: "rwm" },
+        { allow: true, type: "c", major: 1, access: "r" },
+        { allow: true, type: "c", major: 1, minor: 3, access: "w" },
+        { allow: true, type: "b", minor: 0, access: "rm" },
+      ],
+      [
+        { allow: true, access: "rwm" },
+        { allow: false, type: "c", major: 1, minor: 3, access: "rw" },
+        { allow: false, type: "b", major: 8, access: "m" },
+      ],
       [{ allow: false, access: "rwm" }],
       [{ allow: true, access: "rwm" }],
     ];
@@ -138,8 +190,9 @@ describe("device filter program", () => {
         for (const major of [0, 1, 8]) {
           for (const minor of [0, 3, 5]) {
             for (const [name, mask] of ACCESS) {
-              expect(allows(rules, type, major, minor, name), `${JSON.stringify(devices)} ${type} ${major}:${minor} ${name}`)
-                .toBe(emu.permits(type, major, minor, mask));
+              expect(allows(rules, type, major, minor, name), `${JSON.stringify(devices)} ${type} ${major}:${minor} ${name}`).toBe(
+                emu.permits(type, major, minor, mask),
+              );
             }
           }
         }

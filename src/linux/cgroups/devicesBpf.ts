@@ -51,8 +51,7 @@ function insn(code: number, dst: number, src: number, off: number, imm: number):
 }
 
 function bpfAccess(mask: number): number {
-  return (mask & ACC_R ? BPF_DEVCG_ACC_READ : 0) | (mask & ACC_W ? BPF_DEVCG_ACC_WRITE : 0)
-    | (mask & ACC_M ? BPF_DEVCG_ACC_MKNOD : 0);
+  return (mask & ACC_R ? BPF_DEVCG_ACC_READ : 0) | (mask & ACC_W ? BPF_DEVCG_ACC_WRITE : 0) | (mask & ACC_M ? BPF_DEVCG_ACC_MKNOD : 0);
 }
 
 /** `if reg != value goto end-of-block`: 64-bit compare when the immediate sign-extends to the same value, else 32-bit. */
@@ -61,7 +60,7 @@ function jneImm(reg: number, value: number): BpfInsn {
 }
 
 function block(rule: DevRule): BpfInsn[] {
-  if (rule.type === "a") throw new BerthError("an \"a\" rule cannot be a filter block", { op: "build device filter" });
+  if (rule.type === "a") throw new BerthError('an "a" rule cannot be a filter block', { op: "build device filter" });
   const body: BpfInsn[] = [];
   // Each jump's offset is filled in once the block's length is known.
   body.push(jneImm(2, rule.type === "c" ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK));

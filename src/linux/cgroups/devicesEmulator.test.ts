@@ -31,17 +31,30 @@ describe("DeviceEmulator", () => {
     const writes = devicesV1Writes("a *:* rwm\n", specDefault());
     expect(writes[0]).toEqual({ file: "devices.deny", line: "a *:* rwm" });
     expect(writes.slice(1).every((w) => w.file === "devices.allow")).toBe(true);
-    expect(writes.slice(1).map((w) => w.line).sort()).toEqual(RUNC_DEFAULT_LIST.trim().split("\n").sort());
+    expect(
+      writes
+        .slice(1)
+        .map((w) => w.line)
+        .sort(),
+    ).toEqual(RUNC_DEFAULT_LIST.trim().split("\n").sort());
   });
 
   it("adds the allows in the rules' order, so devices.list lists them as the config does", () => {
-    const rules = toDevRules(effectiveDeviceRules({ resources: { devices: [
-      { allow: false, access: "rwm" },
-      { allow: true, type: "c", major: 10, minor: 229, access: "rwm" },
-      { allow: true, type: "b", major: 8, minor: 20, access: "rw" },
-      { allow: true, type: "b", major: 10, minor: 200, access: "r" },
-    ] } }));
-    const lines = devicesV1Writes("a *:* rwm\n", rules).slice(1).map((w) => w.line);
+    const rules = toDevRules(
+      effectiveDeviceRules({
+        resources: {
+          devices: [
+            { allow: false, access: "rwm" },
+            { allow: true, type: "c", major: 10, minor: 229, access: "rwm" },
+            { allow: true, type: "b", major: 8, minor: 20, access: "rw" },
+            { allow: true, type: "b", major: 10, minor: 200, access: "r" },
+          ],
+        },
+      }),
+    );
+    const lines = devicesV1Writes("a *:* rwm\n", rules)
+      .slice(1)
+      .map((w) => w.line);
     expect(lines.slice(0, 3)).toEqual(["c 10:229 rwm", "b 8:20 rw", "b 10:200 r"]);
   });
 
@@ -57,7 +70,7 @@ describe("DeviceEmulator", () => {
     ]);
   });
 
-  it("resets with \"a\" when the target allows by default, and lists deny exceptions after it", () => {
+  it('resets with "a" when the target allows by default, and lists deny exceptions after it', () => {
     const target = [rule("a *:* rwm"), rule("b 8:* rwm", false)];
     expect(devicesV1Writes(RUNC_DEFAULT_LIST, target)).toEqual([
       { file: "devices.allow", line: "a *:* rwm" },
@@ -72,7 +85,7 @@ describe("DeviceEmulator", () => {
     expect(e.entries().map(ruleString)).toEqual(["c 1:3 rw", "c 1:5 w"]);
   });
 
-  it("an \"a\" rule discards everything before it", () => {
+  it('an "a" rule discards everything before it', () => {
     const e = DeviceEmulator.fromRules([rule("c 1:3 rwm"), rule("a *:* rwm", false), rule("c 1:5 r")]);
     expect(e.defaultAllow).toBe(false);
     expect(e.entries().map(ruleString)).toEqual(["c 1:5 r"]);

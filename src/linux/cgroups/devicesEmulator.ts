@@ -131,7 +131,11 @@ export class DeviceEmulator {
   }
 
   private remove(x: Exception): void {
-    const partials: [number, number][] = [[WILDCARD, x.minor], [x.major, WILDCARD], [WILDCARD, WILDCARD]];
+    const partials: [number, number][] = [
+      [WILDCARD, x.minor],
+      [x.major, WILDCARD],
+      [WILDCARD, WILDCARD],
+    ];
     for (const [maj, min] of partials) {
       if (maj === x.major && min === x.minor) continue;
       const wide = this.exceptions.get(key(x.type, maj, min));
@@ -163,8 +167,7 @@ export class DeviceEmulator {
 
   /** Exceptions in listing order. */
   entries(): DevRule[] {
-    return [...this.exceptions.values()].sort(compareExceptions)
-      .map((x) => ({ ...x, allow: !this.defaultAllow }));
+    return [...this.exceptions.values()].sort(compareExceptions).map((x) => ({ ...x, allow: !this.defaultAllow }));
   }
 
   equals(o: DeviceEmulator): boolean {
@@ -200,10 +203,13 @@ export class DeviceEmulator {
 
   /** Whether the modelled cgroup lets a process use a device (an exception must cover every requested bit). */
   permits(type: "b" | "c", major: number, minor: number, access: number): boolean {
-    const hit = [...this.exceptions.values()].some((x) => x.type === type
-      && (x.major === WILDCARD || x.major === major)
-      && (x.minor === WILDCARD || x.minor === minor)
-      && (access & ~x.access) === 0);
+    const hit = [...this.exceptions.values()].some(
+      (x) =>
+        x.type === type &&
+        (x.major === WILDCARD || x.major === major) &&
+        (x.minor === WILDCARD || x.minor === minor) &&
+        (access & ~x.access) === 0,
+    );
     return hit !== this.defaultAllow;
   }
 }

@@ -14,7 +14,11 @@ function readState(dir: string): DeviceEmulator {
   const file = join(dir, "devices.list");
   const text = readCgroupFile(file);
   if (text === undefined) {
-    throw new BerthError("devices.list is missing", { op: "set device rules", path: file, hint: "is the devices controller mounted here?" });
+    throw new BerthError("devices.list is missing", {
+      op: "set device rules",
+      path: file,
+      hint: "is the devices controller mounted here?",
+    });
   }
   try {
     return DeviceEmulator.fromList(text);
@@ -24,8 +28,12 @@ function readState(dir: string): DeviceEmulator {
 }
 
 /** The devices.allow/devices.deny writes that take a cgroup whose devices.list reads `currentList` to `rules`, in order. */
-export function devicesV1Writes(currentList: string, rules: readonly DevRule[]): { file: "devices.allow" | "devices.deny"; line: string }[] {
-  return DeviceEmulator.fromList(currentList).transition(DeviceEmulator.fromRules(rules))
+export function devicesV1Writes(
+  currentList: string,
+  rules: readonly DevRule[],
+): { file: "devices.allow" | "devices.deny"; line: string }[] {
+  return DeviceEmulator.fromList(currentList)
+    .transition(DeviceEmulator.fromRules(rules))
     .map((r) => ({ file: r.allow ? "devices.allow" : "devices.deny", line: ruleString(r) }));
 }
 
@@ -36,13 +44,20 @@ export function applyDevicesV1(dir: string, rules: readonly DevRule[]): void {
     target = DeviceEmulator.fromRules(rules);
   } catch (err) {
     if (!(err instanceof DeviceRuleError)) throw err;
-    throw new BerthError(err.detail, { op: "set device rules", path: "linux.resources.devices",
-      hint: "the devices cgroup cannot deny part of what a wildcard rule allows; narrow the wildcard rule instead" });
+    throw new BerthError(err.detail, {
+      op: "set device rules",
+      path: "linux.resources.devices",
+      hint: "the devices cgroup cannot deny part of what a wildcard rule allows; narrow the wildcard rule instead",
+    });
   }
   for (const r of readState(dir).transition(target)) {
     const file = join(dir, r.allow ? "devices.allow" : "devices.deny");
-    writeCgroupFile(file, ruleString(r), "set device rules",
-      r.allow ? "a parent cgroup may not allow this device; check its devices.list" : undefined);
+    writeCgroupFile(
+      file,
+      ruleString(r),
+      "set device rules",
+      r.allow ? "a parent cgroup may not allow this device; check its devices.list" : undefined,
+    );
   }
   // devices.list can only describe an allow-list exactly; for an allow-all
   // default, check at least the mode.

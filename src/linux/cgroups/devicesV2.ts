@@ -8,8 +8,14 @@
 import { closeSync, constants, openSync } from "node:fs";
 import { BerthError } from "../../errors.js";
 import {
-  attachDeviceProgram, BPF_F_ALLOW_MULTI, BpfError, bpfBerthError, detachDeviceProgram, loadDeviceProgram,
-  programFdById, queryDevicePrograms,
+  attachDeviceProgram,
+  BPF_F_ALLOW_MULTI,
+  BpfError,
+  bpfBerthError,
+  detachDeviceProgram,
+  loadDeviceProgram,
+  programFdById,
+  queryDevicePrograms,
 } from "./bpf.js";
 import { DEVICE_FILTER_LICENSE, deviceFilterProgram, encodeProgram } from "./devicesBpf.js";
 import { DeviceRuleError, type DevRule } from "./devicesEmulator.js";
@@ -29,8 +35,11 @@ export function applyDevicesV2(dir: string, rules: readonly DevRule[]): void {
     insns = encodeProgram(deviceFilterProgram(rules));
   } catch (err) {
     if (!(err instanceof DeviceRuleError)) throw err;
-    throw new BerthError(err.detail, { op: "set device rules", path: "linux.resources.devices",
-      hint: "the devices cgroup cannot deny part of what a wildcard rule allows; narrow the wildcard rule instead" });
+    throw new BerthError(err.detail, {
+      op: "set device rules",
+      path: "linux.resources.devices",
+      hint: "the devices cgroup cannot deny part of what a wildcard rule allows; narrow the wildcard rule instead",
+    });
   }
   let dirFd: number;
   try {

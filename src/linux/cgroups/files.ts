@@ -48,7 +48,9 @@ export function readPids(dir: string, recursive: boolean, into: Set<number> = ne
 /** Names of the child cgroup directories of `dir` (none if it is gone). */
 export function childCgroups(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch (err) {
     if (isErrno(err, "ENOENT")) return [];
     throw BerthError.fromSys("list cgroup", dir, err);

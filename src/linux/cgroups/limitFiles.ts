@@ -56,10 +56,18 @@ export function writeLimit(dir: string, file: string, value: string, jsonPath: s
     writeCgroupFile(path, value, OP);
   } catch (err) {
     const errno = err instanceof BerthError ? err.errno : (err as NodeJS.ErrnoException)?.code;
-    const why = errno === "ERANGE" ? "numerical result out of range"
-      : errno !== undefined ? describeErrno(errno) : String((err as Error)?.message ?? err);
+    const why =
+      errno === "ERANGE"
+        ? "numerical result out of range"
+        : errno !== undefined
+          ? describeErrno(errno)
+          : String((err as Error)?.message ?? err);
     throw new BerthError(`writing "${value}" to ${path}: ${why}`, {
-      op: OP, path: jsonPath, errno, cause: err, hint: hintFor(errno, file),
+      op: OP,
+      path: jsonPath,
+      errno,
+      cause: err,
+      hint: hintFor(errno, file),
     });
   }
 }

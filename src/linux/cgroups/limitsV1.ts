@@ -15,7 +15,9 @@ function dirOf(paths: Record<string, string>, ctrl: string, jsonPath: string): s
   const dir = paths[ctrl];
   if (dir === undefined) {
     throw new BerthError(`the ${ctrl} cgroup controller is not mounted on this host, so the limit cannot be set`, {
-      op: OP, path: jsonPath, hint: `mount the ${ctrl} controller under /sys/fs/cgroup or remove ${jsonPath}`,
+      op: OP,
+      path: jsonPath,
+      hint: `mount the ${ctrl} controller under /sys/fs/cgroup or remove ${jsonPath}`,
     });
   }
   return dir;
@@ -33,7 +35,11 @@ function setMemoryLimit(dir: string, limit: number): void {
       const usage = readNumber(dir, "memory.usage_in_bytes");
       const peak = readNumber(dir, "memory.max_usage_in_bytes");
       throw new BerthError(`unable to set the memory limit to ${limit} (current usage: ${usage}, peak usage: ${peak})`, {
-        op: OP, path: `${R}.memory.limit`, errno: "EBUSY", cause: err, hint: "choose a limit above the current usage",
+        op: OP,
+        path: `${R}.memory.limit`,
+        errno: "EBUSY",
+        cause: err,
+        hint: "choose a limit above the current usage",
       });
     }
     throw err;
@@ -60,8 +66,11 @@ function setMemoryAndSwap(dir: string, m: MemoryResources): void {
   if (limit !== 0) setMemoryLimit(dir, limit);
   if (swap !== 0) {
     if (!hasFile(dir, "memory.memsw.limit_in_bytes")) {
-      throw invalid(`${R}.memory.swap`, "swap accounting is disabled in this kernel (no memory.memsw.limit_in_bytes)",
-        "boot with swapaccount=1 or remove linux.resources.memory.swap");
+      throw invalid(
+        `${R}.memory.swap`,
+        "swap accounting is disabled in this kernel (no memory.memsw.limit_in_bytes)",
+        "boot with swapaccount=1 or remove linux.resources.memory.swap",
+      );
     }
     writeLimit(dir, "memory.memsw.limit_in_bytes", intStr(swap), `${R}.memory.swap`);
   }
@@ -72,14 +81,19 @@ function applyMemory(dir: string, m: MemoryResources, opts: ApplyOptions): void 
   if (opts.update === true && m.checkBeforeUpdate === true && set(m.limit) && m.limit > 0) {
     const usage = readNumber(dir, "memory.usage_in_bytes");
     if (usage !== undefined && m.limit < usage) {
-      throw invalid(`${p}.limit`, `the new limit ${m.limit} is below the current usage ${usage}`, "choose a larger limit (checkBeforeUpdate is set)");
+      throw invalid(
+        `${p}.limit`,
+        `the new limit ${m.limit} is below the current usage ${usage}`,
+        "choose a larger limit (checkBeforeUpdate is set)",
+      );
     }
   }
   setMemoryAndSwap(dir, m);
   // Kernel memory accounting cannot be limited separately any more; runc ignores it too.
   if (set(m.kernel)) opts.warn?.(`${p}.kernel: kernel memory limits are ignored (the kernel no longer enforces them)`);
   if (set(m.kernelTCP)) {
-    if (hasFile(dir, "memory.kmem.tcp.limit_in_bytes")) writeLimit(dir, "memory.kmem.tcp.limit_in_bytes", intStr(m.kernelTCP), `${p}.kernelTCP`);
+    if (hasFile(dir, "memory.kmem.tcp.limit_in_bytes"))
+      writeLimit(dir, "memory.kmem.tcp.limit_in_bytes", intStr(m.kernelTCP), `${p}.kernelTCP`);
     else opts.warn?.(`${p}.kernelTCP: this kernel has no memory.kmem.tcp.limit_in_bytes; ignored`);
   }
   if (set(m.reservation)) writeLimit(dir, "memory.soft_limit_in_bytes", intStr(m.reservation), `${p}.reservation`);
@@ -100,15 +114,25 @@ function applyMemory(dir: string, m: MemoryResources, opts: ApplyOptions): void 
 
 function applyCpu(paths: Record<string, string>, c: CpuResources): void {
   const p = `${R}.cpu`;
-  const needCpu = set(c.shares) || set(c.quota) || set(c.period) || set(c.burst) || set(c.realtimeRuntime)
-    || set(c.realtimePeriod) || (c.idle !== undefined && c.idle !== null);
+  const needCpu =
+    set(c.shares) ||
+    set(c.quota) ||
+    set(c.period) ||
+    set(c.burst) ||
+    set(c.realtimeRuntime) ||
+    set(c.realtimePeriod) ||
+    (c.idle !== undefined && c.idle !== null);
   if (needCpu) {
     const dir = dirOf(paths, "cpu", p);
     if (set(c.shares)) {
       writeLimit(dir, "cpu.shares", intStr(c.shares), `${p}.shares`);
       const got = readNumber(dir, "cpu.shares");
       if (got !== undefined && got !== c.shares) {
-        throw invalid(`${p}.shares`, `the kernel set cpu.shares to ${got} instead of ${c.shares}`, `the ${c.shares > got ? "maximum" : "minimum"} allowed is ${got}`);
+        throw invalid(
+          `${p}.shares`,
+          `the kernel set cpu.shares to ${got} instead of ${c.shares}`,
+          `the ${c.shares > got ? "maximum" : "minimum"} allowed is ${got}`,
+        );
       }
     }
     // A smaller period can be refused while the old quota is in place; then
@@ -149,14 +173,18 @@ function applyBlockIO(dir: string, b: BlockIOResources): void {
   const weighted = set(b.weight) || (b.weightDevice ?? []).some((d) => set(d.weight));
   if (weighted && !bfq && !hasFile(dir, "blkio.weight")) {
     const which = set(b.weight) ? `${p}.weight` : `${p}.weightDevice`;
-    throw invalid(which, "this kernel has neither blkio.weight (CFQ) nor blkio.bfq.weight (BFQ): no io scheduler with weights is loaded",
-      "load the BFQ io scheduler (modprobe bfq) or remove the weight");
+    throw invalid(
+      which,
+      "this kernel has neither blkio.weight (CFQ) nor blkio.bfq.weight (BFQ): no io scheduler with weights is loaded",
+      "load the BFQ io scheduler (modprobe bfq) or remove the weight",
+    );
   }
   if (set(b.weight)) writeLimit(dir, weightFile, String(b.weight), `${p}.weight`);
   if (set(b.leafWeight)) writeLimit(dir, "blkio.leaf_weight", String(b.leafWeight), `${p}.leafWeight`);
   (b.weightDevice ?? []).forEach((d, i) => {
     if (set(d.weight)) writeLimit(dir, weightDeviceFile, `${d.major}:${d.minor} ${d.weight}`, `${p}.weightDevice[${i}].weight`);
-    if (set(d.leafWeight)) writeLimit(dir, "blkio.leaf_weight_device", `${d.major}:${d.minor} ${d.leafWeight}`, `${p}.weightDevice[${i}].leafWeight`);
+    if (set(d.leafWeight))
+      writeLimit(dir, "blkio.leaf_weight_device", `${d.major}:${d.minor} ${d.leafWeight}`, `${p}.weightDevice[${i}].leafWeight`);
   });
   const throttles = [
     ["throttleReadBpsDevice", "blkio.throttle.read_bps_device"],
@@ -177,8 +205,11 @@ function hasAny(o: object | undefined | null): boolean {
 /** Write `r` into the v1 controller directories in `paths` (controller → dir). */
 export function applyV1(paths: Record<string, string>, r: Resources, opts: ApplyOptions): void {
   if (r.unified !== undefined && r.unified !== null && Object.keys(r.unified).length > 0) {
-    throw invalid(`${R}.unified`, "cgroup v2 settings cannot be applied: this host's resource controllers are cgroup v1",
-      "remove linux.resources.unified or run on a cgroup v2 host");
+    throw invalid(
+      `${R}.unified`,
+      "cgroup v2 settings cannot be applied: this host's resource controllers are cgroup v1",
+      "remove linux.resources.unified or run on a cgroup v2 host",
+    );
   }
   if (r.pids && r.pids.limit !== undefined && r.pids.limit !== null) {
     const dir = dirOf(paths, "pids", `${R}.pids.limit`);

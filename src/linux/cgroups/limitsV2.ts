@@ -54,7 +54,10 @@ export function enableControllers(mountPoint: string, leaf: string): void {
 class V2Writer {
   private controllers: Set<string> | undefined;
 
-  constructor(private readonly dir: string, private readonly opts: ApplyOptions) {}
+  constructor(
+    private readonly dir: string,
+    private readonly opts: ApplyOptions,
+  ) {}
 
   /** Throws, naming `jsonPath`, when `ctrl` is not enabled for the container's cgroup. */
   need(ctrl: string, jsonPath: string): void {
@@ -62,7 +65,9 @@ class V2Writer {
     if (this.controllers.has(ctrl)) return;
     const have = this.controllers.size > 0 ? [...this.controllers].join(" ") : "none";
     throw new BerthError(`the ${ctrl} controller is not available in ${this.dir} (available: ${have})`, {
-      op: OP, path: jsonPath, hint: `enable ${ctrl} in the parent's cgroup.subtree_control, or remove ${jsonPath}`,
+      op: OP,
+      path: jsonPath,
+      hint: `enable ${ctrl} in the parent's cgroup.subtree_control, or remove ${jsonPath}`,
     });
   }
 
@@ -82,7 +87,11 @@ class V2Writer {
     if (this.opts.update === true && m.checkBeforeUpdate === true && limit > 0) {
       const usage = readNumber(this.dir, "memory.current");
       if (usage !== undefined && limit < usage) {
-        throw invalid(`${p}.limit`, `the new limit ${limit} is below the current usage ${usage}`, "choose a larger limit (checkBeforeUpdate is set)");
+        throw invalid(
+          `${p}.limit`,
+          `the new limit ${limit} is below the current usage ${usage}`,
+          "choose a larger limit (checkBeforeUpdate is set)",
+        );
       }
     }
     let baseLimit = limit;
@@ -131,7 +140,8 @@ class V2Writer {
     if (quota !== 0 || period !== 0) {
       let q = quota > 0 ? intStr(quota) : "max";
       // A period alone keeps the quota in place on update.
-      if (quota === 0 && this.opts.update === true) q = (readCgroupFile(join(this.dir, "cpu.max")) ?? "max").trim().split(/\s+/)[0] ?? "max";
+      if (quota === 0 && this.opts.update === true)
+        q = (readCgroupFile(join(this.dir, "cpu.max")) ?? "max").trim().split(/\s+/)[0] ?? "max";
       const value = period !== 0 ? `${q} ${intStr(period)}` : q;
       try {
         this.write("cpu.max", value, quota !== 0 ? `${p}.quota` : `${p}.period`);
@@ -157,9 +167,11 @@ class V2Writer {
     const bfq = hasFile(this.dir, "io.bfq.weight");
     const weighted = (b.weight ?? 0) !== 0 || (b.weightDevice ?? []).some((d) => (d.weight ?? 0) !== 0);
     if (weighted && !bfq && !hasFile(this.dir, "io.weight")) {
-      throw invalid((b.weight ?? 0) !== 0 ? `${p}.weight` : `${p}.weightDevice`,
+      throw invalid(
+        (b.weight ?? 0) !== 0 ? `${p}.weight` : `${p}.weightDevice`,
         "this kernel has neither io.weight (iocost) nor io.bfq.weight (BFQ): no io weight controller is available",
-        "load the BFQ io scheduler (modprobe bfq) or remove the weight");
+        "load the BFQ io scheduler (modprobe bfq) or remove the weight",
+      );
     }
     if ((b.weight ?? 0) !== 0) {
       if (bfq) this.write("io.bfq.weight", String(b.weight), `${p}.weight`);

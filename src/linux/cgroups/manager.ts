@@ -105,9 +105,14 @@ export class FsCgroupManager implements CgroupManager {
     } catch (err) {
       for (const d of made.reverse()) rmdirQuiet(d);
       const rootless = this.state.rootless === true && isPermissionError(err);
-      throw BerthError.fromSys("create cgroup", (err as { path?: string })?.path, err, rootless
-        ? "a rootless container's linux.cgroupsPath must name a cgroup its user may write (one delegated to it); or remove linux.cgroupsPath to run without a cgroup where none is writable"
-        : "check linux.cgroupsPath and that cgroupfs is writable by root");
+      throw BerthError.fromSys(
+        "create cgroup",
+        (err as { path?: string })?.path,
+        err,
+        rootless
+          ? "a rootless container's linux.cgroupsPath must name a cgroup its user may write (one delegated to it); or remove linux.cgroupsPath to run without a cgroup where none is writable"
+          : "check linux.cgroupsPath and that cgroupfs is writable by root",
+      );
     }
     for (const d of made) if (!this.state.created.includes(d)) this.state.created.push(d);
   }
@@ -176,8 +181,7 @@ export class FsCgroupManager implements CgroupManager {
   }
 
   enterDir(dir: string, pid: number): void {
-    writeCgroupFile(join(dir, "cgroup.procs"), String(pid), "join cgroup",
-      `could not move process ${pid} into the container's cgroup`);
+    writeCgroupFile(join(dir, "cgroup.procs"), String(pid), "join cgroup", `could not move process ${pid} into the container's cgroup`);
   }
 
   selfEntry(): { tasks: string[]; into?: string } {
@@ -218,7 +222,11 @@ export class FsCgroupManager implements CgroupManager {
       for (const part of rel === "" ? [] : rel.split("/")) {
         cur = join(cur, part);
         let exists = true;
-        try { statSync(cur); } catch { exists = false; }
+        try {
+          statSync(cur);
+        } catch {
+          exists = false;
+        }
         if (!exists && !out.includes(cur)) out.push(cur);
       }
     }
@@ -245,15 +253,25 @@ export class FsCgroupManager implements CgroupManager {
       const skipped = this.state.skipped ?? [];
       if (skipped.includes("freezer") || skipped.includes(UNIFIED)) {
         throw new BerthError("the container has no freezer cgroup: it is rootless and none could be made for it", {
-          op: "pause", errno: "EACCES", hint: "run it with a cgroup delegated to its user (linux.cgroupsPath), or as root",
+          op: "pause",
+          errno: "EACCES",
+          hint: "run it with a cgroup delegated to its user (linux.cgroupsPath), or as root",
         });
       }
-      throw new BerthError("no freezer is available for this container", { op: "pause", hint: "mount the v1 freezer controller, or use cgroup v2" });
+      throw new BerthError("no freezer is available for this container", {
+        op: "pause",
+        hint: "mount the v1 freezer controller, or use cgroup v2",
+      });
     }
     const done = f.kind === "v1" ? freezeV1(f.dir) : freezeV2(f.dir);
     if (!done) {
-      if (f.kind === "v1") thawV1(f.dir); else thawV2(f.dir);
-      throw new BerthError("the container did not freeze in time", { op: "pause", path: f.dir, hint: "a process may be in uninterruptible sleep; try again" });
+      if (f.kind === "v1") thawV1(f.dir);
+      else thawV2(f.dir);
+      throw new BerthError("the container did not freeze in time", {
+        op: "pause",
+        path: f.dir,
+        hint: "a process may be in uninterruptible sleep; try again",
+      });
     }
   }
 
@@ -352,7 +370,10 @@ export class FsCgroupManager implements CgroupManager {
         } catch (err) {
           if (isErrno(err, "ENOENT")) continue;
           // Still used by another container that joined below it: leave it.
-          if (isErrno(err, "EBUSY") || isErrno(err, "ENOTEMPTY")) { failed.push(dir); continue; }
+          if (isErrno(err, "EBUSY") || isErrno(err, "ENOTEMPTY")) {
+            failed.push(dir);
+            continue;
+          }
           throw BerthError.fromSys("remove cgroup", dir, err);
         }
       }

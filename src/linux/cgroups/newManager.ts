@@ -54,4 +54,3 @@ export function createCgroupManager(opts: CgroupPathOptions): CgroupManager {
   if (opts.rootless === true) state.rootless = true;
   return new FsCgroupManager(state, layout.hierarchies, { explicitPath: p !== undefined && p !== "" });
 }
-

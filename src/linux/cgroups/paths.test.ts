@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { BerthError } from "../../errors.js";
 import type { CgroupLayout } from "./detect.js";
-import { checkCgroupDriver, isSystemdCgroupsPath, normalizeCgroupsPath, parseProcCgroup, relativeBase, resolveCgroupPaths } from "./paths.js";
+import {
+  checkCgroupDriver,
+  isSystemdCgroupsPath,
+  normalizeCgroupsPath,
+  parseProcCgroup,
+  relativeBase,
+  resolveCgroupPaths,
+} from "./paths.js";
 import { thrown } from "../../testing/thrown.js";
 import { HYBRID_LAYOUT } from "../../testing/layouts.js";
 

@@ -69,7 +69,7 @@ export function normalizeCgroupsPath(p: string): { absolute: boolean; parts: str
       throw new BerthError(`"${p}" contains a ".." component`, {
         op: "validate",
         path: "linux.cgroupsPath",
-        hint: "use a path without \"..\"; absolute paths start at the hierarchy root, relative ones at berth's own cgroup",
+        hint: 'use a path without ".."; absolute paths start at the hierarchy root, relative ones at berth\'s own cgroup',
       });
     }
     parts.push(part);
@@ -95,7 +95,7 @@ export function checkCgroupDriver(opts: CgroupPathOptions, systemdRunning: boole
       throw new BerthError(`"${p}" is not of the form "slice:prefix:name" the systemd driver expects`, {
         op: "validate",
         path: "linux.cgroupsPath",
-        hint: "use e.g. \"system.slice:berth:<id>\", or drop --systemd-cgroup to use it as a cgroupfs path",
+        hint: 'use e.g. "system.slice:berth:<id>", or drop --systemd-cgroup to use it as a cgroupfs path',
       });
     }
     return;
@@ -104,7 +104,7 @@ export function checkCgroupDriver(opts: CgroupPathOptions, systemdRunning: boole
     throw new BerthError(`"${p}" is in the systemd "slice:prefix:name" form`, {
       op: "validate",
       path: "linux.cgroupsPath",
-      hint: "pass --systemd-cgroup to use the systemd driver, or give a cgroupfs path such as \"/mycontainers/<id>\"",
+      hint: 'pass --systemd-cgroup to use the systemd driver, or give a cgroupfs path such as "/mycontainers/<id>"',
     });
   }
 }

@@ -28,7 +28,9 @@ function read(dir: string, f: string): string {
   return readFileSync(join(dir, f), "utf8");
 }
 
-const noMount = (): string => { throw new Error("not used"); };
+const noMount = (): string => {
+  throw new Error("not used");
+};
 
 function v1State(paths: Record<string, string>): CgroupState {
   return { layout: "hybrid", paths, created: [] };
@@ -44,13 +46,30 @@ describe("applyResources on v1", () => {
 
   it("writes memory, swap, reservation, swappiness and the OOM switch", () => {
     const mem = fakeDir({
-      "memory.limit_in_bytes": "", "memory.memsw.limit_in_bytes": "",
-      "memory.soft_limit_in_bytes": "", "memory.swappiness": "60", "memory.oom_control": "", "memory.kmem.tcp.limit_in_bytes": "",
+      "memory.limit_in_bytes": "",
+      "memory.memsw.limit_in_bytes": "",
+      "memory.soft_limit_in_bytes": "",
+      "memory.swappiness": "60",
+      "memory.oom_control": "",
+      "memory.kmem.tcp.limit_in_bytes": "",
     });
     const warnings: string[] = [];
-    applyResources(v1State({ memory: mem }), {
-      memory: { limit: 200 << 20, swap: 400 << 20, reservation: 100 << 20, swappiness: 10, disableOOMKiller: true, kernel: 1 << 20, kernelTCP: 2 << 20 },
-    }, noMount, { warn: (m) => warnings.push(m) });
+    applyResources(
+      v1State({ memory: mem }),
+      {
+        memory: {
+          limit: 200 << 20,
+          swap: 400 << 20,
+          reservation: 100 << 20,
+          swappiness: 10,
+          disableOOMKiller: true,
+          kernel: 1 << 20,
+          kernelTCP: 2 << 20,
+        },
+      },
+      noMount,
+      { warn: (m) => warnings.push(m) },
+    );
     expect(read(mem, "memory.limit_in_bytes")).toBe(String(200 << 20));
     expect(read(mem, "memory.memsw.limit_in_bytes")).toBe(String(400 << 20));
     expect(read(mem, "memory.soft_limit_in_bytes")).toBe(String(100 << 20));
@@ -69,28 +88,53 @@ describe("applyResources on v1", () => {
 
   it("refuses swap below the limit before writing anything", () => {
     const mem = fakeDir({ "memory.limit_in_bytes": "max", "memory.memsw.limit_in_bytes": "max" });
-    expect(() => applyResources(v1State({ memory: mem }), { memory: { limit: 20000, swap: 10000 } }, noMount))
-      .toThrow("validate linux.resources.memory.swap: swap (10000) must be at least the memory limit (20000)");
+    expect(() => applyResources(v1State({ memory: mem }), { memory: { limit: 20000, swap: 10000 } }, noMount)).toThrow(
+      "validate linux.resources.memory.swap: swap (10000) must be at least the memory limit (20000)",
+    );
     expect(read(mem, "memory.limit_in_bytes")).toBe("max");
   });
 
   it("checkBeforeUpdate refuses a limit below current usage on update", () => {
     const mem = fakeDir({ "memory.limit_in_bytes": "9000", "memory.usage_in_bytes": "5000" });
     const r: Resources = { memory: { limit: 4096, checkBeforeUpdate: true } };
-    expect(() => applyResources(v1State({ memory: mem }), r, noMount, { update: true })).toThrow(/memory\.limit: the new limit 4096 is below the current usage 5000/);
+    expect(() => applyResources(v1State({ memory: mem }), r, noMount, { update: true })).toThrow(
+      /memory\.limit: the new limit 4096 is below the current usage 5000/,
+    );
     applyResources(v1State({ memory: mem }), { memory: { limit: 8192, checkBeforeUpdate: true } }, noMount, { update: true });
     expect(read(mem, "memory.limit_in_bytes")).toBe("8192");
   });
 
   it("writes cpu, cpuset and pids", () => {
-    const cpu = fakeDir({ "cpu.shares": "", "cpu.cfs_quota_us": "", "cpu.cfs_period_us": "", "cpu.cfs_burst_us": "", "cpu.rt_period_us": "", "cpu.rt_runtime_us": "", "cpu.idle": "" });
+    const cpu = fakeDir({
+      "cpu.shares": "",
+      "cpu.cfs_quota_us": "",
+      "cpu.cfs_period_us": "",
+      "cpu.cfs_burst_us": "",
+      "cpu.rt_period_us": "",
+      "cpu.rt_runtime_us": "",
+      "cpu.idle": "",
+    });
     const cpuset = fakeDir({ "cpuset.cpus": "", "cpuset.mems": "" });
     const pids = fakeDir({ "pids.max": "" });
     writeFileSync(join(cpu, "cpu.shares"), "512");
-    applyResources(v1State({ cpu, cpuset, pids }), {
-      cpu: { shares: 512, quota: 50000, period: 200000, burst: 10000, realtimePeriod: 1000000, realtimeRuntime: 5000, cpus: "0", mems: "0", idle: 0 },
-      pids: { limit: -1 },
-    }, noMount);
+    applyResources(
+      v1State({ cpu, cpuset, pids }),
+      {
+        cpu: {
+          shares: 512,
+          quota: 50000,
+          period: 200000,
+          burst: 10000,
+          realtimePeriod: 1000000,
+          realtimeRuntime: 5000,
+          cpus: "0",
+          mems: "0",
+          idle: 0,
+        },
+        pids: { limit: -1 },
+      },
+      noMount,
+    );
     expect(read(cpu, "cpu.cfs_quota_us")).toBe("50000");
     expect(read(cpu, "cpu.cfs_period_us")).toBe("200000");
     expect(read(cpu, "cpu.cfs_burst_us")).toBe("10000");
@@ -100,10 +144,24 @@ describe("applyResources on v1", () => {
   });
 
   it("uses the BFQ weight files when blkio.weight is absent", () => {
-    const blkio = fakeDir({ "blkio.bfq.weight": "", "blkio.bfq.weight_device": "", "blkio.throttle.read_bps_device": "", "blkio.throttle.write_iops_device": "" });
-    applyResources(v1State({ blkio }), {
-      blockIO: { weight: 300, weightDevice: [{ major: 254, minor: 0, weight: 400 }], throttleReadBpsDevice: [{ major: 254, minor: 0, rate: 1048576 }], throttleWriteIOPSDevice: [{ major: 254, minor: 0, rate: 100 }] },
-    }, noMount);
+    const blkio = fakeDir({
+      "blkio.bfq.weight": "",
+      "blkio.bfq.weight_device": "",
+      "blkio.throttle.read_bps_device": "",
+      "blkio.throttle.write_iops_device": "",
+    });
+    applyResources(
+      v1State({ blkio }),
+      {
+        blockIO: {
+          weight: 300,
+          weightDevice: [{ major: 254, minor: 0, weight: 400 }],
+          throttleReadBpsDevice: [{ major: 254, minor: 0, rate: 1048576 }],
+          throttleWriteIOPSDevice: [{ major: 254, minor: 0, rate: 100 }],
+        },
+      },
+      noMount,
+    );
     expect(read(blkio, "blkio.bfq.weight")).toBe("300");
     expect(read(blkio, "blkio.bfq.weight_device")).toBe("254:0 400");
     expect(read(blkio, "blkio.throttle.read_bps_device")).toBe("254:0 1048576");
@@ -111,12 +169,18 @@ describe("applyResources on v1", () => {
   });
 
   it("names the JSON path when a controller is not mounted", () => {
-    expect(() => applyResources(v1State({}), { network: { classID: 7 } }, noMount)).toThrow(/linux\.resources\.network\.classID: the net_cls cgroup controller is not mounted/);
-    expect(() => applyResources(v1State({}), { rdma: { mlx5_0: { hcaHandles: 1 } } }, noMount)).toThrow(/linux\.resources\.rdma\.mlx5_0: the rdma cgroup controller/);
+    expect(() => applyResources(v1State({}), { network: { classID: 7 } }, noMount)).toThrow(
+      /linux\.resources\.network\.classID: the net_cls cgroup controller is not mounted/,
+    );
+    expect(() => applyResources(v1State({}), { rdma: { mlx5_0: { hcaHandles: 1 } } }, noMount)).toThrow(
+      /linux\.resources\.rdma\.mlx5_0: the rdma cgroup controller/,
+    );
   });
 
   it("refuses unified on a v1 host", () => {
-    expect(() => applyResources(v1State({}), { unified: { "memory.high": "1000" } }, noMount)).toThrow(/linux\.resources\.unified: cgroup v2 settings cannot be applied/);
+    expect(() => applyResources(v1State({}), { unified: { "memory.high": "1000" } }, noMount)).toThrow(
+      /linux\.resources\.unified: cgroup v2 settings cannot be applied/,
+    );
   });
 
   it("reports a missing cgroup file with the JSON path and the file", () => {
@@ -145,16 +209,29 @@ describe("applyResources on v2", () => {
 
   it("converts and writes memory, cpu, io and pids", () => {
     const { root, leaf, state } = v2({
-      "memory.max": "", "memory.swap.max": "", "memory.low": "", "cpu.weight": "", "cpu.max": "",
-      "cpu.max.burst": "", "cpuset.cpus": "", "io.weight": "", "io.max": "", "pids.max": "", "memory.high": "",
+      "memory.max": "",
+      "memory.swap.max": "",
+      "memory.low": "",
+      "cpu.weight": "",
+      "cpu.max": "",
+      "cpu.max.burst": "",
+      "cpuset.cpus": "",
+      "io.weight": "",
+      "io.max": "",
+      "pids.max": "",
+      "memory.high": "",
     });
-    applyResources(state, {
-      memory: { limit: 200 << 20, swap: 300 << 20, reservation: 50 << 20 },
-      cpu: { shares: 1024, quota: 50000, period: 100000, burst: 1000, cpus: "0" },
-      blockIO: { weight: 500, throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 100 }] },
-      pids: { limit: 64 },
-      unified: { "memory.high": "123456789" },
-    }, () => root);
+    applyResources(
+      state,
+      {
+        memory: { limit: 200 << 20, swap: 300 << 20, reservation: 50 << 20 },
+        cpu: { shares: 1024, quota: 50000, period: 100000, burst: 1000, cpus: "0" },
+        blockIO: { weight: 500, throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 100 }] },
+        pids: { limit: 64 },
+        unified: { "memory.high": "123456789" },
+      },
+      () => root,
+    );
     expect(read(root, "cgroup.subtree_control")).toBe("+cpuset +cpu +io +memory +pids");
     expect(read(leaf, "memory.max")).toBe(String(200 << 20));
     expect(read(leaf, "memory.swap.max")).toBe(String(100 << 20));
@@ -195,17 +272,23 @@ describe("applyResources on v2", () => {
 
   it("names a controller that is not available", () => {
     const { root, state } = v2({});
-    expect(() => applyResources(state, { hugepageLimits: [] , rdma: { mlx4_0: { hcaObjects: 3 } } }, () => root))
-      .toThrow(/linux\.resources\.rdma\.mlx4_0: the rdma controller is not available/);
-    expect(() => applyResources(state, { unified: { "misc.max": "1" } }, () => root))
-      .toThrow(/unified\["misc\.max"\]: the misc controller is not available/);
+    expect(() => applyResources(state, { hugepageLimits: [], rdma: { mlx4_0: { hcaObjects: 3 } } }, () => root)).toThrow(
+      /linux\.resources\.rdma\.mlx4_0: the rdma controller is not available/,
+    );
+    expect(() => applyResources(state, { unified: { "misc.max": "1" } }, () => root)).toThrow(
+      /unified\["misc\.max"\]: the misc controller is not available/,
+    );
   });
 
   it("refuses realtime limits and warns about v1-only settings", () => {
     const { root, leaf, state } = v2({ "memory.max": "" });
-    expect(() => applyResources(state, { cpu: { realtimeRuntime: 1000 } }, () => root)).toThrow(/cpu\.realtimeRuntime: realtime CPU scheduling limits are not supported on cgroup v2/);
+    expect(() => applyResources(state, { cpu: { realtimeRuntime: 1000 } }, () => root)).toThrow(
+      /cpu\.realtimeRuntime: realtime CPU scheduling limits are not supported on cgroup v2/,
+    );
     const warnings: string[] = [];
-    applyResources(state, { memory: { limit: 8192, swappiness: 0 }, network: { classID: 3 } }, () => root, { warn: (m) => warnings.push(m) });
+    applyResources(state, { memory: { limit: 8192, swappiness: 0 }, network: { classID: 3 } }, () => root, {
+      warn: (m) => warnings.push(m),
+    });
     expect(read(leaf, "memory.max")).toBe("8192");
     expect(warnings).toHaveLength(2);
   });

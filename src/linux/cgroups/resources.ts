@@ -41,9 +41,8 @@ export function applyResources(
     applyV2(unified, rest, opts);
     return;
   }
-  const { v1, v2 } = state.layout === "hybrid" && unified !== undefined
-    ? splitHybrid(state.paths, rest, mountOf(UNIFIED))
-    : { v1: rest, v2: undefined };
+  const { v1, v2 } =
+    state.layout === "hybrid" && unified !== undefined ? splitHybrid(state.paths, rest, mountOf(UNIFIED)) : { v1: rest, v2: undefined };
   applyV1(state.paths, v1, opts);
   if (v2 !== undefined && unified !== undefined) {
     if (opts.update !== true) enableControllers(mountOf(UNIFIED), unified);
@@ -63,7 +62,11 @@ const HYBRID_V2: readonly { key: "hugepageLimits" | "pids" | "rdma"; controller:
  * bound to the cgroup2 mount (e.g. hugetlb here); the container is in that
  * hierarchy too, so its settings are written there, in v2's files.
  */
-function splitHybrid(paths: Record<string, string>, r: Omit<Resources, "devices">, unifiedMount: string): { v1: Omit<Resources, "devices">; v2?: Omit<Resources, "devices"> } {
+function splitHybrid(
+  paths: Record<string, string>,
+  r: Omit<Resources, "devices">,
+  unifiedMount: string,
+): { v1: Omit<Resources, "devices">; v2?: Omit<Resources, "devices"> } {
   const offered = availableControllers(unifiedMount);
   const v1: Record<string, unknown> = { ...r };
   const v2: Record<string, unknown> = {};

@@ -22,7 +22,9 @@ const given = (v: unknown): boolean => v !== undefined && v !== null;
 /** The settings of `r` (devices aside) that write a cgroup file: values of 0, null or empty lists write nothing. */
 export function requestedLimits(r: Omit<Resources, "devices">): RequestedLimit[] {
   const out: RequestedLimit[] = [];
-  const add = (path: string, controller: string): void => { out.push({ path, controller }); };
+  const add = (path: string, controller: string): void => {
+    out.push({ path, controller });
+  };
   if (given(r.pids?.limit)) add(`${R}.pids.limit`, "pids");
   const m = r.memory;
   if (m !== undefined && m !== null) {
@@ -40,7 +42,9 @@ export function requestedLimits(r: Omit<Resources, "devices">): RequestedLimit[]
   const b = r.blockIO;
   if (b !== undefined && b !== null) {
     for (const k of ["weight", "leafWeight"] as const) if (set(b[k])) add(`${R}.blockIO.${k}`, "blkio");
-    (b.weightDevice ?? []).forEach((d, i) => { if (set(d.weight) || set(d.leafWeight)) add(`${R}.blockIO.weightDevice[${i}]`, "blkio"); });
+    (b.weightDevice ?? []).forEach((d, i) => {
+      if (set(d.weight) || set(d.leafWeight)) add(`${R}.blockIO.weightDevice[${i}]`, "blkio");
+    });
     for (const k of ["throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice"] as const) {
       if ((b[k] ?? []).length > 0) add(`${R}.blockIO.${k}`, "blkio");
     }
@@ -66,7 +70,9 @@ export function limitsWithoutSkipped(r: Omit<Resources, "devices">, skipped: rea
     if (!gone.has(where(req.controller))) continue;
     const what = v2 ? "cgroup" : `${req.controller} cgroup`;
     throw new BerthError(`the limit cannot be set: the container has no ${what} (rootless, no permission to create or join one)`, {
-      op: "set cgroup limits", path: req.path, errno: "EACCES",
+      op: "set cgroup limits",
+      path: req.path,
+      errno: "EACCES",
       hint: "delegate a cgroup to this user and name it in linux.cgroupsPath, run as root, or remove the limit",
     });
   }
@@ -76,8 +82,12 @@ export function limitsWithoutSkipped(r: Omit<Resources, "devices">, skipped: rea
   if (drop("memory")) delete out.memory;
   if (out.cpu !== undefined && out.cpu !== null) {
     const cpu = { ...out.cpu };
-    if (drop("cpu")) for (const k of ["shares", "quota", "period", "realtimeRuntime", "realtimePeriod", "burst", "idle"] as const) delete cpu[k];
-    if (drop("cpuset")) { delete cpu.cpus; delete cpu.mems; }
+    if (drop("cpu"))
+      for (const k of ["shares", "quota", "period", "realtimeRuntime", "realtimePeriod", "burst", "idle"] as const) delete cpu[k];
+    if (drop("cpuset")) {
+      delete cpu.cpus;
+      delete cpu.mems;
+    }
     out.cpu = cpu;
   }
   if (drop("blkio")) delete out.blockIO;

@@ -4,10 +4,14 @@ import { loadCgroupManager } from "./manager.js";
 describe("selfEntry", () => {
   it("gives one tasks file per distinct v1 directory and the cgroup2 directory to clone into", () => {
     const m = loadCgroupManager({
-      layout: "hybrid", created: [],
+      layout: "hybrid",
+      created: [],
       paths: {
-        cpu: "/sys/fs/cgroup/cpu,cpuacct/c1", cpuacct: "/sys/fs/cgroup/cpu,cpuacct/c1", memory: "/sys/fs/cgroup/memory/c1",
-        "name=systemd": "/sys/fs/cgroup/systemd/c1", unified: "/sys/fs/cgroup/unified/c1",
+        cpu: "/sys/fs/cgroup/cpu,cpuacct/c1",
+        cpuacct: "/sys/fs/cgroup/cpu,cpuacct/c1",
+        memory: "/sys/fs/cgroup/memory/c1",
+        "name=systemd": "/sys/fs/cgroup/systemd/c1",
+        unified: "/sys/fs/cgroup/unified/c1",
       },
     });
     expect(m.selfEntry()).toEqual({

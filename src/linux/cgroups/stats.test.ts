@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { emptyStats, encodeJson, eventJson, statsJson } from "./stats.js";
 import {
-  hugePageSizeNames, MAX_UINT64, parseCpuList, parseKeyValues, parseSingleInt, parseSingleUint, parseUintValue, valueByKey,
+  hugePageSizeNames,
+  MAX_UINT64,
+  parseCpuList,
+  parseKeyValues,
+  parseSingleInt,
+  parseSingleUint,
+  parseUintValue,
+  valueByKey,
 } from "./statsParse.js";
 import { blkioV1, parseBlkioFile, readStatsV1, type FileReader } from "./statsV1.js";
 import { parseIoStat, readStatsV2 } from "./statsV2.js";
@@ -23,7 +30,10 @@ describe("stats parsers", () => {
   });
 
   it("parses key/value files and finds one key", () => {
-    expect(parseKeyValues("nr_periods 3\nnr_throttled 1\n", "f")).toEqual([["nr_periods", 3n], ["nr_throttled", 1n]]);
+    expect(parseKeyValues("nr_periods 3\nnr_throttled 1\n", "f")).toEqual([
+      ["nr_periods", 3n],
+      ["nr_throttled", 1n],
+    ]);
     expect(() => parseKeyValues("broken line here\n", "/c/cpu.stat")).toThrow(/cpu.stat/);
     expect(valueByKey("low 0\nhigh 0\nmax 3\noom 1\noom_kill 2\n", "oom_kill", "f")).toBe(2n);
     expect(valueByKey("low 0\n", "oom_kill", "f")).toBe(0n);
@@ -52,7 +62,10 @@ describe("stats parsers", () => {
   });
 
   it("maps io.stat to Read/Write entries and skips what v1 has no name for", () => {
-    const { bytes, ios } = parseIoStat("8:0 rbytes=4096 wbytes=512 rios=1 wios=2 dbytes=0 dios=0\n259:0 rbytes=1 wbytes=0 rios=1 wios=0\n", "f");
+    const { bytes, ios } = parseIoStat(
+      "8:0 rbytes=4096 wbytes=512 rios=1 wios=2 dbytes=0 dios=0\n259:0 rbytes=1 wbytes=0 rios=1 wios=0\n",
+      "f",
+    );
     expect(bytes).toEqual([
       { major: 8n, minor: 0n, op: "Read", value: 4096n },
       { major: 8n, minor: 0n, op: "Write", value: 512n },
@@ -65,7 +78,15 @@ describe("stats parsers", () => {
 
 describe("v1 statistics", () => {
   const d = (c: string) => `/sys/fs/cgroup/${c}/box`;
-  const paths = { cpu: d("cpu"), cpuacct: d("cpu"), cpuset: d("cpuset"), memory: d("memory"), pids: d("pids"), blkio: d("blkio"), hugetlb: d("hugetlb") };
+  const paths = {
+    cpu: d("cpu"),
+    cpuacct: d("cpu"),
+    cpuset: d("cpuset"),
+    memory: d("memory"),
+    pids: d("pids"),
+    blkio: d("blkio"),
+    hugetlb: d("hugetlb"),
+  };
   const LIMIT = "9223372036854771712\n";
   const host: Record<string, string> = {
     [`${d("cpu")}/cpu.stat`]: "nr_periods 0\nnr_throttled 0\nthrottled_time 0\nnr_bursts 0\nburst_time 0\n",
@@ -110,7 +131,8 @@ describe("v1 statistics", () => {
     const stats = emptyStats();
     readStatsV1(paths, stats, files(host), []);
     // runc 1.1.5's `events --stats` on this host, for a container whose files held the values above.
-    const runc = '{"type":"stats","id":"c1","data":{"cpu":{"usage":{"total":13088403,"percpu":[2881538,10206865],' +
+    const runc =
+      '{"type":"stats","id":"c1","data":{"cpu":{"usage":{"total":13088403,"percpu":[2881538,10206865],' +
       '"percpu_kernel":[0,4000000],"percpu_user":[0,4000000],"kernel":0,"user":0},"throttling":{}},' +
       '"cpuset":{"cpus":[0,1],"cpu_exclusive":0,"mems":[0],"mem_hardwall":0,"mem_exclusive":0,"memory_migrate":0,' +
       '"memory_spread_page":0,"memory_spread_slab":0,"memory_pressure":0,"sched_load_balance":1,"sched_relax_domain_level":-1},' +
@@ -125,10 +147,15 @@ describe("v1 statistics", () => {
 
   it("converts cpuacct ticks to nanoseconds and reads throttling", () => {
     const stats = emptyStats();
-    readStatsV1({ cpu: "/c", cpuacct: "/c" }, stats, files({
-      "/c/cpuacct.stat": "user 150\nsystem 25\n",
-      "/c/cpu.stat": "nr_periods 10\nnr_throttled 4\nthrottled_time 123456\n",
-    }), []);
+    readStatsV1(
+      { cpu: "/c", cpuacct: "/c" },
+      stats,
+      files({
+        "/c/cpuacct.stat": "user 150\nsystem 25\n",
+        "/c/cpu.stat": "nr_periods 10\nnr_throttled 4\nthrottled_time 123456\n",
+      }),
+      [],
+    );
     expect(stats.cpu.usage.user).toBe(1_500_000_000n);
     expect(stats.cpu.usage.kernel).toBe(250_000_000n);
     expect(stats.cpu.throttling).toEqual({ periods: 10n, throttledPeriods: 4n, throttledTime: 123456n });
@@ -146,12 +173,16 @@ describe("v1 statistics", () => {
 
   it("takes blkio from the first group of files that has data", () => {
     const stats = emptyStats();
-    blkioV1("/b", stats, files({
-      "/b/blkio.bfq.sectors_recursive": "",
-      "/b/blkio.throttle.io_serviced_recursive": "8:0 Read 2\n8:0 Write 1\nTotal 3\n",
-      "/b/blkio.throttle.io_service_bytes_recursive": "8:0 Read 8192\n8:0 Write 4096\nTotal 12288\n",
-      "/b/blkio.throttle.io_serviced": "8:0 Read 99\n",
-    }));
+    blkioV1(
+      "/b",
+      stats,
+      files({
+        "/b/blkio.bfq.sectors_recursive": "",
+        "/b/blkio.throttle.io_serviced_recursive": "8:0 Read 2\n8:0 Write 1\nTotal 3\n",
+        "/b/blkio.throttle.io_service_bytes_recursive": "8:0 Read 8192\n8:0 Write 4096\nTotal 12288\n",
+        "/b/blkio.throttle.io_serviced": "8:0 Read 99\n",
+      }),
+    );
     expect(stats.blkio.ioServicedRecursive.map((e) => e.value)).toEqual([2n, 1n]);
     expect(stats.blkio.ioServiceBytesRecursive.map((e) => e.value)).toEqual([8192n, 4096n]);
     expect(encodeJson(statsJson(stats)).includes('"ioServiceBytesRecursive":[{"major":8,"op":"Read","value":8192}')).toBe(true);
@@ -159,11 +190,22 @@ describe("v1 statistics", () => {
 
   it("reads hugetlb per page size", () => {
     const stats = emptyStats();
-    readStatsV1({ hugetlb: "/h" }, stats, files({
-      "/h/hugetlb.2MB.usage_in_bytes": "0\n", "/h/hugetlb.2MB.max_usage_in_bytes": "0\n", "/h/hugetlb.2MB.failcnt": "0\n",
-      "/h/hugetlb.1GB.usage_in_bytes": "1073741824\n", "/h/hugetlb.1GB.max_usage_in_bytes": "1073741824\n", "/h/hugetlb.1GB.failcnt": "2\n",
-    }), ["2MB", "1GB"]);
-    expect(encodeJson(statsJson(stats))).toContain('"hugetlb":{"1GB":{"usage":1073741824,"max":1073741824,"failcnt":2},"2MB":{"failcnt":0}}');
+    readStatsV1(
+      { hugetlb: "/h" },
+      stats,
+      files({
+        "/h/hugetlb.2MB.usage_in_bytes": "0\n",
+        "/h/hugetlb.2MB.max_usage_in_bytes": "0\n",
+        "/h/hugetlb.2MB.failcnt": "0\n",
+        "/h/hugetlb.1GB.usage_in_bytes": "1073741824\n",
+        "/h/hugetlb.1GB.max_usage_in_bytes": "1073741824\n",
+        "/h/hugetlb.1GB.failcnt": "2\n",
+      }),
+      ["2MB", "1GB"],
+    );
+    expect(encodeJson(statsJson(stats))).toContain(
+      '"hugetlb":{"1GB":{"usage":1073741824,"max":1073741824,"failcnt":2},"2MB":{"failcnt":0}}',
+    );
   });
 });
 
@@ -194,7 +236,10 @@ describe("v2 statistics", () => {
     expect(stats.memory.swap).toEqual({ limit: MAX_UINT64, usage: 1064960n, max: 0n, failcnt: 0n });
     expect(stats.cpu.usage).toMatchObject({ total: 1_500_000n, user: 1_000_000n, kernel: 500_000n });
     expect(stats.cpu.throttling).toEqual({ periods: 2n, throttledPeriods: 1n, throttledTime: 7000n });
-    expect(stats.blkio.ioServiceBytesRecursive).toEqual([{ major: 8n, minor: 0n, op: "Read", value: 4096n }, { major: 8n, minor: 0n, op: "Write", value: 0n }]);
+    expect(stats.blkio.ioServiceBytesRecursive).toEqual([
+      { major: 8n, minor: 0n, op: "Read", value: 4096n },
+      { major: 8n, minor: 0n, op: "Write", value: 0n },
+    ]);
     expect(stats.hugetlb).toEqual({ "2MB": { usage: 0n, max: 0n, failcnt: 5n } });
     const text = eventJson("stats", "c2", stats);
     expect(text).toContain('"swap":{"limit":18446744073709551615,"usage":1064960,"failcnt":0}');
@@ -213,7 +258,12 @@ describe("v2 statistics", () => {
 
   it("reads nothing for controllers that are not enabled (hybrid cgroup2 directory)", () => {
     const stats = emptyStats();
-    readStatsV2(dir, stats, files({ [`${dir}/cgroup.procs`]: "7\n", [`${dir}/cpu.stat`]: "usage_usec 10\nuser_usec 6\nsystem_usec 4\n" }), []);
+    readStatsV2(
+      dir,
+      stats,
+      files({ [`${dir}/cgroup.procs`]: "7\n", [`${dir}/cpu.stat`]: "usage_usec 10\nuser_usec 6\nsystem_usec 4\n" }),
+      [],
+    );
     expect(stats.pids.current).toBe(1n);
     expect(stats.cpu.usage.total).toBe(10_000n);
     expect(stats.memory.raw).toEqual({});

@@ -9,7 +9,11 @@ import { BerthError } from "../../errors.js";
 export const MAX_UINT64 = (1n << 64n) - 1n;
 
 export function statsParseError(file: string, detail: string): BerthError {
-  return new BerthError(detail, { op: "read stats", path: file, hint: "the cgroup file has an unexpected format; report the file's content" });
+  return new BerthError(detail, {
+    op: "read stats",
+    path: file,
+    hint: "the cgroup file has an unexpected format; report the file's content",
+  });
 }
 
 /**

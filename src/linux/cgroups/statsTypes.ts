@@ -1,9 +1,23 @@
 // The shape of container resource statistics, as `runc events` prints them (runc's
 // types.Stats); read by statsV1.ts and statsV2.ts, encoded by stats.ts.
 
-export interface MemoryEntry { limit: bigint; usage: bigint; max: bigint; failcnt: bigint }
-export interface BlkioEntry { major: bigint; minor: bigint; op: string; value: bigint }
-export interface HugetlbEntry { usage: bigint; max: bigint; failcnt: bigint }
+export interface MemoryEntry {
+  limit: bigint;
+  usage: bigint;
+  max: bigint;
+  failcnt: bigint;
+}
+export interface BlkioEntry {
+  major: bigint;
+  minor: bigint;
+  op: string;
+  value: bigint;
+}
+export interface HugetlbEntry {
+  usage: bigint;
+  max: bigint;
+  failcnt: bigint;
+}
 
 export interface BlkioStats {
   ioServiceBytesRecursive: BlkioEntry[];
@@ -23,11 +37,26 @@ export interface Stats {
     throttling: { periods: bigint; throttledPeriods: bigint; throttledTime: bigint };
   };
   cpuset: {
-    cpus: number[]; cpu_exclusive: bigint; mems: number[]; mem_hardwall: bigint; mem_exclusive: bigint;
-    memory_migrate: bigint; memory_spread_page: bigint; memory_spread_slab: bigint; memory_pressure: bigint;
-    sched_load_balance: bigint; sched_relax_domain_level: bigint;
+    cpus: number[];
+    cpu_exclusive: bigint;
+    mems: number[];
+    mem_hardwall: bigint;
+    mem_exclusive: bigint;
+    memory_migrate: bigint;
+    memory_spread_page: bigint;
+    memory_spread_slab: bigint;
+    memory_pressure: bigint;
+    sched_load_balance: bigint;
+    sched_relax_domain_level: bigint;
   };
-  memory: { cache: bigint; usage: MemoryEntry; swap: MemoryEntry; kernel: MemoryEntry; kernelTCP: MemoryEntry; raw: Record<string, bigint> };
+  memory: {
+    cache: bigint;
+    usage: MemoryEntry;
+    swap: MemoryEntry;
+    kernel: MemoryEntry;
+    kernelTCP: MemoryEntry;
+    raw: Record<string, bigint>;
+  };
   pids: { current: bigint; limit: bigint };
   blkio: BlkioStats;
   /** Page size as runc names it ("2MB", "1GB", "64KB") → usage. */

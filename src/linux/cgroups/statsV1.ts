@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { readCgroupFile } from "./files.js";
 import type { BlkioEntry, BlkioStats, MemoryEntry, Stats } from "./statsTypes.js";
 import {
-  hostHugePageSizes, MAX_UINT64, parseCpuList, parseKeyValues, parseSingleInt, parseSingleUint, parseUintValue, statsParseError,
+  hostHugePageSizes,
+  MAX_UINT64,
+  parseCpuList,
+  parseKeyValues,
+  parseSingleInt,
+  parseSingleUint,
+  parseUintValue,
+  statsParseError,
 } from "./statsParse.js";
 
 /** Reads one control file of a directory; undefined when it does not exist. */
@@ -18,7 +25,12 @@ export const readFromDisk: FileReader = (dir, name) => readCgroupFile(join(dir, 
 const CLOCK_TICKS = 100n;
 
 /** Fill `stats` from the v1 controller directories (controller name → directory). */
-export function readStatsV1(paths: Record<string, string>, stats: Stats, read: FileReader = readFromDisk, pageSizes = hostHugePageSizes()): void {
+export function readStatsV1(
+  paths: Record<string, string>,
+  stats: Stats,
+  read: FileReader = readFromDisk,
+  pageSizes = hostHugePageSizes(),
+): void {
   const dir = (c: string): string | undefined => paths[c];
   const cpu = dir("cpu");
   if (cpu !== undefined) cpuV1(cpu, stats, read);
@@ -64,7 +76,11 @@ export function cpuacctV1(dir: string, stats: Stats, read: FileReader): void {
   u.total = uintFile(dir, "cpuacct.usage", read) ?? 0n;
   const percpu = read(dir, "cpuacct.usage_percpu");
   if (percpu !== undefined) {
-    u.percpu = percpu.trim().split(/\s+/).filter((s) => s !== "").map((s) => parseUintValue(s, join(dir, "cpuacct.usage_percpu")));
+    u.percpu = percpu
+      .trim()
+      .split(/\s+/)
+      .filter((s) => s !== "")
+      .map((s) => parseUintValue(s, join(dir, "cpuacct.usage_percpu")));
   }
   const all = read(dir, "cpuacct.usage_all");
   if (all !== undefined) {

@@ -47,7 +47,7 @@ export function memoryV2(dir: string, stats: Stats, read: FileReader): void {
   m.usage = { limit, usage, max: 0n, failcnt: 0n };
   // Without swap accounting both swap values read as 0.
   const swapUsage = uintFile(dir, "memory.swap.current", read);
-  const swapLimit = swapUsage === undefined ? 0n : uintFile(dir, "memory.swap.max", read) ?? 0n;
+  const swapLimit = swapUsage === undefined ? 0n : (uintFile(dir, "memory.swap.max", read) ?? 0n);
   // v1 reports memory+swap; the sums wrap at 64 bits as runc's do.
   m.swap = {
     limit: swapLimit === MAX_UINT64 ? swapLimit : (swapLimit + limit) & MAX_UINT64,
@@ -94,12 +94,24 @@ export function cpuV2(dir: string, stats: Stats, read: FileReader): void {
   const t = stats.cpu.throttling;
   for (const [k, v] of parseKeyValues(text, join(dir, "cpu.stat"))) {
     switch (k) {
-      case "usage_usec": u.total = v * 1000n; break;
-      case "user_usec": u.user = v * 1000n; break;
-      case "system_usec": u.kernel = v * 1000n; break;
-      case "nr_periods": t.periods = v; break;
-      case "nr_throttled": t.throttledPeriods = v; break;
-      case "throttled_usec": t.throttledTime = v * 1000n; break;
+      case "usage_usec":
+        u.total = v * 1000n;
+        break;
+      case "user_usec":
+        u.user = v * 1000n;
+        break;
+      case "system_usec":
+        u.kernel = v * 1000n;
+        break;
+      case "nr_periods":
+        t.periods = v;
+        break;
+      case "nr_throttled":
+        t.throttledPeriods = v;
+        break;
+      case "throttled_usec":
+        t.throttledTime = v * 1000n;
+        break;
     }
   }
 }
@@ -109,6 +121,10 @@ export function hugetlbV2(dir: string, stats: Stats, read: FileReader, pageSizes
     const usage = uintFile(dir, `hugetlb.${size}.current`, read);
     if (usage === undefined) continue;
     const events = read(dir, `hugetlb.${size}.events`);
-    stats.hugetlb[size] = { usage, max: 0n, failcnt: events === undefined ? 0n : valueByKey(events, "max", join(dir, `hugetlb.${size}.events`)) };
+    stats.hugetlb[size] = {
+      usage,
+      max: 0n,
+      failcnt: events === undefined ? 0n : valueByKey(events, "max", join(dir, `hugetlb.${size}.events`)),
+    };
   }
 }

@@ -21,9 +21,12 @@ const HYBRID: CgroupLayout = {
 function fakeFs(state: CgroupState): CgroupManager & { calls: string[] } {
   const calls: string[] = [];
   return {
-    state, calls,
+    state,
+    calls,
     create: () => calls.push("create"),
-    apply: async (r) => { calls.push(`apply ${JSON.stringify(r)}`); },
+    apply: async (r) => {
+      calls.push(`apply ${JSON.stringify(r)}`);
+    },
     enter: (pid) => calls.push(`enter ${pid}`),
     enterDir: (dir, pid) => calls.push(`enterDir ${dir} ${pid}`),
     selfEntry: () => ({ tasks: ["/x/tasks"], into: "/x" }),
@@ -32,7 +35,9 @@ function fakeFs(state: CgroupState): CgroupManager & { calls: string[] } {
     freeze: () => calls.push("freeze"),
     thaw: () => calls.push("thaw"),
     signalAll: (s) => calls.push(`signal ${s}`),
-    destroy: async () => { calls.push("destroy"); },
+    destroy: async () => {
+      calls.push("destroy");
+    },
   };
 }
 
@@ -55,7 +60,11 @@ describe("resolveSystemdCgroup", () => {
   });
   it("keeps the clear error where systemd is not running", () => {
     let err: unknown;
-    try { resolveSystemdCgroup({ cgroupsPath: "system.slice:berth:c1", id: "c1", systemd: true }, V2, false); } catch (e) { err = e; }
+    try {
+      resolveSystemdCgroup({ cgroupsPath: "system.slice:berth:c1", id: "c1", systemd: true }, V2, false);
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(BerthError);
     expect((err as BerthError).path).toBe("--systemd-cgroup");
     expect((err as BerthError).message).toContain("needs a running systemd");
@@ -73,7 +82,9 @@ needs("no-systemd").describe("on a host without systemd", () => {
 
 describe("SystemdCgroupManager", () => {
   const state = (): CgroupState => ({
-    layout: "v2", paths: { unified: "/sys/fs/cgroup/system.slice/berth-c1.scope" }, created: [],
+    layout: "v2",
+    paths: { unified: "/sys/fs/cgroup/system.slice/berth-c1.scope" },
+    created: [],
     systemd: { unit: "berth-c1.scope", slice: "system.slice" },
   });
   it("holds resources back until the unit starts, and gives berth-init nothing to enter itself", async () => {
@@ -121,8 +132,14 @@ describe("SystemdCgroupManager", () => {
 
 describe("resolveSystemdCgroup annotations", () => {
   it("validates org.systemd.property.* annotations before anything is made", () => {
-    const r = resolveSystemdCgroup({ id: "c1", systemd: true, annotations: { "org.systemd.property.CollectMode": "'inactive-or-failed'" } }, V2, true);
+    const r = resolveSystemdCgroup(
+      { id: "c1", systemd: true, annotations: { "org.systemd.property.CollectMode": "'inactive-or-failed'" } },
+      V2,
+      true,
+    );
     expect(r.extra).toEqual([["CollectMode", { type: "s", value: "inactive-or-failed" }]]);
-    expect(() => resolveSystemdCgroup({ id: "c1", systemd: true, annotations: { "org.systemd.property.X": "?" } }, V2, true)).toThrow(BerthError);
+    expect(() => resolveSystemdCgroup({ id: "c1", systemd: true, annotations: { "org.systemd.property.X": "?" } }, V2, true)).toThrow(
+      BerthError,
+    );
   });
 });

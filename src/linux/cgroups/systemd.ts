@@ -40,9 +40,14 @@ export class SystemdCgroupManager implements CgroupManager {
    * for a new container: the unit's Description and the extra properties
    * (from annotations) to start it with. Omit it to reopen an existing one.
    */
-  constructor(state: CgroupState, private readonly fs: CgroupManager, private readonly unitSpec?: { description: string; extra?: UnitProperty[] }) {
+  constructor(
+    state: CgroupState,
+    private readonly fs: CgroupManager,
+    private readonly unitSpec?: { description: string; extra?: UnitProperty[] },
+  ) {
     if (state.systemd === undefined) throw new BerthError("SystemdCgroupManager needs state.systemd", { op: "systemd cgroup" });
-    if (fs.state !== state) throw new BerthError("SystemdCgroupManager and its cgroupfs manager must share one state", { op: "systemd cgroup" });
+    if (fs.state !== state)
+      throw new BerthError("SystemdCgroupManager and its cgroupfs manager must share one state", { op: "systemd cgroup" });
     this.state = state;
     this.beforeStart = unitSpec !== undefined;
   }
@@ -59,7 +64,11 @@ export class SystemdCgroupManager implements CgroupManager {
       const { resourceProperties } = await import("../systemd/properties.js");
       // Check now what start() will convert (e.g. a swap limit below the memory
       // limit), so a bad config fails before any process or unit exists.
-      resourceProperties({ cgroupVersion: this.state.layout === "v2" ? 2 : 1, systemdVersion: Number.MAX_SAFE_INTEGER, resources: { ...resources, devices: undefined } });
+      resourceProperties({
+        cgroupVersion: this.state.layout === "v2" ? 2 : 1,
+        systemdVersion: Number.MAX_SAFE_INTEGER,
+        resources: { ...resources, devices: undefined },
+      });
       this.pending = { resources, opts };
       return;
     }

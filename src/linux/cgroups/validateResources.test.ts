@@ -15,20 +15,47 @@ function err(r: Resources, update = false): string {
 
 describe("validateResources", () => {
   it("accepts the spec's examples", () => {
-    expect(err({
-      memory: { limit: 536870912, reservation: 536870912, swap: 536870912, kernel: -1, kernelTCP: -1, swappiness: 0, disableOOMKiller: false },
-      cpu: { shares: 1024, quota: 1000000, burst: 1000000, period: 500000, realtimeRuntime: 950000, realtimePeriod: 1000000, cpus: "2-3", mems: "0-7", idle: 0 },
-      blockIO: { weight: 10, leafWeight: 10, weightDevice: [{ major: 8, minor: 0, weight: 500, leafWeight: 300 }], throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 600 }] },
-      hugepageLimits: [{ pageSize: "2MB", limit: 209715200 }],
-      network: { classID: 1048577, priorities: [{ name: "eth0", priority: 500 }] },
-      pids: { limit: 32771 },
-      rdma: { mlx5_1: { hcaHandles: 3, hcaObjects: 10000 } },
-      unified: { "memory.high": "1000" },
-    })).toBe("");
+    expect(
+      err({
+        memory: {
+          limit: 536870912,
+          reservation: 536870912,
+          swap: 536870912,
+          kernel: -1,
+          kernelTCP: -1,
+          swappiness: 0,
+          disableOOMKiller: false,
+        },
+        cpu: {
+          shares: 1024,
+          quota: 1000000,
+          burst: 1000000,
+          period: 500000,
+          realtimeRuntime: 950000,
+          realtimePeriod: 1000000,
+          cpus: "2-3",
+          mems: "0-7",
+          idle: 0,
+        },
+        blockIO: {
+          weight: 10,
+          leafWeight: 10,
+          weightDevice: [{ major: 8, minor: 0, weight: 500, leafWeight: 300 }],
+          throttleReadBpsDevice: [{ major: 8, minor: 0, rate: 600 }],
+        },
+        hugepageLimits: [{ pageSize: "2MB", limit: 209715200 }],
+        network: { classID: 1048577, priorities: [{ name: "eth0", priority: 500 }] },
+        pids: { limit: 32771 },
+        rdma: { mlx5_1: { hcaHandles: 3, hcaObjects: 10000 } },
+        unified: { "memory.high": "1000" },
+      }),
+    ).toBe("");
   });
 
   it("names the JSON path of each impossible value", () => {
-    expect(err({ memory: { limit: 20000, swap: 10000 } })).toBe("validate linux.resources.memory.swap: swap (10000) must be at least the memory limit (20000); linux.resources.memory.swap is the memory+swap limit");
+    expect(err({ memory: { limit: 20000, swap: 10000 } })).toBe(
+      "validate linux.resources.memory.swap: swap (10000) must be at least the memory limit (20000); linux.resources.memory.swap is the memory+swap limit",
+    );
     expect(err({ memory: { swap: 100 } })).toMatch(/^validate linux\.resources\.memory\.swap: a swap limit needs a memory limit/);
     expect(err({ memory: { swappiness: 101 } })).toMatch(/memory\.swappiness: 101 is out of range \(0\.\.100\)/);
     expect(err({ memory: { limit: -2 } })).toMatch(/memory\.limit: /);
@@ -45,8 +72,12 @@ describe("validateResources", () => {
     expect(err({ blockIO: { weight: 5 } })).toMatch(/blockIO\.weight: 5 is out of range \(10\.\.1000\)/);
     expect(err({ blockIO: { weightDevice: [{ major: 8, minor: 0, weight: 2000 }] } })).toMatch(/blockIO\.weightDevice\[0\]\.weight: /);
     expect(err({ blockIO: { weightDevice: [{ major: 8, minor: 0 }] } })).toMatch(/blockIO\.weightDevice\[0\]: needs weight or leafWeight/);
-    expect(err({ blockIO: { throttleWriteIOPSDevice: [{ major: 8, minor: 0, rate: -1 }] } })).toMatch(/throttleWriteIOPSDevice\[0\]\.rate: /);
-    expect(err({ hugepageLimits: [{ pageSize: "3MB", limit: 1 }] })).toMatch(/hugepageLimits\[0\]\.pageSize: hugepage size "3MB" is not supported by this host \(it has: 2MB, 1GB\)/);
+    expect(err({ blockIO: { throttleWriteIOPSDevice: [{ major: 8, minor: 0, rate: -1 }] } })).toMatch(
+      /throttleWriteIOPSDevice\[0\]\.rate: /,
+    );
+    expect(err({ hugepageLimits: [{ pageSize: "3MB", limit: 1 }] })).toMatch(
+      /hugepageLimits\[0\]\.pageSize: hugepage size "3MB" is not supported by this host \(it has: 2MB, 1GB\)/,
+    );
     expect(err({ network: { priorities: [{ name: "a b", priority: 1 }] } })).toMatch(/network\.priorities\[0\]\.name: /);
     expect(err({ rdma: { mlx: {} } })).toMatch(/rdma\.mlx: needs hcaHandles or hcaObjects/);
     expect(err({ unified: { "../memory.max": "1" } })).toMatch(/unified\["\.\.\/memory\.max"\]: must be a file name/);

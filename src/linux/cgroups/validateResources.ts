@@ -19,7 +19,9 @@ export interface ValidateContext {
 /** The hugepage sizes the kernel supports, named like pageSize ("2MB"). */
 export function hostHugePageSizes(dir = "/sys/kernel/mm/hugepages"): string[] {
   try {
-    return readdirSync(dir).map(hugePageSizeName).filter((s): s is string => s !== undefined);
+    return readdirSync(dir)
+      .map(hugePageSizeName)
+      .filter((s): s is string => s !== undefined);
   } catch {
     return [];
   }
@@ -51,7 +53,11 @@ function validateMemory(m: MemoryResources, ctx: ValidateContext): void {
   const p = `${R}.memory`;
   for (const k of ["limit", "reservation", "swap", "kernel", "kernelTCP"] as const) byteLimit(`${p}.${k}`, m[k]);
   if (isInt(m.limit) && m.limit > 0 && m.limit < MIN_MEMORY) {
-    throw invalid(`${p}.limit`, `${m.limit} is below the kernel's minimum of one page (${MIN_MEMORY} bytes)`, "use a larger limit, or -1 for none");
+    throw invalid(
+      `${p}.limit`,
+      `${m.limit} is below the kernel's minimum of one page (${MIN_MEMORY} bytes)`,
+      "use a larger limit, or -1 for none",
+    );
   }
   const sw = m.swappiness;
   if (sw !== undefined && sw !== null && sw !== -1) intIn(`${p}.swappiness`, sw, 0, 100);
@@ -68,7 +74,8 @@ function validateCpu(c: CpuResources): void {
   intIn(`${p}.shares`, c.shares, 2, 262144, true);
   if (c.quota !== undefined && c.quota !== null) {
     if (!isInt(c.quota)) throw invalid(`${p}.quota`, `${JSON.stringify(c.quota)} is not an integer`);
-    if (c.quota > 0 && c.quota < 1000) throw invalid(`${p}.quota`, `${c.quota} is below the kernel's minimum of 1000 microseconds`, "use -1 for no quota");
+    if (c.quota > 0 && c.quota < 1000)
+      throw invalid(`${p}.quota`, `${c.quota} is below the kernel's minimum of 1000 microseconds`, "use -1 for no quota");
   }
   intIn(`${p}.period`, c.period, 1000, 1000000, true);
   if (c.burst !== undefined && c.burst !== null) {
@@ -78,10 +85,17 @@ function validateCpu(c: CpuResources): void {
     }
   }
   if (c.realtimeRuntime !== undefined && c.realtimeRuntime !== null) {
-    if (!isInt(c.realtimeRuntime) || c.realtimeRuntime < -1) throw invalid(`${p}.realtimeRuntime`, `${JSON.stringify(c.realtimeRuntime)} is not a number of microseconds or -1`);
+    if (!isInt(c.realtimeRuntime) || c.realtimeRuntime < -1)
+      throw invalid(`${p}.realtimeRuntime`, `${JSON.stringify(c.realtimeRuntime)} is not a number of microseconds or -1`);
   }
   intIn(`${p}.realtimePeriod`, c.realtimePeriod, 1, 1000000000, true);
-  if (isInt(c.realtimeRuntime) && c.realtimeRuntime > 0 && isInt(c.realtimePeriod) && c.realtimePeriod > 0 && c.realtimeRuntime > c.realtimePeriod) {
+  if (
+    isInt(c.realtimeRuntime) &&
+    c.realtimeRuntime > 0 &&
+    isInt(c.realtimePeriod) &&
+    c.realtimePeriod > 0 &&
+    c.realtimeRuntime > c.realtimePeriod
+  ) {
     throw invalid(`${p}.realtimeRuntime`, `realtimeRuntime (${c.realtimeRuntime}) must not exceed realtimePeriod (${c.realtimePeriod})`);
   }
   intIn(`${p}.idle`, c.idle, 0, 1);
@@ -131,8 +145,11 @@ export function validateResources(r: Resources, ctx: ValidateContext): void {
     const hp = `${R}.hugepageLimits[${i}]`;
     if (!ctx.hugePageSizes.includes(h.pageSize)) {
       const have = ctx.hugePageSizes.length > 0 ? ctx.hugePageSizes.join(", ") : "none";
-      throw invalid(`${hp}.pageSize`, `hugepage size ${JSON.stringify(h.pageSize)} is not supported by this host (it has: ${have})`,
-        "use a size listed in /sys/kernel/mm/hugepages, written like 2MB or 1GB");
+      throw invalid(
+        `${hp}.pageSize`,
+        `hugepage size ${JSON.stringify(h.pageSize)} is not supported by this host (it has: ${have})`,
+        "use a size listed in /sys/kernel/mm/hugepages, written like 2MB or 1GB",
+      );
     }
     if (!isInt(h.limit) || h.limit < 0) throw invalid(`${hp}.limit`, `${JSON.stringify(h.limit)} is not a byte count`);
   });
@@ -140,7 +157,8 @@ export function validateResources(r: Resources, ctx: ValidateContext): void {
     intIn(`${R}.network.classID`, r.network.classID, 0, UINT32);
     (r.network.priorities ?? []).forEach((pr, i) => {
       const pp = `${R}.network.priorities[${i}]`;
-      if (typeof pr.name !== "string" || !/^[^\s/]+$/.test(pr.name)) throw invalid(`${pp}.name`, `${JSON.stringify(pr.name)} is not an interface name`);
+      if (typeof pr.name !== "string" || !/^[^\s/]+$/.test(pr.name))
+        throw invalid(`${pp}.name`, `${JSON.stringify(pr.name)} is not an interface name`);
       intIn(`${pp}.priority`, pr.priority, 0, UINT32);
     });
   }
@@ -156,7 +174,7 @@ export function validateResources(r: Resources, ctx: ValidateContext): void {
   for (const [k, v] of Object.entries(r.unified ?? {})) {
     const up = `${R}.unified[${JSON.stringify(k)}]`;
     if (k === "" || k.includes("/") || k.includes("..") || k === ".") {
-      throw invalid(up, "must be a file name in the container's cgroup (no \"/\" or \"..\")");
+      throw invalid(up, 'must be a file name in the container\'s cgroup (no "/" or "..")');
     }
     if (typeof v !== "string") throw invalid(up, `value ${JSON.stringify(v)} is not a string`);
   }

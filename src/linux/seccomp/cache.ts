@@ -15,7 +15,10 @@ const COMPILER_VERSION = "2";
 const MAGIC = "BSC1";
 const LIBSECCOMP = "/usr/lib/x86_64-linux-gnu/libseccomp.so.2";
 
-export interface SeccompProgram { bpf: Buffer; flags: number }
+export interface SeccompProgram {
+  bpf: Buffer;
+  flags: number;
+}
 
 function libIdentity(): string {
   try {
@@ -27,7 +30,9 @@ function libIdentity(): string {
 }
 
 function cacheKey(s: Seccomp, base: string): string {
-  return createHash("sha256").update(JSON.stringify([COMPILER_VERSION, process.arch, libIdentity(), base, s])).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify([COMPILER_VERSION, process.arch, libIdentity(), base, s]))
+    .digest("hex");
 }
 
 function readCached(file: string): { prog: SeccompProgram; warnings: string[] } | undefined {
@@ -74,7 +79,11 @@ function writeCached(dir: string, file: string, prog: SeccompProgram, warnings: 
     try {
       renameSync(tmp, file);
     } catch {
-      try { unlinkSync(tmp); } catch { /* gone */ }
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* gone */
+      }
     }
   } catch {
     // A cache that cannot be written only costs the next create a compile.
@@ -97,7 +106,14 @@ export function seccompProgram(s: Seccomp, warn: (msg: string) => void, opts: { 
     }
   }
   const warnings: string[] = [];
-  const prog = compileProfile(s, (m) => { warnings.push(m); warn(m); }, base);
+  const prog = compileProfile(
+    s,
+    (m) => {
+      warnings.push(m);
+      warn(m);
+    },
+    base,
+  );
   if (file !== undefined) writeCached(opts.cacheDir!, file, prog, warnings);
   return prog;
 }

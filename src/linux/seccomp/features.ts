@@ -7,11 +7,29 @@ import { archName, SECCOMP_ACTIONS, SECCOMP_FILTER_FLAG_NEW_LISTENER, SECCOMP_FL
 
 /** Every architecture name runtime-spec 1.3 defines. */
 const SPEC_ARCHES = [
-  "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64",
-  "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64",
-  "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32",
-  "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X",
-  "SCMP_ARCH_SH", "SCMP_ARCH_SHEB", "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
+  "SCMP_ARCH_X86",
+  "SCMP_ARCH_X86_64",
+  "SCMP_ARCH_X32",
+  "SCMP_ARCH_ARM",
+  "SCMP_ARCH_AARCH64",
+  "SCMP_ARCH_LOONGARCH64",
+  "SCMP_ARCH_M68K",
+  "SCMP_ARCH_MIPS",
+  "SCMP_ARCH_MIPS64",
+  "SCMP_ARCH_MIPS64N32",
+  "SCMP_ARCH_MIPSEL",
+  "SCMP_ARCH_MIPSEL64",
+  "SCMP_ARCH_MIPSEL64N32",
+  "SCMP_ARCH_PPC",
+  "SCMP_ARCH_PPC64",
+  "SCMP_ARCH_PPC64LE",
+  "SCMP_ARCH_S390",
+  "SCMP_ARCH_S390X",
+  "SCMP_ARCH_SH",
+  "SCMP_ARCH_SHEB",
+  "SCMP_ARCH_PARISC",
+  "SCMP_ARCH_PARISC64",
+  "SCMP_ARCH_RISCV64",
 ];
 
 export interface SeccompFeatures {
@@ -40,6 +58,8 @@ export function seccompFeatures(): SeccompFeatures {
     operators: Object.keys(SECCOMP_OPERATORS),
     archs: SPEC_ARCHES.filter((a) => archToken(archName(a)) !== 0),
     knownFlags: Object.keys(SECCOMP_FLAGS),
-    supportedFlags: Object.entries(SECCOMP_FLAGS).filter(([, bit]) => kernelSupportsFilterFlag(bit)).map(([n]) => n),
+    supportedFlags: Object.entries(SECCOMP_FLAGS)
+      .filter(([, bit]) => kernelSupportsFilterFlag(bit))
+      .map(([n]) => n),
   };
 }

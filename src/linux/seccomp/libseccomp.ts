@@ -9,13 +9,27 @@ import { BerthError } from "../../errors.js";
 import { loadKoffi } from "../koffi.js";
 
 /** One comparison of a rule, as libseccomp's struct scmp_arg_cmp. */
-export interface ArgCmp { arg: number; op: number; a: bigint; b: bigint }
+export interface ArgCmp {
+  arg: number;
+  op: number;
+  a: bigint;
+  b: bigint;
+}
 
 /** One rule: action, syscall number (native, as libseccomp resolves it), comparisons (ANDed). */
-export interface RuleIn { action: number; syscall: number; args: ArgCmp[] }
+export interface RuleIn {
+  action: number;
+  syscall: number;
+  args: ArgCmp[];
+}
 
 /** What to compile: the default action, the bad-architecture action, extra arches, rules. */
-export interface FilterIn { defaultAction: number; badArchAction: number; arches: number[]; rules: RuleIn[] }
+export interface FilterIn {
+  defaultAction: number;
+  badArchAction: number;
+  arches: number[];
+  rules: RuleIn[];
+}
 
 interface Lib {
   init(def: number): unknown;
@@ -55,7 +69,9 @@ function load(jsonPath: string): Lib {
       const archResolve = so.func("uint32_t seccomp_arch_resolve_name(const char *name)");
       const archNative = so.func("uint32_t seccomp_arch_native()");
       const attrSet = so.func("int seccomp_attr_set(scmp_filter_ctx_t *ctx, int attr, uint32_t value)");
-      const ruleAdd = so.func("int seccomp_rule_add_array(scmp_filter_ctx_t *ctx, uint32_t action, int syscall, uint arg_cnt, const scmp_arg_cmp *arg_array)");
+      const ruleAdd = so.func(
+        "int seccomp_rule_add_array(scmp_filter_ctx_t *ctx, uint32_t action, int syscall, uint arg_cnt, const scmp_arg_cmp *arg_array)",
+      );
       const resolve = so.func("int seccomp_syscall_resolve_name(const char *name)");
       const exportBpf = so.func("int seccomp_export_bpf(scmp_filter_ctx_t *ctx, int fd)");
       const version = so.func("const scmp_version *seccomp_version()");
@@ -84,7 +100,9 @@ function load(jsonPath: string): Lib {
     }
   }
   throw new BerthError(`libseccomp cannot be loaded: ${loadError}`, {
-    op: "seccomp", path: jsonPath, hint: "install libseccomp2 (Debian: apt-get install libseccomp2), or remove linux.seccomp",
+    op: "seccomp",
+    path: jsonPath,
+    hint: "install libseccomp2 (Debian: apt-get install libseccomp2), or remove linux.seccomp",
   });
 }
 
@@ -143,7 +161,8 @@ function check(rc: number, what: string, path: string): void {
 export function compileFilter(f: FilterIn, rulePath: (i: number) => string): Buffer {
   const l = load("linux.seccomp");
   const ctx = l.init(f.defaultAction);
-  if (ctx === null) throw new BerthError("libseccomp: seccomp_init refused the default action", { op: "seccomp", path: "linux.seccomp.defaultAction" });
+  if (ctx === null)
+    throw new BerthError("libseccomp: seccomp_init refused the default action", { op: "seccomp", path: "linux.seccomp.defaultAction" });
   try {
     // berth-init sets no_new_privs itself, as the config says.
     check(l.attrSet(ctx, SCMP_FLTATR_CTL_NNP, 0), "clearing the no_new_privs attribute", "linux.seccomp");

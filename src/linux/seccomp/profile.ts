@@ -16,8 +16,18 @@ import { constants } from "node:os";
 import { BerthError } from "../../errors.js";
 import { archToken, compileFilter, syscallNumber, type ArgCmp, type FilterIn, type RuleIn } from "./libseccomp.js";
 
-export interface SeccompArg { index: number; value: number; valueTwo?: number; op: string }
-export interface SeccompRule { names: string[]; action: string; errnoRet?: number; args?: SeccompArg[] }
+export interface SeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: string;
+}
+export interface SeccompRule {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: SeccompArg[];
+}
 export interface Seccomp {
   defaultAction: string;
   defaultErrnoRet?: number;
@@ -40,12 +50,25 @@ const traceAction = (e: number): number => (0x7ff00000 | (e & 0xffff)) >>> 0;
 
 /** The actions berth carries out (features lists them). */
 export const SECCOMP_ACTIONS = [
-  "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-  "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
+  "SCMP_ACT_ALLOW",
+  "SCMP_ACT_ERRNO",
+  "SCMP_ACT_KILL",
+  "SCMP_ACT_KILL_PROCESS",
+  "SCMP_ACT_KILL_THREAD",
+  "SCMP_ACT_LOG",
+  "SCMP_ACT_NOTIFY",
+  "SCMP_ACT_TRACE",
+  "SCMP_ACT_TRAP",
 ] as const;
 
 export const SECCOMP_OPERATORS: Record<string, number> = {
-  SCMP_CMP_NE: 1, SCMP_CMP_LT: 2, SCMP_CMP_LE: 3, SCMP_CMP_EQ: 4, SCMP_CMP_GE: 5, SCMP_CMP_GT: 6, SCMP_CMP_MASKED_EQ: 7,
+  SCMP_CMP_NE: 1,
+  SCMP_CMP_LT: 2,
+  SCMP_CMP_LE: 3,
+  SCMP_CMP_EQ: 4,
+  SCMP_CMP_GE: 5,
+  SCMP_CMP_GT: 6,
+  SCMP_CMP_MASKED_EQ: 7,
 };
 
 /** seccomp(2) filter flags by their spec names. */
@@ -80,15 +103,24 @@ function fail(path: string, detail: string, hint?: string): never {
 export function actionValue(action: string, errnoRet: number | undefined, path: string): number {
   switch (action) {
     case "SCMP_ACT_KILL":
-    case "SCMP_ACT_KILL_THREAD": return SCMP_ACT_KILL_THREAD;
-    case "SCMP_ACT_KILL_PROCESS": return SCMP_ACT_KILL_PROCESS;
-    case "SCMP_ACT_TRAP": return SCMP_ACT_TRAP;
-    case "SCMP_ACT_ERRNO": return errnoAction(errnoRet ?? EPERM);
-    case "SCMP_ACT_TRACE": return traceAction(errnoRet ?? EPERM);
-    case "SCMP_ACT_ALLOW": return SCMP_ACT_ALLOW;
-    case "SCMP_ACT_LOG": return SCMP_ACT_LOG;
-    case "SCMP_ACT_NOTIFY": return SCMP_ACT_NOTIFY;
-    default: return fail(path, `unknown action "${action}"`, `use one of ${SECCOMP_ACTIONS.join(", ")}`);
+    case "SCMP_ACT_KILL_THREAD":
+      return SCMP_ACT_KILL_THREAD;
+    case "SCMP_ACT_KILL_PROCESS":
+      return SCMP_ACT_KILL_PROCESS;
+    case "SCMP_ACT_TRAP":
+      return SCMP_ACT_TRAP;
+    case "SCMP_ACT_ERRNO":
+      return errnoAction(errnoRet ?? EPERM);
+    case "SCMP_ACT_TRACE":
+      return traceAction(errnoRet ?? EPERM);
+    case "SCMP_ACT_ALLOW":
+      return SCMP_ACT_ALLOW;
+    case "SCMP_ACT_LOG":
+      return SCMP_ACT_LOG;
+    case "SCMP_ACT_NOTIFY":
+      return SCMP_ACT_NOTIFY;
+    default:
+      return fail(path, `unknown action "${action}"`, `use one of ${SECCOMP_ACTIONS.join(", ")}`);
   }
 }
 
@@ -104,19 +136,29 @@ function u64(v: number | undefined, path: string): bigint {
   return BigInt(v);
 }
 
-export interface ResolvedFilter { filter: FilterIn; flags: number; rulePaths: string[] }
+export interface ResolvedFilter {
+  filter: FilterIn;
+  flags: number;
+  rulePaths: string[];
+}
 
 /** Check `s` and turn it into libseccomp input; `warn` gets the syscall names skipped. */
 export function resolveProfile(s: Seccomp, warn: (msg: string) => void, base = "linux.seccomp"): ResolvedFilter {
   const hasListenerPath = s.listenerPath !== undefined && s.listenerPath !== "";
   if (s.listenerMetadata !== undefined && s.listenerMetadata !== "" && !hasListenerPath) {
-    fail(`${base}.listenerMetadata`, "listenerMetadata is set without listenerPath (runtime-spec: it must not be)",
-      "set listenerPath to the seccomp agent's socket, or remove listenerMetadata");
+    fail(
+      `${base}.listenerMetadata`,
+      "listenerMetadata is set without listenerPath (runtime-spec: it must not be)",
+      "set listenerPath to the seccomp agent's socket, or remove listenerMetadata",
+    );
   }
   const notify = usesNotify(s);
   if (notify && !hasListenerPath) {
-    fail(`${base}.listenerPath`, "SCMP_ACT_NOTIFY is used but listenerPath is not set: nobody would answer the notifications",
-      "set listenerPath to the unix socket of the seccomp agent");
+    fail(
+      `${base}.listenerPath`,
+      "SCMP_ACT_NOTIFY is used but listenerPath is not set: nobody would answer the notifications",
+      "set listenerPath to the unix socket of the seccomp agent",
+    );
   }
   const defErrno = errnoIn(s.defaultErrnoRet, `${base}.defaultErrnoRet`);
   if (defErrno !== undefined && s.defaultAction !== "SCMP_ACT_ERRNO" && s.defaultAction !== "SCMP_ACT_TRACE") {
@@ -177,7 +219,9 @@ export function resolveProfile(s: Seccomp, warn: (msg: string) => void, base = "
     }
   });
   if (unknown.length > 0) {
-    warn(`${base}.syscalls: libseccomp does not know ${[...new Set(unknown)].map((n) => `"${n}"`).join(", ")} on this system; rules for them are left out`);
+    warn(
+      `${base}.syscalls: libseccomp does not know ${[...new Set(unknown)].map((n) => `"${n}"`).join(", ")} on this system; rules for them are left out`,
+    );
   }
   // A syscall on a foreign architecture in the filter kills the thread, as with runc.
   return { filter: { defaultAction, badArchAction: SCMP_ACT_KILL_THREAD, arches, rules }, flags, rulePaths };

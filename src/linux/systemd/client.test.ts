@@ -30,9 +30,14 @@ async function startFakeSystemd(socketPath: string): Promise<FakeSystemd> {
   const job = (unit: string, result: string) => {
     const id = ++jobId;
     const path = `${SYSTEMD_PATH}/job/${id}`;
-    const emit = () => conn.emitSignal({
-      path: SYSTEMD_PATH, interface: MANAGER_IFACE, member: "JobRemoved", signature: "uoss", body: [id, path, unit, result],
-    });
+    const emit = () =>
+      conn.emitSignal({
+        path: SYSTEMD_PATH,
+        interface: MANAGER_IFACE,
+        member: "JobRemoved",
+        signature: "uoss",
+        body: [id, path, unit, result],
+      });
     if (fake.signalFirst) emit();
     else setTimeout(emit, 5);
     return { signature: "o", body: [path] as DBusValue[] };
@@ -50,7 +55,8 @@ async function startFakeSystemd(socketPath: string): Promise<FakeSystemd> {
         const [unit, mode, props] = m.body as [string, string, [string, Variant][]];
         expect(m.signature).toBe("ssa(sv)a(sa(sv))");
         expect(mode).toBe("replace");
-        if (fake.units.has(unit)) throw new DBusError("org.freedesktop.systemd1.UnitExists", `Unit ${unit} was already loaded or has a fragment file.`, "fake");
+        if (fake.units.has(unit))
+          throw new DBusError("org.freedesktop.systemd1.UnitExists", `Unit ${unit} was already loaded or has a fragment file.`, "fake");
         const result = fake.nextResult;
         fake.nextResult = "done";
         if (result === "done") fake.units.set(unit, Object.fromEntries(props));
@@ -74,7 +80,14 @@ async function startFakeSystemd(socketPath: string): Promise<FakeSystemd> {
         throw new DBusError("org.freedesktop.DBus.Error.UnknownMethod", `no ${m.member}`, "fake");
     }
   });
-  const r = await conn.call({ destination: DBUS_NAME, path: DBUS_PATH, interface: DBUS_NAME, member: "RequestName", signature: "su", body: [SYSTEMD_NAME, 4] });
+  const r = await conn.call({
+    destination: DBUS_NAME,
+    path: DBUS_PATH,
+    interface: DBUS_NAME,
+    member: "RequestName",
+    signature: "su",
+    body: [SYSTEMD_NAME, 4],
+  });
   expect(r.body).toEqual([1]);
   return fake;
 }
@@ -121,7 +134,10 @@ needs("dbus-daemon").describe("SystemdClient against a stand-in systemd on a pri
     const c = await SystemdClient.connect();
     try {
       expect(await c.version()).toBe(252);
-      await c.startTransientUnit("berth-a.scope", [["PIDs", { type: "au", value: [123] }], ["Delegate", { type: "b", value: true }]]);
+      await c.startTransientUnit("berth-a.scope", [
+        ["PIDs", { type: "au", value: [123] }],
+        ["Delegate", { type: "b", value: true }],
+      ]);
       expect(fake.units.get("berth-a.scope")).toEqual({ PIDs: { type: "au", value: [123] }, Delegate: { type: "b", value: true } });
       expect(fake.calls.slice(0, 3)).toEqual(["Subscribe", "Get", "StartTransientUnit"]);
     } finally {
@@ -179,14 +195,18 @@ needs("dbus-daemon").describe("SystemdClient against a stand-in systemd on a pri
 
   it("SystemdCgroupManager: start() sends the unit with the pid and limits, then cgroupfs; destroy() stops it", async () => {
     const state: CgroupState = {
-      layout: "v2", paths: { unified: "/sys/fs/cgroup/system.slice/berth-e.scope" }, created: [],
+      layout: "v2",
+      paths: { unified: "/sys/fs/cgroup/system.slice/berth-e.scope" },
+      created: [],
       systemd: { unit: "berth-e.scope", slice: "system.slice" },
     };
     const fsCalls: string[] = [];
     const fs: CgroupManager = {
       state,
       create: () => fsCalls.push("create"),
-      apply: async (r) => { fsCalls.push(`apply ${JSON.stringify(r)}`); },
+      apply: async (r) => {
+        fsCalls.push(`apply ${JSON.stringify(r)}`);
+      },
       enter: (pid) => fsCalls.push(`enter ${pid}`),
       enterDir: () => undefined,
       selfEntry: () => ({ tasks: [] }),
@@ -195,7 +215,9 @@ needs("dbus-daemon").describe("SystemdClient against a stand-in systemd on a pri
       freeze: () => undefined,
       thaw: () => undefined,
       signalAll: () => undefined,
-      destroy: async () => { fsCalls.push("destroy"); },
+      destroy: async () => {
+        fsCalls.push("destroy");
+      },
     };
     const m = new SystemdCgroupManager(state, fs, {
       description: "berth container e",

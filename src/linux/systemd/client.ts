@@ -33,7 +33,10 @@ export function busCandidates(env: NodeJS.ProcessEnv = process.env): { path: str
 }
 
 export class SystemdClient {
-  private constructor(private readonly conn: DBusConnection, private readonly jobs: SignalQueue) {}
+  private constructor(
+    private readonly conn: DBusConnection,
+    private readonly jobs: SignalQueue,
+  ) {}
 
   /** Connect to the first of `candidates` (default: busCandidates()) that answers. */
   static async connect(candidates: { path: string; bus: boolean }[] = busCandidates()): Promise<SystemdClient> {
@@ -49,7 +52,9 @@ export class SystemdClient {
       const jobs = conn.signals((m) => m.interface === MANAGER_IFACE && m.member === "JobRemoved");
       try {
         if (c.bus) {
-          await conn.addMatch(`type='signal',sender='${SYSTEMD_NAME}',path='${SYSTEMD_PATH}',interface='${MANAGER_IFACE}',member='JobRemoved'`);
+          await conn.addMatch(
+            `type='signal',sender='${SYSTEMD_NAME}',path='${SYSTEMD_PATH}',interface='${MANAGER_IFACE}',member='JobRemoved'`,
+          );
         }
         // systemd sends job signals only while some client is subscribed.
         await conn.call({ ...managerCall("Subscribe") }).catch((err: unknown) => {
@@ -78,8 +83,12 @@ export class SystemdClient {
   async version(): Promise<number> {
     try {
       const reply = await this.conn.call({
-        destination: SYSTEMD_NAME, path: SYSTEMD_PATH, interface: "org.freedesktop.DBus.Properties", member: "Get",
-        signature: "ss", body: [MANAGER_IFACE, "Version"],
+        destination: SYSTEMD_NAME,
+        path: SYSTEMD_PATH,
+        interface: "org.freedesktop.DBus.Properties",
+        member: "Get",
+        signature: "ss",
+        body: [MANAGER_IFACE, "Version"],
       });
       const v = reply.body[0] as { value: unknown };
       return typeof v?.value === "string" ? parseSystemdVersion(v.value) : 0;
@@ -102,7 +111,8 @@ export class SystemdClient {
       } catch (again) {
         if (again instanceof DBusError && again.errorName === "org.freedesktop.systemd1.UnitExists") {
           throw new BerthError(`systemd unit ${unit} already exists`, {
-            op: "start systemd unit", path: unit,
+            op: "start systemd unit",
+            path: unit,
             hint: `another container (or a leftover) uses it: delete that container or run \`systemctl stop ${unit}\``,
           });
         }
@@ -113,7 +123,9 @@ export class SystemdClient {
     if (result !== "done") {
       await this.resetFailedUnit(unit);
       throw new BerthError(`systemd could not start ${unit}: job result "${result}"`, {
-        op: "start systemd unit", path: unit, hint: `see \`journalctl -u ${unit}\``,
+        op: "start systemd unit",
+        path: unit,
+        hint: `see \`journalctl -u ${unit}\``,
       });
     }
   }

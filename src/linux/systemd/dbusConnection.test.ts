@@ -153,7 +153,14 @@ describe("DBusConnection peer-to-peer, against a scripted peer", () => {
       });
     });
     await new Promise<void>((r) => server.listen(path, r));
-    return { path, authLines, close: () => { server.close(); rmSync(dir, { recursive: true, force: true }); } };
+    return {
+      path,
+      authLines,
+      close: () => {
+        server.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
 
   it("authenticates without Hello, and reassembles replies split into single bytes or packed together", async () => {
@@ -161,10 +168,26 @@ describe("DBusConnection peer-to-peer, against a scripted peer", () => {
     // Writes are queued so one message's bytes never interleave with another's.
     let out = Promise.resolve();
     const peer = await scriptedPeer((m, sock) => {
-      const reply = encodeMessage({ type: MessageType.MethodReturn, flags: 0, serial: 100 + m.serial, replySerial: m.serial, signature: "s", body: [`re ${m.member}`] });
+      const reply = encodeMessage({
+        type: MessageType.MethodReturn,
+        flags: 0,
+        serial: 100 + m.serial,
+        replySerial: m.serial,
+        signature: "s",
+        body: [`re ${m.member}`],
+      });
       if (m.member === "Slow") {
         // One byte at a time, with a signal in front.
-        const sig = encodeMessage({ type: MessageType.Signal, flags: 1, serial: 99, path: "/x", interface: "x.Y", member: "Tick", signature: "u", body: [5] });
+        const sig = encodeMessage({
+          type: MessageType.Signal,
+          flags: 1,
+          serial: 99,
+          path: "/x",
+          interface: "x.Y",
+          member: "Tick",
+          signature: "u",
+          body: [5],
+        });
         const all = Buffer.concat([sig, reply]);
         out = out.then(async () => {
           for (let i = 0; i < all.length; i++) {
@@ -174,8 +197,18 @@ describe("DBusConnection peer-to-peer, against a scripted peer", () => {
         });
       } else {
         // Packed: this reply and a copy of the signal in one write.
-        const sig = encodeMessage({ type: MessageType.Signal, flags: 1, serial: 98, path: "/x", interface: "x.Y", member: "Tock", signature: "" });
-        out = out.then(() => { sock.write(Buffer.concat([reply, sig])); });
+        const sig = encodeMessage({
+          type: MessageType.Signal,
+          flags: 1,
+          serial: 98,
+          path: "/x",
+          interface: "x.Y",
+          member: "Tock",
+          signature: "",
+        });
+        out = out.then(() => {
+          sock.write(Buffer.concat([reply, sig]));
+        });
       }
     });
     const c = await DBusConnection.connect({ path: peer.path, bus: false });

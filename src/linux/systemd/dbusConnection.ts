@@ -11,9 +11,7 @@
 import type { Socket } from "node:net";
 import { BerthError } from "../../errors.js";
 import { net } from "../../lazy.js";
-import {
-  decodeMessage, encodeMessage, messageLength, MessageType, type DBusValue, type Message,
-} from "./dbusWire.js";
+import { decodeMessage, encodeMessage, messageLength, MessageType, type DBusValue, type Message } from "./dbusWire.js";
 
 export const DBUS_NAME = "org.freedesktop.DBus";
 export const DBUS_PATH = "/org/freedesktop/DBus";
@@ -60,7 +58,9 @@ export interface ConnectOptions {
 }
 
 /** Answers a method call: the reply's signature and body (undefined for an empty reply). Throw DBusError for an error reply. */
-export type MethodHandler = (call: Message) => Promise<{ signature: string; body: DBusValue[] } | undefined> | { signature: string; body: DBusValue[] } | undefined;
+export type MethodHandler = (
+  call: Message,
+) => Promise<{ signature: string; body: DBusValue[] } | undefined> | { signature: string; body: DBusValue[] } | undefined;
 
 interface Pending {
   resolve(m: Message): void;
@@ -75,7 +75,10 @@ export class SignalQueue {
   private readonly seen: Message[] = [];
   private waiter: { pred: (m: Message) => boolean; resolve(m: Message): void } | undefined;
 
-  constructor(private readonly filter: (m: Message) => boolean, private readonly detach: (q: SignalQueue) => void) {}
+  constructor(
+    private readonly filter: (m: Message) => boolean,
+    private readonly detach: (q: SignalQueue) => void,
+  ) {}
 
   /** @internal */
   push(m: Message): void {
@@ -124,7 +127,10 @@ export class DBusConnection {
   private closedError: Error | undefined;
   private handler: MethodHandler | undefined;
 
-  private constructor(private readonly socket: Socket, readonly path: string) {}
+  private constructor(
+    private readonly socket: Socket,
+    readonly path: string,
+  ) {}
 
   /** Connect, authenticate (EXTERNAL, as this process's uid) and, on a bus, say Hello. */
   static async connect(opts: ConnectOptions): Promise<DBusConnection> {
@@ -136,7 +142,10 @@ export class DBusConnection {
       const leftover = await Promise.race([
         authenticate(socket, opts.path),
         new Promise<never>((_r, reject) => {
-          timer = setTimeout(() => reject(new BerthError(`no answer within ${timeoutMs} ms`, { op: "D-Bus connect", path: opts.path, errno: "ETIMEDOUT" })), timeoutMs);
+          timer = setTimeout(
+            () => reject(new BerthError(`no answer within ${timeoutMs} ms`, { op: "D-Bus connect", path: opts.path, errno: "ETIMEDOUT" })),
+            timeoutMs,
+          );
         }),
       ]);
       clearTimeout(timer);
@@ -156,7 +165,9 @@ export class DBusConnection {
   private start(leftover: Buffer): void {
     this.socket.on("data", (chunk: Buffer) => this.receive(chunk));
     this.socket.on("error", (err) => this.fail(BerthError.fromSys("D-Bus", this.path, err)));
-    this.socket.on("close", () => this.fail(new BerthError("the connection was closed by the peer", { op: "D-Bus", path: this.path, errno: "ECONNRESET" })));
+    this.socket.on("close", () =>
+      this.fail(new BerthError("the connection was closed by the peer", { op: "D-Bus", path: this.path, errno: "ECONNRESET" })),
+    );
     if (leftover.length > 0) this.receive(leftover);
     this.socket.resume();
   }
@@ -208,8 +219,13 @@ export class DBusConnection {
         this.sendRaw({ type: MessageType.MethodReturn, flags: 0, replySerial: m.serial, destination: m.sender });
       } else if ((m.flags & 0x1) === 0) {
         this.sendRaw({
-          type: MessageType.Error, flags: 0, replySerial: m.serial, destination: m.sender,
-          errorName: "org.freedesktop.DBus.Error.UnknownMethod", signature: "s", body: [`no method ${m.member} here`],
+          type: MessageType.Error,
+          flags: 0,
+          replySerial: m.serial,
+          destination: m.sender,
+          errorName: "org.freedesktop.DBus.Error.UnknownMethod",
+          signature: "s",
+          body: [`no method ${m.member} here`],
         });
       }
     }
@@ -221,13 +237,28 @@ export class DBusConnection {
     try {
       const r = await handler(m);
       if (!noReply && this.closedError === undefined) {
-        this.sendRaw({ type: MessageType.MethodReturn, flags: 0, replySerial: m.serial, destination: m.sender, signature: r?.signature, body: r?.body });
+        this.sendRaw({
+          type: MessageType.MethodReturn,
+          flags: 0,
+          replySerial: m.serial,
+          destination: m.sender,
+          signature: r?.signature,
+          body: r?.body,
+        });
       }
     } catch (err) {
       if (noReply || this.closedError !== undefined) return;
       const name = err instanceof DBusError ? err.errorName : "org.freedesktop.DBus.Error.Failed";
       const text = err instanceof DBusError ? err.text : String((err as Error)?.message ?? err);
-      this.sendRaw({ type: MessageType.Error, flags: 0, replySerial: m.serial, destination: m.sender, errorName: name, signature: "s", body: [text] });
+      this.sendRaw({
+        type: MessageType.Error,
+        flags: 0,
+        replySerial: m.serial,
+        destination: m.sender,
+        errorName: name,
+        signature: "s",
+        body: [text],
+      });
     }
   }
 
@@ -267,8 +298,14 @@ export class DBusConnection {
       let serial: number;
       try {
         serial = this.sendRaw({
-          type: MessageType.MethodCall, flags: 0, path: opts.path, interface: opts.interface, member: opts.member,
-          destination: opts.destination, signature: opts.signature, body: opts.body,
+          type: MessageType.MethodCall,
+          flags: 0,
+          path: opts.path,
+          interface: opts.interface,
+          member: opts.member,
+          destination: opts.destination,
+          signature: opts.signature,
+          body: opts.body,
         });
       } catch (err) {
         reject(err);
@@ -277,7 +314,13 @@ export class DBusConnection {
       const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const timer = setTimeout(() => {
         this.pending.delete(serial);
-        reject(new BerthError(`no reply within ${timeoutMs} ms`, { op: `D-Bus ${what}`, path: opts.destination ?? this.path, errno: "ETIMEDOUT" }));
+        reject(
+          new BerthError(`no reply within ${timeoutMs} ms`, {
+            op: `D-Bus ${what}`,
+            path: opts.destination ?? this.path,
+            errno: "ETIMEDOUT",
+          }),
+        );
       }, timeoutMs);
       this.pending.set(serial, { resolve, reject, timer, what, path: opts.destination ?? opts.path });
     });
@@ -336,7 +379,13 @@ function authenticate(socket: Socket, path: string): Promise<Buffer> {
       cleanup();
       if (!line.startsWith("OK ")) {
         socket.write("CANCEL\r\n");
-        reject(new BerthError(`authentication as uid ${uid} was refused (${line})`, { op: "D-Bus connect", path, hint: "the peer accepts EXTERNAL authentication only from users its policy allows" }));
+        reject(
+          new BerthError(`authentication as uid ${uid} was refused (${line})`, {
+            op: "D-Bus connect",
+            path,
+            hint: "the peer accepts EXTERNAL authentication only from users its policy allows",
+          }),
+        );
         return;
       }
       socket.write("BEGIN\r\n");

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { BerthError } from "../../errors.js";
 import {
-  decodeMessage, encodeMessage, marshal, messageLength, MessageType, splitSignature, unmarshal, type DBusValue,
+  decodeMessage,
+  encodeMessage,
+  marshal,
+  messageLength,
+  MessageType,
+  splitSignature,
+  unmarshal,
+  type DBusValue,
 } from "./dbusWire.js";
 
 /** Hex bytes with spaces and | allowed for readability. */
@@ -73,9 +80,14 @@ describe("marshal (byte-exact, little-endian)", () => {
       hex("10000000 00000000 | 01000000 6100 | 01 62 00 | 000000 | 01000000"),
     );
     // A second element starts on the next multiple of 8.
-    expect(marshal("a(sv)", [[["a", { type: "y", value: 1 }], ["b", { type: "y", value: 2 }]]])).toEqual(
-      hex("1a000000 00000000 | 01000000 6100 017900 01 | 000000000000 | 01000000 6200 017900 02"),
-    );
+    expect(
+      marshal("a(sv)", [
+        [
+          ["a", { type: "y", value: 1 }],
+          ["b", { type: "y", value: 2 }],
+        ],
+      ]),
+    ).toEqual(hex("1a000000 00000000 | 01000000 6100 017900 01 | 000000000000 | 01000000 6200 017900 02"));
   });
   it("a{sv} is laid out like a(sv)", () => {
     expect(marshal("a{sv}", [[["a", { type: "b", value: true }]]])).toEqual(marshal("a(sv)", [[["a", { type: "b", value: true }]]]));
@@ -100,14 +112,39 @@ describe("unmarshal", () => {
     ["as", [["a", "", "ccc"]]],
     ["at", [[]]],
     ["ay", [[0, 1, 255]]],
-    ["a{sv}", [[["k", { type: "as", value: ["x"] }], ["n", { type: "t", value: 7n }]]]],
-    ["ssa(sv)a(sa(sv))", ["berth-x.scope", "replace", [
-      ["Delegate", { type: "b", value: true }],
-      ["PIDs", { type: "au", value: [1234] }],
-      ["DeviceAllow", { type: "a(ss)", value: [["/dev/null", "rwm"], ["char-pts", "rwm"]] }],
-      ["AllowedCPUs", { type: "ay", value: [3] }],
-      ["MemoryMax", { type: "t", value: 1048576n }],
-    ], []]],
+    [
+      "a{sv}",
+      [
+        [
+          ["k", { type: "as", value: ["x"] }],
+          ["n", { type: "t", value: 7n }],
+        ],
+      ],
+    ],
+    [
+      "ssa(sv)a(sa(sv))",
+      [
+        "berth-x.scope",
+        "replace",
+        [
+          ["Delegate", { type: "b", value: true }],
+          ["PIDs", { type: "au", value: [1234] }],
+          [
+            "DeviceAllow",
+            {
+              type: "a(ss)",
+              value: [
+                ["/dev/null", "rwm"],
+                ["char-pts", "rwm"],
+              ],
+            },
+          ],
+          ["AllowedCPUs", { type: "ay", value: [3] }],
+          ["MemoryMax", { type: "t", value: 1048576n }],
+        ],
+        [],
+      ],
+    ],
     ["(yv)", [[1, { type: "v", value: { type: "i", value: -1 } }]]],
     ["uoss", [7, "/org/freedesktop/systemd1/job/7", "a.scope", "done"]],
   ];
@@ -128,22 +165,48 @@ describe("messages", () => {
   // The Hello call every bus client sends first, computed from the specification:
   // fixed header, then header fields PATH(1) INTERFACE(2) MEMBER(3) DESTINATION(6),
   // each a struct (8-aligned) of a byte code and a variant, then padding to 8.
-  const HELLO = hex([
-    "6c 01 00 01", "00000000", "01000000", "6d000000",
-    // offset 16: PATH, variant "o", 21-byte string, NUL → ends at 46
-    "01 016f00", "15000000", ascii("/org/freedesktop/DBus"), "00", "0000",
-    // offset 48: INTERFACE
-    "02 017300", "14000000", ascii("org.freedesktop.DBus"), "00", "000000",
-    // offset 80: MEMBER
-    "03 017300", "05000000", ascii("Hello"), "00", "0000",
-    // offset 96: DESTINATION, ends at 125 (fields length 125 - 16 = 109), padded to 128
-    "06 017300", "14000000", ascii("org.freedesktop.DBus"), "00", "000000",
-  ].join(""));
+  const HELLO = hex(
+    [
+      "6c 01 00 01",
+      "00000000",
+      "01000000",
+      "6d000000",
+      // offset 16: PATH, variant "o", 21-byte string, NUL → ends at 46
+      "01 016f00",
+      "15000000",
+      ascii("/org/freedesktop/DBus"),
+      "00",
+      "0000",
+      // offset 48: INTERFACE
+      "02 017300",
+      "14000000",
+      ascii("org.freedesktop.DBus"),
+      "00",
+      "000000",
+      // offset 80: MEMBER
+      "03 017300",
+      "05000000",
+      ascii("Hello"),
+      "00",
+      "0000",
+      // offset 96: DESTINATION, ends at 125 (fields length 125 - 16 = 109), padded to 128
+      "06 017300",
+      "14000000",
+      ascii("org.freedesktop.DBus"),
+      "00",
+      "000000",
+    ].join(""),
+  );
 
   it("encodes Hello byte for byte", () => {
     const m = encodeMessage({
-      type: MessageType.MethodCall, flags: 0, serial: 1,
-      path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus", member: "Hello", destination: "org.freedesktop.DBus",
+      type: MessageType.MethodCall,
+      flags: 0,
+      serial: 1,
+      path: "/org/freedesktop/DBus",
+      interface: "org.freedesktop.DBus",
+      member: "Hello",
+      destination: "org.freedesktop.DBus",
     });
     expect(m.length).toBe(128);
     expect(m).toEqual(HELLO);
@@ -151,27 +214,50 @@ describe("messages", () => {
 
   it("encodes a body after the header, aligned to 8, with SIGNATURE and the body length", () => {
     const m = encodeMessage({ type: MessageType.MethodReturn, flags: 0, serial: 2, replySerial: 1, signature: "s", body: [":1.5"] });
-    expect(m).toEqual(hex([
-      "6c 02 00 01", "09000000", "02000000", "0f000000",
-      "05 017500", "01000000", // REPLY_SERIAL u 1 (offset 16..24)
-      "08 016700", "0173 00",  // SIGNATURE g "s" (offset 24..31)
-      "00",                    // pad to 32
-      "04000000", ascii(":1.5"), "00",
-    ].join("")));
+    expect(m).toEqual(
+      hex(
+        [
+          "6c 02 00 01",
+          "09000000",
+          "02000000",
+          "0f000000",
+          "05 017500",
+          "01000000", // REPLY_SERIAL u 1 (offset 16..24)
+          "08 016700",
+          "0173 00", // SIGNATURE g "s" (offset 24..31)
+          "00", // pad to 32
+          "04000000",
+          ascii(":1.5"),
+          "00",
+        ].join(""),
+      ),
+    );
     expect(messageLength(m)).toBe(m.length);
     expect(messageLength(m.subarray(0, m.length - 1))).toBeUndefined();
   });
 
   it("decodes what it encodes", () => {
     const m = encodeMessage({
-      type: MessageType.Signal, flags: 0, serial: 9, path: "/org/freedesktop/systemd1",
-      interface: "org.freedesktop.systemd1.Manager", member: "JobRemoved", sender: ":1.1",
-      signature: "uoss", body: [7, "/org/freedesktop/systemd1/job/7", "berth-c.scope", "done"],
+      type: MessageType.Signal,
+      flags: 0,
+      serial: 9,
+      path: "/org/freedesktop/systemd1",
+      interface: "org.freedesktop.systemd1.Manager",
+      member: "JobRemoved",
+      sender: ":1.1",
+      signature: "uoss",
+      body: [7, "/org/freedesktop/systemd1/job/7", "berth-c.scope", "done"],
     });
     expect(decodeMessage(m)).toEqual({
-      type: MessageType.Signal, flags: 0, serial: 9, path: "/org/freedesktop/systemd1",
-      interface: "org.freedesktop.systemd1.Manager", member: "JobRemoved", sender: ":1.1",
-      signature: "uoss", body: [7, "/org/freedesktop/systemd1/job/7", "berth-c.scope", "done"],
+      type: MessageType.Signal,
+      flags: 0,
+      serial: 9,
+      path: "/org/freedesktop/systemd1",
+      interface: "org.freedesktop.systemd1.Manager",
+      member: "JobRemoved",
+      sender: ":1.1",
+      signature: "uoss",
+      body: [7, "/org/freedesktop/systemd1/job/7", "berth-c.scope", "done"],
     });
     expect(decodeMessage(HELLO)).toMatchObject({ type: MessageType.MethodCall, member: "Hello", signature: "", body: [] });
   });

@@ -93,11 +93,29 @@ function completeTypeEnd(sig: string, i: number): number {
 /** The alignment of a type given by its first code. */
 export function alignOf(code: string): number {
   switch (code) {
-    case "y": case "g": case "v": return 1;
-    case "n": case "q": return 2;
-    case "b": case "i": case "u": case "s": case "o": case "a": case "h": return 4;
-    case "x": case "t": case "d": case "(": case "{": return 8;
-    default: throw wireError(`unknown type code "${code}"`);
+    case "y":
+    case "g":
+    case "v":
+      return 1;
+    case "n":
+    case "q":
+      return 2;
+    case "b":
+    case "i":
+    case "u":
+    case "s":
+    case "o":
+    case "a":
+    case "h":
+      return 4;
+    case "x":
+    case "t":
+    case "d":
+    case "(":
+    case "{":
+      return 8;
+    default:
+      throw wireError(`unknown type code "${code}"`);
   }
 }
 
@@ -143,16 +161,36 @@ export class Writer {
     const c = sig[0]!;
     this.align(alignOf(c));
     switch (c) {
-      case "y": this.byte(num(v, sig)); return;
-      case "b": this.fixed(4, (b, o) => b.writeUInt32LE(bool(v) ? 1 : 0, o)); return;
-      case "n": this.fixed(2, (b, o) => b.writeInt16LE(num(v, sig), o)); return;
-      case "q": this.fixed(2, (b, o) => b.writeUInt16LE(num(v, sig), o)); return;
-      case "i": this.fixed(4, (b, o) => b.writeInt32LE(num(v, sig), o)); return;
-      case "u": case "h": this.fixed(4, (b, o) => b.writeUInt32LE(num(v, sig), o)); return;
-      case "x": this.fixed(8, (b, o) => b.writeBigInt64LE(big(v, sig), o)); return;
-      case "t": this.fixed(8, (b, o) => b.writeBigUInt64LE(big(v, sig), o)); return;
-      case "d": this.fixed(8, (b, o) => b.writeDoubleLE(num(v, sig), o)); return;
-      case "s": case "o": {
+      case "y":
+        this.byte(num(v, sig));
+        return;
+      case "b":
+        this.fixed(4, (b, o) => b.writeUInt32LE(bool(v) ? 1 : 0, o));
+        return;
+      case "n":
+        this.fixed(2, (b, o) => b.writeInt16LE(num(v, sig), o));
+        return;
+      case "q":
+        this.fixed(2, (b, o) => b.writeUInt16LE(num(v, sig), o));
+        return;
+      case "i":
+        this.fixed(4, (b, o) => b.writeInt32LE(num(v, sig), o));
+        return;
+      case "u":
+      case "h":
+        this.fixed(4, (b, o) => b.writeUInt32LE(num(v, sig), o));
+        return;
+      case "x":
+        this.fixed(8, (b, o) => b.writeBigInt64LE(big(v, sig), o));
+        return;
+      case "t":
+        this.fixed(8, (b, o) => b.writeBigUInt64LE(big(v, sig), o));
+        return;
+      case "d":
+        this.fixed(8, (b, o) => b.writeDoubleLE(num(v, sig), o));
+        return;
+      case "s":
+      case "o": {
         const data = Buffer.from(str(v, sig), "utf8");
         this.fixed(4, (b, o) => b.writeUInt32LE(data.length, o));
         this.bytes(data);
@@ -237,7 +275,7 @@ function big(v: DBusValue, sig: string): bigint {
 }
 
 function bool(v: DBusValue): boolean {
-  if (typeof v !== "boolean") throw wireError("a value for \"b\" must be a boolean");
+  if (typeof v !== "boolean") throw wireError('a value for "b" must be a boolean');
   return v;
 }
 
@@ -251,7 +289,11 @@ function str(v: DBusValue, sig: string): string {
 export class Reader {
   offset: number;
 
-  constructor(private readonly buf: Buffer, offset = 0, private readonly end = buf.length) {
+  constructor(
+    private readonly buf: Buffer,
+    offset = 0,
+    private readonly end = buf.length,
+  ) {
     this.offset = offset;
   }
 
@@ -276,20 +318,30 @@ export class Reader {
       return at;
     };
     switch (c) {
-      case "y": return b.readUInt8(take(1));
+      case "y":
+        return b.readUInt8(take(1));
       case "b": {
         const v = b.readUInt32LE(take(4));
         if (v > 1) throw wireError(`boolean value ${v} is neither 0 nor 1`);
         return v === 1;
       }
-      case "n": return b.readInt16LE(take(2));
-      case "q": return b.readUInt16LE(take(2));
-      case "i": return b.readInt32LE(take(4));
-      case "u": case "h": return b.readUInt32LE(take(4));
-      case "x": return b.readBigInt64LE(take(8));
-      case "t": return b.readBigUInt64LE(take(8));
-      case "d": return b.readDoubleLE(take(8));
-      case "s": case "o": {
+      case "n":
+        return b.readInt16LE(take(2));
+      case "q":
+        return b.readUInt16LE(take(2));
+      case "i":
+        return b.readInt32LE(take(4));
+      case "u":
+      case "h":
+        return b.readUInt32LE(take(4));
+      case "x":
+        return b.readBigInt64LE(take(8));
+      case "t":
+        return b.readBigUInt64LE(take(8));
+      case "d":
+        return b.readDoubleLE(take(8));
+      case "s":
+      case "o": {
         const n = b.readUInt32LE(take(4));
         this.need(n + 1);
         const s = b.toString("utf8", this.offset, this.offset + n);
@@ -409,15 +461,32 @@ export function decodeMessage(buf: Buffer): Message {
   const m: Message = { type: buf[1] as MessageType, flags: buf[2]!, serial, signature: "", body: [] };
   for (const [code, v] of fields) {
     switch (code) {
-      case HEADER_FIELD.path: m.path = v.value as string; break;
-      case HEADER_FIELD.interface: m.interface = v.value as string; break;
-      case HEADER_FIELD.member: m.member = v.value as string; break;
-      case HEADER_FIELD.errorName: m.errorName = v.value as string; break;
-      case HEADER_FIELD.replySerial: m.replySerial = v.value as number; break;
-      case HEADER_FIELD.destination: m.destination = v.value as string; break;
-      case HEADER_FIELD.sender: m.sender = v.value as string; break;
-      case HEADER_FIELD.signature: m.signature = v.value as string; break;
-      default: break; // unknown fields are ignored, as the specification asks
+      case HEADER_FIELD.path:
+        m.path = v.value as string;
+        break;
+      case HEADER_FIELD.interface:
+        m.interface = v.value as string;
+        break;
+      case HEADER_FIELD.member:
+        m.member = v.value as string;
+        break;
+      case HEADER_FIELD.errorName:
+        m.errorName = v.value as string;
+        break;
+      case HEADER_FIELD.replySerial:
+        m.replySerial = v.value as number;
+        break;
+      case HEADER_FIELD.destination:
+        m.destination = v.value as string;
+        break;
+      case HEADER_FIELD.sender:
+        m.sender = v.value as string;
+        break;
+      case HEADER_FIELD.signature:
+        m.signature = v.value as string;
+        break;
+      default:
+        break; // unknown fields are ignored, as the specification asks
     }
   }
   const bodyStart = r.offset;

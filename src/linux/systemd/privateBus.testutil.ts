@@ -17,7 +17,9 @@ export async function startPrivateBus(): Promise<PrivateBus> {
   if (DBUS_DAEMON === undefined) throw new Error("dbus-daemon is not installed");
   const dir = mkdtempSync("/tmp/berth-test-dbus-");
   const socketPath = join(dir, "bus");
-  writeFileSync(join(dir, "bus.conf"), `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+  writeFileSync(
+    join(dir, "bus.conf"),
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
@@ -29,7 +31,8 @@ export async function startPrivateBus(): Promise<PrivateBus> {
     <allow own="*"/>
   </policy>
 </busconfig>
-`);
+`,
+  );
   const daemon = spawn(DBUS_DAEMON, ["--config-file", join(dir, "bus.conf"), "--nofork", "--nopidfile"], { stdio: "ignore" });
   const stop = () => {
     if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill("SIGTERM");

@@ -1,8 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { BerthError } from "../../errors.js";
 import {
-  annotationProperties, parseGVariantText, cpuQuotaPerSec, cpusetBitmask, deviceProperties, expandSlice, parseProcDevices, parseSystemdVersion,
-  resourceProperties, sharesToWeight, swapOnlyV2, systemdPlace, unitNameFor, unitProperties, UINT64_MAX,
+  annotationProperties,
+  parseGVariantText,
+  cpuQuotaPerSec,
+  cpusetBitmask,
+  deviceProperties,
+  expandSlice,
+  parseProcDevices,
+  parseSystemdVersion,
+  resourceProperties,
+  sharesToWeight,
+  swapOnlyV2,
+  systemdPlace,
+  unitNameFor,
+  unitProperties,
+  UINT64_MAX,
 } from "./properties.js";
 
 const DEVICES = parseProcDevices(`Character devices:
@@ -34,13 +47,19 @@ describe("slices and unit names", () => {
   });
   it("places slice:prefix:name", () => {
     expect(systemdPlace("system.slice:docker:abc", "id")).toEqual({
-      slice: "system.slice", unit: "docker-abc.scope", cgroup: "/system.slice/docker-abc.scope",
+      slice: "system.slice",
+      unit: "docker-abc.scope",
+      cgroup: "/system.slice/docker-abc.scope",
     });
     expect(systemdPlace("machine-app.slice:libpod:x", "id").cgroup).toBe("/machine.slice/machine-app.slice/libpod-x.scope");
     expect(systemdPlace("-.slice:berth:x", "id").cgroup).toBe("/berth-x.scope");
   });
   it("defaults: system.slice (user.slice rootless), prefix berth, the id as name", () => {
-    expect(systemdPlace(undefined, "c1")).toEqual({ slice: "system.slice", unit: "berth-c1.scope", cgroup: "/system.slice/berth-c1.scope" });
+    expect(systemdPlace(undefined, "c1")).toEqual({
+      slice: "system.slice",
+      unit: "berth-c1.scope",
+      cgroup: "/system.slice/berth-c1.scope",
+    });
     expect(systemdPlace("", "c1").unit).toBe("berth-c1.scope");
     expect(systemdPlace("::c2", "c1")).toMatchObject({ slice: "system.slice", unit: "c2.scope" });
     expect(systemdPlace(":p:c2", "c1", true)).toMatchObject({ slice: "user.slice", unit: "p-c2.scope" });
@@ -48,7 +67,11 @@ describe("slices and unit names", () => {
   it("rejects malformed paths naming linux.cgroupsPath", () => {
     for (const bad of ["/a/b", "a:b", "a:b:c:d", "system.slice:p:", "nodots:p:n", "system.slice:p:a/b"]) {
       let err: unknown;
-      try { systemdPlace(bad, "id"); } catch (e) { err = e; }
+      try {
+        systemdPlace(bad, "id");
+      } catch (e) {
+        err = e;
+      }
       expect(err, bad).toBeInstanceOf(BerthError);
       expect((err as BerthError).path).toBe("linux.cgroupsPath");
     }
@@ -58,7 +81,7 @@ describe("slices and unit names", () => {
 describe("conversions", () => {
   it("reads systemd's version", () => {
     expect(parseSystemdVersion("252.22-1~deb12u1")).toBe(252);
-    expect(parseSystemdVersion("\"249\"")).toBe(249);
+    expect(parseSystemdVersion('"249"')).toBe(249);
     expect(parseSystemdVersion("v255")).toBe(255);
     expect(parseSystemdVersion("")).toBe(0);
   });
@@ -95,40 +118,85 @@ describe("conversions", () => {
 
 describe("device rules", () => {
   it("a deny-all list becomes strict with DeviceAllow entries", () => {
-    expect(deviceProperties([
-      { allow: false, access: "rwm" },
-      { allow: true, type: "c", major: 1, minor: 3, access: "rwm" },
-      { allow: true, type: "c", major: 136, access: "rwm" },
-      { allow: true, type: "c", access: "m" },
-      { allow: true, type: "b", major: 8, minor: 0, access: "r" },
-    ], DEVICES)).toEqual([
+    expect(
+      deviceProperties(
+        [
+          { allow: false, access: "rwm" },
+          { allow: true, type: "c", major: 1, minor: 3, access: "rwm" },
+          { allow: true, type: "c", major: 136, access: "rwm" },
+          { allow: true, type: "c", access: "m" },
+          { allow: true, type: "b", major: 8, minor: 0, access: "r" },
+        ],
+        DEVICES,
+      ),
+    ).toEqual([
       ["DevicePolicy", { type: "s", value: "strict" }],
-      ["DeviceAllow", { type: "a(ss)", value: [["/dev/char/1:3", "rwm"], ["char-pts", "rwm"], ["char-*", "m"], ["/dev/block/8:0", "r"]] }],
+      [
+        "DeviceAllow",
+        {
+          type: "a(ss)",
+          value: [
+            ["/dev/char/1:3", "rwm"],
+            ["char-pts", "rwm"],
+            ["char-*", "m"],
+            ["/dev/block/8:0", "r"],
+          ],
+        },
+      ],
     ]);
   });
   it("everything starts denied: a list of allow rules alone is strict", () => {
-    expect(deviceProperties([{ allow: true, type: "c", access: "m" }, { allow: true, type: "c", major: 1, minor: 3, access: "rwm" }], DEVICES)).toEqual([
+    expect(
+      deviceProperties(
+        [
+          { allow: true, type: "c", access: "m" },
+          { allow: true, type: "c", major: 1, minor: 3, access: "rwm" },
+        ],
+        DEVICES,
+      ),
+    ).toEqual([
       ["DevicePolicy", { type: "s", value: "strict" }],
-      ["DeviceAllow", { type: "a(ss)", value: [["char-*", "m"], ["/dev/char/1:3", "rwm"]] }],
+      [
+        "DeviceAllow",
+        {
+          type: "a(ss)",
+          value: [
+            ["char-*", "m"],
+            ["/dev/char/1:3", "rwm"],
+          ],
+        },
+      ],
     ]);
   });
   it("a later deny removes the same allow; unknown majors are skipped with a warning", () => {
     const warnings: string[] = [];
-    expect(deviceProperties([
-      { allow: false },
-      { allow: true, type: "c", major: 1, minor: 3, access: "rwm" },
-      { allow: true, type: "c", major: 99, access: "rwm" },
-      { allow: false, type: "c", major: 1, minor: 3, access: "rwm" },
-    ], DEVICES, (w) => warnings.push(w))).toEqual([
+    expect(
+      deviceProperties(
+        [
+          { allow: false },
+          { allow: true, type: "c", major: 1, minor: 3, access: "rwm" },
+          { allow: true, type: "c", major: 99, access: "rwm" },
+          { allow: false, type: "c", major: 1, minor: 3, access: "rwm" },
+        ],
+        DEVICES,
+        (w) => warnings.push(w),
+      ),
+    ).toEqual([
       ["DevicePolicy", { type: "s", value: "strict" }],
       ["DeviceAllow", { type: "a(ss)", value: [] }],
     ]);
     expect(warnings).toHaveLength(1);
   });
   it("an allow-all default is left to the cgroupfs rules", () => {
-    expect(deviceProperties([{ allow: true, access: "rwm" }, { allow: false, type: "c", major: 1, minor: 3 }], DEVICES)).toEqual([
-      ["DevicePolicy", { type: "s", value: "auto" }],
-    ]);
+    expect(
+      deviceProperties(
+        [
+          { allow: true, access: "rwm" },
+          { allow: false, type: "c", major: 1, minor: 3 },
+        ],
+        DEVICES,
+      ),
+    ).toEqual([["DevicePolicy", { type: "s", value: "auto" }]]);
     expect(deviceProperties(undefined, DEVICES)).toEqual([]);
   });
 });
@@ -149,8 +217,22 @@ describe("unit properties", () => {
     ]);
   });
   it("a slice: Wants= its parent, no pid", () => {
-    const props = unitProperties({ place: systemdPlace("system.slice:x:pod.slice", "c1"), description: "d", pid: 42, cgroupVersion: 1, systemdVersion: 252 });
-    expect(props.map((p) => p[0])).toEqual(["Description", "Wants", "MemoryAccounting", "CPUAccounting", "BlockIOAccounting", "TasksAccounting", "DefaultDependencies"]);
+    const props = unitProperties({
+      place: systemdPlace("system.slice:x:pod.slice", "c1"),
+      description: "d",
+      pid: 42,
+      cgroupVersion: 1,
+      systemdVersion: 252,
+    });
+    expect(props.map((p) => p[0])).toEqual([
+      "Description",
+      "Wants",
+      "MemoryAccounting",
+      "CPUAccounting",
+      "BlockIOAccounting",
+      "TasksAccounting",
+      "DefaultDependencies",
+    ]);
   });
   const resources = {
     memory: { limit: 64 << 20, reservation: 32 << 20, swap: 128 << 20 },
@@ -173,7 +255,13 @@ describe("unit properties", () => {
     ]);
   });
   it("v1 names; old systemd gets no period or cpuset properties; -1 is infinity", () => {
-    expect(resourceProperties({ cgroupVersion: 1, systemdVersion: 219, resources: { ...resources, pids: { limit: -1 }, memory: { limit: -1 } } })).toEqual([
+    expect(
+      resourceProperties({
+        cgroupVersion: 1,
+        systemdVersion: 219,
+        resources: { ...resources, pids: { limit: -1 }, memory: { limit: -1 } },
+      }),
+    ).toEqual([
       ["MemoryLimit", { type: "t", value: UINT64_MAX }],
       ["CPUShares", { type: "t", value: 1024n }],
       ["CPUQuotaPerSecUSec", { type: "t", value: 500000n }],
@@ -193,19 +281,21 @@ describe("annotations as unit properties", () => {
     expect(parseGVariantText("1.5")).toEqual({ type: "d", value: 1.5 });
     expect(parseGVariantText("true")).toEqual({ type: "b", value: true });
     expect(parseGVariantText("'inactive-or-failed'")).toEqual({ type: "s", value: "inactive-or-failed" });
-    expect(parseGVariantText("\"it\\'s\"")).toEqual({ type: "s", value: "it's" });
+    expect(parseGVariantText('"it\\\'s"')).toEqual({ type: "s", value: "it's" });
     expect(parseGVariantText("['a', \"b\"]")).toEqual({ type: "as", value: ["a", "b"] });
     expect(parseGVariantText("@as []")).toEqual({ type: "as", value: [] });
     for (const bad of ["uint32 -1", "byte 256", "unquoted", "[1, 2]", "'open", ""]) expect(parseGVariantText(bad), bad).toBeUndefined();
   });
   it("takes org.systemd.property.* annotations, converting …Sec to …USec", () => {
-    expect(annotationProperties({
-      "org.systemd.property.TimeoutStopUSec": "uint64 123456789",
-      "org.systemd.property.CollectMode": "'inactive-or-failed'",
-      "org.systemd.property.RuntimeMaxSec": "uint64 2",
-      "org.systemd.property.TimeoutStopSec": "1.5",
-      "other.annotation": "x",
-    })).toEqual([
+    expect(
+      annotationProperties({
+        "org.systemd.property.TimeoutStopUSec": "uint64 123456789",
+        "org.systemd.property.CollectMode": "'inactive-or-failed'",
+        "org.systemd.property.RuntimeMaxSec": "uint64 2",
+        "org.systemd.property.TimeoutStopSec": "1.5",
+        "other.annotation": "x",
+      }),
+    ).toEqual([
       ["TimeoutStopUSec", { type: "t", value: 123456789n }],
       ["CollectMode", { type: "s", value: "inactive-or-failed" }],
       ["RuntimeMaxUSec", { type: "t", value: 2000000n }],
@@ -214,10 +304,18 @@ describe("annotations as unit properties", () => {
     expect(annotationProperties(undefined)).toEqual([]);
   });
   it("rejects bad names and values naming the annotation", () => {
-    const cases: Record<string, string>[] = [{ "org.systemd.property.lower": "1" }, { "org.systemd.property.X": "nope" }, { "org.systemd.property.TimeoutSec": "'x'" }];
+    const cases: Record<string, string>[] = [
+      { "org.systemd.property.lower": "1" },
+      { "org.systemd.property.X": "nope" },
+      { "org.systemd.property.TimeoutSec": "'x'" },
+    ];
     for (const a of cases) {
       let err: unknown;
-      try { annotationProperties(a); } catch (e) { err = e; }
+      try {
+        annotationProperties(a);
+      } catch (e) {
+        err = e;
+      }
       expect(err).toBeInstanceOf(BerthError);
       expect((err as BerthError).path).toBe(`annotations["${Object.keys(a)[0]}"]`);
     }

@@ -46,7 +46,7 @@ const UNIT_CHARS = /^[A-Za-z0-9:_.\\@-]+$/;
 
 /** "a-b.slice" → "/a.slice/a-b.slice"; "-.slice" → "/". Throws for names systemd would not accept. */
 export function expandSlice(slice: string): string {
-  const hint = "a slice is named like \"system.slice\" or \"machine-app.slice\" (dashes nest, no slashes)";
+  const hint = 'a slice is named like "system.slice" or "machine-app.slice" (dashes nest, no slashes)';
   if (!slice.endsWith(".slice") || slice.length <= ".slice".length || slice.includes("/") || !UNIT_CHARS.test(slice)) {
     throw pathError(`"${slice}" is not a valid systemd slice name`, hint);
   }
@@ -76,8 +76,10 @@ export function systemdPlace(cgroupsPath: string | undefined, id: string, rootle
   if (cgroupsPath !== undefined && cgroupsPath !== "") {
     const parts = cgroupsPath.split(":");
     if (parts.length !== 3) {
-      throw pathError(`"${cgroupsPath}" is not of the form "slice:prefix:name" the systemd driver expects`,
-        "use e.g. \"system.slice:berth:<id>\", or drop --systemd-cgroup to use it as a cgroupfs path");
+      throw pathError(
+        `"${cgroupsPath}" is not of the form "slice:prefix:name" the systemd driver expects`,
+        'use e.g. "system.slice:berth:<id>", or drop --systemd-cgroup to use it as a cgroupfs path',
+      );
     }
     [slice, prefix, name] = parts as [string, string, string];
   }
@@ -85,7 +87,7 @@ export function systemdPlace(cgroupsPath: string | undefined, id: string, rootle
   if (name === "") throw pathError(`"${cgroupsPath}" has an empty name`, "the part after the last colon names the unit");
   const unit = unitNameFor(prefix, name);
   if (!UNIT_CHARS.test(unit) || Buffer.byteLength(unit) > 255) {
-    throw pathError(`"${unit}" is not a valid systemd unit name`, "use letters, digits and \":-_.\" in the prefix and name");
+    throw pathError(`"${unit}" is not a valid systemd unit name`, 'use letters, digits and ":-_." in the prefix and name');
   }
   return { slice, unit, cgroup: posix.join(expandSlice(slice), unit) };
 }
@@ -146,7 +148,8 @@ export function swapOnlyV2(swap: number | undefined, memory: number | undefined)
   if (sw === -1) return UINT64_MAX;
   if (sw === 0) return undefined;
   const path = "linux.resources.memory.swap";
-  if (mem === 0 || mem === -1) throw new BerthError("a swap limit needs a memory limit", { op: "validate", path, hint: "set linux.resources.memory.limit too" });
+  if (mem === 0 || mem === -1)
+    throw new BerthError("a swap limit needs a memory limit", { op: "validate", path, hint: "set linux.resources.memory.limit too" });
   if (sw < mem) throw new BerthError(`${sw} is below the memory limit ${mem}; it counts memory plus swap`, { op: "validate", path });
   return BigInt(sw - mem);
 }
@@ -217,7 +220,10 @@ export function deviceProperties(
     }
   }
   if (defaultAllow) return [["DevicePolicy", s("auto")]];
-  return [["DevicePolicy", s("strict")], ["DeviceAllow", { type: "a(ss)", value: allow }]];
+  return [
+    ["DevicePolicy", s("strict")],
+    ["DeviceAllow", { type: "a(ss)", value: allow }],
+  ];
 }
 
 export interface UnitRequest {
@@ -322,7 +328,15 @@ const GVARIANT_INTS: Record<string, { type: string; min: bigint; max: bigint }> 
   int64: { type: "x", min: -(1n << 63n), max: (1n << 63n) - 1n },
   uint64: { type: "t", min: 0n, max: UINT64_MAX },
 };
-const GVARIANT_TYPE_KEYWORD: Record<string, string> = { y: "byte", n: "int16", q: "uint16", i: "int32", u: "uint32", x: "int64", t: "uint64" };
+const GVARIANT_TYPE_KEYWORD: Record<string, string> = {
+  y: "byte",
+  n: "int16",
+  q: "uint16",
+  i: "int32",
+  u: "uint32",
+  x: "int64",
+  t: "uint64",
+};
 
 /** One value of the GVariant text format: the forms unit properties use (numbers with or without a type keyword, booleans, strings, string arrays). */
 export function parseGVariantText(text: string): Variant | undefined {
@@ -413,12 +427,18 @@ export function annotationProperties(annotations: Record<string, string> | undef
     const name = key.slice(ANNOTATION_PREFIX.length);
     const path = `annotations["${key}"]`;
     if (!/^[A-Z][A-Za-z0-9]*$/.test(name)) {
-      throw new BerthError(`"${name}" is not a systemd property name`, { op: "validate", path, hint: "property names are letters and digits starting with a capital, e.g. TimeoutStopUSec" });
+      throw new BerthError(`"${name}" is not a systemd property name`, {
+        op: "validate",
+        path,
+        hint: "property names are letters and digits starting with a capital, e.g. TimeoutStopUSec",
+      });
     }
     const value = typeof text === "string" ? parseGVariantText(text) : undefined;
     if (value === undefined) {
       throw new BerthError(`${JSON.stringify(text)} is not a value berth can pass to systemd`, {
-        op: "validate", path, hint: "use the GVariant text form: uint64 5, true, 'text', ['a', 'b']",
+        op: "validate",
+        path,
+        hint: "use the GVariant text form: uint64 5, true, 'text', ['a', 'b']",
       });
     }
     if (name.endsWith("Sec") && !name.endsWith("USec")) {

@@ -54,15 +54,25 @@ export function controllerItems(f: HostFacts, layout: Layout): CheckItem[] {
   const name = (c: string) => `cgroups: controller ${c}`;
   if (layout.layout === "v2") {
     const have = v2Controllers(f, layout);
-    const items = V2_CONTROLLERS.map((c) => (have.includes(c)
-      ? ok(name(c), "in cgroup.controllers")
-      : missing(name(c), "not in /sys/fs/cgroup/cgroup.controllers", `a kernel with it, not disabled on its command line (needed for ${USES[c]})`)));
-    items.push(kernelAtLeast(f.kernelRelease, 4, 15)
-      ? ok(name("devices"), "eBPF programs (BPF_CGROUP_DEVICE)", true)
-      : missing(name("devices"), "no eBPF device programs before Linux 4.15", "a kernel with CONFIG_CGROUP_BPF", true));
-    items.push(kernelAtLeast(f.kernelRelease, 5, 2)
-      ? ok(name("freezer"), "cgroup.freeze")
-      : missing(name("freezer"), "no cgroup.freeze before Linux 5.2", `a newer kernel; ${USES.freezer} fail`));
+    const items = V2_CONTROLLERS.map((c) =>
+      have.includes(c)
+        ? ok(name(c), "in cgroup.controllers")
+        : missing(
+            name(c),
+            "not in /sys/fs/cgroup/cgroup.controllers",
+            `a kernel with it, not disabled on its command line (needed for ${USES[c]})`,
+          ),
+    );
+    items.push(
+      kernelAtLeast(f.kernelRelease, 4, 15)
+        ? ok(name("devices"), "eBPF programs (BPF_CGROUP_DEVICE)", true)
+        : missing(name("devices"), "no eBPF device programs before Linux 4.15", "a kernel with CONFIG_CGROUP_BPF", true),
+    );
+    items.push(
+      kernelAtLeast(f.kernelRelease, 5, 2)
+        ? ok(name("freezer"), "cgroup.freeze")
+        : missing(name("freezer"), "no cgroup.freeze before Linux 5.2", `a newer kernel; ${USES.freezer} fail`),
+    );
     return items;
   }
   const onV2 = layout.layout === "hybrid" ? v2Controllers(f, layout) : [];
@@ -70,7 +80,12 @@ export function controllerItems(f: HostFacts, layout: Layout): CheckItem[] {
     const h = layout.hierarchies[c];
     if (h !== undefined) return ok(name(c), `mounted at ${h.mountPoint}`, c === "devices");
     const note = onV2.includes(c) ? " (it is on the cgroup2 hierarchy instead)" : "";
-    return missing(name(c), `not mounted as cgroup v1${note}`, `mount it under /sys/fs/cgroup/${c} (needed for ${USES[c]})`, c === "devices");
+    return missing(
+      name(c),
+      `not mounted as cgroup v1${note}`,
+      `mount it under /sys/fs/cgroup/${c} (needed for ${USES[c]})`,
+      c === "devices",
+    );
   });
 }
 
@@ -94,8 +109,11 @@ export function delegationItem(f: HostFacts, layout: Layout): CheckItem {
   if (f.euid !== 0) {
     const own = mp === undefined ? undefined : ownCgroup2(f, mp);
     if (own !== undefined && f.writable(own)) return ok(name, `${own} is writable by uid ${f.euid}`);
-    return missing(name, `uid ${f.euid} owns no cgroup${own === undefined ? "" : ` (${own} is not writable)`}`,
-      "without one a rootless container runs without a cgroup and its limits are refused; run as root, or in a delegated scope: systemd-run --user --scope -p Delegate=yes …");
+    return missing(
+      name,
+      `uid ${f.euid} owns no cgroup${own === undefined ? "" : ` (${own} is not writable)`}`,
+      "without one a rootless container runs without a cgroup and its limits are refused; run as root, or in a delegated scope: systemd-run --user --scope -p Delegate=yes …",
+    );
   }
   if (mp === undefined) return ok(name, "root manages the v1 hierarchies directly");
   const offered = v2Controllers(f, layout);
@@ -108,10 +126,19 @@ export function delegationItem(f: HostFacts, layout: Layout): CheckItem {
 export async function systemdItem(f: HostFacts): Promise<CheckItem> {
   const name = "cgroups: systemd";
   if (!f.exists("/run/systemd/system")) {
-    return missing(name, "not running (no /run/systemd/system)", "only --systemd-cgroup needs it; the default cgroupfs driver works without");
+    return missing(
+      name,
+      "not running (no /run/systemd/system)",
+      "only --systemd-cgroup needs it; the default cgroupfs driver works without",
+    );
   }
   const s = await f.systemd();
-  if (s.error !== undefined) return degraded(name, `running, but not reachable: ${s.error}`, "start dbus, or run as root (/run/systemd/private); --systemd-cgroup needs it");
+  if (s.error !== undefined)
+    return degraded(
+      name,
+      `running, but not reachable: ${s.error}`,
+      "start dbus, or run as root (/run/systemd/private); --systemd-cgroup needs it",
+    );
   return ok(name, `systemd ${s.version ?? "?"} answers on D-Bus (--systemd-cgroup works)`);
 }
 
@@ -133,13 +160,24 @@ function fileItem(f: HostFacts, layout: Layout, name: string, ctrl: string, file
 
 export function ioWeightItem(f: HostFacts, layout: Layout): CheckItem {
   const v2 = isLayout(layout) && layout.layout === "v2";
-  return fileItem(f, layout, "cgroups: io weight", v2 ? "io" : "blkio",
+  return fileItem(
+    f,
+    layout,
+    "cgroups: io weight",
+    v2 ? "io" : "blkio",
     v2 ? ["io.weight", "io.bfq.weight"] : ["blkio.weight", "blkio.bfq.weight"],
-    `linux.resources.blockIO.weight fails: use the BFQ io scheduler${v2 ? " or iocost" : " (CONFIG_BFQ_GROUP_IOSCHED)"}`);
+    `linux.resources.blockIO.weight fails: use the BFQ io scheduler${v2 ? " or iocost" : " (CONFIG_BFQ_GROUP_IOSCHED)"}`,
+  );
 }
 
 export function swapItem(f: HostFacts, layout: Layout): CheckItem {
   const v2 = isLayout(layout) && layout.layout === "v2";
-  return fileItem(f, layout, "cgroups: swap accounting", "memory", [v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes"],
-    "linux.resources.memory.swap cannot be applied: boot with swapaccount=1 (CONFIG_MEMCG_SWAP)");
+  return fileItem(
+    f,
+    layout,
+    "cgroups: swap accounting",
+    "memory",
+    [v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes"],
+    "linux.resources.memory.swap cannot be applied: boot with swapaccount=1 (CONFIG_MEMCG_SWAP)",
+  );
 }

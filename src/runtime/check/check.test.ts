@@ -49,7 +49,10 @@ function host(over: Partial<HostFacts> = {}, files: Record<string, string> = {},
     hasSyscall: () => true,
     landlockAbi: () => 3,
     libseccompVersion: () => "2.5.4",
-    seccompFlags: () => ({ known: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"], supported: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"] }),
+    seccompFlags: () => ({
+      known: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"],
+      supported: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"],
+    }),
     onPath: () => undefined,
     run: () => ({ status: 0, output: "Looks good.\n" }),
     childCgroupFiles: (_dir, files) => files.slice(0, 1),
@@ -69,10 +72,12 @@ describe("berth check probes", () => {
     expect(text).toMatch(/^ok {8}kernel {2,}Linux 6\.1\.0-18-amd64$/m);
     expect(text).toMatch(/ready: berth can run a default `berth spec` container here\n$/);
     const lines = text.split("\n");
-    const columns = new Set(r.items.map((i) => {
-      const line = lines.find((l) => l.startsWith(i.status) && l.includes(` ${i.name}  `))!;
-      return line.lastIndexOf(i.detail);
-    }));
+    const columns = new Set(
+      r.items.map((i) => {
+        const line = lines.find((l) => l.startsWith(i.status) && l.includes(` ${i.name}  `))!;
+        return line.lastIndexOf(i.detail);
+      }),
+    );
     expect(columns.size).toBe(1);
   });
 
@@ -85,7 +90,9 @@ describe("berth check probes", () => {
   });
 
   it("a non-root caller is rootless: ready for `berth spec --rootless` containers when it may make user namespaces", async () => {
-    const user = await runCheck(host({ euid: 1000, userName: "alice", stateRoot: "/run/user/1000/berth", writable: (p) => p === "/run/user/1000" }));
+    const user = await runCheck(
+      host({ euid: 1000, userName: "alice", stateRoot: "/run/user/1000/berth", writable: (p) => p === "/run/user/1000" }),
+    );
     expect(user.ready).toBe(true);
     expect(user.rootless).toBe(true);
     expect(byName(user.items, "privileges")).toMatchObject({ status: "degraded", required: true });
@@ -109,7 +116,10 @@ describe("berth check probes", () => {
 
   it("user namespaces: the sysctls that limit them", () => {
     expect(userNamespaceItem(host()).status).toBe("ok");
-    expect(userNamespaceItem(host({}, { "/proc/sys/user/max_user_namespaces": "0\n" }))).toMatchObject({ status: "missing", detail: "user.max_user_namespaces is 0" });
+    expect(userNamespaceItem(host({}, { "/proc/sys/user/max_user_namespaces": "0\n" }))).toMatchObject({
+      status: "missing",
+      detail: "user.max_user_namespaces is 0",
+    });
     const debian = userNamespaceItem(host({}, { "/proc/sys/kernel/unprivileged_userns_clone": "0\n" }));
     expect(debian.status).toBe("degraded");
     expect(debian.fix).toMatch(/unprivileged_userns_clone=1/);
@@ -138,7 +148,9 @@ describe("berth check probes", () => {
   });
 
   it("delegation: subtree_control for root, a writable own cgroup for others", () => {
-    expect(delegationItem(host(), V2).detail).toMatch(/cgroup\.subtree_control: cpu memory pids; berth enables cpuset io hugetlb rdma misc/);
+    expect(delegationItem(host(), V2).detail).toMatch(
+      /cgroup\.subtree_control: cpu memory pids; berth enables cpuset io hugetlb rdma misc/,
+    );
     expect(delegationItem(host({ euid: 1000 }), V2).status).toBe("missing");
     const delegated = delegationItem(host({ euid: 1000, writable: (p) => p === "/sys/fs/cgroup/user.slice/u.scope" }), V2);
     expect(delegated).toMatchObject({ status: "ok", detail: "/sys/fs/cgroup/user.slice/u.scope is writable by uid 1000" });
@@ -188,7 +200,9 @@ describe("berth check probes", () => {
 
   it("file systems and overlayfs", () => {
     expect(filesystemsItem(host()).status).toBe("ok");
-    expect(filesystemsItem(host({}, { "/proc/filesystems": "nodev\tproc\n" })).detail).toBe("not in /proc/filesystems: sysfs, tmpfs, devpts, mqueue");
+    expect(filesystemsItem(host({}, { "/proc/filesystems": "nodev\tproc\n" })).detail).toBe(
+      "not in /proc/filesystems: sysfs, tmpfs, devpts, mqueue",
+    );
     const noOverlay = { "/proc/filesystems": "nodev\tproc\n" };
     expect(overlayItem(host({}, noOverlay)).status).toBe("missing");
     expect(overlayItem(host({}, noOverlay, ["/lib/modules/6.1.0-18-amd64/kernel/fs/overlayfs"])).status).toBe("degraded");
@@ -197,13 +211,20 @@ describe("berth check probes", () => {
   it("criu: absent, passing, failing", () => {
     expect(criuItem(host()).status).toBe("missing");
     expect(criuItem(host({ onPath: () => "/usr/sbin/criu" })).status).toBe("ok");
-    const failing = criuItem(host({ onPath: () => "/usr/sbin/criu", run: () => ({ status: 1, output: "Error (criu/cr-check.c:1): UFFD is not supported\n" }) }));
+    const failing = criuItem(
+      host({ onPath: () => "/usr/sbin/criu", run: () => ({ status: 1, output: "Error (criu/cr-check.c:1): UFFD is not supported\n" }) }),
+    );
     expect(failing).toMatchObject({ status: "degraded", detail: expect.stringMatching(/UFFD is not supported$/) });
   });
 
   it("rootless: subordinate ranges by name or uid, and newuidmap", () => {
-    expect(subidRanges("alice:100000:65536\n1000:200000:10\nbob:1:2\n", "alice", 1000)).toEqual([{ start: 100000, count: 65536 }, { start: 200000, count: 10 }]);
-    const items = rootlessItems(host({ userName: "alice", euid: 1000, onPath: (b) => `/usr/bin/${b}` }, { "/etc/subuid": "alice:100000:65536\n", "/etc/subgid": "" }));
+    expect(subidRanges("alice:100000:65536\n1000:200000:10\nbob:1:2\n", "alice", 1000)).toEqual([
+      { start: 100000, count: 65536 },
+      { start: 200000, count: 10 },
+    ]);
+    const items = rootlessItems(
+      host({ userName: "alice", euid: 1000, onPath: (b) => `/usr/bin/${b}` }, { "/etc/subuid": "alice:100000:65536\n", "/etc/subgid": "" }),
+    );
     expect(items.map((i) => i.status)).toEqual(["ok", "missing", "ok"]);
     expect(items[1]!.fix).toBe("usermod --add-subgids 100000-165535 alice");
   });

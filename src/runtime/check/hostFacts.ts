@@ -71,10 +71,11 @@ export function hostFacts(stateRoot: string = defaultRoot()): HostFacts {
     hasSyscall: (name) => guarded(() => hasSyscall(name)),
     landlockAbi: () => guarded(() => landlockAbi()),
     libseccompVersion: () => guarded(() => libseccompVersion()),
-    seccompFlags: () => guarded(() => {
-      const known = Object.keys(SECCOMP_FLAGS);
-      return { known, supported: known.filter((k) => kernelSupportsFilterFlag(SECCOMP_FLAGS[k]!)) };
-    }),
+    seccompFlags: () =>
+      guarded(() => {
+        const known = Object.keys(SECCOMP_FLAGS);
+        return { known, supported: known.filter((k) => kernelSupportsFilterFlag(SECCOMP_FLAGS[k]!)) };
+      }),
     onPath: (bin) => {
       const dirs = [...(process.env.PATH ?? "").split(":").filter((d) => d !== ""), ...SEARCH];
       for (const d of dirs) {
@@ -82,7 +83,9 @@ export function hostFacts(stateRoot: string = defaultRoot()): HostFacts {
         try {
           accessSync(p, constants.X_OK);
           return p;
-        } catch { /* next */ }
+        } catch {
+          /* next */
+        }
       }
       return undefined;
     },
@@ -101,7 +104,11 @@ export function hostFacts(stateRoot: string = defaultRoot()): HostFacts {
       try {
         return files.filter((f) => existsSync(join(probe, f)));
       } finally {
-        try { rmdirSync(probe); } catch { /* an empty cgroup is removed at once */ }
+        try {
+          rmdirSync(probe);
+        } catch {
+          /* an empty cgroup is removed at once */
+        }
       }
     },
     systemd: async () => {

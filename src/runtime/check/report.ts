@@ -2,15 +2,29 @@
 // container run here?) and the report as aligned text or as JSON.
 
 import { UNIFIED } from "../../linux/cgroups/detect.js";
+import { cgroupModeItem, controllerItems, delegationItem, ioWeightItem, swapItem, systemdItem } from "./cgroups.js";
 import {
-  cgroupModeItem, controllerItems, delegationItem, ioWeightItem, swapItem, systemdItem,
-} from "./cgroups.js";
-import {
-  clone3Item, filesystemsItem, idmapItem, initItem, kernelItem, mountApiItem, namespaceItems,
-  openat2Item, overlayItem, pidfdItem, privilegesItem, userNamespaceItem,
+  clone3Item,
+  filesystemsItem,
+  idmapItem,
+  initItem,
+  kernelItem,
+  mountApiItem,
+  namespaceItems,
+  openat2Item,
+  overlayItem,
+  pidfdItem,
+  privilegesItem,
+  userNamespaceItem,
 } from "./kernel.js";
 import {
-  apparmorItem, landlockItem, libseccompItem, selinuxItem, seccompFilterItem, seccompFlagsItem, seccompNotifyItem,
+  apparmorItem,
+  landlockItem,
+  libseccompItem,
+  selinuxItem,
+  seccompFilterItem,
+  seccompFlagsItem,
+  seccompNotifyItem,
 } from "./security.js";
 import { criuItem, rootlessItems, stateRootItem } from "./tools.js";
 import type { CheckItem, HostFacts } from "./types.js";
@@ -78,9 +92,7 @@ export function formatReport(r: CheckReport): string {
   lines.push(`${count("ok")} ok, ${count("degraded")} degraded, ${count("missing")} missing`);
   const blockers = r.items.filter((i) => i.required === true && i.status === "missing").map((i) => i.name);
   const what = r.rootless === true ? "a `berth spec --rootless` container" : "a default `berth spec` container";
-  lines.push(r.ready
-    ? `ready: berth can run ${what} here`
-    : `not ready: ${what} cannot run here (missing: ${blockers.join(", ")})`);
+  lines.push(r.ready ? `ready: berth can run ${what} here` : `not ready: ${what} cannot run here (missing: ${blockers.join(", ")})`);
   return lines.join("\n") + "\n";
 }
 

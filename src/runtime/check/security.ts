@@ -22,7 +22,11 @@ export function seccompNotifyItem(f: HostFacts): CheckItem {
   const name = "seccomp: notify";
   const actions = actionsAvail(f);
   if (actions?.includes("user_notif") === true) return ok(name, "user_notif in /proc/sys/kernel/seccomp/actions_avail");
-  return missing(name, "no user_notif in /proc/sys/kernel/seccomp/actions_avail", "Linux 5.0 or later (5.5 for CONTINUE); SCMP_ACT_NOTIFY and linux.seccomp.listenerPath fail");
+  return missing(
+    name,
+    "no user_notif in /proc/sys/kernel/seccomp/actions_avail",
+    "Linux 5.0 or later (5.5 for CONTINUE); SCMP_ACT_NOTIFY and linux.seccomp.listenerPath fail",
+  );
 }
 
 export function seccompFlagsItem(f: HostFacts): CheckItem {
@@ -37,7 +41,12 @@ export function seccompFlagsItem(f: HostFacts): CheckItem {
 
 export function libseccompItem(f: HostFacts): CheckItem {
   const v = f.libseccompVersion();
-  if (v === undefined) return missing("libseccomp", "libseccomp.so.2 cannot be loaded", "apt-get install libseccomp2; configs with linux.seccomp fail without it");
+  if (v === undefined)
+    return missing(
+      "libseccomp",
+      "libseccomp.so.2 cannot be loaded",
+      "apt-get install libseccomp2; configs with linux.seccomp fail without it",
+    );
   const [major = 0, minor = 0] = v.split(".").map(Number);
   if (major < 2 || (major === 2 && minor < 5)) return degraded("libseccomp", v, "libseccomp 2.5 or later for SCMP_ACT_NOTIFY");
   return ok("libseccomp", v);
@@ -45,7 +54,12 @@ export function libseccompItem(f: HostFacts): CheckItem {
 
 /** The LSMs /sys/kernel/security/lsm lists, plus AppArmor and SELinux when their own files say so (as lsm.ts reads them). */
 function lsmList(f: HostFacts): string[] {
-  const out = new Set((f.readFile("/sys/kernel/security/lsm") ?? "").trim().split(",").filter((s) => s !== ""));
+  const out = new Set(
+    (f.readFile("/sys/kernel/security/lsm") ?? "")
+      .trim()
+      .split(",")
+      .filter((s) => s !== ""),
+  );
   if ((f.readFile("/sys/module/apparmor/parameters/enabled") ?? "N").startsWith("Y")) out.add("apparmor");
   if ((f.readFile("/sys/fs/selinux/enforce") ?? "") !== "") out.add("selinux");
   return [...out];
@@ -53,18 +67,33 @@ function lsmList(f: HostFacts): string[] {
 
 export function apparmorItem(f: HostFacts): CheckItem {
   if (lsmList(f).includes("apparmor")) return ok("apparmor", "enabled: process.apparmorProfile is applied");
-  return missing("apparmor", "not enabled", "boot with apparmor=1 security=apparmor to confine containers; process.apparmorProfile is refused here");
+  return missing(
+    "apparmor",
+    "not enabled",
+    "boot with apparmor=1 security=apparmor to confine containers; process.apparmorProfile is refused here",
+  );
 }
 
 export function selinuxItem(f: HostFacts): CheckItem {
-  if (!lsmList(f).includes("selinux")) return missing("selinux", "not enabled", "process.selinuxLabel and linux.mountLabel are refused here");
+  if (!lsmList(f).includes("selinux"))
+    return missing("selinux", "not enabled", "process.selinuxLabel and linux.mountLabel are refused here");
   const enforce = (f.readFile("/sys/fs/selinux/enforce") ?? "").trim() === "1" ? "enforcing" : "permissive";
-  return degraded("selinux", `enabled (${enforce}), but berth cannot apply SELinux labels yet`, "configs with process.selinuxLabel or linux.mountLabel fail");
+  return degraded(
+    "selinux",
+    `enabled (${enforce}), but berth cannot apply SELinux labels yet`,
+    "configs with process.selinuxLabel or linux.mountLabel fail",
+  );
 }
 
 export function landlockItem(f: HostFacts): CheckItem {
   const abi = f.landlockAbi();
-  if (abi === undefined) return missing("landlock", "not in this kernel", "Linux 5.13 or later with CONFIG_SECURITY_LANDLOCK (berth does not use it yet)");
-  if (abi === 0) return missing("landlock", "built, but disabled at boot", "add landlock to lsm= on the kernel command line (berth does not use it yet)");
+  if (abi === undefined)
+    return missing("landlock", "not in this kernel", "Linux 5.13 or later with CONFIG_SECURITY_LANDLOCK (berth does not use it yet)");
+  if (abi === 0)
+    return missing(
+      "landlock",
+      "built, but disabled at boot",
+      "add landlock to lsm= on the kernel command line (berth does not use it yet)",
+    );
   return ok("landlock", `ABI version ${abi} (berth does not use it yet)`);
 }

@@ -9,7 +9,11 @@ export function criuItem(f: HostFacts): CheckItem {
   const r = f.run(criu, ["check"]);
   if (r.status === 0) return ok("criu", `${criu}: criu check passed`);
   const last = r.output.trim().split("\n").pop() ?? "";
-  return degraded("criu", `${criu}: criu check failed${last === "" ? "" : `: ${last}`}`, "berth checkpoint and restore fail on this host; see `criu check --all` (a kernel this criu supports, or a newer criu)");
+  return degraded(
+    "criu",
+    `${criu}: criu check failed${last === "" ? "" : `: ${last}`}`,
+    "berth checkpoint and restore fail on this host; see `criu check --all` (a kernel this criu supports, or a newer criu)",
+  );
 }
 
 /** Ranges listed for `user` (by name or uid) in an /etc/subuid-style file. */
@@ -45,16 +49,24 @@ export function stateRootItem(f: HostFacts): CheckItem {
   const root = f.stateRoot;
   const parent = root.slice(0, root.lastIndexOf("/")) || "/";
   if (f.exists(root) ? f.writable(root) : f.writable(parent)) return ok(name, root);
-  return missing(name, `${root} is not writable by uid ${f.euid}`,
-    f.euid === 0 ? `check ${parent}` : "set XDG_RUNTIME_DIR (e.g. /run/user/$(id -u)) or pass --root DIR");
+  return missing(
+    name,
+    `${root} is not writable by uid ${f.euid}`,
+    f.euid === 0 ? `check ${parent}` : "set XDG_RUNTIME_DIR (e.g. /run/user/$(id -u)) or pass --root DIR",
+  );
 }
 
 /** Single-id rootless containers need none of these; several ids go through newuidmap/newgidmap and the ranges. */
 export function rootlessItems(f: HostFacts): CheckItem[] {
   const tools = ["newuidmap", "newgidmap"].map((b) => [b, f.onPath(b)] as const);
   const absent = tools.filter(([, p]) => p === undefined).map(([b]) => b);
-  const toolItem = absent.length === 0
-    ? ok("rootless: newuidmap", tools.map(([, p]) => p).join(", "))
-    : missing("rootless: newuidmap", `not installed: ${absent.join(", ")}`, "apt-get install uidmap (rootless containers map several ids through them)");
+  const toolItem =
+    absent.length === 0
+      ? ok("rootless: newuidmap", tools.map(([, p]) => p).join(", "))
+      : missing(
+          "rootless: newuidmap",
+          `not installed: ${absent.join(", ")}`,
+          "apt-get install uidmap (rootless containers map several ids through them)",
+        );
   return [subidItem(f, "/etc/subuid"), subidItem(f, "/etc/subgid"), toolItem];
 }
