@@ -32,10 +32,11 @@ die() { echo "setup: $*" >&2; exit 1; }
 #                     its runc v2 shim
 #   time              GNU time, the peak RSS of each command in bench/commands.sh
 #   clang-format      the formatting check of native/ (scripts/lint.sh)
+#   criu              checkpoint and restore (berth checkpoint/restore drive it)
 #   uidmap            newuidmap and newgidmap, which map a rootless container's several ids
 #                     (ranges of /etc/subuid and /etc/subgid; test/lifecycle/rootless.test.ts)
 PACKAGES="build-essential libseccomp-dev busybox-static runc crun iproute2 procps util-linux dbus golang-github-containers-common
-  qemu-system-x86 debootstrap e2fsprogs podman conmon catatonit containerd time clang-format uidmap"
+  qemu-system-x86 debootstrap e2fsprogs podman conmon catatonit containerd time clang-format uidmap criu"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (it installs Debian packages, and containers need root); try: sudo sh scripts/$(basename "$0")"
 command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \

@@ -50,13 +50,19 @@ BUSYBOX=/bin/busybox
 # configuration) and netavark, which is named because debootstrap does not resolve that
 # package's dependency on the virtual container-network-stack (the containers run with
 # --network none: nothing is configured). containerd is left out (100 MB for a suite part
-# the guest does not run).
+# the guest does not run). criu for checkpoint/restore (the guest's Debian kernel is one criu
+# 3.17 supports).
 GUEST_PACKAGES="systemd systemd-sysv dbus busybox-static procps iproute2 libseccomp2 kmod runc apparmor
-  podman conmon catatonit golang-github-containers-common netavark"
+  podman conmon catatonit golang-github-containers-common netavark criu"
 
 # Modules the initramfs loads, in dependency order (each followed by what it needs).
 MODULES="virtio_ring virtio virtio_mmio virtio_blk crc16 mbcache jbd2 crc32c_generic ext4
   netfs fscache 9pnet 9pnet_virtio 9p overlay"
+# criu: its kernel probe (`criu check`) needs nf_tables, dump reads sockets through the
+# sock_diag modules and a network namespace's conntrack entries through nf_conntrack_netlink
+# (the guest has no /lib/modules for the kernel to load them from on demand).
+MODULES="$MODULES libcrc32c nfnetlink nf_tables unix_diag inet_diag tcp_diag udp_diag raw_diag netlink_diag af_packet_diag
+  nf_defrag_ipv4 nf_defrag_ipv6 nf_conntrack nf_conntrack_netlink"
 
 # --- which kernel, and the cache key --------------------------------------------------------
 candidate() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | head -n 1; }
@@ -138,6 +144,11 @@ printf '127.0.0.1 localhost\n127.0.1.1 berth-vm\n' > "$R/etc/hosts"
 passwd -R "$R" -d root >/dev/null 2>&1 || true
 # A machine id of its own for every boot (systemd writes a transient one when the file is empty).
 : > "$R/etc/machine-id"
+
+# criu locks a container's network during a dump with iptables by default; the guest has no
+# iptables, and nftables (libnftables, a dependency of Debian's criu) needs only nf_tables.
+mkdir -p "$R/etc/criu"
+echo "network-lock nftables" > "$R/etc/criu/default.conf"
 
 # Units the test guest never needs; they only cost boot time under emulation.
 for u in getty@tty1.service serial-getty@ttyS0.service console-getty.service \

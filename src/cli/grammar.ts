@@ -87,12 +87,7 @@ export const GLOBAL_FLAGS = [
     default: "auto",
     describe: "ignore cgroup permission errors (true, false, auto: when not root, or in a user namespace)",
   },
-  {
-    name: "criu",
-    type: "string",
-    value: "FILE",
-    describe: "path to the criu binary (accepted for compatibility; berth has no checkpoint or restore)",
-  },
+  { name: "criu", type: "string", value: "FILE", describe: "path to the criu binary checkpoint and restore run (default: criu on PATH)" },
   {
     name: "trace",
     type: "string",
@@ -233,6 +228,37 @@ const UPDATE_FLAGS = [
   },
 ] as const satisfies readonly FlagDef[];
 
+/** criu options checkpoint and restore share (runc's). */
+const CRIU_FLAGS = [
+  { name: "image-path", type: "string", value: "DIR", describe: "path for the criu image files (default: ./checkpoint)" },
+  { name: "work-path", type: "string", value: "DIR", describe: "path for criu's work files and logs (default: the image path)" },
+  { name: "tcp-established", type: "boolean", describe: "allow open TCP connections" },
+  { name: "ext-unix-sk", type: "boolean", describe: "allow external unix sockets" },
+  { name: "shell-job", type: "boolean", describe: "allow shell jobs (a controlling terminal outside the container)" },
+  { name: "file-locks", type: "boolean", describe: "handle file locks" },
+  {
+    name: "manage-cgroups-mode",
+    type: "string",
+    value: "MODE",
+    choices: ["soft", "full", "strict", "ignore"],
+    describe: "how criu dumps and restores cgroups: soft, full, strict or ignore (default: soft)",
+  },
+  {
+    name: "empty-ns",
+    type: "repeatable",
+    value: "NS",
+    describe:
+      "create a namespace but do not restore its properties: network, the only one criu supports (the network namespace is always so, as with runc)",
+  },
+  { name: "auto-dedup", type: "boolean", describe: "deduplicate memory images against the parent's" },
+  {
+    name: "lazy-pages",
+    type: "boolean",
+    refused: "lazy pages need criu's RPC notifications, which berth does not use",
+    describe: "restore memory on demand (refused: not supported)",
+  },
+] as const satisfies readonly FlagDef[];
+
 export const COMMANDS = [
   {
     name: "create",
@@ -366,6 +392,73 @@ export const COMMANDS = [
     flags: UPDATE_FLAGS,
     description:
       "Changes the cgroup limits of a created, running or paused container, from a LinuxResources JSON document (--resources) or from the individual flags. A value of 0 or an empty value leaves a setting as it is.",
+  },
+  {
+    name: "checkpoint",
+    describe: "checkpoint a running container with criu",
+    positionals: [ID],
+    description:
+      "Saves the container's processes with criu(8) into --image-path, with descriptors.json (the paths of the init process's stdio). The container is then gone, as after delete, unless --leave-running or --pre-dump; `berth restore` brings it back. Fails without side effects when `criu check` fails on this host.",
+    flags: [
+      ...CRIU_FLAGS,
+      {
+        name: "parent-path",
+        type: "string",
+        value: "DIR",
+        describe: "path of the previous (pre-dump) images, relative to --image-path (it must exist)",
+      },
+      { name: "leave-running", type: "boolean", describe: "leave the container running after the checkpoint" },
+      { name: "tcp-skip-in-flight", type: "boolean", describe: "skip in-flight TCP connections" },
+      { name: "link-remap", type: "boolean", describe: "allow criu to link unlinked files back when possible" },
+      { name: "pre-dump", type: "boolean", describe: "dump only the memory, leaving the container running (for an iterative checkpoint)" },
+      {
+        name: "page-server",
+        type: "string",
+        value: "ADDRESS:PORT",
+        describe: "send the memory pages to a criu page server at ADDRESS:PORT",
+      },
+      {
+        name: "status-fd",
+        type: "string",
+        value: "FD",
+        refused: "the status fd belongs to lazy pages, which berth does not support",
+        describe: "criu status fd for lazy pages (refused: not supported)",
+      },
+    ],
+  },
+  {
+    name: "restore",
+    describe: "restore a container from a checkpoint",
+    positionals: [ID],
+    description:
+      "criu(8) restores the processes of a `berth checkpoint` image (namespaces, mounts, memory) into new cgroups made from the bundle's config.json, with the bundle's bind mounts reconnected; the container is then running. In the foreground berth waits for it, exits with its status and deletes it.",
+    flags: [
+      ...CRIU_FLAGS,
+      {
+        name: "bundle",
+        alias: "b",
+        type: "string",
+        value: "DIR",
+        describe: "path to the root of the bundle directory (default: current directory)",
+      },
+      { name: "detach", alias: "d", type: "boolean", describe: "detach from the container's process" },
+      { name: "pid-file", type: "string", value: "FILE", describe: "file to write the process id to" },
+      { name: "console-socket", type: "string", value: "FILE", describe: "path to an AF_UNIX socket which will receive the pty master" },
+      { name: "no-subreaper", type: "boolean", describe: "disable the use of the subreaper (berth is never one; accepted)" },
+      { name: "no-pivot", type: "boolean", describe: "do not use pivot_root (criu restores the root itself; accepted)" },
+      {
+        name: "lsm-profile",
+        type: "string",
+        value: "TYPE:LABEL",
+        describe: "LSM profile for the restored processes (apparmor:PROFILE or selinux:LABEL; default: the checkpointed one)",
+      },
+      {
+        name: "lsm-mount-context",
+        type: "string",
+        value: "CONTEXT",
+        describe: "SELinux mount context to use instead of the checkpointed one",
+      },
+    ],
   },
   { name: "features", describe: "show the enabled features", positionals: [], flags: [] },
   {

@@ -73,7 +73,7 @@ export function toOptions(command: CommandDef, raw: Record<string, unknown>): Re
   const out: Record<string, unknown> = {};
   for (const f of [...GLOBAL_FLAGS, ...command.flags] as FlagDef[]) {
     const value = typed(command.name, f, raw[f.name] ?? f.default);
-    if (f.refused !== undefined && value !== undefined && !(Array.isArray(value) && value.length === 0)) {
+    if (f.refused !== undefined && value !== undefined && value !== false && !(Array.isArray(value) && value.length === 0)) {
       throw new BerthError(`${f.refused}`, { op: command.name, path: `--${f.name}`, hint: `drop --${f.name}` });
     }
     out[camel(f.name)] = value;

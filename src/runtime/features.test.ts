@@ -44,7 +44,7 @@ describe("features", () => {
     expect(f.linux.mountExtensions).toEqual({ idmap: { enabled: true } });
     expect(f.linux.netDevices).toEqual({ enabled: true });
     const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-    expect(f.annotations).toEqual({ "io.github.berth.version": pkg.version });
+    expect(f.annotations).toEqual({ "io.github.berth.version": pkg.version, "org.opencontainers.runc.checkpoint.enabled": "true" });
   });
 
   it("lists only what the plan builder accepts", () => {

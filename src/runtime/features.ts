@@ -52,6 +52,8 @@ export function features(): Features {
       // linux.netDevices: moved over rtnetlink (runtime/netDevices.ts).
       netDevices: { enabled: true },
     },
-    annotations: { "io.github.berth.version": VERSION },
+    // As runc and crun report it: checkpoint and restore are implemented (with criu; whether
+    // criu works on this kernel is `berth check`'s question, and checkpoint's first step).
+    annotations: { "io.github.berth.version": VERSION, "org.opencontainers.runc.checkpoint.enabled": "true" },
   };
 }

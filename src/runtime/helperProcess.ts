@@ -10,6 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import { closeSync, writeSync } from "node:fs";
 import type { Socket } from "node:net";
 import { constants as osConstants } from "node:os";
+import { BerthError } from "../errors.js";
 import { childProcess } from "../lazy.js";
 import type { ByteStream } from "./syncChannel.js";
 
@@ -85,7 +86,11 @@ function spawnBun(bun: BunApi, path: string, stdio: (string | number)[], env: Re
   }
   const exited = proc.exited.then((code) => (proc.signalCode !== null ? 128 + signalNumber(proc.signalCode) : code));
   const fd = proc.stdio[syncIndex];
-  if (typeof fd !== "number") throw new Error(`Bun.spawn gave no fd for the sync socket (slot ${syncIndex})`);
+  if (typeof fd !== "number")
+    throw new BerthError(`Bun.spawn gave no fd for the sync socket (slot ${syncIndex})`, {
+      op: "start helper",
+      hint: "a Bun too old for extra stdio fds; rebuild with the pinned Bun",
+    });
   return { pid: proc.pid, exited, error: new Promise<Error>(() => undefined), sync: new FdStream(bun, fd), unref: () => proc.unref() };
 }
 

@@ -58,6 +58,7 @@ const REQUIREMENTS = {
   runc: `runc ${RUNC_SERIES}.x, the reference runtime ($RUNC_BIN, /usr/sbin/runc or /usr/bin/runc)`,
   crun: "crun ($CRUN_BIN, /usr/bin/crun)",
   criu: "criu, passing `criu check`",
+  "no-criu": "criu is installed but `criu check` fails on this kernel (berth's error for it is tested)",
   qemu: "qemu-system-x86_64",
   apparmor: "AppArmor enabled in the kernel",
   "no-apparmor": "AppArmor is not enabled (berth's error for a profile it cannot apply is tested)",
@@ -368,6 +369,12 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
     if (criu === undefined) return "no criu on PATH";
     const r = spawnSync(criu, ["check"], { encoding: "utf8", timeout: 30_000 });
     return r.status === 0 ? undefined : `criu check failed: ${(r.stderr ?? "").trim().split("\n").pop() ?? ""}`;
+  },
+  "no-criu": () => {
+    const criu = onPath("criu");
+    if (criu === undefined) return "no criu on PATH";
+    const r = spawnSync(criu, ["check"], { encoding: "utf8", timeout: 30_000 });
+    return r.status !== 0 ? undefined : "criu check passes";
   },
   qemu: () => (onPath("qemu-system-x86_64") !== undefined ? undefined : "no qemu-system-x86_64 on PATH"),
   apparmor: () => (activeLsms().includes("apparmor") ? undefined : "AppArmor is not enabled (/sys/module/apparmor/parameters/enabled)"),

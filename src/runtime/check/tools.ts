@@ -5,12 +5,15 @@ import { degraded, missing, ok, type CheckItem, type HostFacts } from "./types.j
 
 export function criuItem(f: HostFacts): CheckItem {
   const criu = f.onPath("criu");
-  if (criu === undefined)
-    return missing("criu", "not installed", "apt-get install criu for checkpoint/restore (berth has no checkpoint command yet)");
+  if (criu === undefined) return missing("criu", "not installed", "apt-get install criu for berth checkpoint and restore");
   const r = f.run(criu, ["check"]);
   if (r.status === 0) return ok("criu", `${criu}: criu check passed`);
   const last = r.output.trim().split("\n").pop() ?? "";
-  return degraded("criu", `${criu}: criu check failed${last === "" ? "" : `: ${last}`}`, "see `criu check --all`");
+  return degraded(
+    "criu",
+    `${criu}: criu check failed${last === "" ? "" : `: ${last}`}`,
+    "berth checkpoint and restore fail on this host; see `criu check --all` (a kernel this criu supports, or a newer criu)",
+  );
 }
 
 /** Ranges listed for `user` (by name or uid) in an /etc/subuid-style file. */
