@@ -31,13 +31,11 @@ import {
   saveRecord,
   writeFileAtomic,
   hookState,
-  rfc3339Nano,
   FIFO_FILE,
-  OCI_VERSION,
   seccompCacheDir,
   type ContainerRecord,
 } from "./stateStore.js";
-import { namespacePathsOf } from "../linux/namespaces.js";
+import { containerRecord, recordBeforeCgroups } from "./record.js";
 import { checkHostDevices, moveNetDevices, netDeviceMoves } from "./netDevices.js";
 import { connectAgent, containerProcessState } from "./seccompAgent.js";
 import { SECCOMP_FILTER_FLAG_NEW_LISTENER, type Seccomp } from "../linux/seccomp/profile.js";
@@ -133,36 +131,24 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const netMoves = netDeviceMoves(spec, process.geteuid?.() ?? 0);
     if (netMoves.length > 0) span("check network devices", () => checkHostDevices(netMoves));
     const cgm = cg;
+    const inputs = {
+      id: opts.id,
+      bundle,
+      rootfs,
+      spec,
+      cgroup: cgm.state,
+      systemdCgroup: opts.systemdCgroup,
+      hostMounts,
+      noNewKeyring: opts.noNewKeyring,
+    };
     const record = (pid: number): ContainerRecord => {
-      const startTime = pid === 0 ? "" : startTimeOf(pid);
+      const startTime = startTimeOf(pid);
       if (startTime === undefined) throw new BerthError("container process exited during create", { op: "create" });
-      const namespaces: Record<string, string> = {};
-      if (pid > 0) for (const ns of namespacePathsOf(spec.linux?.namespaces, pid)) namespaces[ns.type] = ns.path;
-      return {
-        ociVersion: OCI_VERSION,
-        id: opts.id,
-        bundle,
-        rootfs,
-        pid,
-        initStartTime: startTime,
-        created: rfc3339Nano(),
-        owner: "",
-        annotations: spec.annotations,
-        config: recordedConfig(spec),
-        cgroup: cgm.state,
-        namespaces,
-        systemdCgroup: opts.systemdCgroup,
-        hostMounts,
-        noNewKeyring: opts.noNewKeyring,
-        creating: true,
-      };
+      return { ...containerRecord({ ...inputs, cgroup: cgm.state }, pid, startTime), creating: true };
     };
     // A berth killed from here on would leave cgroups: record the ones it is about to
     // make before making them, so that delete --force can remove them.
-    const planned = cgm.plannedDirs?.() ?? [];
-    const early = record(0);
-    early.cgroup = { ...early.cgroup, created: [...early.cgroup.created, ...planned.filter((d) => !early.cgroup.created.includes(d))] };
-    saveRecord(opts.root, early);
+    saveRecord(opts.root, recordBeforeCgroups(inputs, cgm.plannedDirs?.() ?? []));
     const cgroupDone = begin("cgroup setup");
     cgm.create();
     log.debug(`create ${opts.id}: cgroups ${Object.values(cgm.state.paths).join(" ")}`);
@@ -285,17 +271,6 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     }
     throw err;
   }
-}
-
-/**
- * The config as state.json keeps it: without process.env, which often carries secrets
- * and which no later command needs from there (exec reads the bundle's, as runc does).
- */
-export function recordedConfig(spec: Spec): Spec {
-  if (spec.process?.env === undefined) return spec;
-  const process = { ...spec.process };
-  delete process.env;
-  return { ...spec, process };
 }
 
 function removeQuiet(path: string): void {

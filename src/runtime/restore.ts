@@ -16,22 +16,13 @@ import { loadAndValidateConfig, validateContainerId } from "../spec/validate.js"
 import { createCgroupManager } from "../linux/cgroups/newManager.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
-import { namespacePathsOf } from "../linux/namespaces.js";
 import { mount, umount2, MNT_DETACH, MS_BIND, MS_REC } from "../linux/sys.js";
 import { checkTerminal } from "./consoleSocket.js";
-import { recordedConfig } from "./create.js";
+import { containerRecord, recordBeforeCgroups } from "./record.js";
 import { destroyContainer } from "./lifecycle.js";
 import { readProcStat, startTimeOf } from "./procfs.js";
 import { forwardSignals } from "./signalForward.js";
-import {
-  claimContainerDir,
-  removeContainerDir,
-  rfc3339Nano,
-  saveRecord,
-  writeFileAtomic,
-  OCI_VERSION,
-  type ContainerRecord,
-} from "./stateStore.js";
+import { claimContainerDir, removeContainerDir, saveRecord, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
 import {
   bindMounts,
   cgroupRoots,
@@ -117,30 +108,10 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
   try {
     cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: o.id, systemd: o.systemdCgroup, annotations: spec.annotations });
     const cgm = cg;
-    const record = (pid: number, startTime: string): ContainerRecord => {
-      const namespaces: Record<string, string> = {};
-      if (pid > 0) for (const ns of namespacePathsOf(spec.linux?.namespaces, pid)) namespaces[ns.type] = ns.path;
-      return {
-        ociVersion: OCI_VERSION,
-        id: o.id,
-        bundle,
-        rootfs,
-        pid,
-        initStartTime: startTime,
-        created: rfc3339Nano(),
-        owner: "",
-        annotations: spec.annotations,
-        config: recordedConfig(spec),
-        cgroup: cgm.state,
-        namespaces,
-        systemdCgroup: o.systemdCgroup,
-      };
-    };
+    const inputs = { id: o.id, bundle, rootfs, spec, cgroup: cgm.state, systemdCgroup: o.systemdCgroup };
+    const record = (pid: number, startTime: string): ContainerRecord => containerRecord({ ...inputs, cgroup: cgm.state }, pid, startTime);
     // Recorded before the cgroups exist, so that `delete --force` finds them after a crash.
-    const planned = cgm.plannedDirs?.() ?? [];
-    const early = { ...record(0, ""), creating: true };
-    early.cgroup = { ...early.cgroup, created: [...early.cgroup.created, ...planned.filter((d) => !early.cgroup.created.includes(d))] };
-    saveRecord(o.root, early);
+    saveRecord(o.root, recordBeforeCgroups(inputs, cgm.plannedDirs?.() ?? []));
     cgm.create();
     await cgm.apply({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec.linux) }, { warn: (m) => log.warn(m) });
 
