@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { TMP_PREFIX } from "../helpers/env.js";
 
 export interface CommandOptions {
@@ -68,4 +69,10 @@ export function describeCommand(r: CommandResult): string {
 export function expectOk(r: CommandResult): CommandResult {
   if (r.code !== 0) throw new Error(`expected success:\n${describeCommand(r)}`);
   return r;
+}
+
+/** The command exited with `code` (and printed exactly `stdout`, when given). */
+export function expectRun(r: CommandResult, code: number, stdout?: string): void {
+  expect(r.code, describeCommand(r)).toBe(code);
+  if (stdout !== undefined) expect(r.stdout, describeCommand(r)).toBe(stdout);
 }

@@ -10,15 +10,10 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { sleep } from "../helpers/leaks.js";
 import { uniqueId } from "../helpers/runtime.js";
-import { command, describeCommand, type CommandResult } from "./command.js";
+import { command, describeCommand, type CommandResult, expectRun } from "./command.js";
 import { Containerd } from "./containerd.js";
 import { IMAGE_USER } from "./image.js";
 import { engineRuntimes, type EngineRuntime } from "./runtimes.js";
-
-function expectRun(r: CommandResult, code: number, stdout?: string): void {
-  expect(r.code, describeCommand(r)).toBe(code);
-  if (stdout !== undefined) expect(r.stdout, describeCommand(r)).toBe(stdout);
-}
 
 function statusField(status: string, field: string): string | undefined {
   return new RegExp(`^${field}:\\s*(\\S+)`, "m").exec(status)?.[1];

@@ -13,14 +13,9 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { hostCgroupLayout, needs } from "../helpers/host.js";
 import { sleep } from "../helpers/leaks.js";
-import { command, describeCommand, type CommandResult } from "./command.js";
+import { command, describeCommand, expectRun } from "./command.js";
 import { Podman } from "./podman.js";
 import { engineRuntimes, type EngineRuntime } from "./runtimes.js";
-
-function expectRun(r: CommandResult, code: number, stdout?: string): void {
-  expect(r.code, describeCommand(r)).toBe(code);
-  if (stdout !== undefined) expect(r.stdout, describeCommand(r)).toBe(stdout);
-}
 
 /** True on a pure cgroup v2 host (the container sees its own cgroup at /sys/fs/cgroup). */
 const V2 = (): boolean => hostCgroupLayout().layout === "v2";
@@ -46,30 +41,26 @@ needs("root", "podman").describe("engines: podman and the container's cgroup", (
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {
-      /** Run `body` against a fresh detached container, then remove it and check that nothing is left. */
-      async function withContainer(flags: string[], cmd: string[], body: (id: string) => Promise<void> | void): Promise<void> {
-        const id = pm.runDetached(rt, flags, cmd);
-        try {
-          await body(id);
-        } finally {
-          expect(await pm.remove(rt, id, 30_000)).toEqual([]);
-        }
-      }
-
       it("the container's cgroup is under the cgroup parent (its own systemd scope under the systemd manager); exec joins it", async () => {
-        await withContainer([], ["sleep", "1000"], (id) => {
-          const expected =
-            pm.cgroupManager === "systemd" ? `${pm.cgroupParentPath}/libpod-${id}.scope` : `${pm.cgroupParentPath}/libpod-${id}`;
-          expect(pm.hostCgroup(id)).toBe(expected);
-          if (pm.cgroupManager === "systemd") {
-            const unit = command("systemctl", ["is-active", `libpod-${id}.scope`]);
-            expect(unit.stdout.trim(), describeCommand(unit)).toBe("active");
-          }
-          const r = pm.podman(["exec", id, "sh", "-c", "cat /proc/1/cgroup; echo --; cat /proc/$$/cgroup"]);
-          expect(r.code, describeCommand(r)).toBe(0);
-          const [init, exec] = r.stdout.split("--\n");
-          expect(exec, r.stdout).toBe(init);
-        });
+        await pm.withContainer(
+          rt,
+          [],
+          ["sleep", "1000"],
+          (id) => {
+            const expected =
+              pm.cgroupManager === "systemd" ? `${pm.cgroupParentPath}/libpod-${id}.scope` : `${pm.cgroupParentPath}/libpod-${id}`;
+            expect(pm.hostCgroup(id)).toBe(expected);
+            if (pm.cgroupManager === "systemd") {
+              const unit = command("systemctl", ["is-active", `libpod-${id}.scope`]);
+              expect(unit.stdout.trim(), describeCommand(unit)).toBe("active");
+            }
+            const r = pm.podman(["exec", id, "sh", "-c", "cat /proc/1/cgroup; echo --; cat /proc/$$/cgroup"]);
+            expect(r.code, describeCommand(r)).toBe(0);
+            const [init, exec] = r.stdout.split("--\n");
+            expect(exec, r.stdout).toBe(init);
+          },
+          30_000,
+        );
       });
 
       it("--memory, --memory-reservation, --pids-limit, --cpus, --cpu-shares and --cpuset-cpus reach the container's cgroup", () => {
@@ -108,71 +99,113 @@ needs("root", "podman").describe("engines: podman and the container's cgroup", (
       });
 
       it("update changes a running container's memory and cpu limits", async () => {
-        await withContainer(["--memory", "64m", "--cpus", "0.5"], ["sleep", "1000"], (id) => {
-          // podman 4's update has no --pids-limit
-          expectRun(pm.podman(["update", "--memory", "96m", "--cpus", "0.25", id]), 0);
-          expectRun(pm.podman(["exec", id, ...cgroupFile("memory/memory.limit_in_bytes", "memory.max")]), 0, `${96 * 1024 * 1024}\n`);
-          expectRun(pm.podman(["exec", id, ...cgroupFile("cpu/cpu.cfs_quota_us", "cpu.max")]), 0, V2() ? "25000 100000\n" : "25000\n");
-        });
+        await pm.withContainer(
+          rt,
+          ["--memory", "64m", "--cpus", "0.5"],
+          ["sleep", "1000"],
+          (id) => {
+            // podman 4's update has no --pids-limit
+            expectRun(pm.podman(["update", "--memory", "96m", "--cpus", "0.25", id]), 0);
+            expectRun(pm.podman(["exec", id, ...cgroupFile("memory/memory.limit_in_bytes", "memory.max")]), 0, `${96 * 1024 * 1024}\n`);
+            expectRun(pm.podman(["exec", id, ...cgroupFile("cpu/cpu.cfs_quota_us", "cpu.max")]), 0, V2() ? "25000 100000\n" : "25000\n");
+          },
+          30_000,
+        );
       });
 
       it("top lists the container's processes; stats reads its cgroup", async () => {
-        await withContainer([], ["sleep", "1000"], (id) => {
-          const top = pm.podman(["top", id]);
-          expect(top.code, describeCommand(top)).toBe(0);
-          expect(top.stdout).toContain("sleep 1000");
-          const stats = pm.podman(["stats", "--no-stream", "--format", "{{.PIDs}} {{.MemUsage}}", id]);
-          expect(stats.code, describeCommand(stats)).toBe(0);
-          expect(stats.stdout.trim(), describeCommand(stats)).toMatch(/^1 \d/);
-        });
+        await pm.withContainer(
+          rt,
+          [],
+          ["sleep", "1000"],
+          (id) => {
+            const top = pm.podman(["top", id]);
+            expect(top.code, describeCommand(top)).toBe(0);
+            expect(top.stdout).toContain("sleep 1000");
+            const stats = pm.podman(["stats", "--no-stream", "--format", "{{.PIDs}} {{.MemUsage}}", id]);
+            expect(stats.code, describeCommand(stats)).toBe(0);
+            expect(stats.stdout.trim(), describeCommand(stats)).toMatch(/^1 \d/);
+          },
+          30_000,
+        );
       });
 
       it("pause freezes the container and unpause thaws it", async () => {
-        await withContainer([], ["sleep", "1000"], async (id) => {
-          expectRun(pm.podman(["pause", id]), 0);
-          expect(pm.inspect(id, "{{.State.Status}}")).toBe("paused");
-          expect(runtimeStatus(rt, id)).toBe("paused");
-          expectRun(pm.podman(["unpause", id]), 0);
-          expect(pm.inspect(id, "{{.State.Status}}")).toBe("running");
-          expect(runtimeStatus(rt, id)).toBe("running");
-          expectRun(pm.podman(["exec", id, "echo", "thawed"]), 0, "thawed\n");
-        });
+        await pm.withContainer(
+          rt,
+          [],
+          ["sleep", "1000"],
+          async (id) => {
+            expectRun(pm.podman(["pause", id]), 0);
+            expect(pm.inspect(id, "{{.State.Status}}")).toBe("paused");
+            expect(runtimeStatus(rt, id)).toBe("paused");
+            expectRun(pm.podman(["unpause", id]), 0);
+            expect(pm.inspect(id, "{{.State.Status}}")).toBe("running");
+            expect(runtimeStatus(rt, id)).toBe("running");
+            expectRun(pm.podman(["exec", id, "echo", "thawed"]), 0, "thawed\n");
+          },
+          30_000,
+        );
       });
 
       it("kill -s delivers the signal to the container's process", async () => {
-        await withContainer([], trapping("USR1", 42), async (id) => {
-          await waitLogs(pm, id, "ready");
-          expectRun(pm.podman(["kill", "-s", "USR1", id]), 0);
-          await pm.waitStatus(id, "exited", 60_000);
-          expect(pm.inspect(id, "{{.State.ExitCode}}")).toBe("42");
-          expect(pm.podman(["logs", id]).stdout).toContain("got-USR1");
-        });
+        await pm.withContainer(
+          rt,
+          [],
+          trapping("USR1", 42),
+          async (id) => {
+            await waitLogs(pm, id, "ready");
+            expectRun(pm.podman(["kill", "-s", "USR1", id]), 0);
+            await pm.waitStatus(id, "exited", 60_000);
+            expect(pm.inspect(id, "{{.State.ExitCode}}")).toBe("42");
+            expect(pm.podman(["logs", id]).stdout).toContain("got-USR1");
+          },
+          30_000,
+        );
       });
 
       it("stop sends SIGTERM, and SIGKILL after the timeout", async () => {
-        await withContainer([], trapping("TERM", 0), async (id) => {
-          await waitLogs(pm, id, "ready");
-          expectRun(pm.podman(["stop", "-t", "10", id]), 0);
-          expect(pm.inspect(id, "{{.State.Status}}")).toBe("exited");
-          expect(pm.inspect(id, "{{.State.ExitCode}}")).toBe("0");
-        });
-        await withContainer([], ["sleep", "1000"], (id) => {
-          // sleep as pid 1 ignores SIGTERM: podman kills it after one second
-          expectRun(pm.podman(["stop", "-t", "1", id]), 0);
-          expect(pm.inspect(id, "{{.State.ExitCode}}")).toBe("137");
-        });
+        await pm.withContainer(
+          rt,
+          [],
+          trapping("TERM", 0),
+          async (id) => {
+            await waitLogs(pm, id, "ready");
+            expectRun(pm.podman(["stop", "-t", "10", id]), 0);
+            expect(pm.inspect(id, "{{.State.Status}}")).toBe("exited");
+            expect(pm.inspect(id, "{{.State.ExitCode}}")).toBe("0");
+          },
+          30_000,
+        );
+        await pm.withContainer(
+          rt,
+          [],
+          ["sleep", "1000"],
+          (id) => {
+            // sleep as pid 1 ignores SIGTERM: podman kills it after one second
+            expectRun(pm.podman(["stop", "-t", "1", id]), 0);
+            expect(pm.inspect(id, "{{.State.ExitCode}}")).toBe("137");
+          },
+          30_000,
+        );
       });
 
       it("restart starts the container again with a new process in the container's cgroup", async () => {
-        await withContainer(["--pids-limit", "50"], ["sleep", "1000"], async (id) => {
-          const before = pm.inspect(id, "{{.State.Pid}}");
-          const cgroup = pm.hostCgroup(id);
-          expectRun(pm.podman(["restart", "-t", "0", id]), 0);
-          await pm.waitStatus(id, "running", 60_000);
-          expect(pm.inspect(id, "{{.State.Pid}}")).not.toBe(before);
-          expect(pm.hostCgroup(id)).toBe(cgroup);
-          expectRun(pm.podman(["exec", id, ...cgroupFile("pids/pids.max", "pids.max")]), 0, "50\n");
-        });
+        await pm.withContainer(
+          rt,
+          ["--pids-limit", "50"],
+          ["sleep", "1000"],
+          async (id) => {
+            const before = pm.inspect(id, "{{.State.Pid}}");
+            const cgroup = pm.hostCgroup(id);
+            expectRun(pm.podman(["restart", "-t", "0", id]), 0);
+            await pm.waitStatus(id, "running", 60_000);
+            expect(pm.inspect(id, "{{.State.Pid}}")).not.toBe(before);
+            expect(pm.hostCgroup(id)).toBe(cgroup);
+            expectRun(pm.podman(["exec", id, ...cgroupFile("pids/pids.max", "pids.max")]), 0, "50\n");
+          },
+          30_000,
+        );
       });
 
       it("rm -f of a running container with a memory limit leaves nothing behind", async () => {

@@ -10,15 +10,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { sleep } from "../helpers/leaks.js";
-import { describeCommand, type CommandResult } from "./command.js";
+import { describeCommand, expectRun } from "./command.js";
 import { IMAGE_USER } from "./image.js";
 import { Podman } from "./podman.js";
 import { engineRuntimes } from "./runtimes.js";
-
-function expectRun(r: CommandResult, code: number, stdout?: string): void {
-  expect(r.code, describeCommand(r)).toBe(code);
-  if (stdout !== undefined) expect(r.stdout, describeCommand(r)).toBe(stdout);
-}
 
 needs("root", "podman").describe("engines: podman container lifecycle", () => {
   let pm: Podman;
@@ -31,18 +26,8 @@ needs("root", "podman").describe("engines: podman container lifecycle", () => {
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {
-      /** Run `body` against a fresh detached container, then remove it and check that nothing is left. */
-      async function withContainer(flags: string[], cmd: string[], body: (id: string) => Promise<void> | void): Promise<void> {
-        const id = pm.runDetached(rt, flags, cmd);
-        try {
-          await body(id);
-        } finally {
-          expect(await pm.remove(rt, id)).toEqual([]);
-        }
-      }
-
       it("run -d: the container runs, the runtime keeps its state, rm -f removes everything", async () => {
-        await withContainer([], ["sleep", "1000"], (id) => {
+        await pm.withContainer(rt, [], ["sleep", "1000"], (id) => {
           expect(pm.inspect(id, "{{.State.Status}}")).toBe("running");
           expect(existsSync(join(rt.defaultRoot, id)), `${rt.defaultRoot}/${id}`).toBe(true);
           const pid = Number(pm.inspect(id, "{{.State.Pid}}"));
@@ -108,7 +93,7 @@ needs("root", "podman").describe("engines: podman container lifecycle", () => {
       });
 
       it("logs shows stdout and stderr", async () => {
-        await withContainer([], ["sh", "-c", "echo to-stdout; echo to-stderr >&2; exec sleep 1000"], async (id) => {
+        await pm.withContainer(rt, [], ["sh", "-c", "echo to-stdout; echo to-stderr >&2; exec sleep 1000"], async (id) => {
           let logs = pm.podman(["logs", id]);
           for (let i = 0; i < 50 && !logs.stdout.includes("to-stdout"); i++) {
             await sleep(100);
@@ -131,7 +116,7 @@ needs("root", "podman").describe("engines: podman container lifecycle", () => {
       });
 
       it("a stopped container starts again with podman start", async () => {
-        await withContainer([], ["sh", "-c", "echo run; exit 0"], async (id) => {
+        await pm.withContainer(rt, [], ["sh", "-c", "echo run; exit 0"], async (id) => {
           await pm.waitStatus(id, "exited");
           expectRun(pm.podman(["start", "--attach", id]), 0, "run\n");
         });

@@ -9,16 +9,12 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { bindUnixgram } from "../../src/linux/unixgram.js";
 import { needs } from "../helpers/host.js";
 import { buildTools } from "../tools/tools.js";
-import { describeCommand, type CommandResult } from "./command.js";
+import { describeCommand, expectRun } from "./command.js";
 import { IMAGE_MARKER, IMAGE_USER } from "./image.js";
 import { Podman } from "./podman.js";
 import { engineRuntimes } from "./runtimes.js";
 
 /** Expect exit status `code` and, when given, exactly `stdout`. */
-function expectRun(r: CommandResult, code: number, stdout?: string): void {
-  expect(r.code, describeCommand(r)).toBe(code);
-  if (stdout !== undefined) expect(r.stdout, describeCommand(r)).toBe(stdout);
-}
 
 /** The value of `Field:` in a /proc/<pid>/status dump. */
 function statusField(status: string, field: string): string | undefined {

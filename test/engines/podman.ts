@@ -14,6 +14,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { TMP_PREFIX } from "../helpers/env.js";
 import { has } from "../helpers/host.js";
 import { findLeaks, processesMatching, sleep } from "../helpers/leaks.js";
@@ -231,6 +232,22 @@ export class Podman {
   }
 
   /** `podman rm -f` then wait until the container left nothing behind; returns the leftovers. */
+  /** Run `body` against a fresh detached container, then remove it and check that nothing is left. */
+  async withContainer(
+    rt: EngineRuntime,
+    flags: string[],
+    cmd: string[],
+    body: (id: string) => Promise<void> | void,
+    removeTimeoutMs = 5000,
+  ): Promise<void> {
+    const id = this.runDetached(rt, flags, cmd);
+    try {
+      await body(id);
+    } finally {
+      expect(await this.remove(rt, id, removeTimeoutMs)).toEqual([]);
+    }
+  }
+
   async remove(rt: EngineRuntime, id: string, timeoutMs = 5000): Promise<string[]> {
     this.podman(["rm", "-f", "-t", "0", id]);
     return this.waitLeaks(rt, id, timeoutMs);
