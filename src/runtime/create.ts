@@ -15,6 +15,7 @@ import { buildInitPlan, sessionKeyringName } from "./planBuilder.js";
 import { createCgroupManager } from "../linux/cgroups/newManager.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
 import { readPids } from "../linux/cgroups/files.js";
+import { joinIntelRdt, removeIntelRdt, requireResctrl, setupIntelRdt, validateIntelRdt, type RdtPlacement } from "../linux/resctrl.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
 import { mountsUnder, unmountUnder } from "../linux/mountinfo.js";
 import { checkSystemdRootless, egid, euid, rootlessCgroups, type RootlessMode } from "../linux/userns.js";
@@ -92,8 +93,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   // host below the rootfs; remember what was there before so delete removes only its own.
   const hostMounts =
     spec.linux?.namespaces?.some((n) => n.type === "mount") === true ? undefined : { rootfs, keep: mountsUnder(rootfs).map((m) => m.id) };
+  // linux.intelRdt: its values, then the resctrl mount it needs (the spec's MUST), before anything is made.
+  const rdtConfig = spec.linux?.intelRdt ?? undefined;
+  if (rdtConfig !== undefined) validateIntelRdt(rdtConfig);
+  const resctrlRoot = rdtConfig !== undefined ? requireResctrl() : undefined;
   const dir = claimContainerDir(opts.root, opts.id);
   let cg: CgroupManager | undefined;
+  let rdt: RdtPlacement | undefined;
   let consoleSocket: Socket | undefined;
   let pidfdSocket: Socket | undefined;
   let agentSocket: Socket | undefined;
@@ -144,7 +150,7 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const record = (pid: number): ContainerRecord => {
       const startTime = startTimeOf(pid);
       if (startTime === undefined) throw new BerthError("container process exited during create", { op: "create" });
-      return { ...containerRecord({ ...inputs, cgroup: cgm.state }, pid, startTime), creating: true };
+      return { ...containerRecord({ ...inputs, cgroup: cgm.state, intelRdt: rdt }, pid, startTime), creating: true };
     };
     // A berth killed from here on would leave cgroups: record the ones it is about to
     // make before making them, so that delete --force can remove them.
@@ -168,6 +174,10 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     const entry = cgm.selfEntry();
     const plan = placeInCgroups(built, { state: cgm.state, entry });
     cgroupDone();
+    if (resctrlRoot !== undefined && rdtConfig !== undefined) {
+      rdt = span("intel RDT groups", () => setupIntelRdt(rdtConfig, opts.id, resctrlRoot));
+      saveRecord(opts.root, { ...recordBeforeCgroups(inputs, cgm.plannedDirs?.() ?? []), intelRdt: rdt });
+    }
     if (opts.consoleSocket !== undefined) consoleSocket = await connectConsole(opts.consoleSocket);
     if (opts.pidfdSocket !== undefined) pidfdSocket = await connectPidfd(opts.pidfdSocket, "create");
     const base = { id: opts.id, bundle, annotations: spec.annotations };
@@ -186,6 +196,8 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
           // berth-init places itself and the container (plan.cgroupTasks/cgroupInto).
           beforePlan: async (pid) => {
             if (entry.into !== undefined && plan.cgroupInto === undefined) cgm.enterDir(entry.into, pid);
+            // What berth-init forks (the container) inherits its resctrl group.
+            if (rdt !== undefined) joinIntelRdt(rdt, pid);
             // The systemd driver starts the container's unit with stage 1 in it.
             await cgm.start?.(pid);
           },
@@ -253,6 +265,13 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
     if (cg !== undefined) {
       try {
         await cg.destroy();
+      } catch (e) {
+        log.warn(`cleanup: ${(e as Error).message}`);
+      }
+    }
+    if (rdt !== undefined) {
+      try {
+        removeIntelRdt(rdt);
       } catch (e) {
         log.warn(`cleanup: ${(e as Error).message}`);
       }

@@ -12,6 +12,7 @@ import type { Process, Spec } from "../spec/types.js";
 import { readJsonFile } from "../spec/readJson.js";
 import { buildExecPlan, sessionKeyringName } from "./planBuilder.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
+import { joinIntelRdt } from "../linux/resctrl.js";
 import { runHelper } from "./spawnInit.js";
 import { begin, span } from "../trace.js";
 import { loadRecord, seccompCacheDir, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
@@ -244,7 +245,10 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
         plan,
         "exec",
         {
-          beforePlan: (pid) => enterCgroup(cg, rec, pid),
+          beforePlan: (pid) => {
+            enterCgroup(cg, rec, pid);
+            if (rec.intelRdt !== undefined) joinIntelRdt(rec.intelRdt, pid);
+          },
           seccompState: (pid) =>
             containerProcessState({
               pid,

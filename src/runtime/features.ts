@@ -29,6 +29,7 @@ export interface Features {
     selinux: { enabled: boolean };
     mountExtensions: { idmap: { enabled: boolean } };
     netDevices: { enabled: boolean };
+    intelRdt: { enabled: boolean; schemata: boolean; monitoring: boolean };
   };
   annotations: Record<string, string>;
 }
@@ -51,6 +52,8 @@ export function features(): Features {
       mountExtensions: { idmap: { enabled: true } },
       // linux.netDevices: moved over rtnetlink (runtime/netDevices.ts).
       netDevices: { enabled: true },
+      // linux.intelRdt, every field (linux/resctrl.ts); whether resctrl is mounted is the host's question.
+      intelRdt: { enabled: true, schemata: true, monitoring: true },
     },
     // As runc and crun report it: checkpoint and restore are implemented (with criu; whether
     // criu works on this kernel is `berth check`'s question, and checkpoint's first step).

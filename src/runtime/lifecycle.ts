@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { BerthError, isErrno } from "../errors.js";
 import { log } from "../log.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
+import { removeIntelRdt } from "../linux/resctrl.js";
 import { runHooks, runHooksWarn } from "./hooks.js";
 import { notifyProxy } from "./notifySocket.js";
 import { unmountUnder } from "../linux/mountinfo.js";
@@ -199,6 +200,7 @@ export async function destroyContainer(root: string, rec: ContainerRecord): Prom
   if (ownsCgroup(rec)) {
     await loadCgroupManager(rec.cgroup).destroy();
   }
+  if (rec.intelRdt !== undefined) removeIntelRdt(rec.intelRdt);
   if (rec.hostMounts !== undefined) await unmountUnder(rec.hostMounts.rootfs, rec.hostMounts.keep);
   removeContainerDir(root, rec.id);
   for (const w of runHooksWarn("poststop", rec.config.hooks?.poststop, hookState(rec, "stopped"))) log.warn(w);

@@ -740,11 +740,13 @@ describe("buildExecPlan", () => {
   });
 });
 
-describe("settings berth does not carry out yet", () => {
-  it("fail, naming the field, instead of being dropped with a warning", () => {
+describe("linux.intelRdt", () => {
+  it("values the spec forbids fail when the plan is built, naming the field (the resctrl groups are create's)", () => {
     const s = baseSpec();
-    (s.linux as Record<string, unknown>).intelRdt = { closID: "x" };
-    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.intelRdt");
+    s.linux = { ...s.linux, intelRdt: { closID: "x", memBwSchema: "L3:0=f" } };
+    expect(thrown(() => buildInitPlan(s, opts())).path).toBe("linux.intelRdt.memBwSchema");
+    s.linux.intelRdt = { closID: "x", memBwSchema: "MB:0=20" };
+    expect(() => buildInitPlan(s, opts())).not.toThrow();
   });
 });
 

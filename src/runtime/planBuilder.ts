@@ -27,6 +27,7 @@ import { activeLsms, apparmorExecLabel, refuseLabel } from "../linux/lsm.js";
 import { seccompProgram } from "../linux/seccomp/cache.js";
 import type { Seccomp } from "../linux/seccomp/profile.js";
 import { netDeviceMoves } from "./netDevices.js";
+import { validateIntelRdt } from "../linux/resctrl.js";
 
 /** PATH used to find args[0] when the process environment has no PATH (runc's default). */
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -130,24 +131,6 @@ export interface ExecPlanOptions {
 }
 
 const OP = "build plan";
-
-/**
- * Settings berth does not carry out yet. A config that asks for one fails, naming it:
- * running without what the config asks for is never an option.
- */
-function notCarriedOut(spec: Spec): [string, unknown, () => string][] {
-  const l = spec.linux;
-  return [
-    [
-      "linux.intelRdt",
-      l?.intelRdt,
-      () =>
-        existsSync("/sys/fs/resctrl/info")
-          ? "berth does not manage resctrl (Intel RDT) yet"
-          : "this host has no resctrl filesystem mounted at /sys/fs/resctrl",
-    ],
-  ];
-}
 
 function fail(detail: string, path: string, hint?: string): never {
   throw new BerthError(detail, { op: OP, path, hint });
@@ -726,11 +709,9 @@ export function buildInitPlan(spec: Spec, opts: InitPlanOptions): Plan {
     spec.linux?.seccomp === undefined || spec.linux.seccomp === null
       ? undefined
       : seccompProgram(spec.linux.seccomp as Seccomp, warn, { cacheDir: opts.seccompCacheDir });
-  for (const [path, value, why] of notCarriedOut(spec)) {
-    const empty =
-      value === undefined || value === null || value === "" || (typeof value === "object" && Object.keys(value as object).length === 0);
-    if (!empty) fail(why(), path, `remove ${path}; the container would run without it`);
-  }
+  // linux.intelRdt: its values here; the resctrl mount and the groups at create (create.ts).
+  const rdt = spec.linux?.intelRdt;
+  if (rdt !== undefined && rdt !== null) validateIntelRdt(rdt);
 
   // Moved by berth from the host side when berth-init stops for the hooks (create.ts).
   const netDevices = netDeviceMoves(spec, host.euid());

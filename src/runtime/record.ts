@@ -14,6 +14,7 @@ export interface RecordInputs {
   systemdCgroup: boolean;
   hostMounts?: ContainerRecord["hostMounts"];
   noNewKeyring?: boolean;
+  intelRdt?: ContainerRecord["intelRdt"];
 }
 
 /** The record of a container whose process is `pid` (0: not started yet), started at `startTime`. */
@@ -36,6 +37,7 @@ export function containerRecord(r: RecordInputs, pid: number, startTime: string)
     systemdCgroup: r.systemdCgroup,
     ...(r.hostMounts === undefined ? {} : { hostMounts: r.hostMounts }),
     ...(r.noNewKeyring === undefined ? {} : { noNewKeyring: r.noNewKeyring }),
+    ...(r.intelRdt === undefined ? {} : { intelRdt: r.intelRdt }),
   };
 }
 

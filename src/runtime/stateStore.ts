@@ -25,6 +25,7 @@ import type { Spec, OciState } from "../spec/types.js";
 import type { CgroupState } from "../linux/cgroups/types.js";
 import { xdgStateRoot } from "../linux/userns.js";
 import { isAlive } from "./procfs.js";
+import type { RdtPlacement } from "../linux/resctrl.js";
 
 export const OCI_VERSION = "1.3.0";
 export const STATE_FILE = "state.json";
@@ -52,6 +53,8 @@ export interface ContainerRecord {
   hostMounts?: { rootfs: string; keep: number[] };
   /** Created with --no-new-keyring: exec'd processes keep the caller's session keyring too. */
   noNewKeyring?: boolean;
+  /** linux.intelRdt: the resctrl groups its processes are in (exec joins them, delete removes berth's). */
+  intelRdt?: RdtPlacement;
   /**
    * Written once the cgroups exist (pid 0) and again when the container's pid is known,
    * before create finishes: a create that dies half-way leaves a record that

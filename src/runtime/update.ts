@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { BerthError } from "../errors.js";
 import { log } from "../log.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
+import { updateIntelRdt } from "../linux/resctrl.js";
 import type { Resources } from "../spec/types.js";
 import { parseJsonText, schemaError } from "../spec/validate.js";
 import { validateConfig } from "../spec/validators.js";
@@ -165,6 +166,8 @@ export interface UpdateOptions {
   id: string;
   /** A LinuxResources JSON file ("-": stdin), or resources already built. */
   request: { file: string } | { resources: Resources };
+  /** --l3-cache-schema / --mem-bw-schema: the container's resctrl schemata (linux.intelRdt). */
+  rdt?: { l3?: string; mb?: string };
   /** Reads all of stdin (injectable for tests). */
   readStdin?: () => string;
 }
@@ -199,6 +202,17 @@ export async function updateContainer(opts: UpdateOptions): Promise<Resources> {
     });
   }
   for (const w of warnings) log.warn(w);
+  if (opts.rdt !== undefined && (opts.rdt.l3 !== undefined || opts.rdt.mb !== undefined)) {
+    updateIntelRdt(rec.intelRdt, opts.rdt);
+    const was = rec.config.linux?.intelRdt ?? {};
+    const intelRdt = {
+      ...was,
+      ...(opts.rdt.l3 === undefined ? {} : { l3CacheSchema: opts.rdt.l3 }),
+      ...(opts.rdt.mb === undefined ? {} : { memBwSchema: opts.rdt.mb }),
+    };
+    rec.config.linux = { ...(rec.config.linux ?? {}), intelRdt };
+    saveRecord(opts.root, rec);
+  }
   if (Object.keys(patch).length === 0) return current ?? {};
   const mgr = loadCgroupManager(rec.cgroup);
   await mgr.apply(patch, { update: true, warn: (m) => log.warn(m) });

@@ -24,7 +24,6 @@ const OPAQUE = new Set([
   "config.process.execCPUAffinity",
   "config.linux.seccomp",
   "config.linux.personality",
-  "config.linux.intelRdt",
   "config.linux.memoryPolicy",
 ]);
 

@@ -197,6 +197,15 @@ export interface Resources {
   unified?: Record<string, string>;
 }
 
+/** linux.intelRdt: the container's resctrl group (runtime-spec 1.3, config-linux.md). */
+export interface IntelRdt {
+  closID?: string;
+  l3CacheSchema?: string;
+  memBwSchema?: string;
+  schemata?: string[];
+  enableMonitoring?: boolean;
+}
+
 export interface Linux {
   namespaces?: Namespace[];
   uidMappings?: IDMapping[];
@@ -213,7 +222,7 @@ export interface Linux {
   readonlyPaths?: string[];
   mountLabel?: string;
   personality?: unknown;
-  intelRdt?: unknown;
+  intelRdt?: IntelRdt;
   /** Host network devices moved into the container's network namespace, by host name (runtime-spec 1.3). */
   netDevices?: Record<string, { name?: string }>;
   memoryPolicy?: unknown;

@@ -221,6 +221,24 @@ needs("containers").describe("bad input: bundle and config.json", () => {
     await expectCleanFailure(sb, r, id);
   });
 
+  needs("berth").it("linux.intelRdt with a value the spec forbids: the error names the field", async () => {
+    const b = badConfig((c) => {
+      c.linux.intelRdt = { memBwSchema: "L3:0=f" };
+    });
+    const { id, r } = attempt(b);
+    await expectCleanFailure(sb, r, id);
+    expect(r.stderr).toContain("linux.intelRdt.memBwSchema");
+  });
+
+  needs("berth", "no-resctrl").it("linux.intelRdt on a host without resctrl: the spec's error, naming the field", async () => {
+    const b = badConfig((c) => {
+      c.linux.intelRdt = { closID: "gold", l3CacheSchema: "L3:0=f" };
+    });
+    const { id, r } = attempt(b);
+    await expectCleanFailure(sb, r, id);
+    expect(r.stderr).toMatch(/linux\.intelRdt: this host has no resctrl filesystem mounted/);
+  });
+
   it("a bad bundle does not disturb a good container with another id", async () => {
     const good = sb.bundle({ args: ["sleep", "30"] });
     const goodId = sb.id("good");

@@ -62,6 +62,7 @@ const REQUIREMENTS = {
   qemu: "qemu-system-x86_64",
   apparmor: "AppArmor enabled in the kernel",
   "no-apparmor": "AppArmor is not enabled (berth's error for a profile it cannot apply is tested)",
+  "no-resctrl": "no resctrl filesystem is mounted (berth's error for linux.intelRdt without it is tested)",
   "apparmor-parser": "apparmor_parser (Debian package apparmor) and AppArmor's securityfs directory, to load a test profile",
   selinux: "SELinux enabled in the kernel",
   "runtime-spec-schema": "the runtime-spec JSON schema in ../shared/oci-runtime-spec/schema beside the repository",
@@ -379,6 +380,7 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
   qemu: () => (onPath("qemu-system-x86_64") !== undefined ? undefined : "no qemu-system-x86_64 on PATH"),
   apparmor: () => (activeLsms().includes("apparmor") ? undefined : "AppArmor is not enabled (/sys/module/apparmor/parameters/enabled)"),
   "no-apparmor": () => (activeLsms().includes("apparmor") ? "AppArmor is enabled" : undefined),
+  "no-resctrl": () => (/ - resctrl /.test(readFileSync("/proc/self/mountinfo", "utf8")) ? "a resctrl filesystem is mounted" : undefined),
   "apparmor-parser": () => {
     if (onPath("apparmor_parser") === undefined) return "no apparmor_parser on PATH";
     return existsSync("/sys/kernel/security/apparmor/.replace")

@@ -109,7 +109,7 @@ needs("containers", "controller:memory", "controller:pids").describe("lifecycle:
       expect(recorded(id).memory.limit).toBe(256 * MiB);
       const rdt = sb.rt(["update", "--l3-cache-schema", "L3:0=f", id]);
       expect(rdt.code, describeResult(rdt)).toBe(1);
-      expect(rdt.stderr).toMatch(/not supported/);
+      expect(rdt.stderr).toMatch(/--l3-cache-schema: the container has no Intel RDT group/);
     }
     sb.ok(["delete", "--force", id]);
     expect(await sb.waitClean(id)).toEqual([]);

@@ -1,7 +1,6 @@
 // `berth update`: runc's individual flags become a LinuxResources patch here, as
 // runc's update.go builds libcontainer's typed resources; the runtime applies it.
 
-import { BerthError } from "../../errors.js";
 import { log } from "../../log.js";
 import { updateContainer } from "../../runtime/update.js";
 import type { Resources } from "../../spec/types.js";
@@ -32,27 +31,8 @@ const FIELDS = {
 
 type ResourceFlags = Partial<Pick<UpdateOptions, keyof typeof FIELDS | "l3CacheSchema" | "memBwSchema">>;
 
-/** Intel RDT flags apply even with --resources (as runc's), and berth has no Intel RDT. */
-function refuseRdt(o: ResourceFlags): void {
-  if (o.l3CacheSchema !== undefined) {
-    throw new BerthError("Intel RDT/CAT: l3 cache schema is not supported", {
-      op: "update",
-      path: "--l3-cache-schema",
-      hint: "berth does not manage Intel RDT (resctrl); drop the flag",
-    });
-  }
-  if (o.memBwSchema !== undefined) {
-    throw new BerthError("Intel RDT/MBA: memory bandwidth schema is not supported", {
-      op: "update",
-      path: "--mem-bw-schema",
-      hint: "berth does not manage Intel RDT (resctrl); drop the flag",
-    });
-  }
-}
-
 /** A LinuxResources document from runc's individual flags (values already read by the grammar's types). */
 export function resourcesFromFlags(o: ResourceFlags): Resources {
-  refuseRdt(o);
   const out: Obj = {};
   for (const [key, [section, field]] of Object.entries(FIELDS)) {
     const v = o[key as keyof typeof FIELDS];
@@ -64,14 +44,15 @@ export function resourcesFromFlags(o: ResourceFlags): Resources {
 }
 
 export async function handler(o: UpdateOptions): Promise<number> {
+  // Intel RDT's flags apply even with --resources, as runc's.
+  const rdt = { l3: o.l3CacheSchema, mb: o.memBwSchema };
   if (o.resources !== undefined && o.resources !== "") {
     for (const key of Object.keys(FIELDS) as (keyof typeof FIELDS)[]) {
       if (o[key] !== undefined) log.warn(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is ignored: --resources is given`);
     }
-    refuseRdt(o);
-    await updateContainer({ root: o.root, id: o.id, request: { file: o.resources } });
+    await updateContainer({ root: o.root, id: o.id, request: { file: o.resources }, rdt });
   } else {
-    await updateContainer({ root: o.root, id: o.id, request: { resources: resourcesFromFlags(o) } });
+    await updateContainer({ root: o.root, id: o.id, request: { resources: resourcesFromFlags(o) }, rdt });
   }
   return 0;
 }
