@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
 import { containerRecord, recordBeforeCgroups, recordedConfig } from "./record.js";
+import { deriveStatus } from "./stateStore.js";
 
 const inputs = {
   id: "c1",
@@ -24,5 +26,17 @@ describe("container records", () => {
     expect(rec.creating).toBe(true);
     expect(rec.cgroup.created).toEqual(["/sys/fs/cgroup/a", "/sys/fs/cgroup/a/c1"]);
     expect(inputs.cgroup.created).toEqual(["/sys/fs/cgroup/a"]);
+  });
+
+  it("before berth-init started: creating while its berth runs, stopped once that berth is gone (a plain delete removes it)", () => {
+    const rec = recordBeforeCgroups(inputs, []);
+    expect(rec.creator?.pid).toBe(process.pid);
+    expect(deriveStatus("/nonexistent", rec)).toBe("creating");
+    // A pid that no longer runs: a child that has exited and been reaped.
+    const gone = spawnSync("sh", ["-c", "echo $$"], { encoding: "utf8" });
+    const dead = { ...rec, creator: { pid: Number(gone.stdout.trim()), startTime: rec.creator!.startTime } };
+    expect(deriveStatus("/nonexistent", dead)).toBe("stopped");
+    // Records written before the creator was kept stay "creating" (delete --force removes them).
+    expect(deriveStatus("/nonexistent", { ...rec, creator: undefined })).toBe("creating");
   });
 });

@@ -3,6 +3,7 @@
 import type { CgroupState } from "../linux/cgroups/types.js";
 import { namespacePathsOf } from "../linux/namespaces.js";
 import type { Spec } from "../spec/types.js";
+import { startTimeOf } from "./procfs.js";
 import { OCI_VERSION, rfc3339Nano, type ContainerRecord } from "./stateStore.js";
 
 export interface RecordInputs {
@@ -48,7 +49,9 @@ export function containerRecord(r: RecordInputs, pid: number, startTime: string)
 export function recordBeforeCgroups(r: RecordInputs, planned: string[]): ContainerRecord {
   const rec = containerRecord(r, 0, "");
   const created = [...rec.cgroup.created, ...planned.filter((d) => !rec.cgroup.created.includes(d))];
-  return { ...rec, cgroup: { ...rec.cgroup, created }, creating: true };
+  const startTime = startTimeOf(process.pid);
+  const creator = startTime === undefined ? {} : { creator: { pid: process.pid, startTime } };
+  return { ...rec, cgroup: { ...rec.cgroup, created }, creating: true, ...creator };
 }
 
 /**

@@ -61,6 +61,8 @@ export interface ContainerRecord {
    * `delete --force` can act on.
    */
   creating?: boolean;
+  /** The berth process making the container (pid and start time): while pid is 0, whether the create still runs. */
+  creator?: { pid: number; startTime: string };
 }
 
 export type Status = OciState["status"];
@@ -190,8 +192,11 @@ export function loadRecord(root: string, id: string): ContainerRecord {
 
 /** Derive the status from the world: init liveness (pid + start time), freezer, exec fifo. */
 export function deriveStatus(root: string, rec: ContainerRecord, frozen?: () => boolean): Status {
-  // pid 0: cgroups made, berth-init not started yet (or a create that died then).
-  if (rec.creating === true && rec.pid === 0) return "creating";
+  // pid 0: cgroups made, berth-init not started yet; or a create that died then, which made
+  // no process: stopped, so that a plain `delete` removes what it left.
+  if (rec.creating === true && rec.pid === 0) {
+    return rec.creator !== undefined && !isAlive(rec.creator.pid, rec.creator.startTime) ? "stopped" : "creating";
+  }
   if (!isAlive(rec.pid, rec.initStartTime)) return "stopped";
   if (rec.creating === true) return "creating";
   if (frozen !== undefined && frozen()) return "paused";

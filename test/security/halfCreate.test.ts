@@ -9,8 +9,10 @@
 // reference machine; in the emulated guest a create takes seconds).
 
 import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { RUNTIME_BIN, Sandbox, cleanEnv, sleep } from "../helpers/index.js";
+import { RUNTIME_BIN, Sandbox, TMP_PREFIX, cleanEnv, sleep } from "../helpers/index.js";
 import { needs } from "../helpers/host.js";
 
 const STEPS = 30;
@@ -49,4 +51,50 @@ needs("containers", "berth").describe("security: a create killed half-way", () =
       outcomes.join(" "),
     ).toBe(true);
   });
+
+  it("killed before berth-init started: stopped once that berth is gone, and a plain delete removes what it made", async () => {
+    // A berth-init that never answers holds the create at its first step, with the record
+    // written and the cgroups made but no container process yet (pid 0).
+    const dir = mkdtempSync(`${TMP_PREFIX}stuck-init-`);
+    const fake = join(dir, "berth-init");
+    writeFileSync(fake, `#!/bin/sh\necho $$ > ${dir}/pid\nexec sleep 60\n`);
+    chmodSync(fake, 0o755);
+    const b = sb.bundle({ args: ["true"] });
+    const id = sb.id("stuck");
+    sb.track(id, b);
+    const child = spawn(RUNTIME_BIN, ["--root", sb.root, "create", "--bundle", b.dir, id], {
+      stdio: "ignore",
+      env: cleanEnv({ BERTH_INIT: fake }),
+    });
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    try {
+      let status = "absent";
+      for (let i = 0; i < 200 && (status !== "creating" || !existsPid(dir)); i++) {
+        await sleep(50);
+        status = sb.status(id);
+      }
+      expect(status).toBe("creating");
+      child.kill("SIGKILL");
+      await exited;
+      expect(sb.status(id)).toBe("stopped");
+      sb.ok(["delete", id]);
+      expect(await sb.waitClean(id)).toEqual([]);
+    } finally {
+      child.kill("SIGKILL");
+      try {
+        process.kill(Number(readFileSync(join(dir, "pid"), "utf8")), "SIGKILL");
+      } catch {
+        /* gone */
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+function existsPid(dir: string): boolean {
+  try {
+    return readFileSync(join(dir, "pid"), "utf8").trim() !== "";
+  } catch {
+    return false;
+  }
+}
