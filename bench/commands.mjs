@@ -14,6 +14,7 @@
 //   --berth P  --runc P  --crun P   the binaries (bin/berth, /usr/sbin/runc, /usr/bin/crun)
 // Everything it makes lives in one /tmp/berth-commands-* directory and is removed at the end.
 
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -157,6 +158,50 @@ function startSleeper(rt, what) {
 
 // ---- the phases ---------------------------------------------------------------------------
 
+/** The pinned Bun (berth's engine), from node_modules. */
+const BUN = path.join(REPO, "node_modules/@oven/bun-linux-x64/bin/bun");
+const FLOOR = "engine start: empty program";
+
+/**
+ * The engine's own start: a program with nothing in it, compiled as berth is (one executable,
+ * bytecode, minified). No berth command can be faster than this; its median beside runc's
+ * `state` says how much of a small command the engine alone takes.
+ */
+function buildFloor() {
+  const src = path.join(workDir(), "floor.mjs");
+  const exe = path.join(workDir(), "floor");
+  fs.writeFileSync(src, "");
+  const r = spawnSync(
+    BUN,
+    [
+      "build",
+      "--compile",
+      "--bytecode",
+      "--minify",
+      "--format=esm",
+      "--no-compile-autoload-dotenv",
+      "--no-compile-autoload-bunfig",
+      "--outfile",
+      exe,
+      src,
+    ],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (r.status !== 0 || !fs.existsSync(exe)) {
+    notes.push(`${FLOOR}: not measured, building it failed: ${(r.stderr ?? r.error?.message ?? "").trim().split("\n")[0]}`);
+    return undefined;
+  }
+  return exe;
+}
+
+function timeExe(exe) {
+  const t0 = process.hrtime.bigint();
+  spawnSync(exe, [], { stdio: "ignore" });
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
 async function benchQuick(n) {
   const labels = ["--version", "state, created container", "list, 1 container"];
   const idle = each(labels, (rt) => {
@@ -164,13 +209,16 @@ async function benchQuick(n) {
     invoke(rt, ["create", "--bundle", rt.bundle, id]);
     return id;
   });
+  const floor = runtimes.some((rt) => rt.name === "berth") && fs.existsSync(BUN) ? buildFloor() : undefined;
+  if (floor !== undefined) for (const rt of runtimes) if (rt.name !== "berth") row(FLOOR).missing[rt.name] = "berth's engine only";
   await measure(
     labels,
     n,
-    (rt, t) => {
+    (rt, t, { record, rssRound }) => {
       t("--version", ["--version"], { root: false });
       t("state, created container", ["state", idle.get(rt)]);
       t("list, 1 container", ["list"]);
+      if (floor !== undefined && rt.name === "berth" && !rssRound) record(FLOOR, timeExe(floor));
     },
     { warm: 2, rts: runtimes.filter((rt) => idle.has(rt)) },
   );
