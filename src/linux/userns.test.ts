@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkSystemdRootless, rootlessCgroups, runningInUserNs, xdgStateRoot } from "./userns.js";
+import { rootlessCgroups, systemdInstance, runningInUserNs, xdgStateRoot } from "./userns.js";
 
 const host = (euid: number, inUserNs: boolean) => ({ euid: () => euid, inUserNs: () => inUserNs });
 
@@ -24,10 +24,23 @@ describe("rootless detection (runc's rules)", () => {
     expect(rootlessCgroups("auto", true, host(0, true))).toBe(false);
   });
 
-  it("the systemd driver is refused for a non-root caller, naming --systemd-cgroup", () => {
-    expect(() => checkSystemdRootless(true, host(1000, false))).toThrow(/--systemd-cgroup.*user's systemd instance/);
-    expect(() => checkSystemdRootless(true, host(0, true))).not.toThrow();
-    expect(() => checkSystemdRootless(false, host(1000, false))).not.toThrow();
+  it("the systemd driver: root drives the system instance, another user its own instance, on cgroup v2 only", () => {
+    const v2 = () => "v2";
+    expect(systemdInstance(false, v2, host(1000, false))).toBeUndefined();
+    expect(systemdInstance(true, v2, host(0, false))).toBe("system");
+    expect(systemdInstance(true, v2, host(0, true))).toBe("system");
+    expect(systemdInstance(true, v2, host(1000, false))).toBe("user");
+    expect(() => systemdInstance(true, () => "hybrid", host(1000, false))).toThrow(/--systemd-cgroup.*needs cgroup v2/);
+    // root needs no v2 (the system instance manages v1 hierarchies too), and the layout is not even read
+    expect(
+      systemdInstance(
+        true,
+        () => {
+          throw new Error("not read");
+        },
+        host(0, false),
+      ),
+    ).toBe("system");
   });
 
   it("state root: $XDG_RUNTIME_DIR/berth for a non-root euid, or root in a user namespace unless USER=root", () => {

@@ -46,27 +46,36 @@ const realProbe: RootlessProbe = { euid, inUserNs: () => runningInUserNs() };
 
 /**
  * Whether permission errors on cgroups are tolerated (runc's RootlessCgroups).
- * The systemd driver is refused for a rootless caller: runc then drives the
- * user's own systemd instance, which berth does not do.
+ * Under the systemd driver a caller that is not root drives its user's own
+ * systemd instance (systemdInstance), whose cgroups it owns.
  */
 export function rootlessCgroups(mode: RootlessMode | undefined, systemd: boolean, probe: RootlessProbe = realProbe): boolean {
   if (mode === "true") return true;
   if (mode === "false") return false;
   if (probe.euid() !== 0) return true;
   // root in a user namespace: cgroupfs paths it cannot know it owns are treated as
-  // not its own; under systemd (the system instance, berth's only one) it is root.
+  // not its own; under systemd (the system instance) it is root.
   if (!probe.inUserNs()) return false;
   return !systemd;
 }
 
-/** Refuse the systemd driver for a caller that is not root: berth drives only the system instance. */
-export function checkSystemdRootless(systemd: boolean, probe: RootlessProbe = realProbe): void {
-  if (!systemd || probe.euid() === 0) return;
-  throw new BerthError("--systemd-cgroup as a user other than root needs the user's systemd instance, which berth does not drive", {
-    op: "create",
-    path: "--systemd-cgroup",
-    hint: "drop --systemd-cgroup (rootless containers use cgroupfs, or no cgroup), or run berth as root",
-  });
+/**
+ * Which systemd instance the systemd driver talks to (undefined without
+ * --systemd-cgroup): the system's for root, the caller's own user instance
+ * otherwise (runc's rootless systemd driver), which only cgroup v2 allows:
+ * on v1 the user owns no hierarchy.
+ */
+export function systemdInstance(systemd: boolean, layout: () => string, probe: RootlessProbe = realProbe): "system" | "user" | undefined {
+  if (!systemd) return undefined;
+  if (probe.euid() === 0) return "system";
+  if (layout() !== "v2") {
+    throw new BerthError("--systemd-cgroup as a user other than root needs cgroup v2 (a user's systemd instance owns no v1 hierarchy)", {
+      op: "create",
+      path: "--systemd-cgroup",
+      hint: "drop --systemd-cgroup (rootless containers then run without a cgroup of their own), or run berth as root",
+    });
+  }
+  return "user";
 }
 
 /**

@@ -225,6 +225,16 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
     expect(findLeaks({ id: c, root: stateRoot(), bundle: bundle.dir })).toEqual([]);
   });
 
+  it("--systemd-cgroup without a systemd instance of the user's: an error naming the flag; nothing is left", () => {
+    // This host's user has none: no systemd here, cgroup v1, or no user@65534.service.
+    configure(withArgs("true"));
+    const c = id("rl-sdnone");
+    const r = berth(["--systemd-cgroup", "run", c]);
+    expect(r.code, describeResult(r)).toBe(1);
+    expect(r.stderr).toMatch(/--systemd-cgroup/);
+    expect(findLeaks({ id: c, root: stateRoot(), bundle: bundle.dir })).toEqual([]);
+  });
+
   it("a config without a user namespace is refused naming linux.namespaces", () => {
     configure((cfg) => {
       withArgs("true")(cfg);
