@@ -316,6 +316,40 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
       expect(existsSync(dir)).toBe(false);
       expect(await waitNoLeaks({ id: c, root: stateRoot(), bundle: bundle.dir, pids: [pid] })).toEqual([]);
     });
+
+    // Half a delegation: the user may mkdir in the directory, but its cgroup.procs (the common
+    // ancestor's of berth's cgroup and the container's) is root's, so the kernel would refuse the
+    // move. The container runs without a cgroup of its own, and a limit is refused.
+    it("a directory the user may only mkdir in is not delegated: no cgroup there, and a limit is refused", async () => {
+      const half = `/sys/fs/cgroup/${uniqueId("rl-half")}`;
+      mkdirSync(join(half, "leaf"), { recursive: true });
+      try {
+        chownSync(half, NOBODY, NOBODY);
+        for (const f of ["", "cgroup.procs", "cgroup.subtree_control", "cgroup.threads"]) chownSync(join(half, "leaf", f), NOBODY, NOBODY);
+        const inHalf = (args: string[]): Result => asNobody(RUNTIME_BIN, args, { cwd: bundle.dir, xdg, cgroup: join(half, "leaf") });
+        configure(withArgs("cat", "/proc/self/cgroup"));
+        const c = id("rl-half");
+        const r = inHalf(["run", c]);
+        expect(r.code, describeResult(r)).toBe(0);
+        expect(existsSync(join(half, c))).toBe(false);
+        configure((cfg) => {
+          withArgs("true")(cfg);
+          cfg.linux!.resources = { pids: { limit: 50 } };
+        });
+        const limited = inHalf(["run", id("rl-half-lim")]);
+        expect(limited.code, describeResult(limited)).toBe(1);
+        expect(limited.stderr).toMatch(/linux\.resources\.pids\.limit/);
+        expect(await waitNoLeaks({ id: c, root: stateRoot(), bundle: bundle.dir })).toEqual([]);
+      } finally {
+        for (const d of [join(half, "leaf"), half]) {
+          try {
+            rmdirSync(d);
+          } catch {
+            /* never made */
+          }
+        }
+      }
+    });
   });
 
   describe("several ids through newuidmap and newgidmap", () => {

@@ -169,7 +169,7 @@ needs("containers", "berth", "userns", "user-systemd").describe("rootless: a use
     if (uid >= 0) expect(existsSync(`/sys/fs/cgroup/user.slice/user-${uid}.slice`)).toBe(false);
   });
 
-  it("--systemd-cgroup: the scope is in the user's instance with the limits; exec, ps, pause/resume, kill --all, delete", async () => {
+  it("--systemd-cgroup: the scope is in the user's instance with the limits; exec, ps, pause/resume, update, kill --all, delete", async () => {
     configure(sleeper);
     const c = id(RUNTIME_BIN, "rlsd");
     berth(["--systemd-cgroup", "run", "-d", c]);
@@ -202,6 +202,10 @@ needs("containers", "berth", "userns", "user-systemd").describe("rootless: a use
     berth(["resume", c]);
     expect(stateOf(RUNTIME_BIN, c).status).toBe("running");
     expect(read(scope, "cgroup.freeze")).toBe("0");
+    // update changes the scope's files and the unit's properties, in the user's instance
+    berth(["update", "--pids-limit", String(PIDS + 8), c]);
+    expect(read(scope, "pids.max")).toBe(String(PIDS + 8));
+    expect(ok("systemctl", ["--user", "show", "-p", "TasksMax", `berth-${c}.scope`]).stdout.trim()).toBe(`TasksMax=${PIDS + 8}`);
     berth(["kill", "--all", c, "KILL"]);
     await waitStopped(RUNTIME_BIN, c);
     berth(["delete", c]);
