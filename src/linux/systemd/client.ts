@@ -10,9 +10,12 @@
 // rootless systemd driver): the user's bus (the unix path in
 // DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus), then that instance's
 // private socket $XDG_RUNTIME_DIR/systemd/private, which `systemctl --user` uses
-// when no user bus runs. Either way berth authenticates as its own uid.
+// when no user bus runs. Either way berth authenticates as its own uid, as the
+// initial user namespace sees it (its uid outside a user namespace it runs in:
+// rootless podman runs its runtime as root in one).
 
 import { BerthError } from "../../errors.js";
+import { outerUid } from "../userns.js";
 import { DBusConnection, DBusError, type SignalQueue } from "./dbusConnection.js";
 import type { Message } from "./dbusWire.js";
 import { parseSystemdVersion, type UnitProperty } from "./properties.js";
@@ -85,7 +88,7 @@ export class SystemdClient {
     for (const c of candidates) {
       let conn: DBusConnection;
       try {
-        conn = await DBusConnection.connect({ path: c.path, bus: c.bus, timeoutMs: 10_000 });
+        conn = await DBusConnection.connect({ path: c.path, bus: c.bus, timeoutMs: 10_000, uid: outerUid() });
       } catch (err) {
         errors.push(`${c.path}: ${(err as Error).message}`);
         continue;
@@ -108,7 +111,7 @@ export class SystemdClient {
       }
       return new SystemdClient(conn, jobs);
     }
-    const which = instance === "user" ? `the user's systemd instance (uid ${process.getuid?.() ?? 0})` : "systemd";
+    const which = instance === "user" ? `the user's systemd instance (uid ${outerUid()})` : "systemd";
     throw new BerthError(`cannot reach ${which} over D-Bus (${errors.join("; ")})`, {
       op: "connect to systemd",
       path: "--systemd-cgroup",
