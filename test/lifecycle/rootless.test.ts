@@ -353,20 +353,27 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
   });
 
   describe("several ids through newuidmap and newgidmap", () => {
-    const saved = new Map<string, string | undefined>();
+    // Only this test's own line is added and removed again: other test files (the guest's
+    // rootless podman test) add entries of their own meanwhile.
+    const line = `${NOBODY}:${SUB_START}:${SUB_SIZE}`;
+    const made = new Set<string>();
     beforeAll(() => {
       if (!has("uidmap")) return;
       for (const f of ["/etc/subuid", "/etc/subgid"]) {
-        const old = existsSync(f) ? readFileSync(f, "utf8") : undefined;
-        saved.set(f, old);
-        const sep = old === undefined || old === "" || old.endsWith("\n") ? "" : "\n";
-        writeFileSync(f, `${old ?? ""}${sep}${NOBODY}:${SUB_START}:${SUB_SIZE}\n`);
+        if (!existsSync(f)) made.add(f);
+        const old = existsSync(f) ? readFileSync(f, "utf8") : "";
+        const sep = old === "" || old.endsWith("\n") ? "" : "\n";
+        writeFileSync(f, `${old}${sep}${line}\n`);
       }
     });
     afterAll(() => {
-      for (const [f, old] of saved) {
-        if (old === undefined) rmSync(f, { force: true });
-        else writeFileSync(f, old);
+      if (!has("uidmap")) return;
+      for (const f of ["/etc/subuid", "/etc/subgid"]) {
+        const rest = readFileSync(f, "utf8")
+          .split("\n")
+          .filter((l) => l !== line);
+        if (made.has(f) && rest.every((l) => l === "")) rmSync(f, { force: true });
+        else writeFileSync(f, rest.join("\n"));
       }
     });
     const multi = (c: Spec): void => {

@@ -27,7 +27,8 @@ import {
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Spec } from "../../src/spec/types.js";
-import { needs, RUNC_BIN } from "../helpers/host.js";
+import { has, needs, RUNC_BIN } from "../helpers/host.js";
+import { buildImageRootfs, tarRootfs } from "../engines/image.js";
 import { findLeaks, makeBundle, RUNTIME_BIN, sleep, TMP_PREFIX, uniqueId, waitNoLeaks, type Bundle } from "../helpers/index.js";
 
 interface Result {
@@ -60,7 +61,11 @@ needs("containers", "berth", "userns", "user-systemd").describe("rootless: a use
   const ids: { bin: string; id: string }[] = [];
 
   /** Run `bin args…` as the user, output through files; `scope`: in a new delegated scope of the user's instance. */
-  const asUser = (bin: string, args: string[], opts: { scope?: boolean; env?: Record<string, string> } = {}): Result => {
+  const asUser = (
+    bin: string,
+    args: string[],
+    opts: { scope?: boolean; env?: Record<string, string>; timeoutMs?: number } = {},
+  ): Result => {
     const io = mkdtempSync(`${TMP_PREFIX}io-`);
     const out = openSync(join(io, "out"), "w+");
     const err = openSync(join(io, "err"), "w+");
@@ -91,7 +96,7 @@ needs("containers", "berth", "userns", "user-systemd").describe("rootless: a use
     rmSync(io, { recursive: true, force: true });
     return res;
   };
-  const ok = (bin: string, args: string[], opts: { scope?: boolean } = {}): Result => {
+  const ok = (bin: string, args: string[], opts: { scope?: boolean; timeoutMs?: number } = {}): Result => {
     const r = asUser(bin, args, opts);
     if (r.code !== 0) throw new Error(`expected success:\n${describeResult(r)}`);
     return r;
@@ -162,6 +167,18 @@ needs("containers", "berth", "userns", "user-systemd").describe("rootless: a use
     if (user !== "") {
       sh("loginctl", ["disable-linger", user]);
       if (uid >= 0) sh("systemctl", ["stop", `user@${uid}.service`, `user-runtime-dir@${uid}.service`]);
+      // What the user still runs outside its instance (rootless podman's pause process) goes too.
+      if (uid >= 0) {
+        for (const p of sh("ps", ["-o", "pid=", "-u", String(uid)])
+          .out.split(/\s+/)
+          .filter(Boolean)) {
+          try {
+            process.kill(Number(p), "SIGKILL");
+          } catch {
+            /* gone */
+          }
+        }
+      }
       const del = sh("userdel", ["--remove", user]);
       if (del.status !== 0) throw new Error(`userdel: ${del.out}`);
     }
@@ -309,4 +326,36 @@ needs("containers", "berth", "userns", "user-systemd").describe("rootless: a use
     expect(existsSync(a)).toBe(false);
     expect(existsSync(b)).toBe(false);
   });
+
+  // Rootless podman (in a user namespace of the user's, with newuidmap and the ranges below)
+  // runs its runtime as root in that namespace: berth then drives the user's instance too.
+  needs("podman", "uidmap").it(
+    "rootless podman runs containers through berth, with its systemd and cgroupfs managers, as with runc",
+    () => {
+      const range = "1400000-1465535";
+      const mod = sh("usermod", ["--add-subuids", range, "--add-subgids", range, user]);
+      if (mod.status !== 0) throw new Error(`usermod: ${mod.out}`);
+      try {
+        const rootfs = buildImageRootfs(join(top, "image-rootfs"));
+        const tar = tarRootfs(rootfs, join(top, "image.tar"));
+        chmodSync(tar, 0o644);
+        const image = "localhost/berth-rootless:latest";
+        const podman = (runtime: string, args: string[]): Result =>
+          ok("podman", ["--storage-driver", "vfs", "--runtime", runtime, "--events-backend", "file", ...args], { timeoutMs: 150_000 });
+        podman(RUNTIME_BIN, ["import", "--quiet", tar, image]);
+        const show = ["cat", "/sys/fs/cgroup/pids.max", "/proc/self/cgroup"];
+        const run = (runtime: string, manager: string): string[] =>
+          podman(runtime, ["--cgroup-manager", manager, "run", "--rm", "--network", "none", "--pids-limit", String(PIDS), image, ...show])
+            .stdout.trim()
+            .split("\n");
+        for (const manager of ["systemd", "cgroupfs"]) {
+          const ours = run(RUNTIME_BIN, manager);
+          expect(ours, manager).toEqual([String(PIDS), "0::/"]);
+          if (has("runc")) expect(run(RUNC_BIN, manager), manager).toEqual(ours);
+        }
+      } finally {
+        sh("usermod", ["--del-subuids", range, "--del-subgids", range, user]);
+      }
+    },
+  );
 });
