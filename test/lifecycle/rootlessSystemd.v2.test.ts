@@ -271,6 +271,11 @@ needs("containers", "berth", "userns", "user-systemd").describe("rootless: a use
     expect(existsSync(b)).toBe(false);
   });
 
+  it("berth check, run as the user, reports the user's instance", () => {
+    const r = asUser(RUNTIME_BIN, ["check"]);
+    expect(r.stdout, describeResult(r)).toMatch(/^ok\s+cgroups: systemd\s+the user's systemd \d+ answers on D-Bus/m);
+  });
+
   it("--systemd-cgroup without a reachable user instance: an error naming --systemd-cgroup; nothing is left", () => {
     configure(sleeper);
     const empty = join(top, "no-bus");
