@@ -18,6 +18,7 @@ import { childCgroups, readPids, sleep, writeCgroupFile } from "./files.js";
 import type { CgroupManager, CgroupState } from "./types.js";
 import { SystemdCgroupManager } from "./systemd.js";
 import { checkMigration } from "./delegation.js";
+import { parseProcCgroup } from "./paths.js";
 import { freezerOf, isFrozen, type Freezer } from "./freezer.js";
 import { freezerState, freezeV1, initCpuset, thawV1 } from "./v1.js";
 import { freezeV2, hasCgroupFreeze, hasCgroupKill, isFrozenV2, killV2, thawV2 } from "./v2.js";
@@ -392,17 +393,15 @@ export class FsCgroupManager implements CgroupManager {
 
 /** berth's own cgroup2 directory under `mount` (whose hierarchy root is `root`), from /proc/self/cgroup. */
 function ownCgroup2(mount: string, root: string | undefined): string | undefined {
-  let text: string;
+  let own: string | undefined;
   try {
-    text = readFileSync("/proc/self/cgroup", "utf8");
+    own = parseProcCgroup(readFileSync("/proc/self/cgroup", "utf8"))[UNIFIED];
   } catch {
     return undefined;
   }
-  const line = text.split("\n").find((l) => l.startsWith("0::"));
-  if (line === undefined) return undefined;
-  let rel = line.slice(3);
-  if (root !== undefined && root !== "/" && (rel === root || rel.startsWith(root + "/"))) rel = rel.slice(root.length);
-  return join(mount, rel);
+  if (own === undefined) return undefined;
+  if (root !== undefined && root !== "/" && (own === root || own.startsWith(root + "/"))) own = own.slice(root.length);
+  return join(mount, own);
 }
 
 /**
