@@ -51,9 +51,12 @@ BUSYBOX=/bin/busybox
 # package's dependency on the virtual container-network-stack (the containers run with
 # --network none: nothing is configured). containerd is left out (100 MB for a suite part
 # the guest does not run). criu for checkpoint/restore (the guest's Debian kernel is one criu
-# 3.17 supports).
+# 3.17 supports). For rootless containers: uidmap (newuidmap and newgidmap, for maps of
+# several ids) and dbus-user-session (the user's bus at /run/user/<uid>/bus, started by the
+# user's systemd instance; it brings libpam-systemd), with which berth and runc drive the
+# user's systemd instance under --systemd-cgroup.
 GUEST_PACKAGES="systemd systemd-sysv dbus busybox-static procps iproute2 libseccomp2 kmod runc apparmor
-  podman conmon catatonit golang-github-containers-common netavark criu"
+  podman conmon catatonit golang-github-containers-common netavark criu uidmap dbus-user-session"
 
 # Modules the initramfs loads, in dependency order (each followed by what it needs).
 MODULES="virtio_ring virtio virtio_mmio virtio_blk crc16 mbcache jbd2 crc32c_generic ext4
@@ -150,14 +153,16 @@ passwd -R "$R" -d root >/dev/null 2>&1 || true
 mkdir -p "$R/etc/criu"
 echo "network-lock nftables" > "$R/etc/criu/default.conf"
 
-# Units the test guest never needs; they only cost boot time under emulation.
+# Units the test guest never needs; they only cost boot time under emulation. logind stays:
+# `loginctl enable-linger` starts a user's systemd instance (user@<uid>.service) through it,
+# and that instance's runtime directory is made with logind's settings.
 for u in getty@tty1.service serial-getty@ttyS0.service console-getty.service \
     apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer \
     systemd-timesyncd.service systemd-networkd.service systemd-resolved.service \
     systemd-journal-flush.service systemd-update-utmp.service systemd-update-utmp-runlevel.service \
     systemd-random-seed.service systemd-hwdb-update.service ldconfig.service \
     systemd-firstboot.service systemd-machine-id-commit.service \
-    systemd-logind.service systemd-user-sessions.service systemd-sysusers.service \
+    systemd-sysusers.service \
     systemd-remount-fs.service systemd-modules-load.service \
     modprobe@configfs.service modprobe@dm_mod.service modprobe@drm.service \
     modprobe@efi_pstore.service modprobe@fuse.service modprobe@loop.service \

@@ -37,36 +37,75 @@ export function egid(): number {
   return process.getegid?.() ?? 0;
 }
 
+/**
+ * What `id` of this user namespace is in its parent, from uid_map (or gid_map) text;
+ * undefined when the map leaves it out. The initial namespace's identity map gives `id`.
+ */
+export function outerId(id: number, mapText: string): number | undefined {
+  for (const line of mapText.split("\n")) {
+    const f = line.trim().split(/\s+/).map(Number);
+    if (f.length !== 3 || f.some((n) => !Number.isInteger(n))) continue;
+    const [inside, outside, size] = f as [number, number, number];
+    if (id >= inside && id < inside + size) return outside + (id - inside);
+  }
+  return undefined;
+}
+
+/** This process's uid outside its user namespace (its uid itself in the initial one). */
+export function outerUid(read: () => string = () => readFileSync("/proc/self/uid_map", "utf8")): number {
+  const uid = process.getuid?.() ?? 0;
+  let text: string;
+  try {
+    text = read();
+  } catch {
+    return uid;
+  }
+  return outerId(uid, text) ?? uid;
+}
+
 export interface RootlessProbe {
   euid(): number;
   inUserNs(): boolean;
+  /** The caller's uid outside its user namespace (runc asks the user bus for its owner instead). */
+  outerUid(): number;
 }
 
-const realProbe: RootlessProbe = { euid, inUserNs: () => runningInUserNs() };
+const realProbe: RootlessProbe = { euid, inUserNs: () => runningInUserNs(), outerUid: () => outerUid() };
 
 /**
  * Whether permission errors on cgroups are tolerated (runc's RootlessCgroups).
- * The systemd driver is refused for a rootless caller: runc then drives the
- * user's own systemd instance, which berth does not do.
+ * Under the systemd driver a caller that is not root drives its user's own
+ * systemd instance (systemdInstance), whose cgroups it owns.
  */
 export function rootlessCgroups(mode: RootlessMode | undefined, systemd: boolean, probe: RootlessProbe = realProbe): boolean {
   if (mode === "true") return true;
   if (mode === "false") return false;
   if (probe.euid() !== 0) return true;
   // root in a user namespace: cgroupfs paths it cannot know it owns are treated as
-  // not its own; under systemd (the system instance, berth's only one) it is root.
+  // not its own; under systemd (the system instance) it is root.
   if (!probe.inUserNs()) return false;
   return !systemd;
 }
 
-/** Refuse the systemd driver for a caller that is not root: berth drives only the system instance. */
-export function checkSystemdRootless(systemd: boolean, probe: RootlessProbe = realProbe): void {
-  if (!systemd || probe.euid() === 0) return;
-  throw new BerthError("--systemd-cgroup as a user other than root needs the user's systemd instance, which berth does not drive", {
-    op: "create",
-    path: "--systemd-cgroup",
-    hint: "drop --systemd-cgroup (rootless containers use cgroupfs, or no cgroup), or run berth as root",
-  });
+/**
+ * Which systemd instance the systemd driver talks to (undefined without
+ * --systemd-cgroup): the system's for root, the caller's own user instance
+ * otherwise (runc's rootless systemd driver), which only cgroup v2 allows:
+ * on v1 the user owns no hierarchy. Root in a user namespace is the user that
+ * owns it outside (runc: the user bus's owner), root only when that is uid 0.
+ */
+export function systemdInstance(systemd: boolean, layout: () => string, probe: RootlessProbe = realProbe): "system" | "user" | undefined {
+  if (!systemd) return undefined;
+  // Root in a user namespace of a user's (rootless podman runs its runtime so) is that user.
+  if (probe.euid() === 0 && (!probe.inUserNs() || probe.outerUid() === 0)) return "system";
+  if (layout() !== "v2") {
+    throw new BerthError("--systemd-cgroup as a user other than root needs cgroup v2 (a user's systemd instance owns no v1 hierarchy)", {
+      op: "create",
+      path: "--systemd-cgroup",
+      hint: "drop --systemd-cgroup (rootless containers then run without a cgroup of their own), or run berth as root",
+    });
+  }
+  return "user";
 }
 
 /**

@@ -12,13 +12,15 @@ import type { Spec } from "../spec/types.js";
 import { loadAndValidateConfig, validateContainerId } from "../spec/validate.js";
 import { checkRootlessConfig } from "../spec/rootless.js";
 import { buildInitPlan, sessionKeyringName } from "./planBuilder.js";
-import { createCgroupManager } from "../linux/cgroups/newManager.js";
+import { createCgroupManager, userManagerCgroup } from "../linux/cgroups/newManager.js";
+import { detectCgroupLayout } from "../linux/cgroups/detect.js";
+import { checkCgroupDriver } from "../linux/cgroups/paths.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
 import { readPids } from "../linux/cgroups/files.js";
 import { joinIntelRdt, removeIntelRdt, requireResctrl, setupIntelRdt, validateIntelRdt, type RdtPlacement } from "../linux/resctrl.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
 import { mountsUnder, unmountUnder } from "../linux/mountinfo.js";
-import { checkSystemdRootless, egid, euid, rootlessCgroups, type RootlessMode } from "../linux/userns.js";
+import { egid, euid, rootlessCgroups, systemdInstance, type RootlessMode } from "../linux/userns.js";
 import { writeIdMaps } from "../linux/idMaps.js";
 import { placeInCgroups } from "./planCgroups.js";
 import { runHelper, type HelperResult } from "./spawnInit.js";
@@ -109,14 +111,20 @@ export async function createContainer(opts: CreateOptions): Promise<Created> {
   let hooksBegan = false;
   try {
     if (hostNotifySocket() !== undefined) setupNotify(spec, dir);
-    checkSystemdRootless(opts.systemdCgroup);
-    cg = createCgroupManager({
-      cgroupsPath: spec.linux?.cgroupsPath,
-      id: opts.id,
-      systemd: opts.systemdCgroup,
-      annotations: spec.annotations,
-      rootless: rootlessCgroups(opts.rootless, opts.systemdCgroup),
-    });
+    // A caller that is not root drives its own systemd instance (cgroup v2 only); a host
+    // without systemd is told first.
+    const cgroupOpts = { cgroupsPath: spec.linux?.cgroupsPath, id: opts.id, systemd: opts.systemdCgroup };
+    checkCgroupDriver(cgroupOpts);
+    const instance = systemdInstance(opts.systemdCgroup, () => detectCgroupLayout().layout);
+    const userManager = instance === "user" ? await userManagerCgroup() : undefined;
+    cg = createCgroupManager(
+      {
+        ...cgroupOpts,
+        annotations: spec.annotations,
+        rootless: rootlessCgroups(opts.rootless, opts.systemdCgroup),
+      },
+      userManager,
+    );
     const fifoPath = join(dir, FIFO_FILE);
     const built = span("build plan", () =>
       buildInitPlan(spec, {

@@ -173,15 +173,25 @@ function refuseDeniedGroups(rec: ContainerRecord, proc: Process, opts: ExecOptio
 /**
  * Put the new process in the container's cgroup. Rootless, as runc: a cgroup the caller may
  * not write (a container created by a process in another delegated subtree, say) leaves the
- * process where it is, with a warning.
+ * process where it is, with a warning; except in a unit of the user's systemd instance, which
+ * is asked to move it (it can, through the system instance) before giving up.
  */
-function enterCgroup(cg: ReturnType<typeof loadCgroupManager> | undefined, rec: ContainerRecord, pid: number): void {
+async function enterCgroup(cg: ReturnType<typeof loadCgroupManager> | undefined, rec: ContainerRecord, pid: number): Promise<void> {
   try {
     cg?.enter(pid, rec.pid);
   } catch (err) {
     const errno = err instanceof BerthError ? err.errno : undefined;
     if (rec.cgroup.rootless !== true || (errno !== "EACCES" && errno !== "EPERM" && errno !== "EROFS")) throw err;
-    log.warn(`exec: the process stays out of the container's cgroup (${(err as Error).message}): it is not under the container's limits`);
+    let why = (err as Error).message;
+    if (cg?.attach !== undefined) {
+      try {
+        await cg.attach(pid);
+        return;
+      } catch (again) {
+        why += `; systemd: ${(again as Error).message}`;
+      }
+    }
+    log.warn(`exec: the process stays out of the container's cgroup (${why}): it is not under the container's limits`);
   }
 }
 

@@ -47,6 +47,8 @@ const REQUIREMENTS = {
     "a bind mount of a directory in /tmp (where the tests' bundles live) can be idmapped: mount_setattr(2) with MOUNT_ATTR_IDMAP, Linux 5.12+ and a filesystem that supports it (ext4 5.12+, tmpfs 6.3+)",
   keyctl: "the keyctl system call works and /proc/keys exists",
   systemd: "systemd runs as PID 1 and answers on the D-Bus system bus",
+  "user-systemd":
+    "root, a pure cgroup v2 host with systemd and logind running (loginctl), useradd and userdel (Debian package passwd), and the user bus unit of Debian package dbus-user-session: a test user with lingering gets its own systemd instance (user@<uid>.service, a delegated cgroup subtree) and bus",
   "no-systemd": "systemd does not run (berth's error without it is tested)",
   "dbus-daemon": "the dbus-daemon binary (Debian package dbus)",
   memlock: "the prlimit binary and a RLIMIT_MEMLOCK hard limit of at least 64 KiB",
@@ -346,6 +348,19 @@ const CHECKS: Record<keyof typeof REQUIREMENTS, Check> = {
   systemd: () => {
     if (!existsSync("/run/systemd/system")) return "systemd is not running (no /run/systemd/system)";
     return existsSync("/run/dbus/system_bus_socket") ? undefined : "no D-Bus system bus at /run/dbus/system_bus_socket";
+  },
+  "user-systemd": () => {
+    const why = needRoot();
+    if (why !== undefined) return why;
+    if (hostCgroupLayout().layout !== "v2") return `the host's cgroups are ${hostCgroupLayout().layout}`;
+    if (!existsSync("/run/systemd/system")) return "systemd is not running (no /run/systemd/system)";
+    for (const tool of ["loginctl", "useradd", "userdel", "setpriv", "systemd-run"])
+      if (onPath(tool) === undefined) return `no ${tool} on PATH`;
+    if (!["/usr/lib/systemd/user/dbus.socket", "/lib/systemd/user/dbus.socket"].some((p) => existsSync(p))) {
+      return "no user bus unit (dbus.socket of Debian package dbus-user-session)";
+    }
+    const r = spawnSync("systemctl", ["is-active", "systemd-logind.service"], { encoding: "utf8", timeout: 10_000 });
+    return r.status === 0 ? undefined : `systemd-logind is not running: ${(r.stdout ?? "").trim() || String(r.error)}`;
   },
   "no-systemd": () => (existsSync("/run/systemd/system") ? "systemd is running" : undefined),
   "dbus-daemon": () => (["/usr/bin/dbus-daemon", "/bin/dbus-daemon"].some(executable) ? undefined : "no /usr/bin/dbus-daemon"),

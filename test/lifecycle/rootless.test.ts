@@ -225,6 +225,16 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
     expect(findLeaks({ id: c, root: stateRoot(), bundle: bundle.dir })).toEqual([]);
   });
 
+  it("--systemd-cgroup without a systemd instance of the user's: an error naming the flag; nothing is left", () => {
+    // This host's user has none: no systemd here, cgroup v1, or no user@65534.service.
+    configure(withArgs("true"));
+    const c = id("rl-sdnone");
+    const r = berth(["--systemd-cgroup", "run", c]);
+    expect(r.code, describeResult(r)).toBe(1);
+    expect(r.stderr).toMatch(/--systemd-cgroup/);
+    expect(findLeaks({ id: c, root: stateRoot(), bundle: bundle.dir })).toEqual([]);
+  });
+
   it("a config without a user namespace is refused naming linux.namespaces", () => {
     configure((cfg) => {
       withArgs("true")(cfg);
@@ -306,23 +316,64 @@ needs("containers", "berth", "userns", "rootless-user").describe("rootless: uid 
       expect(existsSync(dir)).toBe(false);
       expect(await waitNoLeaks({ id: c, root: stateRoot(), bundle: bundle.dir, pids: [pid] })).toEqual([]);
     });
+
+    // Half a delegation: the user may mkdir in the directory, but its cgroup.procs (the common
+    // ancestor's of berth's cgroup and the container's) is root's, so the kernel would refuse the
+    // move. The container runs without a cgroup of its own, and a limit is refused.
+    it("a directory the user may only mkdir in is not delegated: no cgroup there, and a limit is refused", async () => {
+      const half = `/sys/fs/cgroup/${uniqueId("rl-half")}`;
+      mkdirSync(join(half, "leaf"), { recursive: true });
+      try {
+        chownSync(half, NOBODY, NOBODY);
+        for (const f of ["", "cgroup.procs", "cgroup.subtree_control", "cgroup.threads"]) chownSync(join(half, "leaf", f), NOBODY, NOBODY);
+        const inHalf = (args: string[]): Result => asNobody(RUNTIME_BIN, args, { cwd: bundle.dir, xdg, cgroup: join(half, "leaf") });
+        configure(withArgs("cat", "/proc/self/cgroup"));
+        const c = id("rl-half");
+        const r = inHalf(["run", c]);
+        expect(r.code, describeResult(r)).toBe(0);
+        expect(existsSync(join(half, c))).toBe(false);
+        configure((cfg) => {
+          withArgs("true")(cfg);
+          cfg.linux!.resources = { pids: { limit: 50 } };
+        });
+        const limited = inHalf(["run", id("rl-half-lim")]);
+        expect(limited.code, describeResult(limited)).toBe(1);
+        expect(limited.stderr).toMatch(/linux\.resources\.pids\.limit/);
+        expect(await waitNoLeaks({ id: c, root: stateRoot(), bundle: bundle.dir })).toEqual([]);
+      } finally {
+        for (const d of [join(half, "leaf"), half]) {
+          try {
+            rmdirSync(d);
+          } catch {
+            /* never made */
+          }
+        }
+      }
+    });
   });
 
   describe("several ids through newuidmap and newgidmap", () => {
-    const saved = new Map<string, string | undefined>();
+    // Only this test's own line is added and removed again: other test files (the guest's
+    // rootless podman test) add entries of their own meanwhile.
+    const line = `${NOBODY}:${SUB_START}:${SUB_SIZE}`;
+    const made = new Set<string>();
     beforeAll(() => {
       if (!has("uidmap")) return;
       for (const f of ["/etc/subuid", "/etc/subgid"]) {
-        const old = existsSync(f) ? readFileSync(f, "utf8") : undefined;
-        saved.set(f, old);
-        const sep = old === undefined || old === "" || old.endsWith("\n") ? "" : "\n";
-        writeFileSync(f, `${old ?? ""}${sep}${NOBODY}:${SUB_START}:${SUB_SIZE}\n`);
+        if (!existsSync(f)) made.add(f);
+        const old = existsSync(f) ? readFileSync(f, "utf8") : "";
+        const sep = old === "" || old.endsWith("\n") ? "" : "\n";
+        writeFileSync(f, `${old}${sep}${line}\n`);
       }
     });
     afterAll(() => {
-      for (const [f, old] of saved) {
-        if (old === undefined) rmSync(f, { force: true });
-        else writeFileSync(f, old);
+      if (!has("uidmap")) return;
+      for (const f of ["/etc/subuid", "/etc/subgid"]) {
+        const rest = readFileSync(f, "utf8")
+          .split("\n")
+          .filter((l) => l !== line);
+        if (made.has(f) && rest.every((l) => l === "")) rmSync(f, { force: true });
+        else writeFileSync(f, rest.join("\n"));
       }
     });
     const multi = (c: Spec): void => {

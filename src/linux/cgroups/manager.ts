@@ -17,6 +17,8 @@ import { detectCgroupLayout, UNIFIED, type Hierarchy } from "./detect.js";
 import { childCgroups, readPids, sleep, writeCgroupFile } from "./files.js";
 import type { CgroupManager, CgroupState } from "./types.js";
 import { SystemdCgroupManager } from "./systemd.js";
+import { checkMigration } from "./delegation.js";
+import { parseProcCgroup } from "./paths.js";
 import { freezerOf, isFrozen, type Freezer } from "./freezer.js";
 import { freezerState, freezeV1, initCpuset, thawV1 } from "./v1.js";
 import { freezeV2, hasCgroupFreeze, hasCgroupKill, isFrozenV2, killV2, thawV2 } from "./v2.js";
@@ -140,8 +142,15 @@ export class FsCgroupManager implements CgroupManager {
         }
       }
     }
-    // root may write any cgroup.procs; a rootless caller only those of cgroups delegated to it.
-    if (this.state.rootless === true) accessSync(join(dir, "cgroup.procs"), constants.W_OK);
+    // root may write any cgroup.procs; a rootless caller only those of cgroups delegated to it,
+    // and on cgroup2 the common ancestor's with its own cgroup too (berth-init moves there from
+    // berth's). Under systemd the unit's manager puts the process in, not berth.
+    if (this.state.rootless === true) {
+      const own =
+        keys.includes(UNIFIED) && this.state.systemd === undefined ? ownCgroup2(mount, this.hierarchies?.[UNIFIED]?.root) : undefined;
+      if (own !== undefined) checkMigration(own, dir);
+      else accessSync(join(dir, "cgroup.procs"), constants.W_OK);
+    }
     if (keys.includes("cpuset")) initCpuset(mount, dir);
   }
 
@@ -380,6 +389,19 @@ export class FsCgroupManager implements CgroupManager {
     }
     this.state.created.splice(0, this.state.created.length, ...failed);
   }
+}
+
+/** berth's own cgroup2 directory under `mount` (whose hierarchy root is `root`), from /proc/self/cgroup. */
+function ownCgroup2(mount: string, root: string | undefined): string | undefined {
+  let own: string | undefined;
+  try {
+    own = parseProcCgroup(readFileSync("/proc/self/cgroup", "utf8"))[UNIFIED];
+  } catch {
+    return undefined;
+  }
+  if (own === undefined) return undefined;
+  if (root !== undefined && root !== "/" && (own === root || own.startsWith(root + "/"))) own = own.slice(root.length);
+  return join(mount, own);
 }
 
 /**

@@ -13,31 +13,62 @@ import { checkCgroupDriver, parseProcCgroup, resolveCgroupPaths, type CgroupPath
 import { SystemdCgroupManager } from "./systemd.js";
 import type { CgroupManager, CgroupState } from "./types.js";
 
-/** The container's directory in every hierarchy and its unit, for a new container under the systemd driver. */
+/**
+ * The container's directory in every hierarchy and its unit, for a new container under the
+ * systemd driver. `userManager`: the unit goes to a user's systemd instance, whose own cgroup
+ * this is (its slices and units lie below it; "user.slice" is then the default slice, as runc's).
+ */
 export function resolveSystemdCgroup(
   opts: CgroupPathOptions,
   layout: CgroupLayout,
   systemdRunning?: boolean,
-): { paths: Record<string, string>; systemd: { unit: string; slice: string }; extra: UnitProperty[] } {
+  userManager?: string,
+): { paths: Record<string, string>; systemd: { unit: string; slice: string; user?: boolean }; extra: UnitProperty[] } {
   checkCgroupDriver(opts, systemdRunning);
-  const place = systemdPlace(opts.cgroupsPath, opts.id);
+  const place = systemdPlace(opts.cgroupsPath, opts.id, userManager !== undefined);
   const extra = annotationProperties(opts.annotations);
   const paths: Record<string, string> = {};
+  const cgroup = userManager === undefined ? place.cgroup : posix.join(userManager, place.cgroup);
   for (const [key, h] of Object.entries(layout.hierarchies)) {
     // Inside a cgroup namespace or a bind mount of a sub-cgroup, the mount shows h.root as its top.
-    let rel = place.cgroup;
+    let rel = cgroup;
     if (h.root !== "/" && (rel === h.root || rel.startsWith(h.root + "/"))) rel = rel.slice(h.root.length);
     paths[key] = posix.join(h.mountPoint, rel);
   }
-  return { paths, systemd: { unit: place.unit, slice: place.slice }, extra };
+  const systemd =
+    userManager === undefined ? { unit: place.unit, slice: place.slice } : { unit: place.unit, slice: place.slice, user: true };
+  return { paths, systemd, extra };
 }
 
-/** A manager for a new container: resolves linux.cgroupsPath on this host. Nothing is created until create(). */
-export function createCgroupManager(opts: CgroupPathOptions): CgroupManager {
+/**
+ * The cgroup of the caller's own systemd instance (e.g. /user.slice/user-1000.slice/user@1000.service),
+ * asked over its bus: a rootless container's unit goes there. Throws, naming --systemd-cgroup, when
+ * no user instance answers.
+ */
+export async function userManagerCgroup(): Promise<string> {
+  const { SystemdClient } = await import("../systemd/client.js");
+  const client = await SystemdClient.connectTo("user");
+  try {
+    return await client.controlGroup();
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * A manager for a new container: resolves linux.cgroupsPath on this host. Nothing is created until create().
+ * `userManager` (the systemd driver for a caller that is not root): the cgroup of the user's systemd instance.
+ */
+export function createCgroupManager(opts: CgroupPathOptions, userManager?: string): CgroupManager {
   const layout = detectCgroupLayout();
   if (opts.systemd) {
-    const { paths, systemd, extra } = resolveSystemdCgroup(opts, layout);
-    const fs = new FsCgroupManager({ layout: layout.layout, paths, created: [], systemd }, layout.hierarchies);
+    const { paths, systemd, extra } = resolveSystemdCgroup(opts, layout, undefined, userManager);
+    const state: CgroupState = { layout: layout.layout, paths, created: [], systemd };
+    // The user's unit: its cgroup is the user's (delegated), and device rules, which need
+    // privileges the user lacks, are not expected to apply (as for any rootless container).
+    // A permission error on the unit's own cgroup is still an error (it is not skipped).
+    if (userManager !== undefined) state.rootless = true;
+    const fs = new FsCgroupManager(state, layout.hierarchies, { explicitPath: userManager !== undefined });
     return new SystemdCgroupManager(fs.state, fs, { description: `berth container ${opts.id}`, extra });
   }
   let own: Record<string, string> = {};

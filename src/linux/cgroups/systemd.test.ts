@@ -55,6 +55,17 @@ describe("resolveSystemdCgroup", () => {
       unified: "/sys/fs/cgroup/unified/machine.slice/machine-x.slice/p-n.scope",
     });
   });
+  it("a user's instance: below the manager's own cgroup, user.slice by default (runc's place)", () => {
+    const m = "/user.slice/user-1000.slice/user@1000.service";
+    expect(resolveSystemdCgroup({ id: "c1", systemd: true }, V2, true, m)).toEqual({
+      paths: { unified: `/sys/fs/cgroup${m}/user.slice/berth-c1.scope` },
+      systemd: { unit: "berth-c1.scope", slice: "user.slice", user: true },
+      extra: [],
+    });
+    expect(resolveSystemdCgroup({ cgroupsPath: "app-x.slice:p:n", id: "c1", systemd: true }, V2, true, m).paths).toEqual({
+      unified: `/sys/fs/cgroup${m}/app.slice/app-x.slice/p-n.scope`,
+    });
+  });
   it("defaults to system.slice:berth:<id>", () => {
     expect(resolveSystemdCgroup({ id: "c1", systemd: true }, V2, true).systemd).toEqual({ unit: "berth-c1.scope", slice: "system.slice" });
   });

@@ -11,12 +11,19 @@
 // delete kills what is left, stops the unit (systemd removes its cgroup) and
 // removes any directory that remains.
 //
+// A rootless container's unit is started in its user's own systemd instance
+// (state.systemd.user, cgroup v2 only, as runc does), whose subtree of the
+// cgroup2 hierarchy (user@<uid>.service) is delegated to the user: the scope's
+// directory and files are then the user's, so limits, freezing and cgroup.kill
+// work through cgroupfs as for root.
+//
 // The D-Bus client and the property conversions are loaded only when a unit is
 // started, changed or stopped; naming a new unit is newManager.ts's.
 
 import { existsSync, readFileSync } from "node:fs";
 import type { Resources } from "../../spec/types.js";
 import { BerthError } from "../../errors.js";
+import type { SystemdClient } from "../systemd/client.js";
 import type { UnitProperty } from "../systemd/properties.js";
 import { sleep } from "./files.js";
 import type { CgroupManager, CgroupState } from "./types.js";
@@ -56,6 +63,11 @@ export class SystemdCgroupManager implements CgroupManager {
     return this.state.systemd!.unit;
   }
 
+  private async connect(): Promise<SystemdClient> {
+    const { SystemdClient } = await import("../systemd/client.js");
+    return SystemdClient.connectTo(this.state.systemd!.user === true ? "user" : "system");
+  }
+
   /** Nothing to do yet: systemd creates the cgroup when the unit starts with its first process (start()). */
   create(): void {}
 
@@ -84,9 +96,8 @@ export class SystemdCgroupManager implements CgroupManager {
     if (!this.beforeStart) throw new BerthError("the unit was started already", { op: "systemd cgroup" });
     const resources = this.pending?.resources;
     const warn = this.pending?.opts.warn;
-    const { SystemdClient } = await import("../systemd/client.js");
     const { parseProcDevices, unitProperties } = await import("../systemd/properties.js");
-    const client = await SystemdClient.connect();
+    const client = await this.connect();
     try {
       const systemdVersion = await client.version();
       const props = unitProperties({
@@ -120,9 +131,8 @@ export class SystemdCgroupManager implements CgroupManager {
 
   /** Set the unit's resource properties to `resources` (device rules are left as they are, as update leaves them). */
   async updateUnit(resources: Resources): Promise<void> {
-    const { SystemdClient } = await import("../systemd/client.js");
     const { resourceProperties } = await import("../systemd/properties.js");
-    const client = await SystemdClient.connect();
+    const client = await this.connect();
     try {
       const props = resourceProperties({
         cgroupVersion: this.state.layout === "v2" ? 2 : 1,
@@ -141,6 +151,16 @@ export class SystemdCgroupManager implements CgroupManager {
 
   enterDir(dir: string, pid: number): void {
     this.fs.enterDir(dir, pid);
+  }
+
+  /** Have systemd move `pid` into the unit (for a caller that may not write its cgroup.procs). */
+  async attach(pid: number): Promise<void> {
+    const client = await this.connect();
+    try {
+      await client.attachProcesses(this.unit, [pid]);
+    } finally {
+      client.close();
+    }
   }
 
   /** berth-init is in the unit's cgroup before it gets its plan, and its children inherit it. */
@@ -180,8 +200,7 @@ export class SystemdCgroupManager implements CgroupManager {
     }
     let stopError: unknown;
     try {
-      const { SystemdClient } = await import("../systemd/client.js");
-      const client = await SystemdClient.connect();
+      const client = await this.connect();
       try {
         await client.stopUnit(this.unit);
       } finally {

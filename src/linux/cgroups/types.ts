@@ -14,9 +14,10 @@ export interface CgroupState {
   /**
    * Set under the systemd driver (--systemd-cgroup): the transient unit that
    * owns the cgroup and its slice. `created` then lists the unit's directories,
-   * which belong to the container.
+   * which belong to the container. `user`: the unit is in the caller's own
+   * systemd instance (a rootless container), reached over the user's bus.
    */
-  systemd?: { unit: string; slice: string };
+  systemd?: { unit: string; slice: string; user?: boolean };
   /**
    * Rootless cgroups (runc's RootlessCgroups, the global --rootless): without an
    * explicit linux.cgroupsPath, a hierarchy berth may not write is left out of
@@ -66,6 +67,11 @@ export interface CgroupManager {
    * and the cgroup2 directory it clones the container process into.
    */
   selfEntry(): { tasks: string[]; into?: string };
+  /**
+   * Drivers whose manager can move a process the caller could not move itself (a
+   * user's systemd instance asks the system's) do that here. Absent otherwise.
+   */
+  attach?(pid: number): Promise<void>;
   /** Move a process into one of the container's directories (writes its cgroup.procs). */
   enterDir(dir: string, pid: number): void;
   /** All pids in the container's cgroup (deduplicated over hierarchies). */

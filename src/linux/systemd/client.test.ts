@@ -9,7 +9,7 @@ import { SystemdCgroupManager } from "../cgroups/systemd.js";
 import type { CgroupManager, CgroupState } from "../cgroups/types.js";
 import { DBUS_NAME, DBUS_PATH, DBusConnection, DBusError } from "./dbusConnection.js";
 import type { DBusValue, Message, Variant } from "./dbusWire.js";
-import { busCandidates, MANAGER_IFACE, SYSTEMD_NAME, SYSTEMD_PATH, SystemdClient } from "./client.js";
+import { busCandidates, userBusCandidates, MANAGER_IFACE, SYSTEMD_NAME, SYSTEMD_PATH, SystemdClient } from "./client.js";
 import { needs } from "../../../test/helpers/host.js";
 import { startPrivateBus, type PrivateBus } from "./privateBus.testutil.js";
 
@@ -45,6 +45,7 @@ async function startFakeSystemd(socketPath: string): Promise<FakeSystemd> {
   conn.serve((m: Message) => {
     fake.calls.push(m.member!);
     if (m.interface === "org.freedesktop.DBus.Properties" && m.member === "Get") {
+      if (m.body[1] === "ControlGroup") return { signature: "v", body: [{ type: "s", value: "/user.slice/user-7.slice/user@7.service" }] };
       return { signature: "v", body: [{ type: "s", value: "252.22-1~deb12u1" }] };
     }
     switch (m.member) {
@@ -69,6 +70,14 @@ async function startFakeSystemd(socketPath: string): Promise<FakeSystemd> {
         const u = fake.units.get(unit);
         if (u === undefined) throw new DBusError("org.freedesktop.systemd1.NoSuchUnit", `Unit ${unit} not loaded.`, "fake");
         Object.assign(u, Object.fromEntries(props));
+        return undefined;
+      }
+      case "AttachProcessesToUnit": {
+        const [unit, sub, pids] = m.body as [string, string, number[]];
+        expect(m.signature).toBe("ssau");
+        const u = fake.units.get(unit);
+        if (u === undefined) throw new DBusError("org.freedesktop.systemd1.NoSuchUnit", `Unit ${unit} not loaded.`, "fake");
+        u.attached = { type: "s", value: `${sub}:${pids.join(",")}` };
         return undefined;
       }
       case "StopUnit": {
@@ -103,6 +112,28 @@ describe("busCandidates", () => {
       { path: "/run/dbus/system_bus_socket", bus: true },
       { path: "/run/systemd/private", bus: false },
     ]);
+  });
+});
+
+describe("userBusCandidates", () => {
+  it("tries DBUS_SESSION_BUS_ADDRESS, $XDG_RUNTIME_DIR/bus, then the user instance's private socket", () => {
+    expect(userBusCandidates({ DBUS_SESSION_BUS_ADDRESS: "unix:path=/x/b%2cus,guid=1", XDG_RUNTIME_DIR: "/run/user/7" }, 7)).toEqual([
+      { path: "/x/b,us", bus: true },
+      { path: "/run/user/7/bus", bus: true },
+      { path: "/run/user/7/systemd/private", bus: false },
+    ]);
+    // the same socket is not tried twice; a non-unix address is not usable
+    expect(userBusCandidates({ DBUS_SESSION_BUS_ADDRESS: "unix:path=/r/bus;tcp:host=h", XDG_RUNTIME_DIR: "/r" }, 7)).toEqual([
+      { path: "/r/bus", bus: true },
+      { path: "/r/systemd/private", bus: false },
+    ]);
+  });
+  it("without XDG_RUNTIME_DIR: systemd's runtime directory of the caller's uid", () => {
+    expect(userBusCandidates({}, 1000)).toEqual([
+      { path: "/run/user/1000/bus", bus: true },
+      { path: "/run/user/1000/systemd/private", bus: false },
+    ]);
+    expect(userBusCandidates({ XDG_RUNTIME_DIR: "" }, 1000)[0]).toEqual({ path: "/run/user/1000/bus", bus: true });
   });
 });
 
@@ -143,6 +174,33 @@ needs("dbus-daemon").describe("SystemdClient against a stand-in systemd on a pri
     } finally {
       c.close();
     }
+  });
+
+  it("a user's instance: reached at DBUS_SESSION_BUS_ADDRESS; its cgroup; a process attached to a unit", async () => {
+    const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
+    process.env.DBUS_SESSION_BUS_ADDRESS = process.env.DBUS_SYSTEM_BUS_ADDRESS;
+    try {
+      const c = await SystemdClient.connectTo("user");
+      try {
+        expect(await c.controlGroup()).toBe("/user.slice/user-7.slice/user@7.service");
+        await c.startTransientUnit("berth-u.scope", []);
+        await c.attachProcesses("berth-u.scope", [42]);
+        expect(fake.units.get("berth-u.scope")?.attached).toEqual({ type: "s", value: ":42" });
+      } finally {
+        c.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+      else process.env.DBUS_SESSION_BUS_ADDRESS = saved;
+    }
+  });
+
+  it("no user instance answers: the error names --systemd-cgroup and how to get one", async () => {
+    const err = await SystemdClient.connect([{ path: "/nonexistent/bus", bus: true }], "user").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BerthError);
+    expect((err as BerthError).path).toBe("--systemd-cgroup");
+    expect((err as BerthError).message).toMatch(/cannot reach the user's systemd instance \(uid \d+\)/);
+    expect((err as BerthError).hint).toMatch(/enable-linger/);
   });
 
   it("sees a JobRemoved that arrives before the reply carrying the job path", async () => {

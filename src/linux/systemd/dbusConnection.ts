@@ -55,6 +55,12 @@ export interface ConnectOptions {
   bus: boolean;
   /** Bound on connecting, authenticating and Hello together. */
   timeoutMs?: number;
+  /**
+   * The uid to authenticate as (default: this process's). The peer compares it with the
+   * socket's credentials as its own user namespace sees them, so a process in a user
+   * namespace gives its uid outside.
+   */
+  uid?: number;
 }
 
 /** Answers a method call: the reply's signature and body (undefined for an empty reply). Throw DBusError for an error reply. */
@@ -140,7 +146,7 @@ export class DBusConnection {
     let timer: NodeJS.Timeout | undefined;
     try {
       const leftover = await Promise.race([
-        authenticate(socket, opts.path),
+        authenticate(socket, opts.path, opts.uid ?? process.getuid?.() ?? 0),
         new Promise<never>((_r, reject) => {
           timer = setTimeout(
             () => reject(new BerthError(`no answer within ${timeoutMs} ms`, { op: "D-Bus connect", path: opts.path, errno: "ETIMEDOUT" })),
@@ -348,8 +354,7 @@ export class DBusConnection {
  * The SASL exchange: a NUL byte, AUTH EXTERNAL with the uid in hex-encoded
  * ASCII, OK from the server, then BEGIN. Returns any bytes after the OK line.
  */
-function authenticate(socket: Socket, path: string): Promise<Buffer> {
-  const uid = process.getuid?.() ?? 0;
+function authenticate(socket: Socket, path: string, uid: number): Promise<Buffer> {
   const hexUid = Buffer.from(String(uid), "ascii").toString("hex");
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);

@@ -133,6 +133,15 @@ export async function systemdItem(f: HostFacts): Promise<CheckItem> {
     );
   }
   const s = await f.systemd();
+  if (s.instance === "user") {
+    if (s.error !== undefined)
+      return degraded(
+        name,
+        `running, but no instance of uid ${f.euid}'s is reachable: ${s.error}`,
+        "log in, or loginctl enable-linger <user>, with dbus-user-session; a rootless --systemd-cgroup needs it",
+      );
+    return ok(name, `the user's systemd ${s.version ?? "?"} answers on D-Bus (--systemd-cgroup works rootless, on cgroup v2)`);
+  }
   if (s.error !== undefined)
     return degraded(
       name,

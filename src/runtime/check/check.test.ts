@@ -163,6 +163,18 @@ describe("berth check probes", () => {
     expect((await systemdItem(host({ systemd: async () => ({ error: "connection refused" }) }, {}, running))).status).toBe("degraded");
   });
 
+  it("systemd for another user: its own instance, or how to get one", async () => {
+    const running = ["/run/systemd/system"];
+    const user = await systemdItem(host({ euid: 1000, systemd: async () => ({ version: 252, instance: "user" }) }, {}, running));
+    expect(user).toMatchObject({ status: "ok", detail: expect.stringMatching(/the user's systemd 252.*rootless/) });
+    const none = await systemdItem(host({ euid: 1000, systemd: async () => ({ error: "ENOENT", instance: "user" }) }, {}, running));
+    expect(none).toMatchObject({
+      status: "degraded",
+      detail: expect.stringMatching(/uid 1000/),
+      fix: expect.stringMatching(/enable-linger/),
+    });
+  });
+
   it("io weight and swap accounting look in a child cgroup; without one they cannot tell", () => {
     expect(ioWeightItem(host(), HYBRID)).toMatchObject({ status: "ok", detail: "blkio.weight" });
     expect(ioWeightItem(host({ childCgroupFiles: () => [] }), HYBRID).status).toBe("missing");

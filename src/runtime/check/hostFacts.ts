@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { childProcess } from "../../lazy.js";
 import { detectCgroupLayout } from "../../linux/cgroups/detect.js";
 import { hasSyscall, landlockAbi } from "../../linux/syscallProbe.js";
+import { euid as effectiveUid, outerUid, runningInUserNs } from "../../linux/userns.js";
 import { kernelSupportsFilterFlag, libseccompVersion } from "../../linux/seccomp/libseccomp.js";
 import { SECCOMP_FLAGS } from "../../linux/seccomp/profile.js";
 import { initBinaryPath } from "../spawnInit.js";
@@ -112,16 +113,18 @@ export function hostFacts(stateRoot: string = defaultRoot()): HostFacts {
       }
     },
     systemd: async () => {
+      const root = effectiveUid() === 0 && (!runningInUserNs() || outerUid() === 0);
+      const instance = root ? "system" : "user";
       try {
         const { SystemdClient } = await import("../../linux/systemd/client.js");
-        const client = await SystemdClient.connect();
+        const client = await SystemdClient.connectTo(instance);
         try {
-          return { version: await client.version() };
+          return { version: await client.version(), instance };
         } finally {
           client.close();
         }
       } catch (err) {
-        return { error: err instanceof Error ? err.message : String(err) };
+        return { error: err instanceof Error ? err.message : String(err), instance };
       }
     },
     initBinary: () => {

@@ -33,8 +33,11 @@ export interface HostFacts {
   run(bin: string, args: string[]): { status: number | null; output: string };
   /** Which of `files` a new child cgroup under `dir` has; undefined when none can be made to look. */
   childCgroupFiles(dir: string, files: string[]): string[] | undefined;
-  /** systemd's version when it answers on D-Bus, or why not. */
-  systemd(): Promise<{ version?: number; error?: string }>;
+  /**
+   * systemd's version when it answers on D-Bus, or why not: the instance --systemd-cgroup
+   * would use (the system's for root, the caller's own for another user).
+   */
+  systemd(): Promise<{ version?: number; error?: string; instance?: "system" | "user" }>;
   /** The berth-init helper's path, or why it is not found. */
   initBinary(): { path?: string; error?: string };
 }
