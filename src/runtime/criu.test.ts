@@ -109,6 +109,21 @@ describe("criu command lines", () => {
     expect(pairs(a, "--external")).toEqual(["mnt[/data]:/srv/data"]);
     expect(pairs(a, "--inherit-fd")).toEqual(["fd[1]:pipe:[123]", "fd[2]:pipe:[456]", "fd[3]:extRootNetNS"]);
     expect(pairs(a, "--lsm-profile")).toEqual(["apparmor:p"]);
+    expect(a).not.toContain("--action-script");
+  });
+
+  it("restore: the action script, when hooks are to run at setup-namespaces", () => {
+    const a = restoreArgs({
+      ...NONE,
+      root: "/r",
+      images: "/img",
+      pidFile: "/p",
+      cgroupRoots: [],
+      binds: [],
+      descriptors: [],
+      actionScript: "/run/berth/x/criu.action",
+    });
+    expect(pairs(a, "--action-script")).toEqual(["/run/berth/x/criu.action"]);
   });
 });
 

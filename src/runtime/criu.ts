@@ -200,6 +200,8 @@ export interface RestoreArgs extends CriuFlags {
   netNsFd?: number;
   lsmProfile?: string;
   lsmMountContext?: string;
+  /** criu's --action-script: the notifications berth acts on (criuNotify.ts). */
+  actionScript?: string;
 }
 
 export function restoreArgs(o: RestoreArgs): string[] {
@@ -213,6 +215,7 @@ export function restoreArgs(o: RestoreArgs): string[] {
   if (o.netNsFd !== undefined) a.push("--inherit-fd", `fd[${o.netNsFd}]:extRootNetNS`);
   if (o.lsmProfile !== undefined) a.push("--lsm-profile", o.lsmProfile);
   if (o.lsmMountContext !== undefined) a.push("--lsm-mount-context", o.lsmMountContext);
+  if (o.actionScript !== undefined) a.push("--action-script", o.actionScript);
   return a;
 }
 

@@ -4,8 +4,9 @@
 // the processes with their namespaces, mounts and memory. As runc: criu runs in
 // the container's cgroups (the restored tree lands there, --cgroup-root), the
 // bundle's bind mounts are reconnected to their host sources, and pipes among
-// the init's stdio become berth's own stdio (--inherit-fd). Then berth records
-// the state of a running container. Any failure removes what restore made.
+// the init's stdio become berth's own stdio (--inherit-fd), and the prestart and
+// createRuntime hooks run at criu's setup-namespaces (criuNotify.ts). Then berth
+// records the state of a running container. Any failure removes what restore made.
 
 import { execFileSync, spawn } from "node:child_process";
 import { closeSync, constants, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, writeSync } from "node:fs";
@@ -18,11 +19,13 @@ import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
 import { mount, umount2, MNT_DETACH, MS_BIND, MS_REC } from "../linux/sys.js";
 import { checkTerminal } from "./consoleSocket.js";
+import { SetupNamespacesNotifier } from "./criuNotify.js";
+import { runHooks } from "./hooks.js";
 import { containerRecord, recordBeforeCgroups } from "./record.js";
 import { destroyContainer } from "./lifecycle.js";
 import { readProcStat, startTimeOf } from "./procfs.js";
 import { forwardSignals } from "./signalForward.js";
-import { claimContainerDir, removeContainerDir, saveRecord, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
+import { claimContainerDir, hookState, removeContainerDir, saveRecord, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
 import {
   bindMounts,
   cgroupRoots,
@@ -105,6 +108,7 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
   let mounted = false;
   let cg: CgroupManager | undefined;
   let pidFileWritten = false;
+  let notifier: SetupNamespacesNotifier | undefined;
   try {
     cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: o.id, systemd: o.systemdCgroup, annotations: spec.annotations });
     const cgm = cg;
@@ -122,6 +126,16 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
     mounted = true;
 
     const pidFile = join(dir, "criu.pid");
+    // As runc: the prestart and createRuntime hooks run at criu's setup-namespaces, with the
+    // restored init's pid, before it resumes.
+    if ((spec.hooks?.prestart ?? []).length + (spec.hooks?.createRuntime ?? []).length > 0) {
+      notifier = new SetupNamespacesNotifier(dir, (pid) => {
+        log.debug(`restore ${o.id}: running prestart and createRuntime hooks for pid ${pid}`);
+        const created = hookState({ id: o.id, bundle, annotations: spec.annotations }, "created", pid);
+        runHooks("prestart", spec.hooks?.prestart, created);
+        runHooks("createRuntime", spec.hooks?.createRuntime, created);
+      });
+    }
     const args = restoreArgs({
       ...o,
       root: criuRoot,
@@ -132,9 +146,12 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
       binds: bindMounts(spec, bundle),
       descriptors,
       netNsFd: externalNet ? NET_NS_FD : undefined,
+      actionScript: notifier?.script,
     });
     log.debug(`restore ${o.id}: ${criu} ${args.join(" ")}`);
-    await runCriuInCgroup(criu, args, dir, cgm, externalNet ? netNsPath : undefined, join(work ?? images, RESTORE_LOG));
+    await runCriuInCgroup(criu, args, dir, cgm, externalNet ? netNsPath : undefined, join(work ?? images, RESTORE_LOG), notifier);
+    notifier?.cleanup();
+    notifier = undefined;
 
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     rmSync(pidFile, { force: true });
@@ -166,6 +183,7 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
       }
     }
     if (mounted) await unmountCriuRoot(criuRoot).catch((e: Error) => log.warn(`cleanup: ${e.message}`));
+    notifier?.cleanup();
     rmSync(join(dir, "criu.pid"), { force: true });
     removeContainerDir(o.root, o.id);
     throw err;
@@ -193,11 +211,12 @@ async function runCriuInCgroup(
   cgm: CgroupManager,
   netNs: string | undefined,
   logPath: string,
+  notifier: SetupNamespacesNotifier | undefined,
 ): Promise<void> {
   const gate = join(dir, "criu.gate");
   execFileSync("mkfifo", ["-m", "0600", gate]);
   const script = `read _ < "$BERTH_GATE"; ${netNs !== undefined ? `exec ${NET_NS_FD}< "$BERTH_NETNS"; ` : ""}exec "$@"`;
-  const env: NodeJS.ProcessEnv = { ...process.env, BERTH_GATE: gate };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...notifier?.env(), BERTH_GATE: gate };
   if (netNs !== undefined) env.BERTH_NETNS = netNs;
   const child = spawn("/bin/sh", ["-c", script, "sh", criu, ...args], { stdio: "inherit", env });
   const exited = new Promise<{ code: number | null; signal: string | null }>((res, rej) => {
@@ -220,9 +239,20 @@ async function runCriuInCgroup(
     rmSync(gate, { force: true });
     throw err;
   }
+  // The notifier's own failure (a fifo) is kept: criu then fails on the script's exit status.
+  let notifyError: unknown;
+  const notified = notifier?.run().catch((err: unknown) => {
+    notifyError = err;
+  });
   const r = await exited;
+  notifier?.stop();
+  await notified;
   rmSync(gate, { force: true });
-  if (r.code !== 0) throw criuFailed("restore", logPath, `criu exited with ${r.code ?? r.signal}`);
+  if (r.code === 0) return;
+  // A hook that failed is the cause; criu's log only says the action script failed.
+  if (notifier?.failure !== undefined) throw notifier.failure;
+  if (notifyError !== undefined) throw notifyError;
+  throw criuFailed("restore", logPath, `criu exited with ${r.code ?? r.signal}`);
 }
 
 async function openGate(gate: string, pid: number): Promise<void> {
