@@ -12,7 +12,19 @@ import { statusOf } from "./status.js";
 import { destroyContainer } from "./lifecycle.js";
 import { waitGone } from "./procfs.js";
 import { loadRecord, writeFileAtomic } from "./stateStore.js";
-import { bindMounts, checkCriu, checkEmptyNs, dumpArgs, findCriu, runCriu, DESCRIPTORS_FILE, DUMP_LOG, type CriuFlags } from "./criu.js";
+import { detectCgroupLayout } from "../linux/cgroups/detect.js";
+import {
+  bindMounts,
+  cgroupBinds,
+  checkCriu,
+  checkEmptyNs,
+  dumpArgs,
+  findCriu,
+  runCriu,
+  DESCRIPTORS_FILE,
+  DUMP_LOG,
+  type CriuFlags,
+} from "./criu.js";
 
 export interface CheckpointOptions extends CriuFlags {
   root: string;
@@ -123,7 +135,7 @@ export async function checkpointContainer(o: CheckpointOptions): Promise<void> {
     images,
     work,
     freezeCgroup,
-    binds: bindMounts(rec.config, rec.bundle),
+    binds: [...bindMounts(rec.config, rec.bundle), ...cgroupBinds(rec.config, rec.cgroup, detectCgroupLayout())],
     externalNetNs,
   });
   log.debug(`checkpoint ${o.id}: ${criu} ${args.join(" ")}`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bindMounts, cgroupRoots, checkEmptyNs, dumpArgs, parseDescriptors, restoreArgs, type CriuFlags } from "./criu.js";
+import { HYBRID_LAYOUT } from "../testing/layouts.js";
+import { bindMounts, cgroupBinds, cgroupRoots, checkEmptyNs, dumpArgs, parseDescriptors, restoreArgs, type CriuFlags } from "./criu.js";
 import type { Spec } from "../spec/types.js";
 
 const NONE: CriuFlags = { tcpEstablished: false, extUnixSk: false, shellJob: false, fileLocks: false, autoDedup: false, emptyNs: [] };
@@ -148,7 +149,24 @@ describe("criu inputs", () => {
     ]);
   });
 
-  it("cgroup roots: the cgroup2 directory on v2, each controller's on v1", () => {
+  it("cgroup binds: on v1/hybrid each hierarchy's bind is external (the container's directory as source); none with a cgroup namespace or on v2", () => {
+    const spec = { ociVersion: "1.0.2", mounts: [{ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup" }] } as Spec;
+    const state = {
+      layout: "hybrid" as const,
+      created: [],
+      paths: { cpu: "/sys/fs/cgroup/cpu,cpuacct/c1", cpuacct: "/sys/fs/cgroup/cpu,cpuacct/c1", memory: "/sys/fs/cgroup/memory/c1" },
+    };
+    expect(cgroupBinds(spec, state, HYBRID_LAYOUT)).toEqual([
+      { destination: "/sys/fs/cgroup/cpu,cpuacct", source: "/sys/fs/cgroup/cpu,cpuacct/c1" },
+      { destination: "/sys/fs/cgroup/memory", source: "/sys/fs/cgroup/memory/c1" },
+    ]);
+    const withNs = { ...spec, linux: { namespaces: [{ type: "cgroup" }, { type: "mount" }] } } as Spec;
+    expect(cgroupBinds(withNs, state, HYBRID_LAYOUT)).toEqual([]);
+    const v2 = { layout: "v2" as const, hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } } };
+    expect(cgroupBinds(spec, { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/c1" } }, v2)).toEqual([]);
+  });
+
+  it("cgroup roots: the cgroup2 directory on v2 (and hybrid, as the default root), each controller's on v1", () => {
     expect(cgroupRoots({ layout: "v2", paths: { unified: "/sys/fs/cgroup/berth/x" }, created: [] })).toEqual(["/berth/x"]);
     expect(
       cgroupRoots({
@@ -157,6 +175,13 @@ describe("criu inputs", () => {
         created: [],
       }),
     ).toEqual(["cpu:/berth/x", "memory:/berth/x"]);
+    expect(
+      cgroupRoots({
+        layout: "hybrid",
+        paths: { memory: "/sys/fs/cgroup/memory/berth/x", unified: "/sys/fs/cgroup/unified/berth/x" },
+        created: [],
+      }),
+    ).toEqual(["memory:/berth/x", "/berth/x"]);
   });
 
   it("descriptors.json: an array of strings, else an error naming the file", () => {

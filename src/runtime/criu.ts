@@ -10,6 +10,8 @@ import { join, posix, resolve } from "node:path";
 import { BerthError } from "../errors.js";
 import type { Spec } from "../spec/types.js";
 import type { CgroupState } from "../linux/cgroups/types.js";
+import type { CgroupLayout } from "../linux/cgroups/detect.js";
+import { cgroupMounts } from "./cgroupMounts.js";
 
 /** The init process's stdio paths (readlink of /proc/<pid>/fd/0..2), as runc names the file. */
 export const DESCRIPTORS_FILE = "descriptors.json";
@@ -142,6 +144,40 @@ export function bindMounts(spec: Spec, bundle: string): { destination: string; s
   return out;
 }
 
+/**
+ * The binds the config's `cgroup` mounts become inside the container (cgroupMounts.ts): on
+ * cgroup v1 and hybrid hosts a bind of the container's directory of each hierarchy (without a
+ * cgroup namespace), on v2 in a user namespace the cgroup2 directory. Their sources are the
+ * host's cgroup directories, slaves of the host's mounts, which criu cannot dump ("unreachable
+ * sharing"); as runc, they are external mounts keyed by destination, reconnected on restore to
+ * the restored container's own directories (`state`).
+ */
+export function cgroupBinds(spec: Spec, state: CgroupState, layout: CgroupLayout): { destination: string; source: string }[] {
+  const ns = spec.linux?.namespaces ?? [];
+  const cgroupns = ns.some((n) => n.type === "cgroup");
+  const userns = ns.some((n) => n.type === "user");
+  const out: { destination: string; source: string }[] = [];
+  for (const m of spec.mounts ?? []) {
+    if (m.type !== "cgroup") continue;
+    const pm = {
+      source: m.source ?? "cgroup",
+      destination: posix.resolve("/", m.destination),
+      fstype: "cgroup",
+      flags: 0n,
+      data: "",
+      propagation: [],
+      bind: false,
+      remountFlags: 0n,
+      destIsFile: false,
+      cgroup: true,
+    };
+    for (const x of cgroupMounts(pm, state, layout, cgroupns, userns).mounts) {
+      if (x.bind) out.push({ destination: x.destination, source: x.source });
+    }
+  }
+  return out;
+}
+
 export interface DumpArgs extends CriuFlags {
   pid: number;
   rootfs: string;
@@ -221,15 +257,19 @@ export function restoreArgs(o: RestoreArgs): string[] {
 
 /**
  * criu's --cgroup-root values that put the restored processes into the container's new
- * cgroups: the cgroup2 directory relative to its mount (no controller: every one), and
- * on v1 each controller's directory relative to its hierarchy.
+ * cgroups: the cgroup2 directory relative to its mount (no controller: every one; on a
+ * hybrid host the cgroup2 mount at unified/, else the restored tasks would stay in the
+ * dumped container's cgroup2 directory, which criu makes again), and on v1 each
+ * controller's directory relative to its hierarchy.
  */
 export function cgroupRoots(state: CgroupState): string[] {
   const out: string[] = [];
   for (const [key, abs] of Object.entries(state.paths)) {
     if (key === "unified") {
-      if (state.layout !== "v2") continue;
-      out.push(abs.slice("/sys/fs/cgroup".length) || "/");
+      // cgroup2 has no controller name for criu: its root is the default one (every
+      // hierarchy not named), which on a hybrid host is the cgroup2 mount at unified/.
+      const mount = state.layout === "v2" ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+      if (abs.startsWith(`${mount}/`) || abs === mount) out.push(abs.slice(mount.length) || "/");
       continue;
     }
     const m = /^\/sys\/fs\/cgroup\/([^/]+)(\/.*)?$/.exec(abs);

@@ -16,6 +16,7 @@ import { log } from "../log.js";
 import { loadAndValidateConfig, validateContainerId } from "../spec/validate.js";
 import { createCgroupManager } from "../linux/cgroups/newManager.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
+import { detectCgroupLayout } from "../linux/cgroups/detect.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
 import { mount, umount2, MNT_DETACH, MS_BIND, MS_REC } from "../linux/sys.js";
 import { checkTerminal } from "./consoleSocket.js";
@@ -28,6 +29,7 @@ import { forwardSignals } from "./signalForward.js";
 import { claimContainerDir, hookState, removeContainerDir, saveRecord, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
 import {
   bindMounts,
+  cgroupBinds,
   cgroupRoots,
   checkCriu,
   checkEmptyNs,
@@ -143,7 +145,7 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
       work,
       pidFile,
       cgroupRoots: cgroupRoots(cgm.state),
-      binds: bindMounts(spec, bundle),
+      binds: [...bindMounts(spec, bundle), ...cgroupBinds(spec, cgm.state, detectCgroupLayout())],
       descriptors,
       netNsFd: externalNet ? NET_NS_FD : undefined,
       actionScript: notifier?.script,
