@@ -46,7 +46,8 @@ make --no-print-directory -s build </dev/null >&2 || { say "make build failed"; 
 if [ $# -eq 0 ]; then
   set -- test/cgroups/ test/lifecycle/pause.test.ts test/lifecycle/events.test.ts test/lifecycle/update.test.ts .v2.test.ts \
     test/security/lsm.test.ts test/lifecycle/check.test.ts test/lifecycle/wait.test.ts test/engines/podman-cgroups.test.ts \
-    test/lifecycle/checkpoint.test.ts test/lifecycle/checkpointHooks.test.ts test/engines/podman-checkpoint.test.ts
+    test/lifecycle/checkpoint.test.ts test/lifecycle/checkpointHooks.test.ts \
+    test/lifecycle/checkpointTerminal.test.ts test/engines/podman-checkpoint.test.ts
 fi
 
 JOB=$(mktemp -d /tmp/berth-vm-job.XXXXXX)

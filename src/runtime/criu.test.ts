@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { HYBRID_LAYOUT } from "../testing/layouts.js";
-import { bindMounts, cgroupBinds, cgroupRoots, checkEmptyNs, dumpArgs, parseDescriptors, restoreArgs, type CriuFlags } from "./criu.js";
+import {
+  bindMounts,
+  cgroupBinds,
+  cgroupRoots,
+  checkEmptyNs,
+  dumpArgs,
+  isPtySlave,
+  parseDescriptors,
+  parseTerminalFile,
+  restoreArgs,
+  ttyKey,
+  type CriuFlags,
+} from "./criu.js";
 import type { Spec } from "../spec/types.js";
 
 const NONE: CriuFlags = { tcpEstablished: false, extUnixSk: false, shellJob: false, fileLocks: false, autoDedup: false, emptyNs: [] };
@@ -75,6 +87,26 @@ describe("criu command lines", () => {
     expect(pairs(a, "--port")).toEqual(["27"]);
     expect(pairs(a, "--freeze-cgroup")).toEqual(["/sys/fs/cgroup/berth/x"]);
     expect(pairs(a, "--external")).toContain("net[4026531992]:extRootNetNS");
+  });
+
+  it("a terminal: the pty external at dump (with the /dev/console bind of it), the new slave inherited in its place at restore", () => {
+    const key = ttyKey(0x8800, 0x2d);
+    expect(key).toBe("tty[8800:2d]");
+    const d = dumpArgs({ ...dump, binds: [{ destination: "/dev/console" }], ttyKey: key });
+    expect(pairs(d, "--external")).toEqual(["mnt[/dev/console]:/dev/console", "tty[8800:2d]"]);
+    expect(pairs(dumpArgs({ ...dump, preDump: true, ttyKey: key }), "--external")).toEqual([]);
+    const r = restoreArgs({
+      ...NONE,
+      root: "/r",
+      images: "/img",
+      pidFile: "/p",
+      cgroupRoots: [],
+      binds: [{ destination: "/dev/console", source: "/dev/pts/7" }],
+      descriptors: ["/dev/pts/0", "/dev/pts/0", "/dev/pts/0"],
+      ttyKey: key,
+    });
+    expect(pairs(r, "--external")).toEqual(["mnt[/dev/console]:/dev/pts/7"]);
+    expect(pairs(r, "--inherit-fd")).toEqual(["fd[4]:tty[8800:2d]"]);
   });
 
   it("pre-dump: memory only, tracked, no external mounts", () => {
@@ -182,6 +214,16 @@ describe("criu inputs", () => {
         created: [],
       }),
     ).toEqual(["memory:/berth/x", "/berth/x"]);
+  });
+
+  it("pty slaves are majors 136-143; berth-terminal.json holds criu's key", () => {
+    expect(isPtySlave(0x8800)).toBe(true); // 136:0
+    expect(isPtySlave(0x8f05)).toBe(true); // 143:5
+    expect(isPtySlave(0x0503)).toBe(false); // 5:3, /dev/console
+    expect(isPtySlave(0x0103)).toBe(false); // 1:3, /dev/null
+    expect(parseTerminalFile('{"tty":"tty[8800:2d]"}', "/img/berth-terminal.json")).toBe("tty[8800:2d]");
+    expect(() => parseTerminalFile("{", "/img/berth-terminal.json")).toThrow(/not JSON/);
+    expect(() => parseTerminalFile('{"tty":"mnt[/x]"}', "/img/berth-terminal.json")).toThrow(/tty\[RDEV:DEV\]/);
   });
 
   it("descriptors.json: an array of strings, else an error naming the file", () => {

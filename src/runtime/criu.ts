@@ -16,6 +16,10 @@ import { cgroupMounts } from "./cgroupMounts.js";
 /** The init process's stdio paths (readlink of /proc/<pid>/fd/0..2), as runc names the file. */
 export const DESCRIPTORS_FILE = "descriptors.json";
 export const DUMP_LOG = "dump.log";
+/** berth's own file beside the images of a container with a terminal: criu's key of its pty. */
+export const TERMINAL_FILE = "berth-terminal.json";
+/** The fd (in criu) of the new pty's slave on restore. */
+export const TTY_FD = 4;
 export const RESTORE_LOG = "restore.log";
 
 /** The criu options both commands share (runc's flags of the same names). */
@@ -194,6 +198,8 @@ export interface DumpArgs extends CriuFlags {
   binds: { destination: string }[];
   /** Inode of a network namespace the container joined (linux.namespaces[].path): external to the image. */
   externalNetNs?: number;
+  /** criu's key of the container's pty ("tty[rdev:dev]"): external to the image. */
+  ttyKey?: string;
 }
 
 export function dumpArgs(o: DumpArgs): string[] {
@@ -219,6 +225,7 @@ export function dumpArgs(o: DumpArgs): string[] {
     // runc's keys: the mount's destination names it in the image.
     for (const b of o.binds) a.push("--external", `mnt[${b.destination}]:${b.destination}`);
     if (o.externalNetNs !== undefined) a.push("--external", `net[${o.externalNetNs}]:extRootNetNS`);
+    if (o.ttyKey !== undefined) a.push("--external", o.ttyKey);
   }
   return a;
 }
@@ -238,6 +245,8 @@ export interface RestoreArgs extends CriuFlags {
   lsmMountContext?: string;
   /** criu's --action-script: the notifications berth acts on (criuNotify.ts). */
   actionScript?: string;
+  /** The pty's key from the checkpoint: the new pty's slave (criu's fd TTY_FD) takes its place. */
+  ttyKey?: string;
 }
 
 export function restoreArgs(o: RestoreArgs): string[] {
@@ -252,6 +261,7 @@ export function restoreArgs(o: RestoreArgs): string[] {
   if (o.lsmProfile !== undefined) a.push("--lsm-profile", o.lsmProfile);
   if (o.lsmMountContext !== undefined) a.push("--lsm-mount-context", o.lsmMountContext);
   if (o.actionScript !== undefined) a.push("--action-script", o.actionScript);
+  if (o.ttyKey !== undefined) a.push("--inherit-fd", `fd[${TTY_FD}]:${o.ttyKey}`);
   return a;
 }
 
@@ -300,4 +310,32 @@ export function parseDescriptors(text: string, path: string): string[] {
     });
   }
   return v as string[];
+}
+
+/** criu's key of a tty: its st_rdev and st_dev in hex (criu's tty.c). */
+export function ttyKey(rdev: number, dev: number): string {
+  return `tty[${rdev.toString(16)}:${dev.toString(16)}]`;
+}
+
+const PTY_SLAVE_MAJORS = [136, 137, 138, 139, 140, 141, 142, 143];
+
+/** Whether a character device number (glibc's encoding, as stat gives it) is a pty slave. */
+export function isPtySlave(rdev: number): boolean {
+  const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+  return PTY_SLAVE_MAJORS.includes(major);
+}
+
+/** The key of berth-terminal.json, checked. */
+export function parseTerminalFile(text: string, path: string): string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new BerthError(`${TERMINAL_FILE} is not JSON`, { op: "restore", path, cause: err });
+  }
+  const key = (v as { tty?: unknown } | null)?.tty;
+  if (typeof key !== "string" || !/^tty\[[0-9a-f]+:[0-9a-f]+\]$/.test(key)) {
+    throw new BerthError(`${TERMINAL_FILE} must hold {"tty": "tty[RDEV:DEV]"}`, { op: "restore", path });
+  }
+  return key;
 }

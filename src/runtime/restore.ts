@@ -4,7 +4,8 @@
 // the processes with their namespaces, mounts and memory. As runc: criu runs in
 // the container's cgroups (the restored tree lands there, --cgroup-root), the
 // bundle's bind mounts are reconnected to their host sources, and pipes among
-// the init's stdio become berth's own stdio (--inherit-fd), and the prestart and
+// the init's stdio become berth's own stdio (--inherit-fd), a container's terminal
+// is a new pty whose master goes to --console-socket, and the prestart and
 // createRuntime hooks run at criu's setup-namespaces (criuNotify.ts). Then berth
 // records the state of a running container. Any failure removes what restore made.
 
@@ -19,6 +20,7 @@ import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
 import { detectCgroupLayout } from "../linux/cgroups/detect.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
 import { mount, umount2, MNT_DETACH, MS_BIND, MS_REC } from "../linux/sys.js";
+import { openPty, sendFdTo, type Pty } from "../linux/pty.js";
 import { checkTerminal } from "./consoleSocket.js";
 import { SetupNamespacesNotifier } from "./criuNotify.js";
 import { runHooks } from "./hooks.js";
@@ -36,9 +38,12 @@ import {
   criuFailed,
   findCriu,
   parseDescriptors,
+  parseTerminalFile,
   restoreArgs,
   DESCRIPTORS_FILE,
   RESTORE_LOG,
+  TERMINAL_FILE,
+  TTY_FD,
   type CriuFlags,
 } from "./criu.js";
 
@@ -67,11 +72,11 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
   for (const w of warnings) log.warn(w);
   const terminal = spec.process?.terminal === true;
   checkTerminal("restore", terminal, o);
-  if (terminal) {
-    throw new BerthError("a container with a terminal cannot be restored yet", {
+  if (terminal && o.consoleSocket === undefined) {
+    throw new BerthError("a container with a terminal is restored with a new pty, whose master goes to --console-socket", {
       op: "restore",
-      path: "process.terminal",
-      hint: "berth drives criu through its command line, which cannot hand back the pty master; use process.terminal false",
+      path: "--console-socket",
+      hint: "pass --detach and --console-socket, or set process.terminal to false",
     });
   }
   if ((process.geteuid?.() ?? 0) !== 0) {
@@ -97,6 +102,7 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
     );
   }
   const descriptors = parseDescriptors(descText, descPath);
+  const ttyKey = terminal ? readTerminalKey(images) : undefined;
   const criu = findCriu(o.criu, "restore");
   checkCriu(criu, "restore");
   const work = o.workPath === undefined ? undefined : resolve(o.workPath);
@@ -111,6 +117,7 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
   let cg: CgroupManager | undefined;
   let pidFileWritten = false;
   let notifier: SetupNamespacesNotifier | undefined;
+  let pty: Pty | undefined;
   try {
     cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: o.id, systemd: o.systemdCgroup, annotations: spec.annotations });
     const cgm = cg;
@@ -138,6 +145,9 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
         runHooks("createRuntime", spec.hooks?.createRuntime, created);
       });
     }
+    // The container's pty was external to the image: a new one takes its place (criu makes
+    // its slave the restored processes' terminal, and it is bound on /dev/console).
+    if (ttyKey !== undefined) pty = openPty();
     const args = restoreArgs({
       ...o,
       root: criuRoot,
@@ -145,13 +155,27 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
       work,
       pidFile,
       cgroupRoots: cgroupRoots(cgm.state),
-      binds: [...bindMounts(spec, bundle), ...cgroupBinds(spec, cgm.state, detectCgroupLayout())],
+      binds: [
+        ...bindMounts(spec, bundle),
+        ...cgroupBinds(spec, cgm.state, detectCgroupLayout()),
+        ...(pty !== undefined ? [{ destination: "/dev/console", source: pty.slave }] : []),
+      ],
       descriptors,
       netNsFd: externalNet ? NET_NS_FD : undefined,
       actionScript: notifier?.script,
+      ttyKey,
     });
     log.debug(`restore ${o.id}: ${criu} ${args.join(" ")}`);
-    await runCriuInCgroup(criu, args, dir, cgm, externalNet ? netNsPath : undefined, join(work ?? images, RESTORE_LOG), notifier);
+    await runCriuInCgroup(
+      criu,
+      args,
+      dir,
+      cgm,
+      externalNet ? netNsPath : undefined,
+      pty?.slave,
+      join(work ?? images, RESTORE_LOG),
+      notifier,
+    );
     notifier?.cleanup();
     notifier = undefined;
 
@@ -164,6 +188,11 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
         path: o.id,
         hint: `see ${join(work ?? images, RESTORE_LOG)}`,
       });
+    if (pty !== undefined && o.consoleSocket !== undefined) {
+      sendFdTo(resolve(o.consoleSocket), pty.master, pty.slave, "--console-socket");
+      closeSync(pty.master);
+      pty = undefined;
+    }
     const rec = record(pid, startTime);
     saveRecord(o.root, rec);
     log.debug(`restore ${o.id}: running, init pid ${pid}`);
@@ -186,10 +215,28 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
     }
     if (mounted) await unmountCriuRoot(criuRoot).catch((e: Error) => log.warn(`cleanup: ${e.message}`));
     notifier?.cleanup();
+    if (pty !== undefined) closeSync(pty.master);
     rmSync(join(dir, "criu.pid"), { force: true });
     removeContainerDir(o.root, o.id);
     throw err;
   }
+}
+
+/** The checkpointed pty's key, which berth checkpoint wrote beside the images. */
+function readTerminalKey(images: string): string {
+  const path = join(images, TERMINAL_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw BerthError.fromSys(
+      "restore",
+      path,
+      err,
+      "a container with a terminal is restored from a `berth checkpoint` of one (it keeps its pty external to the image)",
+    );
+  }
+  return parseTerminalFile(text, path);
 }
 
 async function unmountCriuRoot(path: string): Promise<void> {
@@ -212,14 +259,18 @@ async function runCriuInCgroup(
   dir: string,
   cgm: CgroupManager,
   netNs: string | undefined,
+  ttySlave: string | undefined,
   logPath: string,
   notifier: SetupNamespacesNotifier | undefined,
 ): Promise<void> {
   const gate = join(dir, "criu.gate");
   execFileSync("mkfifo", ["-m", "0600", gate]);
-  const script = `read _ < "$BERTH_GATE"; ${netNs !== undefined ? `exec ${NET_NS_FD}< "$BERTH_NETNS"; ` : ""}exec "$@"`;
+  const script =
+    `read _ < "$BERTH_GATE"; ${netNs !== undefined ? `exec ${NET_NS_FD}< "$BERTH_NETNS"; ` : ""}` +
+    `${ttySlave !== undefined ? `exec ${TTY_FD}<> "$BERTH_TTY"; ` : ""}exec "$@"`;
   const env: NodeJS.ProcessEnv = { ...process.env, ...notifier?.env(), BERTH_GATE: gate };
   if (netNs !== undefined) env.BERTH_NETNS = netNs;
+  if (ttySlave !== undefined) env.BERTH_TTY = ttySlave;
   const child = spawn("/bin/sh", ["-c", script, "sh", criu, ...args], { stdio: "inherit", env });
   const exited = new Promise<{ code: number | null; signal: string | null }>((res, rej) => {
     child.on("error", rej);
