@@ -26,7 +26,7 @@ import { SetupNamespacesNotifier } from "./criuNotify.js";
 import { runHooks } from "./hooks.js";
 import { containerRecord, recordBeforeCgroups } from "./record.js";
 import { destroyContainer } from "./lifecycle.js";
-import { readProcStat, startTimeOf } from "./procfs.js";
+import { readProcStat, startTimeOf, waitGone } from "./procfs.js";
 import { forwardSignals } from "./signalForward.js";
 import { claimContainerDir, hookState, removeContainerDir, saveRecord, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
 import {
@@ -118,6 +118,7 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
   let pidFileWritten = false;
   let notifier: SetupNamespacesNotifier | undefined;
   let pty: Pty | undefined;
+  let restored: { pid: number; startTime: string } | undefined;
   try {
     cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: o.id, systemd: o.systemdCgroup, annotations: spec.annotations });
     const cgm = cg;
@@ -188,6 +189,7 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
         path: o.id,
         hint: `see ${join(work ?? images, RESTORE_LOG)}`,
       });
+    restored = { pid, startTime };
     if (pty !== undefined && o.consoleSocket !== undefined) {
       sendFdTo(resolve(o.consoleSocket), pty.master, pty.slave, "--console-socket");
       closeSync(pty.master);
@@ -206,6 +208,15 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
     return await waitRestored(o.root, rec);
   } catch (err) {
     if (pidFileWritten && o.pidFile !== undefined) rmSync(resolve(o.pidFile), { force: true });
+    // Restored, then failed (the console socket is gone …): the container's processes go too.
+    if (restored !== undefined && startTimeOf(restored.pid) === restored.startTime) {
+      try {
+        process.kill(restored.pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+      await waitGone(restored.pid, restored.startTime, 10_000);
+    }
     if (cg !== undefined) {
       try {
         await cg.destroy();
