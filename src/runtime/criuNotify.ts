@@ -46,7 +46,7 @@ export class SetupNamespacesNotifier {
   private handled = false;
   private stopped = false;
   /** The handler's failure, which explains criu's ("Script ... exited with 1"). */
-  failure: unknown;
+  failure: Error | undefined;
 
   /** Makes the script and the fifos in dir (the container's state directory). */
   constructor(
@@ -78,7 +78,7 @@ export class SetupNamespacesNotifier {
           try {
             this.onSetupNamespaces(pid);
           } catch (err) {
-            this.failure = err;
+            this.failure = err instanceof Error ? err : new Error(String(err));
             answer = "fail";
           }
           await this.answer(answer);

@@ -304,9 +304,9 @@ async function runCriuInCgroup(
     throw err;
   }
   // The notifier's own failure (a fifo) is kept: criu then fails on the script's exit status.
-  let notifyError: unknown;
+  let notifyError: Error | undefined;
   const notified = notifier?.run().catch((err: unknown) => {
-    notifyError = err;
+    notifyError = err instanceof Error ? err : new Error(String(err));
   });
   const r = await exited;
   notifier?.stop();

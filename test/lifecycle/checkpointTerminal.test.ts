@@ -30,10 +30,10 @@ needs("containers", "criu").describe("checkpoint and restore of a container with
   const sb = new Sandbox();
   const receivers: ConsoleReceiver[] = [];
   const fds: number[] = [];
-  afterAll(() => {
+  afterAll(async () => {
     for (const fd of fds) closeSync(fd);
     for (const r of receivers) r.close();
-    sb.cleanup();
+    await sb.cleanup();
   });
   const receiver = (): ConsoleReceiver => {
     const r = new ConsoleReceiver();
