@@ -556,6 +556,42 @@ static void write_sysctls(const struct plan *p)
 	}
 }
 
+/* As runc: stdio that is a null device from outside the container (a caller's /dev/null)
+ * becomes the container's own /dev/null, opened read-write inside the root. criu can then
+ * checkpoint the process: it cannot name a file on a mount outside the container. Without
+ * a null device in the container (or where it cannot be opened) stdio is left as it is. */
+static void reopen_dev_null(const struct plan *p, int root)
+{
+	if (host_mount_ns(p))
+		return;
+	int pathfd = open_in_root_nosymlinks(root, "/dev/null");
+	if (pathfd < 0)
+		return;
+	struct stat null;
+	int fd = -1;
+	if (fstat(pathfd, &null) < 0 || !S_ISCHR(null.st_mode) || major(null.st_rdev) != 1 || minor(null.st_rdev) != 3)
+		goto out;
+	for (int i = 0; i < 3; i++) {
+		struct stat st;
+		if (fstat(i, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != null.st_rdev)
+			continue;
+		if (st.st_dev == null.st_dev && st.st_ino == null.st_ino)
+			continue;
+		if (fd < 0) {
+			char buf[64];
+			fd = open(fdpath(pathfd, buf, sizeof(buf)), O_RDWR | O_CLOEXEC);
+			if (fd < 0)
+				goto out;
+		}
+		if (dup3(fd, i, 0) < 0)
+			die(errno, "replace fd %d (the host's /dev/null) with the container's /dev/null", i);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	close(pathfd);
+}
+
 void finish_rootfs(const struct plan *p)
 {
 	unsigned long prop = p->has_rootfs_prop && !host_mount_ns(p) ? p->rootfs_prop : 0;
@@ -584,6 +620,7 @@ void finish_rootfs(const struct plan *p)
 	/* read-only paths first, then masks (runc's order: masks stay visible on top) */
 	readonly_paths(p, root);
 	mask_paths(p, root);
+	reopen_dev_null(p, root);
 	if (p->root_readonly) {
 		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
 		if (mount_setattr(root, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)

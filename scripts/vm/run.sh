@@ -14,8 +14,11 @@
 # tests of test/security/lsm.test.ts (the guest's kernel has AppArmor; this host's may not), and
 # `berth check` and `berth wait` (their reports and waits differ on a v2 + systemd host), and the
 # engine suite's cgroup scenarios with podman on its systemd cgroup manager
-# (test/engines/podman-cgroups.test.ts, berth and runc as the runtime), and rootless berth
-# (test/lifecycle/rootless.test.ts; its systemd user-instance half is rootlessSystemd.v2.test.ts). Arguments
+# (test/engines/podman-cgroups.test.ts, berth and runc as the runtime), rootless berth
+# (test/lifecycle/rootless.test.ts; its systemd user-instance half is rootlessSystemd.v2.test.ts),
+# and checkpoint and restore with criu (test/lifecycle/checkpoint*.test.ts and podman's container
+# checkpoint/restore, test/engines/podman-checkpoint.test.ts; criu cannot work on the development
+# host's kernel, it does on the guest's, so this is where the round trips run). Arguments
 # replace that list, e.g. `sh scripts/vm/run.sh test/cgroups/manager.test.ts -t freeze` or
 # `sh scripts/vm/run.sh src/linux/cgroups/` (vitest takes them as path filters).
 # BERTH_VM_KEEP=1 keeps the job directory (output.log, console.log) and prints its path;
@@ -44,7 +47,8 @@ make --no-print-directory -s build </dev/null >&2 || { say "make build failed"; 
 if [ $# -eq 0 ]; then
   set -- test/cgroups/ test/lifecycle/pause.test.ts test/lifecycle/events.test.ts test/lifecycle/update.test.ts .v2.test.ts \
     test/security/lsm.test.ts test/lifecycle/check.test.ts test/lifecycle/wait.test.ts test/engines/podman-cgroups.test.ts \
-    test/lifecycle/rootless.test.ts
+    test/lifecycle/rootless.test.ts test/lifecycle/checkpoint.test.ts test/lifecycle/checkpointHooks.test.ts \
+    test/lifecycle/checkpointTerminal.test.ts test/engines/podman-checkpoint.test.ts
 fi
 
 JOB=$(mktemp -d /tmp/berth-vm-job.XXXXXX)

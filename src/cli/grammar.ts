@@ -398,7 +398,7 @@ export const COMMANDS = [
     describe: "checkpoint a running container with criu",
     positionals: [ID],
     description:
-      "Saves the container's processes with criu(8) into --image-path, with descriptors.json (the paths of the init process's stdio). The container is then gone, as after delete, unless --leave-running or --pre-dump; `berth restore` brings it back. Fails without side effects when `criu check` fails on this host.",
+      "Saves the container's processes with criu(8) into --image-path, with descriptors.json (the paths of the init process's stdio) and, for a container with a terminal, berth-terminal.json (its pty stays out of the image; restore gives it a new one). The container is then gone, as after delete, unless --leave-running or --pre-dump; `berth restore` brings it back. Fails without side effects when `criu check` fails on this host.",
     flags: [
       ...CRIU_FLAGS,
       {
@@ -431,7 +431,7 @@ export const COMMANDS = [
     describe: "restore a container from a checkpoint",
     positionals: [ID],
     description:
-      "criu(8) restores the processes of a `berth checkpoint` image (namespaces, mounts, memory) into new cgroups made from the bundle's config.json, with the bundle's bind mounts reconnected; the container is then running. In the foreground berth waits for it, exits with its status and deletes it.",
+      "criu(8) restores the processes of a `berth checkpoint` image (namespaces, mounts, memory) into new cgroups made from the bundle's config.json, with the bundle's bind mounts reconnected; the prestart and createRuntime hooks run before it resumes, and a container with a terminal gets a new pty whose master goes to --console-socket (with --detach). The container is then running. In the foreground berth waits for it, exits with its status and deletes it.",
     flags: [
       ...CRIU_FLAGS,
       {

@@ -2,7 +2,9 @@
 // directory. As runc: descriptors.json beside the images records the init
 // process's stdio, bind mounts are external to the image (restore reconnects
 // them), and the container is destroyed afterwards unless --leave-running or
-// --pre-dump. Nothing is changed when criu cannot work on this host.
+// --pre-dump. A container's terminal (its pty, whose master is outside) is external to
+// the image, for restore to give it a new one. Nothing is changed when criu cannot work
+// on this host.
 
 import { mkdirSync, readlinkSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
@@ -12,7 +14,22 @@ import { statusOf } from "./status.js";
 import { destroyContainer } from "./lifecycle.js";
 import { waitGone } from "./procfs.js";
 import { loadRecord, writeFileAtomic } from "./stateStore.js";
-import { bindMounts, checkCriu, checkEmptyNs, dumpArgs, findCriu, runCriu, DESCRIPTORS_FILE, DUMP_LOG, type CriuFlags } from "./criu.js";
+import { detectCgroupLayout } from "../linux/cgroups/detect.js";
+import {
+  bindMounts,
+  cgroupBinds,
+  checkCriu,
+  checkEmptyNs,
+  dumpArgs,
+  findCriu,
+  isPtySlave,
+  runCriu,
+  ttyKey,
+  DESCRIPTORS_FILE,
+  DUMP_LOG,
+  TERMINAL_FILE,
+  type CriuFlags,
+} from "./criu.js";
 
 export interface CheckpointOptions extends CriuFlags {
   root: string;
@@ -47,6 +64,23 @@ export function stdioPaths(pid: number): string[] {
   });
 }
 
+/** criu's key of the pty among the init's stdio (the container's terminal). */
+export function terminalOf(pid: number): string {
+  for (const fd of [0, 1, 2]) {
+    try {
+      const st = statSync(`/proc/${pid}/fd/${fd}`);
+      if (st.isCharacterDevice() && isPtySlave(st.rdev)) return ttyKey(st.rdev, st.dev);
+    } catch {
+      /* closed */
+    }
+  }
+  throw new BerthError("the container has a terminal, but its init's stdio is not a pty", {
+    op: "checkpoint",
+    path: "process.terminal",
+    hint: "criu needs the pty among fds 0-2 of the container's init to give it a new one on restore",
+  });
+}
+
 export async function checkpointContainer(o: CheckpointOptions): Promise<void> {
   const rec = loadRecord(o.root, o.id);
   const status = statusOf(o.root, rec);
@@ -63,13 +97,6 @@ export async function checkpointContainer(o: CheckpointOptions): Promise<void> {
       path: o.id,
       errno: "EPERM",
       hint: "run berth checkpoint as root",
-    });
-  }
-  if (rec.config.process?.terminal === true) {
-    throw new BerthError("a container with a terminal cannot be checkpointed yet", {
-      op: "checkpoint",
-      path: "process.terminal",
-      hint: "berth drives criu through its command line, which cannot hand back the pty master on restore; use process.terminal false",
     });
   }
   checkEmptyNs(o.emptyNs, "checkpoint");
@@ -111,8 +138,12 @@ export async function checkpointContainer(o: CheckpointOptions): Promise<void> {
       throw BerthError.fromSys("checkpoint: stat network namespace", nsPath, err);
     }
   }
+  // The pty's master is the caller's, outside the container: its slave is external to the
+  // image, as is the /dev/console bind of it, and restore gives both a new pty.
+  const tty = rec.config.process?.terminal === true ? terminalOf(rec.pid) : undefined;
   if (!o.preDump) {
     writeFileAtomic(join(images, DESCRIPTORS_FILE), JSON.stringify(stdioPaths(rec.pid)), 0o600);
+    if (tty !== undefined) writeFileAtomic(join(images, TERMINAL_FILE), JSON.stringify({ tty }), 0o600);
   }
   const freezeCgroup =
     rec.cgroup.paths.unified !== undefined && rec.cgroup.layout === "v2" ? rec.cgroup.paths.unified : rec.cgroup.paths.freezer;
@@ -123,8 +154,13 @@ export async function checkpointContainer(o: CheckpointOptions): Promise<void> {
     images,
     work,
     freezeCgroup,
-    binds: bindMounts(rec.config, rec.bundle),
+    binds: [
+      ...bindMounts(rec.config, rec.bundle),
+      ...cgroupBinds(rec.config, rec.cgroup, detectCgroupLayout()),
+      ...(tty !== undefined ? [{ destination: "/dev/console" }] : []),
+    ],
     externalNetNs,
+    ttyKey: tty,
   });
   log.debug(`checkpoint ${o.id}: ${criu} ${args.join(" ")}`);
   runCriu(criu, args, "checkpoint", join(work ?? images, DUMP_LOG));

@@ -1,5 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { bindMounts, cgroupRoots, checkEmptyNs, dumpArgs, parseDescriptors, restoreArgs, type CriuFlags } from "./criu.js";
+import { HYBRID_LAYOUT } from "../testing/layouts.js";
+import {
+  bindMounts,
+  cgroupBinds,
+  cgroupRoots,
+  checkEmptyNs,
+  dumpArgs,
+  isPtySlave,
+  parseDescriptors,
+  parseTerminalFile,
+  restoreArgs,
+  ttyKey,
+  type CriuFlags,
+} from "./criu.js";
 import type { Spec } from "../spec/types.js";
 
 const NONE: CriuFlags = { tcpEstablished: false, extUnixSk: false, shellJob: false, fileLocks: false, autoDedup: false, emptyNs: [] };
@@ -76,6 +89,26 @@ describe("criu command lines", () => {
     expect(pairs(a, "--external")).toContain("net[4026531992]:extRootNetNS");
   });
 
+  it("a terminal: the pty external at dump (with the /dev/console bind of it), the new slave inherited in its place at restore", () => {
+    const key = ttyKey(0x8800, 0x2d);
+    expect(key).toBe("tty[8800:2d]");
+    const d = dumpArgs({ ...dump, binds: [{ destination: "/dev/console" }], ttyKey: key });
+    expect(pairs(d, "--external")).toEqual(["mnt[/dev/console]:/dev/console", "tty[8800:2d]"]);
+    expect(pairs(dumpArgs({ ...dump, preDump: true, ttyKey: key }), "--external")).toEqual([]);
+    const r = restoreArgs({
+      ...NONE,
+      root: "/r",
+      images: "/img",
+      pidFile: "/p",
+      cgroupRoots: [],
+      binds: [{ destination: "/dev/console", source: "/dev/pts/7" }],
+      descriptors: ["/dev/pts/0", "/dev/pts/0", "/dev/pts/0"],
+      ttyKey: key,
+    });
+    expect(pairs(r, "--external")).toEqual(["mnt[/dev/console]:/dev/pts/7"]);
+    expect(pairs(r, "--inherit-fd")).toEqual(["fd[4]:tty[8800:2d]"]);
+  });
+
   it("pre-dump: memory only, tracked, no external mounts", () => {
     const a = dumpArgs({ ...dump, preDump: true, leaveRunning: true });
     expect(a[0]).toBe("pre-dump");
@@ -109,6 +142,21 @@ describe("criu command lines", () => {
     expect(pairs(a, "--external")).toEqual(["mnt[/data]:/srv/data"]);
     expect(pairs(a, "--inherit-fd")).toEqual(["fd[1]:pipe:[123]", "fd[2]:pipe:[456]", "fd[3]:extRootNetNS"]);
     expect(pairs(a, "--lsm-profile")).toEqual(["apparmor:p"]);
+    expect(a).not.toContain("--action-script");
+  });
+
+  it("restore: the action script, when hooks are to run at setup-namespaces", () => {
+    const a = restoreArgs({
+      ...NONE,
+      root: "/r",
+      images: "/img",
+      pidFile: "/p",
+      cgroupRoots: [],
+      binds: [],
+      descriptors: [],
+      actionScript: "/run/berth/x/criu.action",
+    });
+    expect(pairs(a, "--action-script")).toEqual(["/run/berth/x/criu.action"]);
   });
 });
 
@@ -133,7 +181,24 @@ describe("criu inputs", () => {
     ]);
   });
 
-  it("cgroup roots: the cgroup2 directory on v2, each controller's on v1", () => {
+  it("cgroup binds: on v1/hybrid each hierarchy's bind is external (the container's directory as source); none with a cgroup namespace or on v2", () => {
+    const spec = { ociVersion: "1.0.2", mounts: [{ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup" }] } as Spec;
+    const state = {
+      layout: "hybrid" as const,
+      created: [],
+      paths: { cpu: "/sys/fs/cgroup/cpu,cpuacct/c1", cpuacct: "/sys/fs/cgroup/cpu,cpuacct/c1", memory: "/sys/fs/cgroup/memory/c1" },
+    };
+    expect(cgroupBinds(spec, state, HYBRID_LAYOUT)).toEqual([
+      { destination: "/sys/fs/cgroup/cpu,cpuacct", source: "/sys/fs/cgroup/cpu,cpuacct/c1" },
+      { destination: "/sys/fs/cgroup/memory", source: "/sys/fs/cgroup/memory/c1" },
+    ]);
+    const withNs = { ...spec, linux: { namespaces: [{ type: "cgroup" }, { type: "mount" }] } } as Spec;
+    expect(cgroupBinds(withNs, state, HYBRID_LAYOUT)).toEqual([]);
+    const v2 = { layout: "v2" as const, hierarchies: { unified: { mountPoint: "/sys/fs/cgroup", root: "/" } } };
+    expect(cgroupBinds(spec, { layout: "v2", created: [], paths: { unified: "/sys/fs/cgroup/c1" } }, v2)).toEqual([]);
+  });
+
+  it("cgroup roots: the cgroup2 directory on v2 (and hybrid, as the default root), each controller's on v1", () => {
     expect(cgroupRoots({ layout: "v2", paths: { unified: "/sys/fs/cgroup/berth/x" }, created: [] })).toEqual(["/berth/x"]);
     expect(
       cgroupRoots({
@@ -142,6 +207,23 @@ describe("criu inputs", () => {
         created: [],
       }),
     ).toEqual(["cpu:/berth/x", "memory:/berth/x"]);
+    expect(
+      cgroupRoots({
+        layout: "hybrid",
+        paths: { memory: "/sys/fs/cgroup/memory/berth/x", unified: "/sys/fs/cgroup/unified/berth/x" },
+        created: [],
+      }),
+    ).toEqual(["memory:/berth/x", "/berth/x"]);
+  });
+
+  it("pty slaves are majors 136-143; berth-terminal.json holds criu's key", () => {
+    expect(isPtySlave(0x8800)).toBe(true); // 136:0
+    expect(isPtySlave(0x8f05)).toBe(true); // 143:5
+    expect(isPtySlave(0x0503)).toBe(false); // 5:3, /dev/console
+    expect(isPtySlave(0x0103)).toBe(false); // 1:3, /dev/null
+    expect(parseTerminalFile('{"tty":"tty[8800:2d]"}', "/img/berth-terminal.json")).toBe("tty[8800:2d]");
+    expect(() => parseTerminalFile("{", "/img/berth-terminal.json")).toThrow(/not JSON/);
+    expect(() => parseTerminalFile('{"tty":"mnt[/x]"}', "/img/berth-terminal.json")).toThrow(/tty\[RDEV:DEV\]/);
   });
 
   it("descriptors.json: an array of strings, else an error naming the file", () => {

@@ -10,10 +10,16 @@ import { join, posix, resolve } from "node:path";
 import { BerthError } from "../errors.js";
 import type { Spec } from "../spec/types.js";
 import type { CgroupState } from "../linux/cgroups/types.js";
+import type { CgroupLayout } from "../linux/cgroups/detect.js";
+import { cgroupMounts } from "./cgroupMounts.js";
 
 /** The init process's stdio paths (readlink of /proc/<pid>/fd/0..2), as runc names the file. */
 export const DESCRIPTORS_FILE = "descriptors.json";
 export const DUMP_LOG = "dump.log";
+/** berth's own file beside the images of a container with a terminal: criu's key of its pty. */
+export const TERMINAL_FILE = "berth-terminal.json";
+/** The fd (in criu) of the new pty's slave on restore. */
+export const TTY_FD = 4;
 export const RESTORE_LOG = "restore.log";
 
 /** The criu options both commands share (runc's flags of the same names). */
@@ -142,6 +148,40 @@ export function bindMounts(spec: Spec, bundle: string): { destination: string; s
   return out;
 }
 
+/**
+ * The binds the config's `cgroup` mounts become inside the container (cgroupMounts.ts): on
+ * cgroup v1 and hybrid hosts a bind of the container's directory of each hierarchy (without a
+ * cgroup namespace), on v2 in a user namespace the cgroup2 directory. Their sources are the
+ * host's cgroup directories, slaves of the host's mounts, which criu cannot dump ("unreachable
+ * sharing"); as runc, they are external mounts keyed by destination, reconnected on restore to
+ * the restored container's own directories (`state`).
+ */
+export function cgroupBinds(spec: Spec, state: CgroupState, layout: CgroupLayout): { destination: string; source: string }[] {
+  const ns = spec.linux?.namespaces ?? [];
+  const cgroupns = ns.some((n) => n.type === "cgroup");
+  const userns = ns.some((n) => n.type === "user");
+  const out: { destination: string; source: string }[] = [];
+  for (const m of spec.mounts ?? []) {
+    if (m.type !== "cgroup") continue;
+    const pm = {
+      source: m.source ?? "cgroup",
+      destination: posix.resolve("/", m.destination),
+      fstype: "cgroup",
+      flags: 0n,
+      data: "",
+      propagation: [],
+      bind: false,
+      remountFlags: 0n,
+      destIsFile: false,
+      cgroup: true,
+    };
+    for (const x of cgroupMounts(pm, state, layout, cgroupns, userns).mounts) {
+      if (x.bind) out.push({ destination: x.destination, source: x.source });
+    }
+  }
+  return out;
+}
+
 export interface DumpArgs extends CriuFlags {
   pid: number;
   rootfs: string;
@@ -158,6 +198,8 @@ export interface DumpArgs extends CriuFlags {
   binds: { destination: string }[];
   /** Inode of a network namespace the container joined (linux.namespaces[].path): external to the image. */
   externalNetNs?: number;
+  /** criu's key of the container's pty ("tty[rdev:dev]"): external to the image. */
+  ttyKey?: string;
 }
 
 export function dumpArgs(o: DumpArgs): string[] {
@@ -183,6 +225,7 @@ export function dumpArgs(o: DumpArgs): string[] {
     // runc's keys: the mount's destination names it in the image.
     for (const b of o.binds) a.push("--external", `mnt[${b.destination}]:${b.destination}`);
     if (o.externalNetNs !== undefined) a.push("--external", `net[${o.externalNetNs}]:extRootNetNS`);
+    if (o.ttyKey !== undefined) a.push("--external", o.ttyKey);
   }
   return a;
 }
@@ -200,6 +243,10 @@ export interface RestoreArgs extends CriuFlags {
   netNsFd?: number;
   lsmProfile?: string;
   lsmMountContext?: string;
+  /** criu's --action-script: the notifications berth acts on (criuNotify.ts). */
+  actionScript?: string;
+  /** The pty's key from the checkpoint: the new pty's slave (criu's fd TTY_FD) takes its place. */
+  ttyKey?: string;
 }
 
 export function restoreArgs(o: RestoreArgs): string[] {
@@ -213,20 +260,26 @@ export function restoreArgs(o: RestoreArgs): string[] {
   if (o.netNsFd !== undefined) a.push("--inherit-fd", `fd[${o.netNsFd}]:extRootNetNS`);
   if (o.lsmProfile !== undefined) a.push("--lsm-profile", o.lsmProfile);
   if (o.lsmMountContext !== undefined) a.push("--lsm-mount-context", o.lsmMountContext);
+  if (o.actionScript !== undefined) a.push("--action-script", o.actionScript);
+  if (o.ttyKey !== undefined) a.push("--inherit-fd", `fd[${TTY_FD}]:${o.ttyKey}`);
   return a;
 }
 
 /**
  * criu's --cgroup-root values that put the restored processes into the container's new
- * cgroups: the cgroup2 directory relative to its mount (no controller: every one), and
- * on v1 each controller's directory relative to its hierarchy.
+ * cgroups: the cgroup2 directory relative to its mount (no controller: every one; on a
+ * hybrid host the cgroup2 mount at unified/, else the restored tasks would stay in the
+ * dumped container's cgroup2 directory, which criu makes again), and on v1 each
+ * controller's directory relative to its hierarchy.
  */
 export function cgroupRoots(state: CgroupState): string[] {
   const out: string[] = [];
   for (const [key, abs] of Object.entries(state.paths)) {
     if (key === "unified") {
-      if (state.layout !== "v2") continue;
-      out.push(abs.slice("/sys/fs/cgroup".length) || "/");
+      // cgroup2 has no controller name for criu: its root is the default one (every
+      // hierarchy not named), which on a hybrid host is the cgroup2 mount at unified/.
+      const mount = state.layout === "v2" ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+      if (abs.startsWith(`${mount}/`) || abs === mount) out.push(abs.slice(mount.length) || "/");
       continue;
     }
     const m = /^\/sys\/fs\/cgroup\/([^/]+)(\/.*)?$/.exec(abs);
@@ -257,4 +310,32 @@ export function parseDescriptors(text: string, path: string): string[] {
     });
   }
   return v as string[];
+}
+
+/** criu's key of a tty: its st_rdev and st_dev in hex (criu's tty.c). */
+export function ttyKey(rdev: number, dev: number): string {
+  return `tty[${rdev.toString(16)}:${dev.toString(16)}]`;
+}
+
+const PTY_SLAVE_MAJORS = [136, 137, 138, 139, 140, 141, 142, 143];
+
+/** Whether a character device number (glibc's encoding, as stat gives it) is a pty slave. */
+export function isPtySlave(rdev: number): boolean {
+  const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+  return PTY_SLAVE_MAJORS.includes(major);
+}
+
+/** The key of berth-terminal.json, checked. */
+export function parseTerminalFile(text: string, path: string): string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new BerthError(`${TERMINAL_FILE} is not JSON`, { op: "restore", path, cause: err });
+  }
+  const key = (v as { tty?: unknown } | null)?.tty;
+  if (typeof key !== "string" || !/^tty\[[0-9a-f]+:[0-9a-f]+\]$/.test(key)) {
+    throw new BerthError(`${TERMINAL_FILE} must hold {"tty": "tty[RDEV:DEV]"}`, { op: "restore", path });
+  }
+  return key;
 }

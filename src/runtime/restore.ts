@@ -4,8 +4,10 @@
 // the processes with their namespaces, mounts and memory. As runc: criu runs in
 // the container's cgroups (the restored tree lands there, --cgroup-root), the
 // bundle's bind mounts are reconnected to their host sources, and pipes among
-// the init's stdio become berth's own stdio (--inherit-fd). Then berth records
-// the state of a running container. Any failure removes what restore made.
+// the init's stdio become berth's own stdio (--inherit-fd), a container's terminal
+// is a new pty whose master goes to --console-socket, and the prestart and
+// createRuntime hooks run at criu's setup-namespaces (criuNotify.ts). Then berth
+// records the state of a running container. Any failure removes what restore made.
 
 import { execFileSync, spawn } from "node:child_process";
 import { closeSync, constants, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, writeSync } from "node:fs";
@@ -15,25 +17,33 @@ import { log } from "../log.js";
 import { loadAndValidateConfig, validateContainerId } from "../spec/validate.js";
 import { createCgroupManager } from "../linux/cgroups/newManager.js";
 import { effectiveDeviceRules } from "../linux/cgroups/devices.js";
+import { detectCgroupLayout } from "../linux/cgroups/detect.js";
 import type { CgroupManager } from "../linux/cgroups/types.js";
 import { mount, umount2, MNT_DETACH, MS_BIND, MS_REC } from "../linux/sys.js";
+import { openPty, sendFdTo, type Pty } from "../linux/pty.js";
 import { checkTerminal } from "./consoleSocket.js";
+import { SetupNamespacesNotifier } from "./criuNotify.js";
+import { runHooks } from "./hooks.js";
 import { containerRecord, recordBeforeCgroups } from "./record.js";
 import { destroyContainer } from "./lifecycle.js";
-import { readProcStat, startTimeOf } from "./procfs.js";
+import { readProcStat, startTimeOf, waitGone } from "./procfs.js";
 import { forwardSignals } from "./signalForward.js";
-import { claimContainerDir, removeContainerDir, saveRecord, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
+import { claimContainerDir, hookState, removeContainerDir, saveRecord, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
 import {
   bindMounts,
+  cgroupBinds,
   cgroupRoots,
   checkCriu,
   checkEmptyNs,
   criuFailed,
   findCriu,
   parseDescriptors,
+  parseTerminalFile,
   restoreArgs,
   DESCRIPTORS_FILE,
   RESTORE_LOG,
+  TERMINAL_FILE,
+  TTY_FD,
   type CriuFlags,
 } from "./criu.js";
 
@@ -62,11 +72,11 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
   for (const w of warnings) log.warn(w);
   const terminal = spec.process?.terminal === true;
   checkTerminal("restore", terminal, o);
-  if (terminal) {
-    throw new BerthError("a container with a terminal cannot be restored yet", {
+  if (terminal && o.consoleSocket === undefined) {
+    throw new BerthError("a container with a terminal is restored with a new pty, whose master goes to --console-socket", {
       op: "restore",
-      path: "process.terminal",
-      hint: "berth drives criu through its command line, which cannot hand back the pty master; use process.terminal false",
+      path: "--console-socket",
+      hint: "pass --detach and --console-socket, or set process.terminal to false",
     });
   }
   if ((process.geteuid?.() ?? 0) !== 0) {
@@ -92,6 +102,7 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
     );
   }
   const descriptors = parseDescriptors(descText, descPath);
+  const ttyKey = terminal ? readTerminalKey(images) : undefined;
   const criu = findCriu(o.criu, "restore");
   checkCriu(criu, "restore");
   const work = o.workPath === undefined ? undefined : resolve(o.workPath);
@@ -105,6 +116,9 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
   let mounted = false;
   let cg: CgroupManager | undefined;
   let pidFileWritten = false;
+  let notifier: SetupNamespacesNotifier | undefined;
+  let pty: Pty | undefined;
+  let restored: { pid: number; startTime: string } | undefined;
   try {
     cg = createCgroupManager({ cgroupsPath: spec.linux?.cgroupsPath, id: o.id, systemd: o.systemdCgroup, annotations: spec.annotations });
     const cgm = cg;
@@ -122,6 +136,19 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
     mounted = true;
 
     const pidFile = join(dir, "criu.pid");
+    // As runc: the prestart and createRuntime hooks run at criu's setup-namespaces, with the
+    // restored init's pid, before it resumes.
+    if ((spec.hooks?.prestart ?? []).length + (spec.hooks?.createRuntime ?? []).length > 0) {
+      notifier = new SetupNamespacesNotifier(dir, (pid) => {
+        log.debug(`restore ${o.id}: running prestart and createRuntime hooks for pid ${pid}`);
+        const created = hookState({ id: o.id, bundle, annotations: spec.annotations }, "created", pid);
+        runHooks("prestart", spec.hooks?.prestart, created);
+        runHooks("createRuntime", spec.hooks?.createRuntime, created);
+      });
+    }
+    // The container's pty was external to the image: a new one takes its place (criu makes
+    // its slave the restored processes' terminal, and it is bound on /dev/console).
+    if (ttyKey !== undefined) pty = openPty();
     const args = restoreArgs({
       ...o,
       root: criuRoot,
@@ -129,12 +156,29 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
       work,
       pidFile,
       cgroupRoots: cgroupRoots(cgm.state),
-      binds: bindMounts(spec, bundle),
+      binds: [
+        ...bindMounts(spec, bundle),
+        ...cgroupBinds(spec, cgm.state, detectCgroupLayout()),
+        ...(pty !== undefined ? [{ destination: "/dev/console", source: pty.slave }] : []),
+      ],
       descriptors,
       netNsFd: externalNet ? NET_NS_FD : undefined,
+      actionScript: notifier?.script,
+      ttyKey,
     });
     log.debug(`restore ${o.id}: ${criu} ${args.join(" ")}`);
-    await runCriuInCgroup(criu, args, dir, cgm, externalNet ? netNsPath : undefined, join(work ?? images, RESTORE_LOG));
+    await runCriuInCgroup(
+      criu,
+      args,
+      dir,
+      cgm,
+      externalNet ? netNsPath : undefined,
+      pty?.slave,
+      join(work ?? images, RESTORE_LOG),
+      notifier,
+    );
+    notifier?.cleanup();
+    notifier = undefined;
 
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     rmSync(pidFile, { force: true });
@@ -145,6 +189,12 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
         path: o.id,
         hint: `see ${join(work ?? images, RESTORE_LOG)}`,
       });
+    restored = { pid, startTime };
+    if (pty !== undefined && o.consoleSocket !== undefined) {
+      sendFdTo(resolve(o.consoleSocket), pty.master, pty.slave, "--console-socket");
+      closeSync(pty.master);
+      pty = undefined;
+    }
     const rec = record(pid, startTime);
     saveRecord(o.root, rec);
     log.debug(`restore ${o.id}: running, init pid ${pid}`);
@@ -158,6 +208,15 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
     return await waitRestored(o.root, rec);
   } catch (err) {
     if (pidFileWritten && o.pidFile !== undefined) rmSync(resolve(o.pidFile), { force: true });
+    // Restored, then failed (the console socket is gone …): the container's processes go too.
+    if (restored !== undefined && startTimeOf(restored.pid) === restored.startTime) {
+      try {
+        process.kill(restored.pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+      await waitGone(restored.pid, restored.startTime, 10_000);
+    }
     if (cg !== undefined) {
       try {
         await cg.destroy();
@@ -166,10 +225,29 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
       }
     }
     if (mounted) await unmountCriuRoot(criuRoot).catch((e: Error) => log.warn(`cleanup: ${e.message}`));
+    notifier?.cleanup();
+    if (pty !== undefined) closeSync(pty.master);
     rmSync(join(dir, "criu.pid"), { force: true });
     removeContainerDir(o.root, o.id);
     throw err;
   }
+}
+
+/** The checkpointed pty's key, which berth checkpoint wrote beside the images. */
+function readTerminalKey(images: string): string {
+  const path = join(images, TERMINAL_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw BerthError.fromSys(
+      "restore",
+      path,
+      err,
+      "a container with a terminal is restored from a `berth checkpoint` of one (it keeps its pty external to the image)",
+    );
+  }
+  return parseTerminalFile(text, path);
 }
 
 async function unmountCriuRoot(path: string): Promise<void> {
@@ -192,13 +270,18 @@ async function runCriuInCgroup(
   dir: string,
   cgm: CgroupManager,
   netNs: string | undefined,
+  ttySlave: string | undefined,
   logPath: string,
+  notifier: SetupNamespacesNotifier | undefined,
 ): Promise<void> {
   const gate = join(dir, "criu.gate");
   execFileSync("mkfifo", ["-m", "0600", gate]);
-  const script = `read _ < "$BERTH_GATE"; ${netNs !== undefined ? `exec ${NET_NS_FD}< "$BERTH_NETNS"; ` : ""}exec "$@"`;
-  const env: NodeJS.ProcessEnv = { ...process.env, BERTH_GATE: gate };
+  const script =
+    `read _ < "$BERTH_GATE"; ${netNs !== undefined ? `exec ${NET_NS_FD}< "$BERTH_NETNS"; ` : ""}` +
+    `${ttySlave !== undefined ? `exec ${TTY_FD}<> "$BERTH_TTY"; ` : ""}exec "$@"`;
+  const env: NodeJS.ProcessEnv = { ...process.env, ...notifier?.env(), BERTH_GATE: gate };
   if (netNs !== undefined) env.BERTH_NETNS = netNs;
+  if (ttySlave !== undefined) env.BERTH_TTY = ttySlave;
   const child = spawn("/bin/sh", ["-c", script, "sh", criu, ...args], { stdio: "inherit", env });
   const exited = new Promise<{ code: number | null; signal: string | null }>((res, rej) => {
     child.on("error", rej);
@@ -220,9 +303,20 @@ async function runCriuInCgroup(
     rmSync(gate, { force: true });
     throw err;
   }
+  // The notifier's own failure (a fifo) is kept: criu then fails on the script's exit status.
+  let notifyError: Error | undefined;
+  const notified = notifier?.run().catch((err: unknown) => {
+    notifyError = err instanceof Error ? err : new Error(String(err));
+  });
   const r = await exited;
+  notifier?.stop();
+  await notified;
   rmSync(gate, { force: true });
-  if (r.code !== 0) throw criuFailed("restore", logPath, `criu exited with ${r.code ?? r.signal}`);
+  if (r.code === 0) return;
+  // A hook that failed is the cause; criu's log only says the action script failed.
+  if (notifier?.failure !== undefined) throw notifier.failure;
+  if (notifyError !== undefined) throw notifyError;
+  throw criuFailed("restore", logPath, `criu exited with ${r.code ?? r.signal}`);
 }
 
 async function openGate(gate: string, pid: number): Promise<void> {

@@ -46,6 +46,18 @@ needs("containers").describe("lifecycle: file descriptors", () => {
     sb.ok(["delete", id]);
   });
 
+  it("stdio that is the host's /dev/null becomes the container's own /dev/null (as runc: criu can then checkpoint it); a pipe is left", () => {
+    // The device and inode of fd 0 and of the container's /dev/null, then the type of fd 1 (a file here).
+    const b = sb.bundle({ args: ["sh", "-c", 'stat -L -c "%d %i" /proc/self/fd/0 /dev/null; stat -L -c %F /proc/self/fd/1'] });
+    const id = sb.id();
+    sb.track(id, b);
+    const r = sb.rt(["run", "--bundle", b.dir, id]);
+    expect(r.code, describeResult(r)).toBe(0);
+    const [stdin, devNull, stdout] = r.stdout.trim().split("\n");
+    expect(stdin, r.stdout).toBe(devNull);
+    expect(stdout, r.stdout).not.toMatch(/character/);
+  });
+
   it("--preserve-fds N passes fds 3 … 3+N-1 into the container", () => {
     const b = sb.bundle({ args: ["sh", "-c", "cat <&3; cat <&4; ls /proc/self/fd"] });
     const id = sb.id();
