@@ -79,6 +79,15 @@ export async function restoreContainer(o: RestoreOptions): Promise<number> {
       hint: "pass --detach and --console-socket, or set process.terminal to false",
     });
   }
+  // criu restores processes berth-init never forked, so none inherits a resctrl group: refused
+  // rather than restored outside the group the config asks for.
+  if (spec.linux?.intelRdt != null) {
+    throw new BerthError("restore cannot place the restored processes in a resctrl group", {
+      op: "restore",
+      path: "linux.intelRdt",
+      hint: "restore the container without linux.intelRdt",
+    });
+  }
   if ((process.geteuid?.() ?? 0) !== 0) {
     throw new BerthError("restore needs root (criu restores namespaces and mounts)", {
       op: "restore",

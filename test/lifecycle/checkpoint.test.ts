@@ -218,6 +218,19 @@ needs("containers").describe("checkpoint and restore: errors", () => {
     expect(await sb.waitClean(id)).toEqual([]);
   });
 
+  needs("berth").it("restore of a config with linux.intelRdt is refused naming the field, and leaves nothing", async () => {
+    const b = sb.bundle({ args: ["true"] });
+    b.config.linux = { ...b.config.linux, intelRdt: { closID: "gold" } };
+    b.write();
+    const id = sb.id();
+    sb.track(id, b);
+    const r = sb.rt(["restore", "-d", "--image-path", b.path("none"), "-b", b.dir, id]);
+    expect(r.code, describeResult(r)).toBe(1);
+    expect(r.stderr).toMatch(/linux\.intelRdt: restore cannot place the restored processes in a resctrl group/);
+    expect(sb.status(id)).toBe("absent");
+    expect(await sb.waitClean(id)).toEqual([]);
+  });
+
   it("--lazy-pages is refused with an error naming the flag", () => {
     const r = sb.rt(["checkpoint", "--lazy-pages", "berth-test-x"]);
     expect(r.code, describeResult(r)).toBe(1);
