@@ -255,8 +255,8 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
         plan,
         "exec",
         {
-          beforePlan: (pid) => {
-            enterCgroup(cg, rec, pid);
+          beforePlan: async (pid) => {
+            await enterCgroup(cg, rec, pid);
             if (rec.intelRdt !== undefined) joinIntelRdt(rec.intelRdt, pid);
           },
           seccompState: (pid) =>
