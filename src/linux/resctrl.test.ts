@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BerthError } from "../errors.js";
+import { thrown } from "../testing/thrown.js";
 import {
   joinIntelRdt,
   removeIntelRdt,
@@ -77,16 +77,6 @@ class FakeResctrl implements ResctrlFs {
     }
     this.writes.push([p, data]);
   }
-}
-
-function thrown(fn: () => unknown): BerthError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(BerthError);
-    return err as BerthError;
-  }
-  throw new Error("did not throw");
 }
 
 const ROOT = "/sys/fs/resctrl";

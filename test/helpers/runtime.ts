@@ -150,6 +150,25 @@ export function runtime(args: string[], opts: RunOptions = {}): RunResult {
   return { code: r.status, signal: r.signal, stdout, stderr, argv: [RUNTIME_BIN, ...argv], timedOut };
 }
 
+/**
+ * Run any program (a runtime under setpriv, say) with its output captured through files, so that
+ * a container it leaves running cannot hold a pipe open.
+ */
+export function runCaptured(
+  argv: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): { code: number | null; stdout: string; stderr: string; argv: string[] } {
+  const io = openIo();
+  const r = spawnSync(argv[0]!, argv.slice(1), {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ["ignore", io.outFd, io.errFd],
+    timeout: opts.timeoutMs ?? 30_000,
+    killSignal: "SIGKILL",
+  });
+  return { code: r.status, ...closeIo(io), argv };
+}
+
 export interface AsyncRun {
   pid: number;
   /** Resolves when the runtime exits. */

@@ -2,9 +2,10 @@
 // created through it, and a cleanup that force-deletes every container, checks
 // that nothing is left on the host and removes the temporary directories.
 
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { OciState } from "../../src/spec/types.js";
 import { makeBundle, type Bundle, type BundleOptions } from "./bundle.js";
+import { TMP_PREFIX } from "./env.js";
 import { findLeaks, isAlive, sleep, waitNoLeaks } from "./leaks.js";
 import { describeResult, newRoot, runtime, runtimeAsync, uniqueId, type AsyncRun, type RunOptions, type RunResult } from "./runtime.js";
 
@@ -50,6 +51,13 @@ export class Sandbox {
   /** Remove this path at cleanup as well. */
   trackPath(p: string): void {
     this.extraPaths.push(p);
+  }
+
+  /** A new directory under /tmp (named TMP_PREFIX + prefix), removed with the sandbox. */
+  tempDir(prefix: string): string {
+    const d = mkdtempSync(`${TMP_PREFIX}${prefix}`);
+    this.trackPath(d);
+    return d;
   }
 
   /** Run the runtime with this sandbox's root. */

@@ -5,22 +5,18 @@
 // error and the untouched container are what is tested.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { Sandbox, describeResult } from "../helpers/index.js";
-import { RUNTIME_BIN, TMP_PREFIX } from "../helpers/env.js";
+import { RUNTIME_BIN } from "../helpers/env.js";
 import { COUNTER, exited, nextCount, numbers, readCounter, waitCount, waitNumbers } from "../helpers/counter.js";
 
 needs("containers", "criu").describe("checkpoint and restore (criu)", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
-  const images = (): string => {
-    const d = mkdtempSync(`${TMP_PREFIX}criu-`);
-    sb.trackPath(d);
-    return d;
-  };
+  const images = (): string => sb.tempDir("criu-");
 
   it("checkpoint stops and removes the container; restore --detach continues the same process (its memory, pid 1 in its namespace)", async () => {
     const b = sb.bundle({ args: COUNTER });
@@ -160,8 +156,7 @@ needs("containers", "criu", "systemd").describe("checkpoint and restore with the
     sb.ok([...g, "run", "-d", "-b", b.dir, id]);
     const file = b.inRootfs("/tmp/n");
     await waitCount(file, 5);
-    const dir = mkdtempSync(`${TMP_PREFIX}criu-`);
-    sb.trackPath(dir);
+    const dir = sb.tempDir("criu-");
     const cp = sb.rt([...g, "checkpoint", "--image-path", dir, id], { timeoutMs: 120_000 });
     expect(cp.code, describeResult(cp)).toBe(0);
     const stopped = readCounter(file);
@@ -265,8 +260,7 @@ needs("containers", "berth", "no-criu").describe("checkpoint where criu cannot w
     const b = sb.bundle({ args: COUNTER });
     const id = sb.id();
     sb.track(id, b);
-    const dir = mkdtempSync(`${TMP_PREFIX}criu-`);
-    sb.trackPath(dir);
+    const dir = sb.tempDir("criu-");
     writeFileSync(join(dir, "descriptors.json"), JSON.stringify(["/dev/null", "/dev/null", "/dev/null"]));
     const r = sb.rt(["restore", "-d", "--image-path", dir, "-b", b.dir, id], { timeoutMs: 60_000 });
     expect(r.code, describeResult(r)).toBe(1);

@@ -3,21 +3,16 @@
 // restored container's state (its new pid) on stdin; a failing one fails the
 // restore and leaves nothing. Needs a kernel criu supports (the qemu guest).
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { Sandbox, describeResult, readHookLog, recordingHook } from "../helpers/index.js";
-import { TMP_PREFIX } from "../helpers/env.js";
 import { COUNTER, nextCount, readCounter, waitCount } from "../helpers/counter.js";
 
 needs("containers", "criu").describe("restore runs the prestart and createRuntime hooks", () => {
   const sb = new Sandbox();
   afterAll(() => sb.cleanup());
-  const images = (): string => {
-    const d = mkdtempSync(`${TMP_PREFIX}criu-`);
-    sb.trackPath(d);
-    return d;
-  };
+  const images = (): string => sb.tempDir("criu-");
 
   it("at setup-namespaces, with the restored init's pid and the container's id, bundle and annotations", async () => {
     const b = sb.bundle({ args: COUNTER });

@@ -4,12 +4,11 @@
 // The restored shell keeps its memory, has the new pty as its controlling terminal and
 // reads what is written to the new master. Needs a kernel criu supports (the qemu guest).
 
-import { closeSync, mkdtempSync, readFileSync, statSync, writeSync, existsSync } from "node:fs";
+import { closeSync, readFileSync, statSync, writeSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { Sandbox, describeResult } from "../helpers/index.js";
-import { TMP_PREFIX } from "../helpers/env.js";
 import { ConsoleReceiver } from "../helpers/consoleReceiver.js";
 import { nextCount, readCounter, waitCount } from "../helpers/counter.js";
 
@@ -51,8 +50,7 @@ needs("containers", "criu").describe("checkpoint and restore of a container with
     fds.push(first.fd);
     const file = b.inRootfs("/tmp/n");
     await waitCount(file, 3);
-    const dir = mkdtempSync(`${TMP_PREFIX}criu-`);
-    sb.trackPath(dir);
+    const dir = sb.tempDir("criu-");
     const cp = sb.rt(["checkpoint", "--image-path", dir, id], { timeoutMs: 120_000 });
     expect(cp.code, describeResult(cp)).toBe(0);
     expect(existsSync(join(dir, "berth-terminal.json"))).toBe(true);

@@ -6,15 +6,12 @@
 // ids beyond its own go through newuidmap/newgidmap and /etc/subuid, /etc/subgid
 // entries the test adds and removes. Compared with runc where it is installed.
 
-import { spawnSync } from "node:child_process";
 import {
   chmodSync,
   chownSync,
-  closeSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
-  openSync,
   readFileSync,
   rmdirSync,
   rmSync,
@@ -25,7 +22,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Spec } from "../../src/spec/types.js";
 import { AS_NOBODY, has, needs, RUNC_BIN } from "../helpers/host.js";
-import { findLeaks, makeBundle, RUNTIME_BIN, TMP_PREFIX, uniqueId, waitNoLeaks, type Bundle } from "../helpers/index.js";
+import { findLeaks, makeBundle, runCaptured, RUNTIME_BIN, TMP_PREFIX, uniqueId, waitNoLeaks, type Bundle } from "../helpers/index.js";
 
 const NOBODY = 65534;
 /** Subordinate ids the multi-id test gives uid 65534 (far from any a host hands out). */
@@ -44,9 +41,6 @@ interface Result {
  * container keeps them). `cgroup`: a cgroup2 directory to run it in (root moves the shell there first).
  */
 function asNobody(bin: string, args: string[], opts: { cwd: string; xdg: string; cgroup?: string }): Result {
-  const io = mkdtempSync(`${TMP_PREFIX}io-`);
-  const out = openSync(join(io, "out"), "w+");
-  const err = openSync(join(io, "err"), "w+");
   const env = {
     PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     HOME: opts.xdg,
@@ -57,17 +51,7 @@ function asNobody(bin: string, args: string[], opts: { cwd: string; xdg: string;
     opts.cgroup === undefined
       ? ["setpriv", ...AS_NOBODY, bin, ...args]
       : ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec setpriv "$@"', opts.cgroup, ...AS_NOBODY, bin, ...args];
-  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: opts.cwd, env, stdio: ["ignore", out, err], timeout: 30_000, killSignal: "SIGKILL" });
-  closeSync(out);
-  closeSync(err);
-  const res = {
-    code: r.status,
-    stdout: readFileSync(join(io, "out"), "utf8"),
-    stderr: readFileSync(join(io, "err"), "utf8"),
-    argv: [bin, ...args],
-  };
-  rmSync(io, { recursive: true, force: true });
-  return res;
+  return { ...runCaptured(argv, { cwd: opts.cwd, env }), argv: [bin, ...args] };
 }
 
 function describeResult(r: Result): string {

@@ -11,25 +11,23 @@
 // Both compared with runc where runc can do the same.
 
 import { spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  chownSync,
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Spec } from "../../src/spec/types.js";
 import { has, needs, RUNC_BIN } from "../helpers/host.js";
 import { buildImageRootfs, tarRootfs } from "../engines/image.js";
-import { findLeaks, makeBundle, RUNTIME_BIN, sleep, TMP_PREFIX, uniqueId, waitNoLeaks, type Bundle } from "../helpers/index.js";
+import {
+  findLeaks,
+  makeBundle,
+  runCaptured,
+  RUNTIME_BIN,
+  sleep,
+  TMP_PREFIX,
+  uniqueId,
+  waitNoLeaks,
+  type Bundle,
+} from "../helpers/index.js";
 
 interface Result {
   code: number | null;
@@ -66,9 +64,6 @@ needs("containers", "berth", "userns", "user-systemd").describe("rootless: a use
     args: string[],
     opts: { scope?: boolean; env?: Record<string, string>; timeoutMs?: number } = {},
   ): Result => {
-    const io = mkdtempSync(`${TMP_PREFIX}io-`);
-    const out = openSync(join(io, "out"), "w+");
-    const err = openSync(join(io, "err"), "w+");
     const env = {
       PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
       HOME: join(top, "home"),
@@ -78,23 +73,7 @@ needs("containers", "berth", "userns", "user-systemd").describe("rootless: a use
     };
     const scope = opts.scope === true ? ["systemd-run", "--user", "--scope", "--quiet", "-p", "Delegate=yes", "--"] : [];
     const argv = ["setpriv", "--reuid", String(uid), "--regid", String(gid), "--init-groups", "--", ...scope, bin, ...args];
-    const r = spawnSync(argv[0]!, argv.slice(1), {
-      cwd: bundle.dir,
-      env,
-      stdio: ["ignore", out, err],
-      timeout: 60_000,
-      killSignal: "SIGKILL",
-    });
-    closeSync(out);
-    closeSync(err);
-    const res = {
-      code: r.status,
-      stdout: readFileSync(join(io, "out"), "utf8"),
-      stderr: readFileSync(join(io, "err"), "utf8"),
-      argv: [bin, ...args],
-    };
-    rmSync(io, { recursive: true, force: true });
-    return res;
+    return { ...runCaptured(argv, { cwd: bundle.dir, env, timeoutMs: opts.timeoutMs ?? 60_000 }), argv: [bin, ...args] };
   };
   const ok = (bin: string, args: string[], opts: { scope?: boolean; timeoutMs?: number } = {}): Result => {
     const r = asUser(bin, args, opts);
