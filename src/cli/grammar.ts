@@ -217,14 +217,14 @@ const UPDATE_FLAGS = [
     type: "string",
     value: "SCHEMA",
     emptyIsUnset: true,
-    describe: "Intel RDT/CAT L3 cache schema (not supported)",
+    describe: "Intel RDT/CAT L3 cache schema, written to the container's resctrl group (linux.intelRdt)",
   },
   {
     name: "mem-bw-schema",
     type: "string",
     value: "SCHEMA",
     emptyIsUnset: true,
-    describe: "Intel RDT/MBA memory bandwidth schema (not supported)",
+    describe: "Intel RDT/MBA memory bandwidth schema, written to the container's resctrl group (linux.intelRdt)",
   },
 ] as const satisfies readonly FlagDef[];
 
