@@ -5,22 +5,16 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { uniqueId } from "../helpers/runtime.js";
-import { describeCommand, type CommandResult } from "./command.js";
+import { type CommandResult, describeCommand, engineForSuite } from "./command.js";
 import { Containerd } from "./containerd.js";
 import { Podman } from "./podman.js";
 import { engineRuntimes } from "./runtimes.js";
 
 needs("root", "podman").describe("engines: bad input through podman", () => {
-  let pm: Podman;
-  beforeAll(() => {
-    pm = Podman.start();
-  }, 120_000);
-  afterAll(async () => {
-    await pm?.stop();
-  }, 120_000);
+  const pm = engineForSuite(() => Podman.start());
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {
@@ -67,13 +61,7 @@ needs("root", "podman").describe("engines: bad input through podman", () => {
 });
 
 needs("root", "containerd").describe("engines: bad input through containerd", () => {
-  let ctd: Containerd;
-  beforeAll(async () => {
-    ctd = await Containerd.start();
-  }, 120_000);
-  afterAll(async () => {
-    await ctd?.stop();
-  }, 120_000);
+  const ctd = engineForSuite(() => Containerd.start());
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {

@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { TMP_PREFIX } from "../helpers/env.js";
 
 export interface CommandOptions {
@@ -75,4 +75,25 @@ export function expectOk(r: CommandResult): CommandResult {
 export function expectRun(r: CommandResult, code: number, stdout?: string): void {
   expect(r.code, describeCommand(r)).toBe(code);
   if (stdout !== undefined) expect(r.stdout, describeCommand(r)).toBe(stdout);
+}
+
+/**
+ * The engine a describe block uses (podman, containerd): started before its tests and stopped
+ * after them. What it returns stands for the engine and forwards every use to it.
+ */
+export function engineForSuite<T extends object & { stop(): Promise<void> }>(start: () => T | Promise<T>): T {
+  let engine: T | undefined;
+  beforeAll(async () => {
+    engine = await start();
+  }, 300_000);
+  afterAll(async () => {
+    await engine?.stop();
+  }, 300_000);
+  return new Proxy({} as T, {
+    get(_, key) {
+      if (engine === undefined) throw new Error("the engine is used before its suite started it");
+      const v: unknown = Reflect.get(engine, key, engine);
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(engine) : v;
+    },
+  });
 }

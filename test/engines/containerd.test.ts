@@ -6,11 +6,11 @@
 
 import { mkdtempSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { sleep } from "../helpers/leaks.js";
 import { uniqueId } from "../helpers/runtime.js";
-import { command, describeCommand, type CommandResult, expectRun } from "./command.js";
+import { command, type CommandResult, describeCommand, engineForSuite, expectRun } from "./command.js";
 import { Containerd } from "./containerd.js";
 import { IMAGE_USER } from "./image.js";
 import { engineRuntimes, type EngineRuntime } from "./runtimes.js";
@@ -20,13 +20,7 @@ function statusField(status: string, field: string): string | undefined {
 }
 
 needs("root", "containerd").describe("engines: containerd (ctr, runc v2 shim)", () => {
-  let ctd: Containerd;
-  beforeAll(async () => {
-    ctd = await Containerd.start();
-  }, 120_000);
-  afterAll(async () => {
-    await ctd?.stop();
-  }, 120_000);
+  const ctd = engineForSuite(() => Containerd.start());
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {

@@ -10,10 +10,10 @@
 // (scripts/vm/run.sh runs this file there by default), where podman gives the runtime
 // --systemd-cgroup.
 
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { hostCgroupLayout, needs } from "../helpers/host.js";
 import { sleep } from "../helpers/leaks.js";
-import { command, describeCommand, expectRun } from "./command.js";
+import { command, describeCommand, engineForSuite, expectRun } from "./command.js";
 import { Podman } from "./podman.js";
 import { engineRuntimes, type EngineRuntime } from "./runtimes.js";
 
@@ -31,13 +31,7 @@ function trapping(signal: string, code: number): string[] {
 }
 
 needs("root", "podman").describe("engines: podman and the container's cgroup", () => {
-  let pm: Podman;
-  beforeAll(() => {
-    pm = Podman.start();
-  }, 300_000);
-  afterAll(async () => {
-    await pm?.stop();
-  }, 300_000);
+  const pm = engineForSuite(() => Podman.start());
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {

@@ -5,23 +5,17 @@
 // container would count from 1 again. Needs a kernel criu supports (the qemu guest, where
 // scripts/vm/run.sh runs this file by default).
 
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { sleep } from "../helpers/leaks.js";
-import { describeCommand, expectRun } from "./command.js";
+import { describeCommand, engineForSuite, expectRun } from "./command.js";
 import { Podman } from "./podman.js";
 import { engineRuntimes } from "./runtimes.js";
 
 const COUNTER = ["sh", "-c", 'i=0; while :; do i=$((i+1)); echo "$$ $i" > /tmp/n; sleep 0.1; done'];
 
 needs("root", "podman", "criu").describe("engines: podman container checkpoint and restore", () => {
-  let pm: Podman;
-  beforeAll(() => {
-    pm = Podman.start();
-  }, 300_000);
-  afterAll(async () => {
-    await pm?.stop();
-  }, 300_000);
+  const pm = engineForSuite(() => Podman.start());
 
   /** The container's count: "<pid> <n>" from /tmp/n. */
   const count = (id: string): { pid: number; n: number } => {

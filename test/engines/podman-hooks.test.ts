@@ -5,10 +5,10 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { uniqueId } from "../helpers/runtime.js";
-import { describeCommand } from "./command.js";
+import { describeCommand, engineForSuite } from "./command.js";
 import { Podman } from "./podman.js";
 import { engineRuntimes, type EngineRuntime } from "./runtimes.js";
 
@@ -29,13 +29,7 @@ function hooksDir(pm: Podman, rt: EngineRuntime, stage: string, script: string):
 }
 
 needs("root", "podman").describe("engines: podman --hooks-dir", () => {
-  let pm: Podman;
-  beforeAll(() => {
-    pm = Podman.start();
-  }, 120_000);
-  afterAll(async () => {
-    await pm?.stop();
-  }, 120_000);
+  const pm = engineForSuite(() => Podman.start());
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {

@@ -10,19 +10,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { needs } from "../helpers/host.js";
 import { sleep } from "../helpers/leaks.js";
-import { describeCommand, expectRun } from "./command.js";
+import { describeCommand, engineForSuite, expectRun } from "./command.js";
 import { IMAGE_USER } from "./image.js";
 import { Podman } from "./podman.js";
 import { engineRuntimes } from "./runtimes.js";
 
 needs("root", "podman").describe("engines: podman container lifecycle", () => {
-  let pm: Podman;
-  beforeAll(() => {
-    pm = Podman.start();
-  }, 120_000);
-  afterAll(async () => {
-    await pm?.stop();
-  }, 120_000);
+  const pm = engineForSuite(() => Podman.start());
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {

@@ -5,11 +5,11 @@
 
 import { copyFileSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { bindUnixgram } from "../../src/linux/unixgram.js";
 import { needs } from "../helpers/host.js";
 import { buildTools } from "../tools/tools.js";
-import { describeCommand, expectRun } from "./command.js";
+import { describeCommand, engineForSuite, expectRun } from "./command.js";
 import { IMAGE_MARKER, IMAGE_USER } from "./image.js";
 import { Podman } from "./podman.js";
 import { engineRuntimes } from "./runtimes.js";
@@ -22,13 +22,7 @@ function statusField(status: string, field: string): string | undefined {
 }
 
 needs("root", "podman").describe("engines: podman run", () => {
-  let pm: Podman;
-  beforeAll(() => {
-    pm = Podman.start();
-  }, 120_000);
-  afterAll(async () => {
-    await pm?.stop();
-  }, 120_000);
+  const pm = engineForSuite(() => Podman.start());
 
   for (const rt of engineRuntimes()) {
     needs(...rt.needs).describe(`with ${rt.name}`, () => {
