@@ -55,6 +55,19 @@ const HEADER_FIELD = {
   unixFds: 9,
 } as const;
 
+/** The header fields a message may carry besides its signature: code, Message key, wire type. */
+const OPTIONAL_FIELDS = [
+  [HEADER_FIELD.path, "path", "o"],
+  [HEADER_FIELD.interface, "interface", "s"],
+  [HEADER_FIELD.member, "member", "s"],
+  [HEADER_FIELD.errorName, "errorName", "s"],
+  [HEADER_FIELD.replySerial, "replySerial", "u"],
+  [HEADER_FIELD.destination, "destination", "s"],
+  [HEADER_FIELD.sender, "sender", "s"],
+] as const satisfies readonly (readonly [number, keyof Message, string])[];
+
+const FIELD_KEYS = new Map<number, keyof Message>(OPTIONAL_FIELDS.map(([code, key]) => [code, key]));
+
 function wireError(detail: string): BerthError {
   return new BerthError(detail, { op: "D-Bus message", hint: "the peer sent or was to be sent a malformed message" });
 }
@@ -412,13 +425,10 @@ export function encodeMessage(m: Omit<Message, "body" | "signature"> & { signatu
   const signature = m.signature ?? "";
   const body = m.body ?? [];
   const fields: [number, Variant][] = [];
-  if (m.path !== undefined) fields.push([HEADER_FIELD.path, { type: "o", value: m.path }]);
-  if (m.interface !== undefined) fields.push([HEADER_FIELD.interface, { type: "s", value: m.interface }]);
-  if (m.member !== undefined) fields.push([HEADER_FIELD.member, { type: "s", value: m.member }]);
-  if (m.errorName !== undefined) fields.push([HEADER_FIELD.errorName, { type: "s", value: m.errorName }]);
-  if (m.replySerial !== undefined) fields.push([HEADER_FIELD.replySerial, { type: "u", value: m.replySerial }]);
-  if (m.destination !== undefined) fields.push([HEADER_FIELD.destination, { type: "s", value: m.destination }]);
-  if (m.sender !== undefined) fields.push([HEADER_FIELD.sender, { type: "s", value: m.sender }]);
+  for (const [code, key, type] of OPTIONAL_FIELDS) {
+    const value = m[key];
+    if (value !== undefined) fields.push([code, { type, value }]);
+  }
   if (signature !== "") fields.push([HEADER_FIELD.signature, { type: "g", value: signature }]);
   const w = new Writer();
   w.byte(0x6c); // 'l': little-endian
@@ -460,34 +470,10 @@ export function decodeMessage(buf: Buffer): Message {
   r.align(8);
   const m: Message = { type: buf[1] as MessageType, flags: buf[2]!, serial, signature: "", body: [] };
   for (const [code, v] of fields) {
-    switch (code) {
-      case HEADER_FIELD.path:
-        m.path = v.value as string;
-        break;
-      case HEADER_FIELD.interface:
-        m.interface = v.value as string;
-        break;
-      case HEADER_FIELD.member:
-        m.member = v.value as string;
-        break;
-      case HEADER_FIELD.errorName:
-        m.errorName = v.value as string;
-        break;
-      case HEADER_FIELD.replySerial:
-        m.replySerial = v.value as number;
-        break;
-      case HEADER_FIELD.destination:
-        m.destination = v.value as string;
-        break;
-      case HEADER_FIELD.sender:
-        m.sender = v.value as string;
-        break;
-      case HEADER_FIELD.signature:
-        m.signature = v.value as string;
-        break;
-      default:
-        break; // unknown fields are ignored, as the specification asks
-    }
+    // Unknown fields are ignored, as the specification asks.
+    if (code === HEADER_FIELD.signature) m.signature = v.value as string;
+    const key = FIELD_KEYS.get(code);
+    if (key !== undefined) (m as unknown as Record<string, unknown>)[key] = v.value;
   }
   const bodyStart = r.offset;
   if (bodyStart + bodyLen !== buf.length) throw wireError("the body length does not match the message size");
