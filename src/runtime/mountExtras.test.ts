@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { thrown } from "../testing/thrown.js";
+import { planOptions } from "../testing/planOptions.js";
 import type { Mount, Spec } from "../spec/types.js";
 import { buildInitPlan, type InitPlanOptions } from "./planBuilder.js";
 import { encodePlan } from "./planCodec.js";
@@ -49,16 +50,9 @@ function spec(mount: Mount, userns: "none" | "new" | "join" = "none"): Spec {
 }
 
 function opts(euid = 0): InitPlanOptions {
-  return {
-    bundle,
-    fifoPath: "/run/berth/c1/exec.fifo",
-    noPivot: false,
-    preserveFds: 0,
-    listenFds: 0,
-    consoleSocket: false,
-    wait: false,
+  return planOptions(bundle, {
     host: { hasKcore: () => false, lastCap: () => 40, inUserNs: () => false, euid: () => euid, readlink: () => "user:[4026531837]" },
-  };
+  });
 }
 
 const bind = (options: string[], extra: Partial<Mount> = {}): Mount => ({

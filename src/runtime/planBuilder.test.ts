@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { thrown } from "../testing/thrown.js";
+import { planOptions } from "../testing/planOptions.js";
 import type { Process, Spec } from "../spec/types.js";
 import {
   DEFAULT_PATH,
@@ -62,17 +63,7 @@ function baseSpec(): Spec {
 }
 
 function opts(extra: Partial<InitPlanOptions> = {}): InitPlanOptions {
-  return {
-    bundle,
-    fifoPath: "/run/berth/c1/exec.fifo",
-    noPivot: false,
-    preserveFds: 0,
-    listenFds: 0,
-    consoleSocket: false,
-    wait: false,
-    host: { hasKcore: () => false, lastCap: () => 40, inUserNs: () => false },
-    ...extra,
-  };
+  return planOptions(bundle, extra);
 }
 
 describe("buildInitPlan: basics", () => {

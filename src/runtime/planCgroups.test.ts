@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Spec } from "../spec/types.js";
 import { buildInitPlan } from "./planBuilder.js";
 import { placeInCgroups } from "./planCgroups.js";
+import { planOptions } from "../testing/planOptions.js";
 import { HYBRID_LAYOUT } from "../testing/layouts.js";
 
 let bundle: string;
@@ -33,17 +34,7 @@ function spec(userns: boolean): Spec {
   };
 }
 
-const built = (userns: boolean) =>
-  buildInitPlan(spec(userns), {
-    bundle,
-    fifoPath: "/run/berth/c1/exec.fifo",
-    noPivot: false,
-    preserveFds: 0,
-    listenFds: 0,
-    consoleSocket: false,
-    wait: false,
-    host: { hasKcore: () => false, lastCap: () => 40, inUserNs: () => false },
-  });
+const built = (userns: boolean) => buildInitPlan(spec(userns), planOptions(bundle));
 
 const placement = {
   state: {
