@@ -6,9 +6,9 @@
 // Everything runs synchronously (stop() included), so the cleanup at exit can use it.
 
 import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { containerdConfig, ociArchive, privatePodman, tarRootfs } from "./engineSetup.mjs";
 
 const FIXED_RUN_DIRS = ["/run/containerd/fifo", "/run/containerd/s", "/run/containerd"]; // made by ctr and the shims whatever the config says
 
@@ -96,71 +96,6 @@ function run(file, args, { env, dir, timeoutMs = 60_000 } = {}) {
   return res;
 }
 
-function hardLimit(row, cap) {
-  const line = fs
-    .readFileSync("/proc/self/limits", "utf8")
-    .split("\n")
-    .find((l) => l.startsWith(row));
-  const hard = line?.slice(26).trim().split(/\s+/)[1];
-  return hard === undefined || hard === "unlimited" ? cap : Math.min(Number(hard), cap);
-}
-
-/** The rootfs as an image layer (owners as numbers). */
-function tarRootfs(rootfs, out) {
-  const r = spawnSync("tar", ["-C", rootfs, "--numeric-owner", "-cf", out, "."], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`tar of ${rootfs} failed: ${r.stderr}`);
-  return out;
-}
-
-/** An OCI image archive holding image `name` whose one layer is `layerTar` (containerd reads the name annotation). */
-function ociArchive(layerTar, name, dir, out) {
-  const blobs = path.join(dir, "blobs", "sha256");
-  fs.mkdirSync(blobs, { recursive: true });
-  const blob = (data) => {
-    const hex = createHash("sha256").update(data).digest("hex");
-    fs.writeFileSync(path.join(blobs, hex), data);
-    return { digest: `sha256:${hex}`, size: data.length };
-  };
-  const layer = blob(fs.readFileSync(layerTar));
-  const config = blob(
-    Buffer.from(
-      JSON.stringify({
-        architecture: "amd64",
-        os: "linux",
-        config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["sh"] },
-        rootfs: { type: "layers", diff_ids: [layer.digest] },
-      }),
-    ),
-  );
-  const manifest = blob(
-    Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
-        layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...layer }],
-      }),
-    ),
-  );
-  fs.writeFileSync(
-    path.join(dir, "index.json"),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: "application/vnd.oci.image.manifest.v1+json",
-          ...manifest,
-          annotations: { "io.containerd.image.name": name, "org.opencontainers.image.ref.name": "latest" },
-        },
-      ],
-    }),
-  );
-  fs.writeFileSync(path.join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  const r = spawnSync("tar", ["-C", dir, "-cf", out, "."], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`tar of ${dir} failed: ${r.stderr}`);
-  return out;
-}
-
 /** podman with private storage (vfs), run, tmp and network directories, cgroupfs, file events. */
 export class Podman {
   image = "localhost/berth-bench-busybox:latest";
@@ -168,52 +103,7 @@ export class Podman {
   constructor(work, rootfs, tag) {
     this.dir = path.join(work, "podman");
     this.cgroupParent = `/berth-bench-podman-${tag}`;
-    const d = (name) => {
-      const p = path.join(this.dir, name);
-      fs.mkdirSync(p, { recursive: true });
-      return p;
-    };
-    d(".");
-    const nofile = hardLimit("Max open files", 1_048_576);
-    const nproc = hardLimit("Max processes", 32_768);
-    fs.writeFileSync(
-      path.join(this.dir, "containers.conf"),
-      [
-        "[containers]",
-        `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]`,
-        'log_driver = "k8s-file"',
-        "[engine]",
-        'cgroup_manager = "cgroupfs"',
-        'events_logger = "file"',
-        "",
-      ].join("\n"),
-    );
-    fs.writeFileSync(
-      path.join(this.dir, "storage.conf"),
-      ["[storage]", 'driver = "vfs"', `graphroot = "${d("root")}"`, `runroot = "${d("run")}"`, ""].join("\n"),
-    );
-    this.env = {
-      ...process.env,
-      CONTAINERS_CONF: path.join(this.dir, "containers.conf"),
-      CONTAINERS_STORAGE_CONF: path.join(this.dir, "storage.conf"),
-    };
-    for (const k of ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"]) delete this.env[k];
-    this.global = [
-      "--root",
-      path.join(this.dir, "root"),
-      "--runroot",
-      path.join(this.dir, "run"),
-      "--storage-driver",
-      "vfs",
-      "--tmpdir",
-      d("tmp"),
-      "--network-config-dir",
-      d("net"),
-      "--cgroup-manager",
-      "cgroupfs",
-      "--events-backend",
-      "file",
-    ];
+    ({ env: this.env, global: this.global } = privatePodman(this.dir, "cgroupfs"));
     const tar = tarRootfs(rootfs, path.join(this.dir, "image.tar"));
     this.ok(["import", "--quiet", tar, this.image]);
     fs.rmSync(tar);
@@ -280,24 +170,7 @@ export class Containerd {
   async start(rootfs) {
     const d = this.dir;
     const config = path.join(d, "config.toml");
-    fs.writeFileSync(
-      config,
-      [
-        "version = 2",
-        `root = "${path.join(d, "root")}"`,
-        `state = "${path.join(d, "state")}"`,
-        'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
-        "[grpc]",
-        `  address = "${this.socket}"`,
-        "[ttrpc]",
-        `  address = "${this.socket}.ttrpc"`,
-        "[debug]",
-        `  address = "${path.join(d, "debug.sock")}"`,
-        '[plugins."io.containerd.internal.v1.opt"]',
-        `  path = "${path.join(d, "opt")}"`,
-        "",
-      ].join("\n"),
-    );
+    fs.writeFileSync(config, containerdConfig(d, this.socket));
     const log = fs.openSync(path.join(d, "containerd.log"), "w");
     try {
       this.daemon = spawn("containerd", ["--config", config], { stdio: ["ignore", log, log] });

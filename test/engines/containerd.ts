@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { TMP_PREFIX } from "../helpers/env.js";
 import { findLeaks, isAlive, processesMatching, sleep } from "../helpers/leaks.js";
 import { command, expectOk, type CommandOptions, type CommandResult } from "./command.js";
+import { containerdConfig } from "../../bench/engineSetup.mjs";
 import { buildImageRootfs, ociArchive, tarRootfs } from "./image.js";
 import { sweepMountsAndCgroups, type EngineRuntime } from "./runtimes.js";
 
@@ -73,25 +74,7 @@ export class Containerd {
   private async startDaemon(): Promise<void> {
     const d = this.dir;
     const config = join(d, "config.toml");
-    writeFileSync(
-      config,
-      [
-        "version = 2",
-        `root = "${join(d, "root")}"`,
-        `state = "${join(d, "state")}"`,
-        // CRI would set up networking and more; the suite drives containerd with ctr only.
-        'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]',
-        "[grpc]",
-        `  address = "${this.socket}"`,
-        "[ttrpc]",
-        `  address = "${this.socket}.ttrpc"`,
-        "[debug]",
-        `  address = "${join(d, "debug.sock")}"`,
-        '[plugins."io.containerd.internal.v1.opt"]',
-        `  path = "${join(d, "opt")}"`,
-        "",
-      ].join("\n"),
-    );
+    writeFileSync(config, containerdConfig(d, this.socket));
     const log = openSync(join(d, "containerd.log"), "w");
     try {
       this.daemon = spawn("containerd", ["--config", config], { stdio: ["ignore", log, log] });

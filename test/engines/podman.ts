@@ -11,7 +11,7 @@
 // container's scope libpod-<id>.scope. Elsewhere the cgroupfs manager, with a plain
 // directory as the parent.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -19,18 +19,9 @@ import { TMP_PREFIX } from "../helpers/env.js";
 import { has } from "../helpers/host.js";
 import { findLeaks, processesMatching, sleep } from "../helpers/leaks.js";
 import { command, describeCommand, expectOk, type CommandOptions, type CommandResult } from "./command.js";
+import { privatePodman } from "../../bench/engineSetup.mjs";
 import { buildImageRootfs, tarRootfs } from "./image.js";
 import { restoreRoots, snapshotRoots, sweepMountsAndCgroups, type EngineRuntime } from "./runtimes.js";
-
-/** A hard limit of this process from /proc/self/limits ("Max open files" …), capped at `cap`. */
-function hardLimit(row: string, cap: number): number {
-  const line = readFileSync("/proc/self/limits", "utf8")
-    .split("\n")
-    .find((l) => l.startsWith(row));
-  const hard = line?.slice(26).trim().split(/\s+/)[1];
-  if (hard === undefined || hard === "unlimited") return cap;
-  return Math.min(Number(hard), cap);
-}
 
 export interface RunFlags {
   /** --network value (default "none"). */
@@ -70,57 +61,10 @@ export class Podman {
 
   private constructor() {
     this.dir = mkdtempSync(`${TMP_PREFIX}podman-`);
-    const d = (name: string): string => {
-      const p = join(this.dir, name);
-      mkdirSync(p, { recursive: true });
-      return p;
-    };
-    // podman as root raises a container's RLIMIT_NOFILE and RLIMIT_NPROC to its own ceiling,
-    // which fails where the test process's hard limits are lower and it may not raise them
-    // (no CAP_SYS_RESOURCE); default to limits the runtimes can set.
-    const nofile = hardLimit("Max open files", 1_048_576);
-    const nproc = hardLimit("Max processes", 32_768);
-    this.nproc = nproc;
-    writeFileSync(
-      join(this.dir, "containers.conf"),
-      [
-        "[containers]",
-        `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=${nproc}:${nproc}"]`,
-        'log_driver = "k8s-file"',
-        "[engine]",
-        `cgroup_manager = "${this.cgroupManager}"`,
-        'events_logger = "file"',
-        "",
-      ].join("\n"),
-    );
-    writeFileSync(
-      join(this.dir, "storage.conf"),
-      ["[storage]", 'driver = "vfs"', `graphroot = "${d("root")}"`, `runroot = "${d("run")}"`, ""].join("\n"),
-    );
-    this.env = {
-      ...process.env,
-      CONTAINERS_CONF: join(this.dir, "containers.conf"),
-      CONTAINERS_STORAGE_CONF: join(this.dir, "storage.conf"),
-    };
-    delete this.env.NOTIFY_SOCKET;
-    delete this.env.LISTEN_FDS;
-    delete this.env.LISTEN_PID;
-    this.global = [
-      "--root",
-      join(this.dir, "root"),
-      "--runroot",
-      join(this.dir, "run"),
-      "--storage-driver",
-      "vfs",
-      "--tmpdir",
-      d("tmp"),
-      "--network-config-dir",
-      d("net"),
-      "--cgroup-manager",
-      this.cgroupManager,
-      "--events-backend",
-      "file",
-    ];
+    const setup = privatePodman(this.dir, this.cgroupManager);
+    this.env = setup.env;
+    this.global = setup.global;
+    this.nproc = setup.nproc;
   }
 
   /** A private podman with the test image imported. */
