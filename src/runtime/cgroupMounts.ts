@@ -19,7 +19,7 @@
 //   cgroup). The hybrid host's cgroup2 mount is left out, as runc leaves it out.
 
 import { posix } from "node:path";
-import type { PlanMount } from "./plan.js";
+import { fsMount, type PlanMount } from "./plan.js";
 import { MS_BIND, MS_RDONLY, MS_REC } from "../linux/mountOptions.js";
 import { UNIFIED, type CgroupLayout } from "../linux/cgroups/detect.js";
 import type { CgroupState } from "../linux/cgroups/types.js";
@@ -69,18 +69,14 @@ function shadowedV2(m: PlanMount, state: CgroupState): CgroupMountPlan {
     return { mounts: [bind(dir, m.destination, m.flags, m.propagation)], symlinks: [] };
   return {
     mounts: [
-      {
+      fsMount({
         source: "tmpfs",
         destination: m.destination,
         fstype: "tmpfs",
         flags: (m.flags & ~BigInt(MS_BIND | MS_REC)) | BigInt(MS_RDONLY),
         data: "mode=755",
         propagation: m.propagation,
-        bind: false,
-        remountFlags: 0n,
-        destIsFile: false,
-        cgroup: false,
-      },
+      }),
     ],
     symlinks: [],
   };
@@ -106,35 +102,27 @@ function expand(m: PlanMount, state: CgroupState, layout: CgroupLayout, cgroupns
     if (userns && !cgroupns) return { mounts: dir === undefined ? [] : [bind(dir, m.destination, m.flags, m.propagation)], symlinks: [] };
     return {
       mounts: [
-        {
+        fsMount({
           source: m.source === "" ? "cgroup" : m.source,
           destination: m.destination,
           fstype: "cgroup2",
           flags: m.flags & ~BigInt(MS_BIND | MS_REC),
           data: m.data,
           propagation: m.propagation,
-          bind: false,
-          remountFlags: 0n,
-          destIsFile: false,
-          cgroup: false,
-        },
+        }),
       ],
       symlinks: [],
     };
   }
   const mounts: PlanMount[] = [
-    {
+    fsMount({
       source: "tmpfs",
       destination: m.destination,
       fstype: "tmpfs",
       flags: m.flags & ~BigInt(MS_RDONLY),
       data: "mode=755",
       propagation: m.propagation,
-      bind: false,
-      remountFlags: 0n,
-      destIsFile: false,
-      cgroup: false,
-    },
+    }),
   ];
   const symlinks: { target: string; path: string }[] = [];
   const done = new Set<string>();
@@ -148,18 +136,15 @@ function expand(m: PlanMount, state: CgroupState, layout: CgroupLayout, cgroupns
       const dest = posix.join(m.destination, name);
       if (cgroupns) {
         const named = key.startsWith("name=");
-        mounts.push({
-          source: named ? key.slice(5) : "cgroup",
-          destination: dest,
-          fstype: "cgroup",
-          flags: m.flags,
-          data: named ? key : name,
-          propagation: [],
-          bind: false,
-          remountFlags: 0n,
-          destIsFile: false,
-          cgroup: false,
-        });
+        mounts.push(
+          fsMount({
+            source: named ? key.slice(5) : "cgroup",
+            destination: dest,
+            fstype: "cgroup",
+            flags: m.flags,
+            data: named ? key : name,
+          }),
+        );
       } else {
         mounts.push(bind(dir, dest, m.flags, []));
       }

@@ -12,6 +12,7 @@ import type { Spec } from "../spec/types.js";
 import type { CgroupState } from "../linux/cgroups/types.js";
 import type { CgroupLayout } from "../linux/cgroups/detect.js";
 import { cgroupMounts } from "./cgroupMounts.js";
+import { fsMount } from "./plan.js";
 
 /** The init process's stdio paths (readlink of /proc/<pid>/fd/0..2), as runc names the file. */
 export const DESCRIPTORS_FILE = "descriptors.json";
@@ -163,18 +164,7 @@ export function cgroupBinds(spec: Spec, state: CgroupState, layout: CgroupLayout
   const out: { destination: string; source: string }[] = [];
   for (const m of spec.mounts ?? []) {
     if (m.type !== "cgroup") continue;
-    const pm = {
-      source: m.source ?? "cgroup",
-      destination: posix.resolve("/", m.destination),
-      fstype: "cgroup",
-      flags: 0n,
-      data: "",
-      propagation: [],
-      bind: false,
-      remountFlags: 0n,
-      destIsFile: false,
-      cgroup: true,
-    };
+    const pm = fsMount({ source: m.source ?? "cgroup", destination: posix.resolve("/", m.destination), fstype: "cgroup", cgroup: true });
     for (const x of cgroupMounts(pm, state, layout, cgroupns, userns).mounts) {
       if (x.bind) out.push({ destination: x.destination, source: x.source });
     }

@@ -40,6 +40,11 @@ export interface PlanMount {
   idmap?: PlanIdmap;
 }
 
+/** A mount that is not a bind: the fields given, the others at their neutral values. */
+export function fsMount(m: Pick<PlanMount, "source" | "destination" | "fstype"> & Partial<PlanMount>): PlanMount {
+  return { flags: 0n, data: "", propagation: [], bind: false, remountFlags: 0n, destIsFile: false, cgroup: false, ...m };
+}
+
 /**
  * The mapping of an idmapped bind: a user namespace made for uidMap/gidMap (uid_map text),
  * or the existing one at usernsPath. `recursive`: every mount of an rbind's tree (ridmap).
