@@ -10,16 +10,19 @@ import { findLeaks, isAlive, sleep, waitNoLeaks } from "./leaks.js";
 import { describeResult, newRoot, runtime, runtimeAsync, uniqueId, type AsyncRun, type RunOptions, type RunResult } from "./runtime.js";
 
 export class Sandbox {
-  /** The state root every call of this sandbox passes as --root. */
-  readonly root: string;
+  private rootDir: string | undefined;
   private readonly ids = new Set<string>();
   private readonly bundles: Bundle[] = [];
   private readonly idBundle = new Map<string, string>();
   private readonly pids = new Map<string, Set<number>>();
   private readonly extraPaths: string[] = [];
 
-  constructor() {
-    this.root = newRoot();
+  /**
+   * The state root every call of this sandbox passes as --root, made on first use: a suite
+   * skipped for a missing host feature makes its sandbox but never runs its cleanup.
+   */
+  get root(): string {
+    return (this.rootDir ??= newRoot());
   }
 
   /** A fresh container id, remembered for cleanup. */
@@ -185,7 +188,7 @@ export class Sandbox {
           }
     for (const b of this.bundles) rmSync(b.dir, { recursive: true, force: true });
     for (const p of this.extraPaths) rmSync(p, { recursive: true, force: true });
-    rmSync(this.root, { recursive: true, force: true });
+    if (this.rootDir !== undefined) rmSync(this.rootDir, { recursive: true, force: true });
     if (leaks.length > 0) throw new Error(`containers left traces behind:\n  ${leaks.join("\n  ")}`);
   }
 }
