@@ -3,8 +3,7 @@
 // or a flag such as `--pid-file`), the errno or underlying cause, and a hint that
 // tells the person what to change. `message` is the rendered, human sentence.
 
-import { constants } from "node:os";
-import { util } from "./lazy.js";
+import { os, util } from "./lazy.js";
 
 export interface BerthErrorInit {
   /** What berth was doing: "create", "mount", "validate", "open console socket" … */
@@ -123,7 +122,7 @@ let names: Map<number, string> | undefined;
 export function errnoName(n: number): string {
   if (names === undefined) {
     names = new Map();
-    for (const [name, num] of Object.entries(constants.errno)) if (!ALIASES.has(name)) names.set(num, name);
+    for (const [name, num] of Object.entries(os().constants.errno)) if (!ALIASES.has(name)) names.set(num, name);
   }
   return names.get(n) ?? `errno ${n}`;
 }
@@ -132,7 +131,7 @@ export function errnoName(n: number): string {
 export function describeErrno(code: string): string {
   const text = LINUX_TEXT[code];
   if (text !== undefined) return text;
-  const n = (constants.errno as Record<string, number | undefined>)[code];
+  const n = (os().constants.errno as Record<string, number | undefined>)[code];
   return n === undefined ? code : util().getSystemErrorMessage(-n);
 }
 

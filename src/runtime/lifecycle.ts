@@ -1,16 +1,15 @@
 // start, kill, delete, state and list: the operations on an existing container.
 // Each derives the status from the world first (runtime.md: an operation not
-// valid in the current status errors and has no effect).
+// valid in the current status errors and has no effect). What only some containers
+// need (hooks, Intel RDT, host mounts, a pid-namespace walk) is loaded when one does:
+// these commands are called several times per container and load nothing else.
 
 import { closeSync, constants, openSync, rmSync, unlinkSync, writeSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { BerthError, isErrno } from "../errors.js";
 import { log } from "../log.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
-import { removeIntelRdt } from "../linux/resctrl.js";
-import { runHooks, runHooksWarn } from "./hooks.js";
 import { notifyProxy } from "./notifySocket.js";
-import { unmountUnder } from "../linux/mountinfo.js";
 import { isAlive, waitGone } from "./procfs.js";
 import { processesOf } from "./ps.js";
 import { statusOf } from "./status.js";
@@ -74,8 +73,11 @@ export async function startContainer(root: string, id: string): Promise<Containe
  * poststop hooks.
  */
 export async function runPoststart(rec: ContainerRecord): Promise<void> {
+  const hooks = rec.config.hooks?.poststart;
+  if (hooks === undefined || hooks.length === 0) return;
   try {
-    runHooks("poststart", rec.config.hooks?.poststart, hookState(rec, "running", rec.pid));
+    const { runHooks } = await import("./hooks.js");
+    runHooks("poststart", hooks, hookState(rec, "running", rec.pid));
   } catch (err) {
     try {
       await killAndWait(rec);
@@ -200,10 +202,13 @@ export async function destroyContainer(root: string, rec: ContainerRecord): Prom
   if (ownsCgroup(rec)) {
     await loadCgroupManager(rec.cgroup).destroy();
   }
-  if (rec.intelRdt !== undefined) removeIntelRdt(rec.intelRdt);
-  if (rec.hostMounts !== undefined) await unmountUnder(rec.hostMounts.rootfs, rec.hostMounts.keep);
+  if (rec.intelRdt !== undefined) (await import("../linux/resctrl.js")).removeIntelRdt(rec.intelRdt);
+  if (rec.hostMounts !== undefined) await (await import("../linux/mountinfo.js")).unmountUnder(rec.hostMounts.rootfs, rec.hostMounts.keep);
   removeContainerDir(root, rec.id);
-  for (const w of runHooksWarn("poststop", rec.config.hooks?.poststop, hookState(rec, "stopped"))) log.warn(w);
+  const poststop = rec.config.hooks?.poststop;
+  if (poststop === undefined || poststop.length === 0) return;
+  const { runHooksWarn } = await import("./hooks.js");
+  for (const w of runHooksWarn("poststop", poststop, hookState(rec, "stopped"))) log.warn(w);
 }
 
 async function killAndWait(rec: ContainerRecord): Promise<void> {

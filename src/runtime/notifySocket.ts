@@ -9,7 +9,7 @@
 import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Spec } from "../spec/types.js";
-import { bindUnixgram, sendUnixgram, type Unixgram } from "../linux/unixgram.js";
+import type { Unixgram } from "../linux/unixgram.js";
 import { isAlive } from "./procfs.js";
 
 const DIR = "notify";
@@ -53,6 +53,8 @@ export interface NotifyProxy {
 async function listenNotify(containerDir: string, host: string): Promise<NotifyProxy> {
   const path = join(containerDir, DIR, SOCKET);
   rmSync(path, { force: true });
+  // Loaded here, not at start-up: every start and delete loads this module, few proxy.
+  const { bindUnixgram, sendUnixgram } = await import("../linux/unixgram.js");
   const sock: Unixgram = await bindUnixgram(path);
   chmodSync(path, 0o777);
   let closed = false;

@@ -7,37 +7,18 @@
 // value, and kernel memory is ignored with a warning. The patch is validated
 // before anything is touched, written to the cgroups through the manager, and
 // then merged into the config recorded in state.json (and, under the systemd
-// driver, into the unit's properties).
+// driver, into the unit's properties). The document's parsing is in
+// updateDocument.ts.
 
 import { readFileSync } from "node:fs";
 import { BerthError } from "../errors.js";
 import { log } from "../log.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
-import { updateIntelRdt } from "../linux/resctrl.js";
 import type { Resources } from "../spec/types.js";
-import { parseJsonText, schemaError } from "../spec/validate.js";
-import { validateConfig } from "../spec/validators.js";
 import { statusOf } from "./status.js";
 import { loadRecord, saveRecord } from "./stateStore.js";
 
 type Obj = Record<string, unknown>;
-
-/**
- * Parse and validate a LinuxResources JSON document (`source` names the file,
- * or "stdin"). Errors give the line and column of a syntax error, or the JSON
- * path of the value that does not match the runtime spec's schema.
- */
-export function parseResourcesJson(text: string, source: string): Resources {
-  const doc = parseJsonText(text, source, "update");
-  // Checked with the config schema, as a config's linux.resources.
-  const wrapped = { ociVersion: "1.0.0", linux: { resources: doc } };
-  if (!validateConfig(wrapped)) {
-    // runc accepts "pids": {} (Go leaves limit at 0, meaning unchanged).
-    const errors = (validateConfig.errors ?? []).filter((e) => !(e.keyword === "required" && e.instancePath === "/linux/resources/pids"));
-    if (errors.length > 0) throw schemaError(errors, wrapped, "update", source === "stdin" ? "the JSON on stdin" : source);
-  }
-  return doc as Resources;
-}
 
 /** Fields `update` changes; everything else in a resources document is reported and left alone. */
 const UPDATABLE: Record<string, readonly string[]> = {
@@ -187,6 +168,8 @@ export async function updateContainer(opts: UpdateOptions): Promise<Resources> {
   if ("file" in opts.request) {
     const src = opts.request.file;
     const text = readResourcesText(src, opts.readStdin ?? (() => readFileSync(0, "utf8")));
+    // The schema's validators are large: loaded only when a document is given.
+    const { parseResourcesJson } = await import("./updateDocument.js");
     req = parseResourcesJson(text, src === "-" ? "stdin" : src);
   } else {
     req = opts.request.resources;
@@ -203,6 +186,7 @@ export async function updateContainer(opts: UpdateOptions): Promise<Resources> {
   }
   for (const w of warnings) log.warn(w);
   if (opts.rdt !== undefined && (opts.rdt.l3 !== undefined || opts.rdt.mb !== undefined)) {
+    const { updateIntelRdt } = await import("../linux/resctrl.js");
     updateIntelRdt(rec.intelRdt, opts.rdt);
     const was = rec.config.linux?.intelRdt ?? {};
     const intelRdt = {
