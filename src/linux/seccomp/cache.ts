@@ -5,9 +5,9 @@
 // berth's compiler are the same. A cache file not owned by this user or
 // writable by others is never trusted.
 
-import { createHash } from "node:crypto";
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, constants } from "node:fs";
 import { join } from "node:path";
+import { sha256Hex } from "../../hash.js";
 import { compileProfile, type Seccomp } from "./profile.js";
 
 /** Bump when the compiler's output for the same profile changes. */
@@ -30,9 +30,7 @@ function libIdentity(): string {
 }
 
 function cacheKey(s: Seccomp, base: string): string {
-  return createHash("sha256")
-    .update(JSON.stringify([COMPILER_VERSION, process.arch, libIdentity(), base, s]))
-    .digest("hex");
+  return sha256Hex(JSON.stringify([COMPILER_VERSION, process.arch, libIdentity(), base, s]));
 }
 
 function readCached(file: string): { prog: SeccompProgram; warnings: string[] } | undefined {
