@@ -27,3 +27,23 @@ export const LOADERS: Record<CommandName, Loader> = {
   wait: () => import("./wait.js"),
   completion: () => import("./completion.js"),
 };
+
+let running: CommandName | undefined;
+
+/** Record the command being run (before its options are read: main.ts exits 255 when exec fails). */
+export function markRunning(name: CommandName): void {
+  running = name;
+}
+
+/** The command being run, once main.ts or dispatch.ts has chosen it. */
+export function runningCommand(): CommandName | undefined {
+  return running;
+}
+
+/** Load a command's module and run its handler with its options; resolves to the exit status. */
+export async function runCommand(name: CommandName, opts: Record<string, unknown>): Promise<number> {
+  running = name;
+  const mod = await LOADERS[name]();
+  const code = await mod.handler(opts as never);
+  return typeof code === "number" ? code : 0;
+}
