@@ -33,6 +33,10 @@ describe("leanParse's tables", () => {
       const c = def(name);
       expect(c.flags.every(plain), name).toBe(true);
       expect(lean.flags, name).toEqual(c.flags.map(asLean));
+      if (!lean.id) {
+        expect(c.positionals, name).toEqual([]);
+        continue;
+      }
       expect(c.positionals[0]?.name, name).toBe("id");
       if (lean.signal === undefined) {
         expect(c.positionals.length, name).toBe(1);
@@ -77,7 +81,7 @@ const TAILS: Record<string, string[][]> = {
     ["c1", "9", "x"],
     ["c1", "--", "9"],
   ],
-  list: [[]],
+  list: [[], ["--format", "json"], ["-f", "table"], ["-q"], ["--quiet", "--format=json"], ["--format", "yaml"], ["c1"], ["--format"]],
   exec: [["c1", "true"]],
 };
 
@@ -112,6 +116,7 @@ describe("leanParse", () => {
       ["--root", "/run/runc", "--systemd-cgroup", "delete", "--force", "c1"],
       ["--root", "/run/runc", "pause", "c1"],
       ["--root", "/run/runc", "resume", "c1"],
+      ["--root", "/run/runc", "list", "--format", "json"],
     ];
     for (const argv of engines) expect(leanParse(argv), argv.join(" ")).toBeDefined();
   });
@@ -126,7 +131,8 @@ describe("leanParse", () => {
       ["delete", "c1", "--force"],
       ["kill", "--signal", "9", "c1"],
       ["--root", "state"],
-      ["list"],
+      ["list", "c1"],
+      ["list", "--format", "csv"],
       ["help", "state"],
       ["constructor", "c1"],
       ["__proto__", "c1"],

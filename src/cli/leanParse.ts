@@ -6,7 +6,7 @@
 // a thread that pre-faults memory (about a quarter of `berth state`'s time).
 //
 // It accepts only `[global flags] COMMAND [its flags] ID [SIGNAL]` for those six
-// commands, in the forms fastParse.ts reads them, and gives the options
+// commands (and `list [its flags]`), in the forms fastParse.ts reads them, and gives the options
 // options.ts would give. Anything else (help, --trace, a flag after the id, `--`,
 // a missing or extra argument) returns undefined and the grammar's parser takes
 // over. leanParse.test.ts checks the tables below against the grammar and the
@@ -14,7 +14,7 @@
 
 import { defaultRoot } from "../runtime/stateStore.js";
 
-export type LeanCommand = "state" | "start" | "kill" | "delete" | "pause" | "resume";
+export type LeanCommand = "state" | "start" | "kill" | "delete" | "pause" | "resume" | "list";
 
 export interface LeanFlag {
   readonly name: string;
@@ -36,14 +36,21 @@ export const LEAN_GLOBALS: readonly LeanFlag[] = [
   { name: "criu", value: true },
 ];
 
-/** Each command's flags; `signal`: kill's optional second positional. */
-export const LEAN_COMMANDS: Readonly<Record<LeanCommand, { flags: readonly LeanFlag[]; signal?: string }>> = {
-  state: { flags: [] },
-  start: { flags: [] },
-  pause: { flags: [] },
-  resume: { flags: [] },
-  delete: { flags: [{ name: "force", alias: "f", value: false }] },
-  kill: { flags: [{ name: "all", alias: "a", value: false }], signal: "SIGTERM" },
+/** Each command's flags; `id`: it takes the container id; `signal`: kill's optional second positional. */
+export const LEAN_COMMANDS: Readonly<Record<LeanCommand, { flags: readonly LeanFlag[]; id: boolean; signal?: string }>> = {
+  state: { flags: [], id: true },
+  start: { flags: [], id: true },
+  pause: { flags: [], id: true },
+  resume: { flags: [], id: true },
+  delete: { flags: [{ name: "force", alias: "f", value: false }], id: true },
+  kill: { flags: [{ name: "all", alias: "a", value: false }], id: true, signal: "SIGTERM" },
+  list: {
+    flags: [
+      { name: "format", alias: "f", value: true, choices: ["table", "json"], default: "table" },
+      { name: "quiet", alias: "q", value: false },
+    ],
+    id: false,
+  },
 };
 
 export interface Lean {
@@ -110,11 +117,13 @@ export function leanParse(args: readonly string[]): Lean | undefined {
   }
   const rest = args.slice(i);
   const id = rest[0];
-  if (id === undefined || id === "" || id.startsWith("-") || rest.length > (def.signal === undefined ? 1 : 2)) return undefined;
+  if (!def.id) {
+    if (rest.length > 0) return undefined;
+  } else if (id === undefined || id === "" || id.startsWith("-") || rest.length > (def.signal === undefined ? 1 : 2)) return undefined;
   const opts: Record<string, unknown> = {};
   for (const f of [...LEAN_GLOBALS, ...def.flags]) opts[camel(f.name)] = f.value ? (raw[f.name] ?? f.default) : raw[f.name] === true;
   opts.root = typeof raw.root === "string" ? raw.root : defaultRoot();
-  opts.id = id;
+  if (def.id) opts.id = id;
   if (def.signal !== undefined) opts.signal = rest[1] ?? def.signal;
   return { command, opts };
 }

@@ -1,6 +1,6 @@
 // berth's command line, in runc's grammar (grammar.ts): global options, then a
 // subcommand, its options, and its arguments. The lines engines send for every
-// container (state, start, kill, delete, pause, resume) are read by a small parser
+// container (state, start, kill, delete, pause, resume) and list are read by a small parser
 // that needs no grammar (leanParse.ts) and run by handlers loaded with this module
 // (commands/lean.ts); every other line goes through dispatch.ts:
 // the grammar's table-driven parser, help written from the same table, and yargs

@@ -1,5 +1,5 @@
 // The commands engines call for every container (state, start, kill, delete,
-// pause, resume), loaded with main.ts itself rather than on demand: each
+// pause, resume) and list, loaded with main.ts itself rather than on demand: each
 // on-demand chunk is a module of its own to instantiate, and these commands'
 // code, split across the chunks other commands share, made up most of what they
 // loaded. main.ts runs them when leanParse.ts has read the line.
@@ -7,6 +7,7 @@
 import type { LeanCommand } from "../leanParse.js";
 import * as deleteCommand from "./delete.js";
 import * as kill from "./kill.js";
+import * as list from "./list.js";
 import * as pause from "./pause.js";
 import * as resume from "./resume.js";
 import * as start from "./start.js";
@@ -19,4 +20,5 @@ export const LEAN_HANDLERS: Record<LeanCommand, { handler: (opts: never) => Prom
   delete: deleteCommand,
   pause,
   resume,
+  list,
 };
