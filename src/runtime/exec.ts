@@ -15,7 +15,7 @@ import { loadCgroupManager } from "../linux/cgroups/manager.js";
 import { joinIntelRdt } from "../linux/resctrl.js";
 import { runHelper } from "./spawnInit.js";
 import { begin, span } from "../trace.js";
-import { loadRecord, seccompCacheDir, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
+import { loadRecord, loadSeccomp, seccompCacheDir, writeFileAtomic, type ContainerRecord } from "./stateStore.js";
 import { SECCOMP_FILTER_FLAG_NEW_LISTENER, type Seccomp } from "../linux/seccomp/profile.js";
 import { connectAgent, containerProcessState } from "./seccompAgent.js";
 import { activeLsms, refuseLabel } from "../linux/lsm.js";
@@ -214,7 +214,7 @@ export async function execInContainer(opts: ExecOptions): Promise<number> {
   checkTerminal("exec", proc.terminal === true, opts);
   validated();
   const namespaces = namespacePathsOf(rec.config.linux?.namespaces, rec.pid);
-  const seccomp = rec.config.linux?.seccomp as Seccomp | null | undefined;
+  const seccomp = loadSeccomp(opts.root, rec) as Seccomp | null | undefined;
   const plan = span("build plan", () =>
     buildExecPlan(proc, {
       initPid: rec.pid,

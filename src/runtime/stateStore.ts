@@ -1,5 +1,5 @@
 // The on-disk state of containers: <root>/<id>/state.json (+ exec.fifo while
-// the container is `created`). The id directory is created with one atomic
+// the container is `created`, and seccomp.json when its config has linux.seccomp). The id directory is created with one atomic
 // mkdir, so two concurrent creates of one id have exactly one winner. Writes go
 // to a temp file and are renamed into place. Status is derived, never stored.
 
@@ -30,6 +30,7 @@ import type { RdtPlacement } from "../linux/resctrl.js";
 export const OCI_VERSION = "1.3.0";
 export const STATE_FILE = "state.json";
 export const FIFO_FILE = "exec.fifo";
+export const SECCOMP_FILE = "seccomp.json";
 
 /** Everything later commands need, so they never re-read the bundle. */
 export interface ContainerRecord {
@@ -63,6 +64,8 @@ export interface ContainerRecord {
   creating?: boolean;
   /** The berth process making the container (pid and start time): while pid is 0, whether the create still runs. */
   creator?: { pid: number; startTime: string };
+  /** config.linux.seccomp is in seccomp.json, not in state.json (see saveRecord). */
+  seccompFile?: true;
 }
 
 export type Status = OciState["status"];
@@ -119,7 +122,7 @@ export function removeContainerDir(root: string, id: string): void {
   const dir = containerDir(root, id);
   // The usual content is known: remove it directly; anything else falls back to a recursive remove.
   try {
-    for (const f of [STATE_FILE, FIFO_FILE]) {
+    for (const f of [STATE_FILE, FIFO_FILE, SECCOMP_FILE]) {
       try {
         unlinkSync(join(dir, f));
       } catch (err) {
@@ -155,8 +158,43 @@ export function writeFileAtomic(path: string, data: string, mode = 0o644, durabl
   }
 }
 
+/**
+ * Write state.json. A config's linux.seccomp goes to seccomp.json instead, written once: an
+ * engine's default profile is most of the config, and only exec needs it, while the commands
+ * engines call for every container (start, kill, delete, state) parse the record each time.
+ */
 export function saveRecord(root: string, rec: ContainerRecord): void {
-  writeFileAtomic(join(containerDir(root, rec.id), STATE_FILE), JSON.stringify(rec), 0o600, false);
+  const dir = containerDir(root, rec.id);
+  const linux = rec.config.linux;
+  let stored = rec;
+  if (linux?.seccomp !== undefined && linux.seccomp !== null) {
+    const file = join(dir, SECCOMP_FILE);
+    if (!existsSync(file)) writeFileAtomic(file, JSON.stringify(linux.seccomp), 0o600, false);
+    const rest = { ...linux };
+    delete rest.seccomp;
+    stored = { ...rec, config: { ...rec.config, linux: rest }, seccompFile: true };
+  }
+  writeFileAtomic(join(dir, STATE_FILE), JSON.stringify(stored), 0o600, false);
+}
+
+/**
+ * The container's linux.seccomp, which exec applies to its process: from seccomp.json, or
+ * from state.json for a record written before it moved out. A record that says the file
+ * exists and a file that cannot be read is an error, never a process without the filter.
+ */
+export function loadSeccomp(root: string, rec: ContainerRecord): unknown {
+  if (rec.seccompFile !== true) return rec.config.linux?.seccomp;
+  const file = join(containerDir(root, rec.id), SECCOMP_FILE);
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as unknown;
+  } catch (err) {
+    throw BerthError.fromSys(
+      "load seccomp profile",
+      file,
+      err,
+      "the container's seccomp profile is gone or damaged; delete the container and create it again",
+    );
+  }
 }
 
 export function notExist(id: string): BerthError {
