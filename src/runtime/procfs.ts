@@ -2,7 +2,7 @@
 // paired with the process start time (field 22 of /proc/<pid>/stat) so a
 // recycled pid is not mistaken for the container's init.
 
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 export interface ProcStat {
   state: string;
@@ -11,9 +11,13 @@ export interface ProcStat {
 }
 
 export function readProcStat(pid: number): ProcStat | undefined {
+  const path = `/proc/${pid}/stat`;
+  // A stopped container's init is usually gone: looked for first, since the exception a
+  // failed read throws costs a delete or a state more than the stat.
+  if (!existsSync(path)) return undefined;
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, "latin1");
+    text = readFileSync(path, "latin1");
   } catch {
     return undefined;
   }

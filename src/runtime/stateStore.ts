@@ -123,8 +123,12 @@ export function removeContainerDir(root: string, id: string): void {
   // The usual content is known: remove it directly; anything else falls back to a recursive remove.
   try {
     for (const f of [STATE_FILE, FIFO_FILE, SECCOMP_FILE]) {
+      // Looked for first: the fifo is usually gone (start removed it), the profile often absent,
+      // and an exception costs a delete more than the stat.
+      const path = join(dir, f);
+      if (!existsSync(path)) continue;
       try {
-        unlinkSync(join(dir, f));
+        unlinkSync(path);
       } catch (err) {
         if (!isErrno(err, "ENOENT")) throw err;
       }

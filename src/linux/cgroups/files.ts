@@ -1,6 +1,6 @@
 // Small helpers for reading and writing cgroupfs control files.
 
-import { closeSync, openSync, readdirSync, readFileSync, writeSync, constants } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, statSync, writeSync, constants } from "node:fs";
 import { join } from "node:path";
 import { BerthError, isErrno } from "../../errors.js";
 
@@ -48,6 +48,9 @@ export function readPids(dir: string, recursive: boolean, into: Set<number> = ne
 /** Names of the child cgroup directories of `dir` (none if it is gone). */
 export function childCgroups(dir: string): string[] {
   try {
+    // cgroupfs gives a directory 2 links plus one per subdirectory: 2 means no child cgroup,
+    // and no listing (a delete looks below each of its leaves, which seldom have children).
+    if (statSync(dir).nlink === 2) return [];
     return readdirSync(dir, { withFileTypes: true })
       .filter((d) => d.isDirectory())
       .map((d) => d.name);
