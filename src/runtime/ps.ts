@@ -23,11 +23,35 @@ export function processesOf(rec: ContainerRecord): number[] {
   return pids.sort((a, b) => a - b);
 }
 
+interface BunSpawnSync {
+  spawnSync(cmd: string[], opts: { stdout: "pipe"; stderr: "pipe" }): { exitCode: number | null; stdout: Uint8Array; stderr: Uint8Array };
+}
+const bun = (globalThis as { Bun?: BunSpawnSync }).Bun;
+
+/**
+ * Run ps(1) and wait for it: status, stdout and stderr. Under Bun (the shipped executable)
+ * through its native spawnSync; node:child_process costs Bun more to load than ps takes.
+ */
+function runPs(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  if (bun === undefined) {
+    const res = childProcess().spawnSync("ps", args, { encoding: "utf8" });
+    if (res.error !== undefined) throw BerthError.fromSys("ps", "ps", res.error, "install procps");
+    return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+  }
+  let res: ReturnType<BunSpawnSync["spawnSync"]>;
+  try {
+    res = bun.spawnSync(["ps", ...args], { stdout: "pipe", stderr: "pipe" });
+  } catch (err) {
+    throw BerthError.fromSys("ps", "ps", err, "install procps");
+  }
+  const text = new TextDecoder();
+  return { status: res.exitCode, stdout: text.decode(res.stdout), stderr: text.decode(res.stderr) };
+}
+
 /** ps(1)'s output (default `ps -ef`) reduced to the header and the container's processes. */
 export function psTable(pids: number[], psArgs: string[]): string {
   const args = psArgs.length > 0 ? psArgs : ["-ef"];
-  const res = childProcess().spawnSync("ps", args, { encoding: "utf8" });
-  if (res.error !== undefined) throw BerthError.fromSys("ps", "ps", res.error, "install procps");
+  const res = runPs(args);
   if (res.status !== 0) throw new BerthError(`ps ${args.join(" ")} failed: ${res.stderr.trim()}`, { op: "ps", path: "ps-args" });
   const lines = res.stdout.split("\n");
   const header = lines[0] ?? "";
