@@ -4,48 +4,13 @@
 // returns undefined and the yargs fallback takes over, which also produces the
 // error message. Values stay text here; options.ts reads them as their types say.
 
-import { COMMANDS, GLOBAL_FLAGS, lookupFlag, takesValue, type CommandDef, type FlagDef } from "./grammar.js";
+import { COMMANDS, GLOBAL_FLAGS, type CommandDef, type FlagDef } from "./grammar.js";
+import { flagDefaults, lookupFlag, takeFlag, takesValue } from "./flags.js";
 import { defaultRoot } from "../runtime/stateStore.js";
 
 export interface Parsed {
   command: CommandDef;
   argv: Record<string, unknown>;
-}
-
-function defaults(flags: readonly FlagDef[], out: Record<string, unknown>): void {
-  for (const f of flags) {
-    if (f.type === "boolean") out[f.name] = f.default ?? false;
-    else if (f.type === "repeatable") out[f.name] = [];
-    else if (f.default !== undefined) out[f.name] = f.default;
-  }
-}
-
-/** Consume one flag at args[i]; returns the next index, or -1 if unsure. */
-function takeFlag(flags: readonly FlagDef[], args: string[], i: number, out: Record<string, unknown>): number {
-  const hit = lookupFlag(flags, args[i]!);
-  if (hit === undefined) return -1;
-  const { def, inline } = hit;
-  if (def.optionalValue === true) {
-    out[def.name] = inline ?? "";
-    return i + 1;
-  }
-  if (!takesValue(def)) {
-    if (inline === undefined) out[def.name] = true;
-    else if (inline === "true" || inline === "false") out[def.name] = inline === "true";
-    else return -1;
-    return i + 1;
-  }
-  let value = inline;
-  let next = i + 1;
-  if (value === undefined) {
-    if (i + 1 >= args.length) return -1;
-    value = args[i + 1]!;
-    next = i + 2;
-  }
-  if (def.choices !== undefined && !def.choices.includes(value)) return -1;
-  if (def.type === "repeatable") (out[def.name] as string[]).push(value);
-  else out[def.name] = value;
-  return next;
 }
 
 /**
@@ -71,7 +36,7 @@ export function assignPositionals(command: CommandDef, positionals: string[], ou
 
 export function fastParse(args: string[]): Parsed | undefined {
   const argv: Record<string, unknown> = { root: defaultRoot() };
-  defaults(GLOBAL_FLAGS, argv);
+  flagDefaults(GLOBAL_FLAGS, argv);
   let i = 0;
   while (i < args.length && args[i]!.startsWith("-")) {
     i = takeFlag(GLOBAL_FLAGS, args, i, argv);
@@ -79,7 +44,7 @@ export function fastParse(args: string[]): Parsed | undefined {
   }
   const command = (COMMANDS as readonly CommandDef[]).find((c) => c.name === args[i]);
   if (command === undefined) return undefined;
-  defaults(command.flags, argv);
+  flagDefaults(command.flags, argv);
   const flags = [...command.flags, ...GLOBAL_FLAGS];
   const positionals: string[] = [];
   i++;

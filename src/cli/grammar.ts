@@ -3,44 +3,22 @@
 // table: the fast parser (fastParse.ts), the yargs fallback for malformed input
 // (yargsCli.ts), `--help` (help.ts), the typed options each command receives
 // (options.ts), the man pages and the shell completions (docs/). It is plain data
-// and imports nothing, so loading it costs nothing on the fast path. The command
-// modules are loaded lazily from commands/index.ts.
+// (a flag's rule, how it is read, is flags.ts's FlagRule). The command modules are
+// loaded lazily from commands/index.ts; leanParse.ts keeps a checked copy of the
+// flags of the commands engines call for every container.
 //
 // To add a command: one entry in COMMANDS below, one line in commands/index.ts,
 // and its module commands/<name>.ts taking `CommandOptions<"name">`.
 
-/**
- * How a flag's value is read:
- *   boolean     --x, --x=true, --x=false
- *   string      --x V or --x=V (with `choices`, one of them)
- *   number      an integer (non-negative unless `signed`, at most `max`)
- *   duration    a Go duration ("5s", "500ms", "1m30s"), given to the command in milliseconds
- *   size        bytes or a binary size ("100M", "1g", "512KiB"), or -1 for no limit
- *   repeatable  a string that may be given several times; the command gets them all, in order
- */
-export type FlagType = "boolean" | "string" | "number" | "duration" | "size" | "repeatable";
+import { takesValue, type FlagRule } from "./flags.js";
 
-export interface FlagDef {
-  readonly name: string;
-  /** One-letter (or Go-style) alternative name, used with a single dash. */
-  readonly alias?: string;
-  readonly type: FlagType;
+export { lookupFlag, takesValue, type FlagType } from "./flags.js";
+
+/** A flag: how it is read (FlagRule), and the words help, man pages and completion show. */
+export interface FlagDef extends FlagRule {
   readonly describe: string;
   /** The value's name in help, man pages and completion: FILE and DIR complete paths. */
   readonly value?: string;
-  /** Default as it would be written on the command line. */
-  readonly default?: string | boolean;
-  readonly choices?: readonly string[];
-  /** number: negative values allowed. */
-  readonly signed?: boolean;
-  /** number: the largest value allowed. */
-  readonly max?: number;
-  /** An empty value counts as not given (runc's update flags: "" leaves a setting alone). */
-  readonly emptyIsUnset?: boolean;
-  /** Accepted for compatibility; the command refuses it with an error naming the flag. */
-  readonly refused?: string;
-  /** string: the value may only follow `=` (`--x=V`); a bare `--x` gives "" and never takes the next argument. */
-  readonly optionalValue?: boolean;
 }
 
 export interface PositionalDef {
@@ -505,27 +483,6 @@ export type CommandName = (typeof COMMANDS)[number]["name"];
 
 export function findCommand(name: string | undefined): CommandDef | undefined {
   return (COMMANDS as readonly CommandDef[]).find((c) => c.name === name);
-}
-
-/** Whether a flag reads a value (the next argument, or after `=`); an optional value only ever follows `=`. */
-export function takesValue(f: FlagDef): boolean {
-  return f.type !== "boolean" && f.optionalValue !== true;
-}
-
-/** The flag a token names (`--name`, `-name`, `-a`, with or without `=value`), among `flags`. */
-export function lookupFlag(flags: readonly FlagDef[], token: string): { def: FlagDef; inline?: string } | undefined {
-  let name: string;
-  if (token.startsWith("--")) name = token.slice(2);
-  else if (token.startsWith("-") && token.length > 1) name = token.slice(1);
-  else return undefined;
-  let inline: string | undefined;
-  const eq = name.indexOf("=");
-  if (eq >= 0) {
-    inline = name.slice(eq + 1);
-    name = name.slice(0, eq);
-  }
-  const def = flags.find((f) => f.name === name || (f.alias !== undefined && f.alias === name));
-  return def === undefined ? undefined : { def, inline };
 }
 
 /** How messages name a positional argument: "container id", "shell". */

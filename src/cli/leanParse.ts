@@ -1,129 +1,130 @@
 // The command lines engines send for every container, parsed without loading the
 // grammar. containerd's shim and podman call state, start, kill and delete (and
-// pause/resume) several times per container, and each call is a new process: the
-// grammar table, the general parser and the option reader made up most of what
+// pause/resume, update) several times per container, and each call is a new process:
+// the grammar table, the general parser and the option reader made up most of what
 // such a command loaded, and pushed its heap past the point where the engine starts
-// a thread that pre-faults memory (about a quarter of `berth state`'s time).
+// a thread that pre-faults memory (about a fifth of `berth state`'s time).
 //
-// It accepts only `[global flags] COMMAND [its flags] ID [SIGNAL]` for those six
-// commands (and `list [its flags]`), in the forms fastParse.ts reads them, and gives the options
-// options.ts would give. Anything else (help, --trace, a flag after the id, `--`,
-// a missing or extra argument) returns undefined and the grammar's parser takes
-// over. leanParse.test.ts checks the tables below against the grammar and the
-// result against fastParse + toOptions, so the two cannot drift apart.
+// It accepts only `[global flags] COMMAND [its flags] ID [SIGNAL]` for the commands
+// below (and `list [its flags]`), reads them with the same rules as the grammar's
+// parser (flags.ts), and leaves anything else (help, --trace, a flag after the id,
+// `--`, a missing or extra argument) to that parser. leanParse.test.ts checks the
+// tables below against the grammar and the result against fastParse + toOptions, so
+// the two cannot drift apart.
 
 import { defaultRoot } from "../runtime/stateStore.js";
+import { flagDefaults, readFlags, takeFlag, type FlagRule } from "./flags.js";
 
-export type LeanCommand = "state" | "start" | "kill" | "delete" | "pause" | "resume" | "list";
-
-export interface LeanFlag {
-  readonly name: string;
-  readonly alias?: string;
-  /** Reads a value (the next argument, or after `=`); otherwise a boolean. */
-  readonly value: boolean;
-  readonly choices?: readonly string[];
-  readonly default?: string;
-}
+export type LeanCommand = "state" | "start" | "kill" | "delete" | "pause" | "resume" | "list" | "update" | "events";
 
 /** The grammar's global flags, but --trace (its timeline is written by the full path). */
-export const LEAN_GLOBALS: readonly LeanFlag[] = [
-  { name: "root", value: true },
-  { name: "log", value: true },
-  { name: "log-format", value: true, choices: ["text", "json"], default: "text" },
-  { name: "debug", value: false },
-  { name: "systemd-cgroup", value: false },
-  { name: "rootless", value: true, choices: ["true", "false", "auto"], default: "auto" },
-  { name: "criu", value: true },
+export const LEAN_GLOBALS: readonly FlagRule[] = [
+  { name: "root", type: "string" },
+  { name: "log", type: "string" },
+  { name: "log-format", type: "string", choices: ["text", "json"], default: "text" },
+  { name: "debug", type: "boolean" },
+  { name: "systemd-cgroup", type: "boolean" },
+  { name: "rootless", type: "string", choices: ["true", "false", "auto"], default: "auto" },
+  { name: "criu", type: "string" },
 ];
 
-/** Each command's flags; `id`: it takes the container id; `signal`: kill's optional second positional. */
-export const LEAN_COMMANDS: Readonly<Record<LeanCommand, { flags: readonly LeanFlag[]; id: boolean; signal?: string }>> = {
+interface LeanDef {
+  readonly flags: readonly FlagRule[];
+  /** It takes the container id. */
+  readonly id: boolean;
+  /** kill's optional second positional, and its default. */
+  readonly signal?: string;
+}
+
+export const LEAN_COMMANDS: Readonly<Record<LeanCommand, LeanDef>> = {
   state: { flags: [], id: true },
   start: { flags: [], id: true },
   pause: { flags: [], id: true },
   resume: { flags: [], id: true },
-  delete: { flags: [{ name: "force", alias: "f", value: false }], id: true },
-  kill: { flags: [{ name: "all", alias: "a", value: false }], id: true, signal: "SIGTERM" },
+  delete: { flags: [{ name: "force", alias: "f", type: "boolean" }], id: true },
+  kill: { flags: [{ name: "all", alias: "a", type: "boolean" }], id: true, signal: "SIGTERM" },
   list: {
     flags: [
-      { name: "format", alias: "f", value: true, choices: ["table", "json"], default: "table" },
-      { name: "quiet", alias: "q", value: false },
+      { name: "format", alias: "f", type: "string", choices: ["table", "json"], default: "table" },
+      { name: "quiet", alias: "q", type: "boolean" },
     ],
     id: false,
   },
+  events: {
+    flags: [
+      { name: "interval", type: "duration", default: "5s" },
+      { name: "stats", type: "boolean" },
+    ],
+    id: true,
+  },
+  update: {
+    flags: [
+      { name: "resources", alias: "r", type: "string" },
+      { name: "blkio-weight", type: "number", max: 65535, emptyIsUnset: true },
+      { name: "cpu-period", type: "number", emptyIsUnset: true },
+      { name: "cpu-quota", type: "number", signed: true, emptyIsUnset: true },
+      { name: "cpu-burst", type: "number", emptyIsUnset: true },
+      { name: "cpu-share", type: "number", emptyIsUnset: true },
+      { name: "cpu-rt-period", type: "number", emptyIsUnset: true },
+      { name: "cpu-rt-runtime", type: "number", signed: true, emptyIsUnset: true },
+      { name: "cpu-idle", type: "number", signed: true, emptyIsUnset: true },
+      { name: "cpuset-cpus", type: "string", emptyIsUnset: true },
+      { name: "cpuset-mems", type: "string", emptyIsUnset: true },
+      { name: "kernel-memory", type: "size", emptyIsUnset: true },
+      { name: "kernel-memory-tcp", type: "size", emptyIsUnset: true },
+      { name: "memory", type: "size", emptyIsUnset: true },
+      { name: "memory-reservation", type: "size", emptyIsUnset: true },
+      { name: "memory-swap", type: "size", emptyIsUnset: true },
+      { name: "pids-limit", type: "number", signed: true, emptyIsUnset: true },
+      { name: "l3-cache-schema", type: "string", emptyIsUnset: true },
+      { name: "mem-bw-schema", type: "string", emptyIsUnset: true },
+    ],
+    id: true,
+  },
 };
 
+/** A line the lean parser read: the command, and each flag's text as given (or its default). */
 export interface Lean {
   command: LeanCommand;
-  opts: Record<string, unknown>;
-}
-
-function camel(name: string): string {
-  let out = "";
-  for (let i = 0; i < name.length; i++) {
-    if (name[i] === "-" && i + 1 < name.length) out += name[++i]!.toUpperCase();
-    else out += name[i];
-  }
-  return out;
-}
-
-/** Read the flag at args[i] into raw; the next index, or -1 when it is not one of `flags` or not plain. */
-function take(flags: readonly LeanFlag[], args: readonly string[], i: number, raw: Record<string, unknown>): number {
-  const token = args[i]!;
-  let name = token.startsWith("--") ? token.slice(2) : token.slice(1);
-  let inline: string | undefined;
-  const eq = name.indexOf("=");
-  if (eq >= 0) {
-    inline = name.slice(eq + 1);
-    name = name.slice(0, eq);
-  }
-  const def = flags.find((f) => f.name === name || f.alias === name);
-  if (def === undefined || name === "") return -1;
-  if (!def.value) {
-    if (inline === undefined) raw[def.name] = true;
-    else if (inline === "true" || inline === "false") raw[def.name] = inline === "true";
-    else return -1;
-    return i + 1;
-  }
-  let value = inline;
-  let next = i + 1;
-  if (value === undefined) {
-    if (i + 1 >= args.length) return -1;
-    value = args[i + 1]!;
-    next = i + 2;
-  }
-  if (def.choices !== undefined && !def.choices.includes(value)) return -1;
-  raw[def.name] = value;
-  return next;
+  raw: Record<string, unknown>;
 }
 
 const isFlag = (a: string): boolean => a.startsWith("-") && a.length > 1 && a !== "--";
 
 export function leanParse(args: readonly string[]): Lean | undefined {
-  const raw: Record<string, unknown> = {};
+  const raw: Record<string, unknown> = { root: defaultRoot() };
+  flagDefaults(LEAN_GLOBALS, raw);
   let i = 0;
   while (i < args.length && isFlag(args[i]!)) {
-    i = take(LEAN_GLOBALS, args, i, raw);
+    i = takeFlag(LEAN_GLOBALS, args, i, raw);
     if (i < 0) return undefined;
   }
   const name = args[i];
   if (name === undefined || !Object.hasOwn(LEAN_COMMANDS, name)) return undefined;
   const command = name as LeanCommand;
   const def = LEAN_COMMANDS[command];
+  flagDefaults(def.flags, raw);
   i++;
   while (i < args.length && isFlag(args[i]!)) {
-    i = take(def.flags, args, i, raw);
+    i = takeFlag(def.flags, args, i, raw);
     if (i < 0) return undefined;
   }
   const rest = args.slice(i);
+  if (!def.id) return rest.length === 0 ? { command, raw } : undefined;
   const id = rest[0];
-  if (!def.id) {
-    if (rest.length > 0) return undefined;
-  } else if (id === undefined || id === "" || id.startsWith("-") || rest.length > (def.signal === undefined ? 1 : 2)) return undefined;
+  if (id === undefined || id === "" || id.startsWith("-") || rest.length > (def.signal === undefined ? 1 : 2)) return undefined;
+  raw.id = id;
+  if (def.signal !== undefined) raw.signal = rest[1] ?? def.signal;
+  return { command, raw };
+}
+
+/** The options the command's handler receives (as toOptions gives them; a bad value throws as there). */
+export function leanOptions(lean: Lean): Record<string, unknown> {
+  const { raw } = lean;
   const opts: Record<string, unknown> = {};
-  for (const f of [...LEAN_GLOBALS, ...def.flags]) opts[camel(f.name)] = f.value ? (raw[f.name] ?? f.default) : raw[f.name] === true;
-  opts.root = typeof raw.root === "string" ? raw.root : defaultRoot();
-  if (def.id) opts.id = id;
-  if (def.signal !== undefined) opts.signal = rest[1] ?? def.signal;
-  return { command, opts };
+  readFlags(lean.command, [...LEAN_GLOBALS, ...LEAN_COMMANDS[lean.command].flags], raw, opts);
+  opts.root = raw.root as string;
+  if (raw.id !== undefined) opts.id = raw.id;
+  if (raw.signal !== undefined) opts.signal = raw.signal;
+  return opts;
 }

@@ -1,8 +1,9 @@
 // berth's command line, in runc's grammar (grammar.ts): global options, then a
 // subcommand, its options, and its arguments. The lines engines send for every
-// container (state, start, kill, delete, pause, resume) and list are read by a small parser
-// that needs no grammar (leanParse.ts) and run by handlers loaded with this module
-// (commands/lean.ts); every other line goes through dispatch.ts:
+// container (state, start, kill, delete, pause, resume, update), list and events are
+// read by a small parser that needs no grammar (leanParse.ts), most of them run by
+// handlers loaded with this module (commands/lean.ts); every other line goes
+// through dispatch.ts:
 // the grammar's table-driven parser, help written from the same table, and yargs
 // for the messages on malformed input. Each subcommand's module is loaded only
 // when it runs.
@@ -11,8 +12,8 @@ import { writeSync } from "node:fs";
 import { configureLog, log } from "../log.js";
 import { BerthError } from "../errors.js";
 import { versionText } from "../version.js";
-import { leanParse } from "./leanParse.js";
-import { markRunning, runningCommand } from "./commands/index.js";
+import { leanOptions, leanParse } from "./leanParse.js";
+import { markRunning, runCommand, runningCommand } from "./commands/index.js";
 import { LEAN_HANDLERS } from "./commands/lean.js";
 
 export async function main(args: string[]): Promise<void> {
@@ -22,10 +23,12 @@ export async function main(args: string[]): Promise<void> {
   }
   const lean = leanParse(args);
   if (lean !== undefined) {
-    const { opts } = lean;
-    markRunning(lean.command);
-    configureLog({ file: opts.log as string | undefined, format: opts.logFormat as string, debug: opts.debug === true });
-    process.exitCode = (await LEAN_HANDLERS[lean.command].handler(opts as never)) ?? 0;
+    const { command, raw } = lean;
+    markRunning(command);
+    configureLog({ file: raw.log as string | undefined, format: raw["log-format"] as string, debug: raw.debug === true });
+    const opts = leanOptions(lean);
+    const preloaded = LEAN_HANDLERS[command];
+    process.exitCode = preloaded !== undefined ? ((await preloaded.handler(opts as never)) ?? 0) : await runCommand(command, opts);
     return;
   }
   const { dispatch } = await import("./dispatch.js");

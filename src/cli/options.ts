@@ -5,8 +5,8 @@
 // flag name; toOptions turns it into these.
 
 import { BerthError } from "../errors.js";
+import { camel, readFlags } from "./flags.js";
 import { argName, COMMANDS, GLOBAL_FLAGS, type CommandDef, type CommandName, type FlagDef, type PositionalDef } from "./grammar.js";
-import { parseDurationMs, parseIntValue, parseRamSize } from "./values.js";
 
 type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 
@@ -45,39 +45,10 @@ export type CommandOptions<N extends CommandName> = Omit<GlobalOptions, keyof Fl
   FlagOptions<Def<N>["flags"]> &
   PositionalOptions<Def<N>["positionals"]>;
 
-export function camel(name: string): string {
-  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-function typed(op: string, f: FlagDef, raw: unknown): unknown {
-  if (f.type === "boolean") return raw === true || raw === "true";
-  if (f.type === "repeatable") return raw === undefined ? [] : (Array.isArray(raw) ? raw : [raw]).map(String);
-  if (raw === undefined) return undefined;
-  // yargs keeps every occurrence of a flag given twice; the last one counts, as in Go's flag package.
-  const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
-  if (text === "" && f.emptyIsUnset === true) return undefined;
-  switch (f.type) {
-    case "number":
-      return parseIntValue(op, f.name, text, f.signed === true, f.max);
-    case "size":
-      return parseRamSize(text, f.name, op);
-    case "duration":
-      return parseDurationMs(op, f.name, text);
-    default:
-      return text;
-  }
-}
-
 /** The typed options of `command` from a parser's raw record (flag names and positional names as keys). */
 export function toOptions(command: CommandDef, raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const f of [...GLOBAL_FLAGS, ...command.flags] as FlagDef[]) {
-    const value = typed(command.name, f, raw[f.name] ?? f.default);
-    if (f.refused !== undefined && value !== undefined && value !== false && !(Array.isArray(value) && value.length === 0)) {
-      throw new BerthError(`${f.refused}`, { op: command.name, path: `--${f.name}`, hint: `drop --${f.name}` });
-    }
-    out[camel(f.name)] = value;
-  }
+  readFlags(command.name, [...GLOBAL_FLAGS, ...command.flags] as FlagDef[], raw, out);
   out.root = String(raw.root);
   for (const p of command.positionals) {
     const v = raw[p.name];

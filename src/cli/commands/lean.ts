@@ -13,7 +13,8 @@ import * as resume from "./resume.js";
 import * as start from "./start.js";
 import * as state from "./state.js";
 
-export const LEAN_HANDLERS: Record<LeanCommand, { handler: (opts: never) => Promise<number | void> }> = {
+/** update and events, read by the lean parser too, are loaded on demand: they are seldom called, and larger. */
+export const LEAN_HANDLERS: Partial<Record<LeanCommand, { handler: (opts: never) => Promise<number | void> }>> = {
   state,
   start,
   kill,
