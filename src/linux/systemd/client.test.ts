@@ -148,11 +148,14 @@ needs("dbus-daemon").describe("SystemdClient against a stand-in systemd on a pri
     fake = await startFakeSystemd(bus.socketPath);
   });
 
-  afterAll(() => {
-    fake?.conn.close();
-    bus?.stop();
-    if (savedAddress === undefined) delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
-    else process.env.DBUS_SYSTEM_BUS_ADDRESS = savedAddress;
+  afterAll(async () => {
+    try {
+      fake?.conn.close();
+    } finally {
+      await bus?.stop();
+      if (savedAddress === undefined) delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
+      else process.env.DBUS_SYSTEM_BUS_ADDRESS = savedAddress;
+    }
   });
 
   afterEach(() => {

@@ -1,5 +1,7 @@
 // For tests: a private dbus-daemon with its own config and socket under /tmp,
-// allowing every call and name, stopped (and its directory removed) by stop().
+// allowing every call and name, stopped (and its directory removed) by stop(), which
+// waits for the daemon to exit first: it unlinks its socket as it goes, and a removal
+// racing it once left the directory behind.
 
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -10,7 +12,7 @@ const DBUS_DAEMON = ["/usr/bin/dbus-daemon", "/bin/dbus-daemon"].find((p) => exi
 
 export interface PrivateBus {
   socketPath: string;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 export async function startPrivateBus(): Promise<PrivateBus> {
@@ -34,14 +36,18 @@ export async function startPrivateBus(): Promise<PrivateBus> {
 `,
   );
   const daemon = spawn(DBUS_DAEMON, ["--config-file", join(dir, "bus.conf"), "--nofork", "--nopidfile"], { stdio: "ignore" });
-  const stop = () => {
-    if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill("SIGTERM");
+  const exited = new Promise<void>((resolve) => daemon.once("exit", () => resolve()));
+  const stop = async () => {
+    if (daemon.exitCode === null && daemon.signalCode === null) {
+      daemon.kill("SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    }
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 5000;
   while (!existsSync(socketPath)) {
     if (Date.now() > deadline || daemon.exitCode !== null) {
-      stop();
+      await stop();
       throw new Error("dbus-daemon did not start");
     }
     await new Promise((r) => setTimeout(r, 10));
