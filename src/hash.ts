@@ -3,14 +3,9 @@
 // load (about 1 ms, more than a create's whole seccomp cache lookup). Under Node
 // (the test runner) node:crypto, loaded on first use.
 
-interface Hasher {
-  update(data: string): Hasher;
-  digest(encoding: "hex"): string;
-}
-
-const bun = (globalThis as { Bun?: { CryptoHasher: new (algorithm: string) => Hasher } }).Bun;
+import { bun, type BunHasher } from "./bun.js";
 
 export function sha256Hex(text: string): string {
-  const h: Hasher = bun !== undefined ? new bun.CryptoHasher("sha256") : process.getBuiltinModule("node:crypto").createHash("sha256");
+  const h: BunHasher = bun !== undefined ? new bun.CryptoHasher("sha256") : process.getBuiltinModule("node:crypto").createHash("sha256");
   return h.update(text).digest("hex");
 }

@@ -13,6 +13,7 @@ import { constants as osConstants } from "node:os";
 import { BerthError } from "../errors.js";
 import { childProcess } from "../lazy.js";
 import type { ByteStream } from "./syncChannel.js";
+import { bun, type BunApi, type BunSubprocess } from "../bun.js";
 
 /** An fd slot of the child: inherited (0-2), one of ours (number), a connected socket, or "pipe" (the sync socket). */
 export type StdioSlot = "inherit" | "pipe" | number | Socket;
@@ -30,28 +31,11 @@ export interface HelperProcess {
   unref(): void;
 }
 
-interface BunSubprocess {
-  readonly pid: number;
-  readonly exited: Promise<number>;
-  readonly signalCode: string | null;
-  readonly stdio: (number | undefined)[];
-  unref(): void;
-}
-interface BunFile {
-  stream(): ReadableStream<Uint8Array>;
-}
-interface BunApi {
-  spawn(cmd: string[], opts: { stdio: (string | number)[]; env: Record<string, string> }): BunSubprocess;
-  file(fd: number): BunFile;
-}
-
-declare const Bun: BunApi | undefined;
-
 /** Start `path` with `stdio` (exactly one "pipe" slot: the sync socket) and only `env`. */
 export function spawnHelper(path: string, stdio: StdioSlot[], env: Record<string, string>): HelperProcess {
   const syncIndex = stdio.indexOf("pipe");
-  if (typeof Bun !== "undefined" && stdio.every((s) => typeof s === "string" || typeof s === "number")) {
-    return spawnBun(Bun, path, stdio as (string | number)[], env, syncIndex);
+  if (bun !== undefined && stdio.every((s) => typeof s === "string" || typeof s === "number")) {
+    return spawnBun(bun, path, stdio as (string | number)[], env, syncIndex);
   }
   return spawnNode(path, stdio, env, syncIndex);
 }

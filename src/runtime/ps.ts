@@ -1,5 +1,6 @@
 // `ps`: the processes of a container, from its cgroup (or, for a rootless container
 // without one, from its pid namespace).
+import { bun, type BunApi } from "../bun.js";
 import { childProcess } from "../lazy.js";
 import { BerthError } from "../errors.js";
 import { loadCgroupManager } from "../linux/cgroups/manager.js";
@@ -23,11 +24,6 @@ export function processesOf(rec: ContainerRecord): number[] {
   return pids.sort((a, b) => a - b);
 }
 
-interface BunSpawnSync {
-  spawnSync(cmd: string[], opts: { stdout: "pipe"; stderr: "pipe" }): { exitCode: number | null; stdout: Uint8Array; stderr: Uint8Array };
-}
-const bun = (globalThis as { Bun?: BunSpawnSync }).Bun;
-
 /**
  * Run ps(1) and wait for it: status, stdout and stderr. Under Bun (the shipped executable)
  * through its native spawnSync; node:child_process costs Bun more to load than ps takes.
@@ -38,7 +34,7 @@ function runPs(args: string[]): { status: number | null; stdout: string; stderr:
     if (res.error !== undefined) throw BerthError.fromSys("ps", "ps", res.error, "install procps");
     return { status: res.status, stdout: res.stdout, stderr: res.stderr };
   }
-  let res: ReturnType<BunSpawnSync["spawnSync"]>;
+  let res: ReturnType<BunApi["spawnSync"]>;
   try {
     res = bun.spawnSync(["ps", ...args], { stdout: "pipe", stderr: "pipe" });
   } catch (err) {

@@ -42,7 +42,6 @@ export function runningCommand(): CommandName | undefined {
 
 /** Load a command's module and run its handler with its options; resolves to the exit status. */
 export async function runCommand(name: CommandName, opts: Record<string, unknown>): Promise<number> {
-  running = name;
   const mod = await LOADERS[name]();
   const code = await mod.handler(opts as never);
   return typeof code === "number" ? code : 0;
